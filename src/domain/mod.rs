@@ -1,0 +1,12 @@
+//! Pure types and rules of the library: seats, zones, comfort, service windows, the wire types
+//! of the remote APIs, pseudonyms, and text sanitising.
+//!
+//! May use: std, serde, chrono, small math and hashing crates. No I/O, no async, no terminal.
+//! Everything here is tested with plain values.
+
+pub mod api;
+pub mod comfort;
+pub mod layout;
+pub mod pseudonym;
+pub mod sanitize;
+pub mod service_point;
