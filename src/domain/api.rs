@@ -220,12 +220,7 @@ pub struct ApiErrorBody {
 
 impl ApiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            error: ApiErrorBody {
-                code: code.to_owned(),
-                message: message.into(),
-            },
-        }
+        Self { error: ApiErrorBody { code: code.to_owned(), message: message.into() } }
     }
 }
 
@@ -254,13 +249,7 @@ mod tests {
 
     #[test]
     fn service_point_change_serialises_null_staff() {
-        let take_off = ServicePointChange {
-            open: None,
-            staff: Some(None),
-        };
-        assert_eq!(
-            serde_json::to_string(&take_off).unwrap(),
-            r#"{"staff":null}"#
-        );
+        let take_off = ServicePointChange { open: None, staff: Some(None) };
+        assert_eq!(serde_json::to_string(&take_off).unwrap(), r#"{"staff":null}"#);
     }
 }

@@ -97,32 +97,19 @@ impl ComfortLimits {
                 self.temperature_c[1],
             ),
             (Measure::Co2, reading.co2_ppm, 0.0, self.co2_ppm_max),
-            (
-                Measure::Light,
-                reading.light_lux,
-                self.light_lux[0],
-                self.light_lux[1],
-            ),
+            (Measure::Light, reading.light_lux, self.light_lux[0], self.light_lux[1]),
             (Measure::Noise, reading.noise_db, 0.0, self.noise_max(kind)),
         ];
         checks
             .into_iter()
             .filter(|&(_, v, lo, hi)| v < lo || v > hi)
-            .map(|(measure, value, low, high)| OutOfRange {
-                measure,
-                value,
-                low,
-                high,
-            })
+            .map(|(measure, value, low, high)| OutOfRange { measure, value, low, high })
             .collect()
     }
 
     /// Checks the limits make sense: each low below its high, all finite.
     pub fn validate(&self) -> Result<(), String> {
-        let pairs = [
-            ("temperature_c", self.temperature_c),
-            ("light_lux", self.light_lux),
-        ];
+        let pairs = [("temperature_c", self.temperature_c), ("light_lux", self.light_lux)];
         for (name, [lo, hi]) in pairs {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
                 return Err(format!(
@@ -167,28 +154,17 @@ pub fn plausible(reading: &Comfort) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    const GOOD: Comfort = Comfort {
-        temperature_c: 21.5,
-        co2_ppm: 650.0,
-        light_lux: 500.0,
-        noise_db: 35.0,
-    };
+    const GOOD: Comfort =
+        Comfort { temperature_c: 21.5, co2_ppm: 650.0, light_lux: 500.0, noise_db: 35.0 };
 
     #[test]
     fn a_comfortable_reading_has_no_marks() {
-        assert!(
-            ComfortLimits::default()
-                .assess(&GOOD, ZoneKind::Silent)
-                .is_empty()
-        );
+        assert!(ComfortLimits::default().assess(&GOOD, ZoneKind::Silent).is_empty());
     }
 
     #[test]
     fn noise_limit_depends_on_zone_kind() {
-        let loud = Comfort {
-            noise_db: 58.0,
-            ..GOOD
-        };
+        let loud = Comfort { noise_db: 58.0, ..GOOD };
         let limits = ComfortLimits::default();
         let marks = limits.assess(&loud, ZoneKind::Quiet);
         assert_eq!(marks.len(), 1);
@@ -198,12 +174,8 @@ mod tests {
 
     #[test]
     fn every_measure_can_be_out_of_range() {
-        let bad = Comfort {
-            temperature_c: 28.0,
-            co2_ppm: 1400.0,
-            light_lux: 120.0,
-            noise_db: 70.0,
-        };
+        let bad =
+            Comfort { temperature_c: 28.0, co2_ppm: 1400.0, light_lux: 120.0, noise_db: 70.0 };
         let marks = ComfortLimits::default().assess(&bad, ZoneKind::Group);
         assert_eq!(marks.len(), 4);
     }
@@ -211,36 +183,15 @@ mod tests {
     #[test]
     fn implausible_readings_are_rejected() {
         assert!(plausible(&GOOD).is_ok());
-        assert!(
-            plausible(&Comfort {
-                temperature_c: f64::NAN,
-                ..GOOD
-            })
-            .is_err()
-        );
-        assert!(
-            plausible(&Comfort {
-                co2_ppm: -5.0,
-                ..GOOD
-            })
-            .is_err()
-        );
-        assert!(
-            plausible(&Comfort {
-                noise_db: 400.0,
-                ..GOOD
-            })
-            .is_err()
-        );
+        assert!(plausible(&Comfort { temperature_c: f64::NAN, ..GOOD }).is_err());
+        assert!(plausible(&Comfort { co2_ppm: -5.0, ..GOOD }).is_err());
+        assert!(plausible(&Comfort { noise_db: 400.0, ..GOOD }).is_err());
     }
 
     #[test]
     fn limits_validate() {
         assert!(ComfortLimits::default().validate().is_ok());
-        let bad = ComfortLimits {
-            temperature_c: [25.0, 19.0],
-            ..Default::default()
-        };
+        let bad = ComfortLimits { temperature_c: [25.0, 19.0], ..Default::default() };
         assert!(bad.validate().unwrap_err().contains("temperature_c"));
     }
 }

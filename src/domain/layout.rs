@@ -23,12 +23,8 @@ pub enum ZoneKind {
 }
 
 impl ZoneKind {
-    pub const ALL: [ZoneKind; 4] = [
-        ZoneKind::Quiet,
-        ZoneKind::Group,
-        ZoneKind::Computer,
-        ZoneKind::Silent,
-    ];
+    pub const ALL: [ZoneKind; 4] =
+        [ZoneKind::Quiet, ZoneKind::Group, ZoneKind::Computer, ZoneKind::Silent];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,12 +130,7 @@ macro_rules! impl_names {
 impl_names!(
     ZoneKind,
     "zone kind",
-    [
-        ZoneKind::Quiet,
-        ZoneKind::Group,
-        ZoneKind::Computer,
-        ZoneKind::Silent
-    ]
+    [ZoneKind::Quiet, ZoneKind::Group, ZoneKind::Computer, ZoneKind::Silent]
 );
 impl_names!(
     SeatState,
@@ -155,11 +146,7 @@ impl_names!(
 impl_names!(
     SensorHealth,
     "sensor health",
-    [
-        SensorHealth::Ok,
-        SensorHealth::Degraded,
-        SensorHealth::Offline
-    ]
+    [SensorHealth::Ok, SensorHealth::Degraded, SensorHealth::Offline]
 );
 
 /// A seat with where it is and what it offers.
@@ -266,10 +253,7 @@ mod tests {
     fn names_round_trip_and_unknown_names_list_the_choices() {
         for s in SeatState::ALL {
             assert_eq!(s.as_str().parse::<SeatState>().unwrap(), s);
-            assert_eq!(
-                serde_json::to_string(&s).unwrap(),
-                format!("\"{}\"", s.as_str())
-            );
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
         }
         let err = "ghost".parse::<SeatState>().unwrap_err();
         assert_eq!(
@@ -280,9 +264,7 @@ mod tests {
 
     #[test]
     fn ghost_needs_away_for_at_least_the_limit() {
-        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
-            .unwrap()
-            .to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").unwrap().to_utc();
         let limit = Duration::minutes(30);
         assert!(
             seat(Some(SeatState::Away), Some(now - Duration::minutes(30))).is_ghost(now, limit)
@@ -305,10 +287,7 @@ mod tests {
             seat(None, None),
         ];
         let o = Occupancy::of(&seats);
-        assert_eq!(
-            (o.occupied, o.away, o.free, o.unknown, o.total),
-            (1, 1, 1, 1, 4)
-        );
+        assert_eq!((o.occupied, o.away, o.free, o.unknown, o.total), (1, 1, 1, 1, 4));
         assert!((o.ratio() - 0.5).abs() < 1e-12);
         assert_eq!(Occupancy::default().ratio(), 0.0);
     }

@@ -10,3 +10,4 @@ pub mod layout;
 pub mod pseudonym;
 pub mod sanitize;
 pub mod service_point;
+pub mod staff;

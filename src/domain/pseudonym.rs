@@ -12,10 +12,7 @@ pub const PSEUDONYM_LEN: usize = 64;
 /// The card number as printed may carry spaces or dashes; the pseudonym is of the digits and
 /// letters only, upper-cased, so `2900 0001` and `29000001` name the same patron.
 pub fn normalise_card(card: &str) -> String {
-    card.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    card.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// The pseudonym of `card` under `site_key`.
@@ -54,10 +51,7 @@ mod tests {
         assert_eq!(pseudonym(key, "2900 0001"), pseudonym(key, "29000001"));
         assert_eq!(pseudonym(key, "ab-12"), pseudonym(key, "AB12"));
         assert_ne!(pseudonym(key, "29000001"), pseudonym(key, "29000002"));
-        assert_ne!(
-            pseudonym(b"other key", "29000001"),
-            pseudonym(key, "29000001")
-        );
+        assert_ne!(pseudonym(b"other key", "29000001"), pseudonym(key, "29000001"));
         assert!(is_pseudonym(&pseudonym(key, "29000001")));
         assert!(!is_pseudonym("29000001"));
     }

@@ -25,7 +25,6 @@ pub struct ServicePoint {
 impl ServicePoint {
     /// How long the patron at the head of the queue has waited, in whole seconds.
     pub fn oldest_wait_s(&self, now: DateTime<Utc>) -> Option<i64> {
-        self.oldest_waiting_since
-            .map(|t| (now - t).num_seconds().max(0))
+        self.oldest_waiting_since.map(|t| (now - t).num_seconds().max(0))
     }
 }

@@ -1,0 +1,91 @@
+//! Comfort readings per zone over time.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::layout::parse_column;
+use super::{from_ms, to_ms};
+use crate::domain::comfort::Comfort;
+use crate::domain::layout::ZoneKind;
+
+/// One stored reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub zone_id: String,
+    pub at: DateTime<Utc>,
+    pub comfort: Comfort,
+}
+
+/// A zone's latest reading with what the zone is, for judging it against the limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneComfort {
+    pub zone_id: String,
+    pub zone_name: String,
+    pub floor_id: String,
+    pub kind: ZoneKind,
+    pub latest: Option<Sample>,
+}
+
+/// Stores samples; a sample already stored for the same zone and time is skipped. Returns how
+/// many were new.
+pub fn insert(conn: &Connection, samples: &[Sample]) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO environment_samples
+             (zone_id, at_ms, temperature_c, co2_ppm, light_lux, noise_db)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut n = 0;
+    for s in samples {
+        let c = &s.comfort;
+        n += stmt.execute(params![
+            s.zone_id,
+            to_ms(s.at),
+            c.temperature_c,
+            c.co2_ppm,
+            c.light_lux,
+            c.noise_db
+        ])?;
+    }
+    Ok(n)
+}
+
+/// Every active zone with its latest sample, if any.
+pub fn latest(conn: &Connection) -> rusqlite::Result<Vec<ZoneComfort>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT z.id, z.name, z.floor_id, z.kind,
+                e.at_ms, e.temperature_c, e.co2_ppm, e.light_lux, e.noise_db
+         FROM zones z
+         JOIN floors f ON f.id = z.floor_id
+         LEFT JOIN environment_samples e
+           ON e.zone_id = z.id
+          AND e.at_ms = (SELECT max(at_ms) FROM environment_samples WHERE zone_id = z.id)
+         WHERE z.retired_ms IS NULL
+         ORDER BY f.level, z.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let zone_id: String = r.get(0)?;
+        let kind: String = r.get(3)?;
+        let at: Option<i64> = r.get(4)?;
+        let latest = match at {
+            Some(at) => Some(Sample {
+                zone_id: zone_id.clone(),
+                at: from_ms(at),
+                comfort: Comfort {
+                    temperature_c: r.get(5)?,
+                    co2_ppm: r.get(6)?,
+                    light_lux: r.get(7)?,
+                    noise_db: r.get(8)?,
+                },
+            }),
+            None => None,
+        };
+        Ok(ZoneComfort {
+            zone_id,
+            zone_name: r.get(1)?,
+            floor_id: r.get(2)?,
+            kind: parse_column(&kind, 3)?,
+            latest,
+        })
+    })?;
+    rows.collect()
+}

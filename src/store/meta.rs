@@ -1,0 +1,21 @@
+//! Key–value facts about the database itself (when it was made, whether it is a demo).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Creation time, milliseconds since the epoch.
+pub const CREATED_MS: &str = "created_ms";
+/// "1" on databases made by `carrel init --demo`; impersonation (`--as`) is allowed only there.
+pub const DEMO: &str = "demo";
+
+pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+}
+
+pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

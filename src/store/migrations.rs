@@ -1,0 +1,182 @@
+//! Versioned schema migrations, kept in `PRAGMA user_version` by `rusqlite_migration`.
+//!
+//! Each migration is appended, never edited once released: a database at any earlier version
+//! migrates forward to the latest; a database from a newer carrel is refused before anything is
+//! touched. Later features add their tables with new migrations at the end of [`MIGRATIONS`].
+
+use rusqlite_migration::{M, Migrations};
+
+/// Version 1: the data plane. Times are UTC milliseconds since the Unix epoch (`*_ms`).
+const V1_DATA_PLANE: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE floors (
+    id    TEXT PRIMARY KEY,
+    name  TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    retired_ms INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE zones (
+    id       TEXT PRIMARY KEY,
+    floor_id TEXT NOT NULL REFERENCES floors(id),
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('quiet', 'group', 'computer', 'silent')),
+    retired_ms INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE seats (
+    id         TEXT PRIMARY KEY,
+    zone_id    TEXT NOT NULL REFERENCES zones(id),
+    label      TEXT NOT NULL,
+    x          INTEGER NOT NULL,
+    y          INTEGER NOT NULL,
+    power      INTEGER NOT NULL,
+    accessible INTEGER NOT NULL,
+    retired_ms INTEGER
+) WITHOUT ROWID;
+CREATE INDEX seats_by_zone ON seats(zone_id);
+
+-- Append-only history of seat states; a seat's current state is its latest row.
+CREATE TABLE seat_events (
+    id          INTEGER PRIMARY KEY,
+    seat_id     TEXT NOT NULL REFERENCES seats(id),
+    state       TEXT NOT NULL CHECK (state IN ('free', 'occupied', 'away', 'reserved', 'out_of_service')),
+    since_ms    INTEGER NOT NULL,
+    sensor      TEXT NOT NULL CHECK (sensor IN ('ok', 'degraded', 'offline')),
+    observed_ms INTEGER NOT NULL
+);
+CREATE INDEX seat_events_by_seat ON seat_events(seat_id, id);
+
+CREATE TABLE environment_samples (
+    zone_id       TEXT NOT NULL REFERENCES zones(id),
+    at_ms         INTEGER NOT NULL,
+    temperature_c REAL NOT NULL,
+    co2_ppm       REAL NOT NULL,
+    light_lux     REAL NOT NULL,
+    noise_db      REAL NOT NULL,
+    PRIMARY KEY (zone_id, at_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE service_points (
+    id                      TEXT PRIMARY KEY,
+    name                    TEXT NOT NULL,
+    service                 TEXT NOT NULL,
+    open                    INTEGER NOT NULL,
+    staff                   TEXT,
+    queue_length            INTEGER NOT NULL,
+    oldest_waiting_since_ms INTEGER,
+    served_today            INTEGER NOT NULL,
+    mean_service_s          REAL NOT NULL,
+    updated_ms              INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Every change of a window's open state or staff, whoever made it.
+CREATE TABLE window_assignments (
+    id               INTEGER PRIMARY KEY,
+    service_point_id TEXT NOT NULL REFERENCES service_points(id),
+    open             INTEGER NOT NULL,
+    staff            TEXT,
+    at_ms            INTEGER NOT NULL,
+    source           TEXT NOT NULL CHECK (source IN ('sensor', 'console')),
+    actor            TEXT
+);
+CREATE INDEX window_assignments_by_window ON window_assignments(service_point_id, at_ms);
+
+-- Staff the sensor API reports on duty now (replaced on every poll).
+CREATE TABLE staff_on_duty (
+    login   TEXT PRIMARY KEY,
+    seen_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- carrel's own staff directory: who may do what in the console.
+CREATE TABLE staff (
+    login        TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    active       INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+CREATE TABLE staff_roles (
+    login TEXT NOT NULL REFERENCES staff(login),
+    role  TEXT NOT NULL CHECK (role IN ('desk', 'sysadmin', 'committee', 'auditor')),
+    party TEXT CHECK (party IN ('user_committee', 'library', 'supplier')),
+    PRIMARY KEY (login, role),
+    CHECK ((role = 'committee') = (party IS NOT NULL))
+) WITHOUT ROWID;
+
+CREATE TABLE arrival_buckets (
+    service_point_id TEXT NOT NULL,
+    step_s           INTEGER NOT NULL,
+    start_ms         INTEGER NOT NULL,
+    arrivals         INTEGER NOT NULL CHECK (arrivals >= 0),
+    served           INTEGER,
+    mean_wait_s      REAL,
+    source           TEXT NOT NULL CHECK (source IN ('sensor', 'import')),
+    PRIMARY KEY (service_point_id, step_s, start_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE feed_state (
+    feed                 TEXT PRIMARY KEY,
+    cursor               TEXT,
+    last_attempt_ms      INTEGER,
+    last_success_ms      INTEGER,
+    last_error           TEXT,
+    last_error_ms        INTEGER,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    server_offset_ms     INTEGER,
+    records_ok           INTEGER NOT NULL DEFAULT 0,
+    records_quarantined  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- Records rejected by validation, with why. `record` is sanitised and cut to 2 KiB.
+CREATE TABLE quarantine (
+    id          INTEGER PRIMARY KEY,
+    feed        TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    record      TEXT NOT NULL
+);
+CREATE INDEX quarantine_by_feed ON quarantine(feed, id);
+
+-- One ingesting process per database.
+CREATE TABLE ingest_lease (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    holder      TEXT NOT NULL,
+    acquired_ms INTEGER NOT NULL,
+    renewed_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE catalog_items (
+    id      TEXT PRIMARY KEY,
+    title   TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    year    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE recs_model (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    version       TEXT NOT NULL,
+    trained_ms    INTEGER NOT NULL,
+    training_mode TEXT NOT NULL,
+    sites         INTEGER NOT NULL,
+    metrics_json  TEXT NOT NULL,
+    seen_ms       INTEGER NOT NULL
+);
+"#;
+
+/// Every migration, oldest first. The index + 1 is the schema version it produces.
+pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE)];
+
+/// The schema version this build of carrel writes.
+pub fn latest_version() -> usize {
+    MIGRATIONS.len()
+}
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}

@@ -1,0 +1,367 @@
+//! The SQLite store: the only place with SQL.
+//!
+//! [`Store::create`] makes a new database file (mode 0600); [`Store::open`] opens an existing
+//! one, refusing a missing file, a file that is not a carrel database and a schema newer than
+//! this build, before anything is written. Both set the pragmas every connection needs (WAL,
+//! busy timeout, foreign keys) and migrate an older schema forward. One file per aggregate
+//! below holds that aggregate's queries; functions take a `&Connection` (a transaction derefs
+//! to one) so callers decide the transaction boundaries.
+//!
+//! May use: rusqlite, rusqlite_migration, domain. No async, no network.
+
+pub mod arrivals;
+pub mod catalog;
+pub mod environment;
+pub mod feeds;
+pub mod layout;
+pub mod lease;
+pub mod meta;
+pub mod migrations;
+pub mod quarantine;
+pub mod seats;
+pub mod service_points;
+pub mod staff;
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+/// Marks a SQLite file as a carrel database (`PRAGMA application_id`, "CRL1").
+pub const APPLICATION_ID: i32 = 0x4352_4C31;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {}: no such file; create it with `carrel init --db {}`", .0.display(), .0.display())]
+    Missing(PathBuf),
+    #[error("database {}: already exists; nothing changed", .0.display())]
+    AlreadyExists(PathBuf),
+    #[error("database {}: cannot open: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("database {}: cannot create: {source}", path.display())]
+    Create { path: PathBuf, source: std::io::Error },
+    #[error("database {}: not a carrel database (application id {found:#x})", path.display())]
+    NotCarrel { path: PathBuf, found: i32 },
+    #[error(
+        "database {}: schema version {found} is newer than this carrel understands (up to {supported}); use a newer carrel",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: usize, supported: usize },
+    #[error("database {}: migration failed: {source}", path.display())]
+    Migration { path: PathBuf, source: rusqlite_migration::Error },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// Errors caused by what the user pointed carrel at (a path, a file), as opposed to a
+    /// failure while working: the CLI exits with status 2 for these.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing(_)
+                | StoreError::AlreadyExists(_)
+                | StoreError::Open { .. }
+                | StoreError::Create { .. }
+                | StoreError::NotCarrel { .. }
+                | StoreError::TooNew { .. }
+                | StoreError::Invalid(_)
+        )
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Tuning of a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// How long a writer waits for another writer before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// An open carrel database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Creates a new database at `path` (mode 0600) with the latest schema. Refuses to touch an
+    /// existing file. A demo database is marked so (see `meta::DEMO`).
+    pub fn create(path: &Path, demo: bool, options: StoreOptions) -> Result<Store> {
+        create_private_file(path)?;
+        let result = (|| {
+            let mut store = Self::connect(path, options)?;
+            store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            store.migrate()?;
+            let tx = store.conn.transaction()?;
+            meta::set(&tx, meta::CREATED_MS, &to_ms(Utc::now()).to_string())?;
+            meta::set(&tx, meta::DEMO, if demo { "1" } else { "0" })?;
+            tx.commit()?;
+            Ok(store)
+        })();
+        if result.is_err() {
+            // Nothing half-made stays behind.
+            remove_database_files(path);
+        }
+        result
+    }
+
+    /// Opens an existing database, migrating an older schema forward. Nothing is created or
+    /// written when the file is missing, foreign or too new.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Store> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "database {}: not a regular file",
+                    path.display()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing(path.to_owned()));
+            }
+            Err(e) => {
+                return Err(StoreError::Invalid(format!("database {}: {e}", path.display())));
+            }
+        }
+        let mut store = Self::connect(path, options)?;
+        store.check_identity()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory database with the latest schema, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        let mut store = Store { conn, path: PathBuf::from(":memory:") };
+        store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn connect(path: &Path, options: StoreOptions) -> Result<Store> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(options.busy_timeout).map_err(open_err)?;
+        // The first statement that reads the file tells a garbage file from a database.
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "could not switch to WAL");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
+        // Every write transaction takes the write lock up front, so two writers queue on the
+        // busy timeout instead of failing half-way with SQLITE_BUSY.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        Ok(Store { conn, path: path.to_owned() })
+    }
+
+    fn check_identity(&self) -> Result<()> {
+        let app_id: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|source| StoreError::Open { path: self.path.clone(), source })?;
+        if app_id != APPLICATION_ID {
+            return Err(StoreError::NotCarrel { path: self.path.clone(), found: app_id });
+        }
+        let version = self.schema_version()?;
+        if version > migrations::latest_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: migrations::latest_version(),
+            });
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        migrations::migrations()
+            .to_latest(&mut self.conn)
+            .map_err(|source| StoreError::Migration { path: self.path.clone(), source })
+    }
+
+    /// The schema version recorded in the file.
+    pub fn schema_version(&self) -> Result<usize> {
+        let v: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Ok(usize::try_from(v).unwrap_or(0))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Size of the database file and its write-ahead log, in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        size(&self.path) + size(Path::new(&wal))
+    }
+
+    /// Read access for queries outside a transaction.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one write transaction (taken immediately), committing when it returns `Ok`.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let tx = self.conn.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Whether this database was created by `carrel init --demo`.
+    pub fn is_demo(&self) -> Result<bool> {
+        Ok(meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1"))
+    }
+}
+
+/// Creates `path` as an empty file readable only by its owner. Fails if it exists.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::AlreadyExists(path.to_owned()))
+        }
+        Err(source) => Err(StoreError::Create { path: path.to_owned(), source }),
+    }
+}
+
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(Path::new(&p));
+    }
+}
+
+/// UTC time to the store's representation: milliseconds since the Unix epoch.
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// The store's millisecond timestamps back to UTC time. Out-of-range values (which only a
+/// hand-edited file could hold) clamp to the epoch rather than fail a whole query.
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_then_open_and_refuse_a_second_create() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let store = Store::create(&path, true, StoreOptions::default()).unwrap();
+        assert!(store.is_demo().unwrap());
+        assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+        drop(store);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let store = Store::open(&path, StoreOptions::default()).unwrap();
+        assert!(store.is_demo().unwrap());
+        let err = Store::create(&path, false, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyExists(_)), "{err}");
+    }
+
+    #[test]
+    fn open_refuses_missing_foreign_and_garbage_files_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.db");
+        assert!(matches!(
+            Store::open(&missing, StoreOptions::default()).unwrap_err(),
+            StoreError::Missing(_)
+        ));
+        assert!(!missing.exists());
+
+        let garbage = dir.path().join("garbage.db");
+        std::fs::write(&garbage, b"this is not sqlite, just text that is long enough").unwrap();
+        let before = std::fs::read(&garbage).unwrap();
+        let err = Store::open(&garbage, StoreOptions::default()).unwrap_err();
+        assert!(err.is_bad_input(), "{err}");
+        assert_eq!(std::fs::read(&garbage).unwrap(), before);
+
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+        let err = Store::open(&foreign, StoreOptions::default()).unwrap_err();
+        assert!(matches!(err, StoreError::NotCarrel { .. }), "{err}");
+
+        let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        drop(Store::create(&path, false, StoreOptions::default()).unwrap());
+        let future = migrations::latest_version() + 3;
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", future as i64).unwrap();
+        drop(conn);
+        let err = Store::open(&path, StoreOptions::default()).unwrap_err();
+        match &err {
+            StoreError::TooNew { found, .. } => assert_eq!(*found, future),
+            other => panic!("expected TooNew, got {other}"),
+        }
+        assert!(err.to_string().contains("newer than this carrel"));
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v as usize, future);
+    }
+
+    #[test]
+    fn migrations_are_valid_and_run_from_every_earlier_version() {
+        migrations::migrations().validate().unwrap();
+        for from in 0..migrations::latest_version() {
+            let mut conn = Connection::open_in_memory().unwrap();
+            migrations::migrations().to_version(&mut conn, from).unwrap();
+            migrations::migrations().to_latest(&mut conn).unwrap();
+            let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap();
+            assert_eq!(v as usize, migrations::latest_version(), "from version {from}");
+        }
+    }
+
+    #[test]
+    fn times_round_trip_through_milliseconds() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap();
+        assert_eq!(from_ms(to_ms(t)), t);
+    }
+}
