@@ -5,5 +5,10 @@
 //! → `feeds` → `store`) and actions come back through one door (`services`). See
 //! `../shared/DESIGN.md` for the architecture.
 
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod engine;
+pub mod feeds;
+pub mod services;
 pub mod store;

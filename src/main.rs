@@ -1,5 +1,12 @@
-//! The `carrel` binary: parse arguments, install error hooks, hand over to the library.
+//! The `carrel` binary: install the error and panic hooks, then hand over to the library.
 
-fn main() {
-    println!("carrel");
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // The panic hook prints a report; the TUI installs its own first, which restores the
+    // terminal before this one runs.
+    if let Err(e) = color_eyre::install() {
+        eprintln!("carrel: cannot install the error hooks: {e}");
+    }
+    carrel::cli::main()
 }

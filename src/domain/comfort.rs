@@ -4,6 +4,7 @@
 //! range is marked here, and the rules engine raises an alert when it stays out of range.
 //! Pure; the limits come from the configuration.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::layout::ZoneKind;
@@ -15,6 +16,14 @@ pub struct Comfort {
     pub co2_ppm: f64,
     pub light_lux: f64,
     pub noise_db: f64,
+}
+
+/// A zone's reading at a moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneSample {
+    pub zone_id: String,
+    pub at: DateTime<Utc>,
+    pub comfort: Comfort,
 }
 
 /// The quantity a comfort limit is about.

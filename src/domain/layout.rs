@@ -149,6 +149,24 @@ impl_names!(
     [SensorHealth::Ok, SensorHealth::Degraded, SensorHealth::Offline]
 );
 
+/// A floor of the building.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Floor {
+    pub id: String,
+    pub name: String,
+    /// Storey number as the library counts it (0 = ground floor).
+    pub level: i32,
+}
+
+/// A zone of a floor: seats of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub floor_id: String,
+    pub name: String,
+    pub kind: ZoneKind,
+}
+
 /// A seat with where it is and what it offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seat {

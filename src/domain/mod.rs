@@ -5,6 +5,7 @@
 //! Everything here is tested with plain values.
 
 pub mod api;
+pub mod arrivals;
 pub mod comfort;
 pub mod layout;
 pub mod pseudonym;

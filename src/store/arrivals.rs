@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{from_ms, to_ms};
+use crate::domain::arrivals::ArrivalBucket;
 
 /// Where a bucket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,22 +22,11 @@ impl BucketSource {
     }
 }
 
-/// Arrivals at one window in `[start, start + step_s)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bucket {
-    pub service_point_id: String,
-    pub step_s: u32,
-    pub start: DateTime<Utc>,
-    pub arrivals: u32,
-    pub served: Option<u32>,
-    pub mean_wait_s: Option<f64>,
-}
-
 /// Inserts or replaces buckets (a later report of the same bucket supersedes an earlier,
 /// partial one). Returns how many rows were written.
 pub fn upsert(
     conn: &Connection,
-    buckets: &[Bucket],
+    buckets: &[ArrivalBucket],
     source: BucketSource,
 ) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare_cached(
@@ -81,14 +71,14 @@ pub fn series(
     step_s: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<Vec<Bucket>> {
+) -> rusqlite::Result<Vec<ArrivalBucket>> {
     conn.prepare_cached(
         "SELECT service_point_id, step_s, start_ms, arrivals, served, mean_wait_s FROM arrival_buckets
          WHERE service_point_id = ?1 AND step_s = ?2 AND start_ms >= ?3 AND start_ms < ?4
          ORDER BY start_ms",
     )?
     .query_map(params![service_point_id, step_s, to_ms(from), to_ms(to)], |r| {
-        Ok(Bucket {
+        Ok(ArrivalBucket {
             service_point_id: r.get(0)?,
             step_s: r.get(1)?,
             start: from_ms(r.get(2)?),

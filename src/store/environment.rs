@@ -1,20 +1,11 @@
 //! Comfort readings per zone over time.
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
-use crate::domain::comfort::Comfort;
+use crate::domain::comfort::{Comfort, ZoneSample};
 use crate::domain::layout::ZoneKind;
-
-/// One stored reading.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    pub zone_id: String,
-    pub at: DateTime<Utc>,
-    pub comfort: Comfort,
-}
 
 /// A zone's latest reading with what the zone is, for judging it against the limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,12 +14,12 @@ pub struct ZoneComfort {
     pub zone_name: String,
     pub floor_id: String,
     pub kind: ZoneKind,
-    pub latest: Option<Sample>,
+    pub latest: Option<ZoneSample>,
 }
 
 /// Stores samples; a sample already stored for the same zone and time is skipped. Returns how
 /// many were new.
-pub fn insert(conn: &Connection, samples: &[Sample]) -> rusqlite::Result<usize> {
+pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO environment_samples
              (zone_id, at_ms, temperature_c, co2_ppm, light_lux, noise_db)
@@ -67,7 +58,7 @@ pub fn latest(conn: &Connection) -> rusqlite::Result<Vec<ZoneComfort>> {
         let kind: String = r.get(3)?;
         let at: Option<i64> = r.get(4)?;
         let latest = match at {
-            Some(at) => Some(Sample {
+            Some(at) => Some(ZoneSample {
                 zone_id: zone_id.clone(),
                 at: from_ms(at),
                 comfort: Comfort {

@@ -4,24 +4,7 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
-use crate::domain::layout::{Seat, ZoneKind};
-
-/// A floor row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FloorRow {
-    pub id: String,
-    pub name: String,
-    pub level: i32,
-}
-
-/// A zone row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZoneRow {
-    pub id: String,
-    pub floor_id: String,
-    pub name: String,
-    pub kind: ZoneKind,
-}
+use crate::domain::layout::{Floor, Seat, Zone};
 
 /// What a layout update changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,8 +19,8 @@ pub struct LayoutChange {
 /// is not complete: a seat is never retired because its record was bad.
 pub fn apply(
     conn: &Connection,
-    floors: &[FloorRow],
-    zones: &[ZoneRow],
+    floors: &[Floor],
+    zones: &[Zone],
     seats: &[Seat],
     complete: bool,
     now_ms: i64,
@@ -94,22 +77,22 @@ fn retire_missing<'a>(
     Ok(n)
 }
 
-pub fn floors(conn: &Connection) -> rusqlite::Result<Vec<FloorRow>> {
+pub fn floors(conn: &Connection) -> rusqlite::Result<Vec<Floor>> {
     conn.prepare_cached(
         "SELECT id, name, level FROM floors WHERE retired_ms IS NULL ORDER BY level, id",
     )?
-    .query_map([], |r| Ok(FloorRow { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
+    .query_map([], |r| Ok(Floor { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
     .collect()
 }
 
-pub fn zones(conn: &Connection) -> rusqlite::Result<Vec<ZoneRow>> {
+pub fn zones(conn: &Connection) -> rusqlite::Result<Vec<Zone>> {
     conn.prepare_cached(
         "SELECT z.id, z.floor_id, z.name, z.kind FROM zones z JOIN floors f ON f.id = z.floor_id
          WHERE z.retired_ms IS NULL ORDER BY f.level, z.id",
     )?
     .query_map([], |r| {
         let kind: String = r.get(3)?;
-        Ok(ZoneRow {
+        Ok(Zone {
             id: r.get(0)?,
             floor_id: r.get(1)?,
             name: r.get(2)?,

@@ -43,10 +43,11 @@ pub fn append_events(conn: &Connection, events: &[SeatEvent]) -> rusqlite::Resul
     Ok(events.len())
 }
 
-/// The latest (state, since, sensor) of every seat that has one.
-pub fn latest_states(
-    conn: &Connection,
-) -> rusqlite::Result<HashMap<String, (SeatState, DateTime<Utc>, SensorHealth)>> {
+/// A seat's state, since when, and how its sensor was doing.
+pub type StateMark = (SeatState, DateTime<Utc>, SensorHealth);
+
+/// The latest state mark of every seat that has one.
+pub fn latest_states(conn: &Connection) -> rusqlite::Result<HashMap<String, StateMark>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.seat_id, e.state, e.since_ms, e.sensor FROM seat_events e
          WHERE e.id IN (SELECT max(id) FROM seat_events GROUP BY seat_id)",
@@ -132,26 +133,27 @@ pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> rusqlite::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::layout::{Floor, Zone};
     use crate::domain::layout::{Seat, ZoneKind};
     use crate::store::Store;
-    use crate::store::layout::{self, FloorRow, ZoneRow};
+    use crate::store::layout;
     use chrono::TimeZone;
 
     fn seed_layout(store: &mut Store) {
         store
             .write(|tx| {
                 let floors = [
-                    FloorRow { id: "F0".into(), name: "Ground".into(), level: 0 },
-                    FloorRow { id: "F1".into(), name: "First".into(), level: 1 },
+                    Floor { id: "F0".into(), name: "Ground".into(), level: 0 },
+                    Floor { id: "F1".into(), name: "First".into(), level: 1 },
                 ];
                 let zones = [
-                    ZoneRow {
+                    Zone {
                         id: "F0-Z0".into(),
                         floor_id: "F0".into(),
                         name: "A".into(),
                         kind: ZoneKind::Quiet,
                     },
-                    ZoneRow {
+                    Zone {
                         id: "F1-Z0".into(),
                         floor_id: "F1".into(),
                         name: "B".into(),
@@ -222,8 +224,8 @@ mod tests {
     fn a_clean_layout_retires_missing_seats_and_a_partial_one_does_not() {
         let mut store = Store::open_in_memory().unwrap();
         seed_layout(&mut store);
-        let floors = [FloorRow { id: "F0".into(), name: "Ground".into(), level: 0 }];
-        let zones = [ZoneRow {
+        let floors = [Floor { id: "F0".into(), name: "Ground".into(), level: 0 }];
+        let zones = [Zone {
             id: "F0-Z0".into(),
             floor_id: "F0".into(),
             name: "A".into(),

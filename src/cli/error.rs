@@ -1,0 +1,74 @@
+//! How a command fails: bad input (exit status 2) or a failure while working (exit status 1).
+
+use crate::config::ConfigError;
+use crate::engine::ingest::IngestError;
+use crate::services::ServiceError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// What the user gave (a flag, a file, a path, a config value) is wrong. Exit status 2.
+    #[error("{0}")]
+    BadInput(String),
+    /// Something failed while working. Exit status 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::BadInput(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::BadInput(e.to_string())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        if e.is_bad_input() {
+            CliError::BadInput(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
+        }
+    }
+}
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(e) => e.into(),
+            ServiceError::NotFound(m) => CliError::BadInput(m),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<IngestError> for CliError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Store(e) => e.into(),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for CliError {
+    fn from(e: rusqlite::Error) -> Self {
+        CliError::Failed(format!("database error: {e}"))
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;

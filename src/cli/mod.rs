@@ -1,0 +1,142 @@
+//! The command line: clap definitions and one file per headless command group.
+//!
+//! Every command that prints data takes `--json` for a stable, documented shape (README:
+//! "JSON output"). Exit status: 0 success, 1 failure while working, 2 bad input (flags, config,
+//! paths, files). Errors go to stderr as one line naming the problem and the place.
+//!
+//! May use: config, services, engine, sim; never SQL.
+
+mod config_cmd;
+mod error;
+mod init;
+mod logging;
+mod man;
+mod reads;
+mod sync;
+mod table;
+mod time;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+pub use error::{CliError, CliResult};
+pub use man::page as man_page;
+
+use crate::config::{self, Config, Overrides};
+
+/// carrel — a terminal operations console for smart libraries.
+#[derive(Debug, Parser)]
+#[command(name = "carrel", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Environment: CARREL_CONFIG, CARREL_DB, CARREL_SENSOR_URL, CARREL_RECS_URL, \
+CARREL_SENSOR_TOKEN, CARREL_RECS_TOKEN (tokens are never accepted as flags).\n\
+Exit status: 0 success, 1 failure, 2 bad input."
+)]
+pub struct Cli {
+    /// Configuration file [default: ~/.config/carrel/config.toml; env: CARREL_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database file [default: ~/.local/share/carrel/carrel.db; env: CARREL_DB]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Base URL of the sensor API [env: CARREL_SENSOR_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub sensor_url: Option<String>,
+    /// Base URL of the recommendation API [env: CARREL_RECS_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub recs_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (mode 0600); --demo seeds staff of every role
+    Init(init::InitArgs),
+    /// Fetch the remote APIs into the database (honours the ingest lease)
+    Sync(sync::SyncArgs),
+    /// List seats with their current state
+    Seats(reads::SeatsArgs),
+    /// List service windows with their queues
+    Queues(reads::JsonArgs),
+    /// Feed freshness and failures, quarantine counts, database size and schema
+    Status(reads::JsonArgs),
+    /// Check a configuration file and print the effective configuration
+    Config {
+        #[command(subcommand)]
+        command: config_cmd::ConfigCommand,
+    },
+    /// Print shell completions
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    #[command(hide = true)]
+    Man,
+}
+
+/// Parses the command line, runs the command, and turns its result into an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("carrel: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> CliResult {
+    let overrides = Overrides {
+        config: cli.config.clone(),
+        db: cli.db.clone(),
+        sensor_url: cli.sensor_url.clone(),
+        recs_url: cli.recs_url.clone(),
+    };
+    match cli.command {
+        Command::Config { command } => config_cmd::run(command, overrides),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            print!("{}", man::page()?);
+            Ok(())
+        }
+        command => {
+            let cfg = config::load(&overrides)?;
+            let _log = logging::init(&cfg);
+            dispatch(command, &cfg)
+        }
+    }
+}
+
+fn dispatch(command: Command, cfg: &Config) -> CliResult {
+    match command {
+        Command::Init(args) => init::run(&args, cfg),
+        Command::Sync(args) => sync::run(&args, cfg),
+        Command::Seats(args) => reads::seats(&args, cfg),
+        Command::Queues(args) => reads::queues(&args, cfg),
+        Command::Status(args) => reads::status(&args, cfg),
+        Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+    }
+}
+
+/// Opens the configured database for reading and acting.
+pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
+    let options = crate::store::StoreOptions {
+        busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
+    };
+    Ok(crate::store::Store::open(&cfg.db_path, options)?)
+}
+
+/// Writes JSON to stdout, pretty-printed, with a final newline.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

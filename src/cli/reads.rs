@@ -1,0 +1,318 @@
+//! `carrel seats`, `carrel queues`, `carrel status`: headless reads, as aligned tables or JSON.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::table::{Align, Table};
+use super::time::{age, clock};
+use super::{CliError, CliResult, open_store, print_json};
+use crate::config::Config;
+use crate::domain::layout::{Occupancy, SeatState, SeatView};
+use crate::domain::service_point::ServicePoint;
+use crate::services::reads::{self, SystemStatus};
+use crate::store::feeds::FeedState;
+use crate::store::seats::SeatFilter;
+
+#[derive(Debug, clap::Args)]
+pub struct JsonArgs {
+    /// Print JSON (shape documented in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SeatsArgs {
+    /// Only seats on this floor (floor id, e.g. F1)
+    #[arg(long, value_name = "F")]
+    pub floor: Option<String>,
+    /// Only seats in this zone (zone id, e.g. F1-Z2)
+    #[arg(long, value_name = "Z")]
+    pub zone: Option<String>,
+    /// Only seats in this state: free, occupied, away, reserved, out_of_service
+    #[arg(long, value_name = "S", value_parser = parse_state)]
+    pub state: Option<SeatState>,
+    /// Print JSON (shape documented in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_state(s: &str) -> Result<SeatState, String> {
+    s.parse().map_err(|e: crate::domain::layout::UnknownName| e.to_string())
+}
+
+/// One seat in `carrel seats --json`.
+#[derive(Debug, Serialize)]
+struct SeatJson<'a> {
+    #[serde(flatten)]
+    seat: &'a SeatView,
+    ghost: bool,
+}
+
+pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
+    let store = open_store(cfg)?;
+    if let Some(f) = &args.floor {
+        let floors = reads::floors(&store)?;
+        if !floors.iter().any(|x| &x.id == f) {
+            let known: Vec<&str> = floors.iter().map(|x| x.id.as_str()).collect();
+            return Err(CliError::BadInput(format!(
+                "--floor: no floor '{f}' (floors: {})",
+                list_or_none(&known)
+            )));
+        }
+    }
+    if let Some(z) = &args.zone {
+        let zones = reads::zones(&store)?;
+        if !zones.iter().any(|x| &x.id == z) {
+            return Err(CliError::BadInput(format!(
+                "--zone: no zone '{z}' ({} zones; see `carrel seats`)",
+                zones.len()
+            )));
+        }
+    }
+    let filter =
+        SeatFilter { floor: args.floor.clone(), zone: args.zone.clone(), state: args.state };
+    let seats = reads::seats(&store, &filter)?;
+    let now = reads::sensor_now(&store)?;
+    let limit = Duration::minutes(i64::from(cfg.settings.seats.ghost_after_min));
+    if args.json {
+        let list: Vec<SeatJson<'_>> =
+            seats.iter().map(|s| SeatJson { seat: s, ghost: s.is_ghost(now, limit) }).collect();
+        return print_json(&serde_json::json!({
+            "sensor_time": now,
+            "ghost_after_min": cfg.settings.seats.ghost_after_min,
+            "seats": list,
+        }));
+    }
+    let mut t = Table::new(&[
+        ("SEAT", Align::Left),
+        ("LABEL", Align::Left),
+        ("ZONE", Align::Left),
+        ("KIND", Align::Left),
+        ("STATE", Align::Left),
+        ("FOR", Align::Right),
+        ("SENSOR", Align::Left),
+        ("POWER", Align::Left),
+        ("ACCESSIBLE", Align::Left),
+    ]);
+    for s in &seats {
+        let state = match s.state {
+            Some(st) if s.is_ghost(now, limit) => format!("{st} (ghost)"),
+            Some(st) => st.to_string(),
+            None => "unknown".into(),
+        };
+        t.row(vec![
+            s.id.clone(),
+            s.label.clone(),
+            s.zone_id.clone(),
+            s.zone_kind.to_string(),
+            state,
+            s.since.map(|t| age(now - t)).unwrap_or_default(),
+            s.sensor.map(|h| h.to_string()).unwrap_or_default(),
+            yes(s.power),
+            yes(s.accessible),
+        ]);
+    }
+    print!("{}", t.render());
+    let o = Occupancy::of(&seats);
+    let ghosts = seats.iter().filter(|s| s.is_ghost(now, limit)).count();
+    println!(
+        "{} seats: {} occupied, {} away ({} ghosts), {} free, {} reserved, {} out of service, {} unknown; {:.0}% taken",
+        o.total,
+        o.occupied,
+        o.away,
+        ghosts,
+        o.free,
+        o.reserved,
+        o.out_of_service,
+        o.unknown,
+        o.ratio() * 100.0
+    );
+    Ok(())
+}
+
+fn yes(b: bool) -> String {
+    if b { "yes".into() } else { "-".into() }
+}
+
+fn list_or_none(items: &[&str]) -> String {
+    if items.is_empty() { "none yet; run `carrel sync`".into() } else { items.join(", ") }
+}
+
+/// One window in `carrel queues --json`.
+#[derive(Debug, Serialize)]
+struct WindowJson<'a> {
+    #[serde(flatten)]
+    point: &'a ServicePoint,
+    oldest_wait_s: Option<i64>,
+}
+
+pub fn queues(args: &JsonArgs, cfg: &Config) -> CliResult {
+    let store = open_store(cfg)?;
+    let (points, on_duty) = reads::service_points(&store)?;
+    let now = reads::sensor_now(&store)?;
+    if args.json {
+        let list: Vec<WindowJson<'_>> = points
+            .iter()
+            .map(|p| WindowJson { point: p, oldest_wait_s: p.oldest_wait_s(now) })
+            .collect();
+        return print_json(&serde_json::json!({
+            "sensor_time": now,
+            "staff_on_duty": on_duty,
+            "service_points": list,
+        }));
+    }
+    let mut t = Table::new(&[
+        ("WINDOW", Align::Left),
+        ("NAME", Align::Left),
+        ("SERVICE", Align::Left),
+        ("OPEN", Align::Left),
+        ("STAFF", Align::Left),
+        ("QUEUE", Align::Right),
+        ("LONGEST WAIT", Align::Right),
+        ("SERVED", Align::Right),
+        ("MEAN SERVICE", Align::Right),
+    ]);
+    for p in &points {
+        t.row(vec![
+            p.id.clone(),
+            p.name.clone(),
+            p.service.clone(),
+            if p.open { "open".into() } else { "closed".into() },
+            p.staff.clone().unwrap_or_else(|| "-".into()),
+            p.queue_length.to_string(),
+            p.oldest_wait_s(now).map(|s| age(Duration::seconds(s))).unwrap_or_else(|| "-".into()),
+            p.served_today.to_string(),
+            age(Duration::seconds(p.mean_service_s.round() as i64)),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "staff on duty: {}",
+        if on_duty.is_empty() { "none reported".into() } else { on_duty.join(", ") }
+    );
+    Ok(())
+}
+
+/// One feed in `carrel status --json`.
+#[derive(Debug, Serialize)]
+struct FeedJson<'a> {
+    #[serde(flatten)]
+    state: &'a FeedState,
+    age_s: Option<i64>,
+    stale: bool,
+    quarantined_total: u64,
+}
+
+/// Whether a feed counts as stale: never succeeded, or not for longer than its API allows.
+fn stale(f: &FeedState, now: DateTime<Utc>, cfg: &Config) -> bool {
+    let limit = if f.feed.starts_with("recs.") {
+        cfg.settings.feeds.recs.stale_after_s
+    } else {
+        cfg.settings.feeds.sensor.stale_after_s
+    };
+    // Slow feeds (layout, arrivals, catalogue) are fetched less often than the staleness
+    // limit; they are stale only after missing two of their own rounds.
+    let every = match f.feed.as_str() {
+        "sensor.layout" => cfg.settings.feeds.sensor.layout_refresh_s,
+        "sensor.environment" => cfg.settings.feeds.sensor.environment_refresh_s,
+        "sensor.arrivals" => cfg.settings.feeds.sensor.arrivals_refresh_s,
+        "recs.catalog" => cfg.settings.feeds.recs.catalog_refresh_s,
+        "recs.model" => cfg.settings.feeds.recs.refresh_s,
+        _ => 0,
+    };
+    let limit = i64::try_from(limit.max(2 * every)).unwrap_or(i64::MAX);
+    f.age(now).is_none_or(|a| a.num_seconds() > limit)
+}
+
+pub fn status(args: &JsonArgs, cfg: &Config) -> CliResult {
+    let store = open_store(cfg)?;
+    let st: SystemStatus = reads::system_status(&store)?;
+    let now = Utc::now();
+    if args.json {
+        let feeds: Vec<FeedJson<'_>> = st
+            .feeds
+            .iter()
+            .map(|f| FeedJson {
+                state: f,
+                age_s: f.age(now).map(|a| a.num_seconds()),
+                stale: stale(f, now, cfg),
+                quarantined_total: st.quarantined.get(&f.feed).copied().unwrap_or(0),
+            })
+            .collect();
+        return print_json(&serde_json::json!({
+            "database": st.database,
+            "lease": st.lease.as_ref().map(|l| serde_json::json!({
+                "holder": l.holder, "acquired": l.acquired, "renewed": l.renewed, "expires": l.expires,
+                "alive": l.is_alive(now),
+            })),
+            "feeds": feeds,
+            "quarantined": st.quarantined,
+        }));
+    }
+    let tz = cfg.timezone;
+    let db = &st.database;
+    println!(
+        "database  {}  {}  schema v{}{}",
+        db.path,
+        human_bytes(db.size_bytes),
+        db.schema_version,
+        if db.demo { "  (demo)" } else { "" }
+    );
+    match &st.lease {
+        Some(l) if l.is_alive(now) => {
+            println!("ingest    {} (lease until {})", l.holder, clock(l.expires, now, tz))
+        }
+        Some(l) => println!(
+            "ingest    nobody (last holder {} expired {} ago)",
+            l.holder,
+            age(now - l.expires)
+        ),
+        None => println!("ingest    nobody holds the lease"),
+    }
+    let mut t = Table::new(&[
+        ("FEED", Align::Left),
+        ("FRESHNESS", Align::Left),
+        ("LAST SUCCESS", Align::Left),
+        ("FAILURES", Align::Right),
+        ("LAST ERROR", Align::Left),
+        ("STORED", Align::Right),
+        ("QUARANTINED", Align::Right),
+    ]);
+    for f in &st.feeds {
+        let fresh = match (f.age(now), stale(f, now, cfg)) {
+            (None, _) => "never".to_owned(),
+            (Some(a), true) => format!("STALE {}", age(a)),
+            (Some(a), false) => format!("ok {}", age(a)),
+        };
+        let error = match (&f.last_error, f.last_error_at) {
+            (Some(e), Some(at)) => format!("{} ({})", e, clock(at, now, tz)),
+            _ => "-".into(),
+        };
+        t.row(vec![
+            f.feed.clone(),
+            fresh,
+            f.last_success.map(|t| clock(t, now, tz)).unwrap_or_else(|| "-".into()),
+            f.consecutive_failures.to_string(),
+            error,
+            f.records_ok.to_string(),
+            st.quarantined.get(&f.feed).copied().unwrap_or(0).to_string(),
+        ]);
+    }
+    if t.is_empty() {
+        println!("feeds     none has run yet; run `carrel sync`");
+    } else {
+        print!("{}", t.render());
+    }
+    Ok(())
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+}

@@ -1,0 +1,364 @@
+//! Configuration: a TOML file, environment variables and flags, merged with precedence
+//! flags > environment > file > defaults.
+//!
+//! The file denies unknown keys and every error names the file, the line and the key (see
+//! `error.rs`). Tokens come from the environment or a token file, never from the command line,
+//! and are never printed. `config.example.toml` documents every key; a test loads it.
+//!
+//! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain.
+
+mod error;
+mod sections;
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use reqwest::Url;
+
+pub use error::ConfigError;
+pub use sections::{
+    DatabaseSection, FeedsSection, FileConfig, IngestSection, LibrarySection, LoggingSection,
+    RecsFeed, SeatsSection, SensorFeed,
+};
+
+/// Environment variables carrel reads.
+pub const ENV_CONFIG: &str = "CARREL_CONFIG";
+pub const ENV_DB: &str = "CARREL_DB";
+pub const ENV_SENSOR_URL: &str = "CARREL_SENSOR_URL";
+pub const ENV_RECS_URL: &str = "CARREL_RECS_URL";
+pub const ENV_SENSOR_TOKEN: &str = "CARREL_SENSOR_TOKEN";
+pub const ENV_RECS_TOKEN: &str = "CARREL_RECS_TOKEN";
+
+/// Values given as command-line flags; they win over everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub db: Option<PathBuf>,
+    pub sensor_url: Option<String>,
+    pub recs_url: Option<String>,
+}
+
+/// A bearer token. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A remote API as the feeds reach it.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: Url,
+    pub token: Option<Secret>,
+    /// Where the token came from (an environment variable or a file), for `config check`.
+    pub token_origin: Option<String>,
+    pub connect_timeout: std::time::Duration,
+    pub timeout: std::time::Duration,
+    pub max_body_bytes: u64,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The merged settings, with the database path filled in.
+    pub settings: FileConfig,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+    pub db_path: PathBuf,
+    /// The database path is the default one (no flag, variable or file named it).
+    pub db_path_is_default: bool,
+    pub timezone: Tz,
+    pub sensor: Option<Endpoint>,
+    pub recs: Option<Endpoint>,
+    /// Logs and keys live here.
+    pub state_dir: PathBuf,
+    /// Settings that came from flags or the environment: (key, origin).
+    pub origins: Vec<(String, String)>,
+}
+
+/// Standard places for carrel's files.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub state: PathBuf,
+}
+
+impl Dirs {
+    /// The platform's directories (XDG on Linux), or an error when there is no home directory.
+    pub fn standard() -> Result<Dirs, ConfigError> {
+        let d = directories::ProjectDirs::from("", "", "carrel").ok_or_else(|| {
+            ConfigError::at(
+                "environment",
+                "cannot find a home directory; set CARREL_CONFIG and CARREL_DB",
+            )
+        })?;
+        Ok(Dirs {
+            config: d.config_dir().to_owned(),
+            data: d.data_dir().to_owned(),
+            state: d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_owned(),
+        })
+    }
+}
+
+/// Loads the configuration with the real environment and standard directories.
+pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+    let dirs = Dirs::standard()?;
+    load_with(overrides, &|k| std::env::var(k).ok(), &dirs)
+}
+
+/// Loads the configuration; `env` looks up environment variables (tests pass their own).
+pub fn load_with(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    dirs: &Dirs,
+) -> Result<Config, ConfigError> {
+    let env = |k: &str| env(k).filter(|v| !v.is_empty());
+    let mut origins = Vec::new();
+    let (file, explicit) = match (&overrides.config, env(ENV_CONFIG)) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(p)) => (PathBuf::from(p), true),
+        (None, None) => (dirs.config.join("config.toml"), false),
+    };
+    let (settings, src, file) = match std::fs::read_to_string(&file) {
+        Ok(src) => {
+            let settings: FileConfig =
+                toml::from_str(&src).map_err(|e| error::from_toml(&file, &src, &e))?;
+            (settings, src, Some(file))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            (FileConfig::default(), String::new(), None)
+        }
+        Err(e) => return Err(ConfigError::in_file(&file, None, format!("cannot read: {e}"))),
+    };
+    let mut settings = settings;
+
+    // Database path: flag > env > file > default.
+    let db_path_is_default =
+        overrides.db.is_none() && env(ENV_DB).is_none() && settings.database.path.is_none();
+    let db_path = if let Some(p) = &overrides.db {
+        origins.push(("database.path".into(), "--db".into()));
+        p.clone()
+    } else if let Some(p) = env(ENV_DB) {
+        origins.push(("database.path".into(), ENV_DB.into()));
+        PathBuf::from(p)
+    } else if let Some(p) = &settings.database.path {
+        relative_to(file.as_deref(), p)
+    } else {
+        dirs.data.join("carrel.db")
+    };
+    settings.database.path = Some(db_path.clone());
+
+    for (key, flag, var, slot) in [
+        ("feeds.sensor.url", &overrides.sensor_url, ENV_SENSOR_URL, &mut settings.feeds.sensor.url),
+        ("feeds.recs.url", &overrides.recs_url, ENV_RECS_URL, &mut settings.feeds.recs.url),
+    ] {
+        if let Some(v) = flag {
+            origins.push((
+                key.into(),
+                format!("--{}", var.trim_start_matches("CARREL_").to_lowercase().replace('_', "-")),
+            ));
+            *slot = Some(v.clone());
+        } else if let Some(v) = env(var) {
+            origins.push((key.into(), var.into()));
+            *slot = Some(v);
+        }
+    }
+
+    let f = file.as_ref();
+    settings.validate().map_err(|(table, key, msg)| error::placed(f, &src, table, key, &msg))?;
+    let timezone: Tz = settings.library.timezone.parse().map_err(|_| {
+        error::placed(
+            f,
+            &src,
+            "library",
+            "timezone",
+            &format!(
+                "unknown time zone '{}' (use an IANA name such as Europe/London)",
+                settings.library.timezone
+            ),
+        )
+    })?;
+
+    let sensor_token = token(
+        &env,
+        ENV_SENSOR_TOKEN,
+        settings.feeds.sensor.token_file.as_deref(),
+        file.as_deref(),
+    )?;
+    let recs_token =
+        token(&env, ENV_RECS_TOKEN, settings.feeds.recs.token_file.as_deref(), file.as_deref())?;
+    let origin_of = |key: &str| origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.clone());
+    let sensor = endpoint(
+        settings.feeds.sensor.url.as_deref(),
+        origin_of("feeds.sensor.url").as_ref(),
+        f,
+        &src,
+        "feeds.sensor",
+        sensor_token,
+        settings.feeds.sensor.http(),
+    )?;
+    let recs = endpoint(
+        settings.feeds.recs.url.as_deref(),
+        origin_of("feeds.recs.url").as_ref(),
+        f,
+        &src,
+        "feeds.recs",
+        recs_token,
+        settings.feeds.recs.http(),
+    )?;
+    let state_dir = match &settings.logging.dir {
+        Some(d) => relative_to(file.as_deref(), d),
+        None => dirs.state.clone(),
+    };
+    Ok(Config {
+        settings,
+        file,
+        db_path,
+        db_path_is_default,
+        timezone,
+        sensor,
+        recs,
+        state_dir,
+        origins,
+    })
+}
+
+/// Paths in the file are relative to the file's directory.
+fn relative_to(file: Option<&Path>, p: &Path) -> PathBuf {
+    match file.and_then(Path::parent) {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.to_owned(),
+    }
+}
+
+fn token(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    token_file: Option<&Path>,
+    config_file: Option<&Path>,
+) -> Result<Option<(Secret, String)>, ConfigError> {
+    if let Some(t) = env(var) {
+        return Ok(Some((Secret(t.trim().to_owned()), var.to_owned())));
+    }
+    let Some(path) = token_file else { return Ok(None) };
+    let path = relative_to(config_file, path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ConfigError::in_file(&path, None, format!("cannot read token file: {e}")))?;
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ConfigError::in_file(&path, None, "token file is empty"));
+    }
+    if t.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(ConfigError::in_file(
+            &path,
+            None,
+            "token file holds more than one token (whitespace inside)",
+        ));
+    }
+    Ok(Some((Secret(t.to_owned()), path.display().to_string())))
+}
+
+fn endpoint(
+    url: Option<&str>,
+    origin: Option<&String>,
+    file: Option<&PathBuf>,
+    src: &str,
+    table: &str,
+    token: Option<(Secret, String)>,
+    http: sections::HttpSettings,
+) -> Result<Option<Endpoint>, ConfigError> {
+    let Some(raw) = url else { return Ok(None) };
+    let bad = |msg: String| match &origin {
+        Some(o) => ConfigError::at(o.as_str(), msg),
+        None => error::placed(file, src, table, "url", &msg),
+    };
+    let url = Url::parse(raw).map_err(|e| bad(format!("'{raw}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("'{raw}': only http and https URLs are supported")));
+    }
+    if url.host_str().is_none() {
+        return Err(bad(format!("'{raw}': the URL has no host")));
+    }
+    let (token, token_origin) = match token {
+        Some((t, o)) => (Some(t), Some(o)),
+        None => (None, None),
+    };
+    Ok(Some(Endpoint {
+        url,
+        token,
+        token_origin,
+        connect_timeout: http.connect_timeout,
+        timeout: http.timeout,
+        max_body_bytes: http.max_body_bytes,
+    }))
+}
+
+impl Config {
+    /// Settings that work but are unwise: a token sent over plain HTTP to another machine, a
+    /// token file others can read.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, ep) in [("feeds.sensor", &self.sensor), ("feeds.recs", &self.recs)] {
+            let Some(ep) = ep else { continue };
+            let loopback =
+                matches!(ep.url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]" | "::1"));
+            if ep.token.is_some() && ep.url.scheme() == "http" && !loopback {
+                out.push(format!(
+                    "{name}: the token is sent over plain http to {}; use https",
+                    ep.url
+                ));
+            }
+            #[cfg(unix)]
+            if let Some(origin) = &ep.token_origin
+                && let Ok(meta) = std::fs::metadata(origin)
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    out.push(format!(
+                        "{name}: token file {origin} is readable by others; chmod 600 it"
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// The effective configuration as TOML that carrel itself would accept, with a header
+    /// saying where overridden values and secrets came from. Secrets are never printed.
+    pub fn render(&self) -> String {
+        let mut out = String::from("# carrel effective configuration\n");
+        match &self.file {
+            Some(f) => out.push_str(&format!("# file: {}\n", f.display())),
+            None => out.push_str("# file: none (defaults)\n"),
+        }
+        for (key, origin) in &self.origins {
+            out.push_str(&format!("# {key} from {origin}\n"));
+        }
+        for (name, ep) in [("feeds.sensor", &self.sensor), ("feeds.recs", &self.recs)] {
+            let line = match ep.as_ref().and_then(|e| e.token_origin.as_ref()) {
+                Some(o) => format!("# {name} token: <redacted> from {o}\n"),
+                None => format!("# {name} token: none\n"),
+            };
+            out.push_str(&line);
+        }
+        out.push('\n');
+        out.push_str(
+            &toml::to_string_pretty(&self.settings)
+                .unwrap_or_else(|e| format!("# cannot render: {e}\n")),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

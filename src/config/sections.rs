@@ -1,0 +1,277 @@
+//! The sections of `config.toml`, their defaults and their range checks.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::comfort::ComfortLimits;
+
+/// The whole file. Every section and key is optional; unknown keys are errors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    pub library: LibrarySection,
+    pub database: DatabaseSection,
+    pub feeds: FeedsSection,
+    pub ingest: IngestSection,
+    pub seats: SeatsSection,
+    pub comfort: ComfortLimits,
+    pub logging: LoggingSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LibrarySection {
+    /// Shown in the console's title.
+    pub name: String,
+    /// IANA time zone in which times are shown and opening hours are read.
+    pub timezone: String,
+}
+
+impl Default for LibrarySection {
+    fn default() -> Self {
+        Self { name: "Library".into(), timezone: "UTC".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        Self { path: None, busy_timeout_ms: 5000 }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedsSection {
+    pub sensor: SensorFeed,
+    pub recs: RecsFeed,
+}
+
+/// Timeouts and size cap of one API's client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SensorFeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// Seats and service windows are polled this often.
+    pub refresh_s: u64,
+    pub environment_refresh_s: u64,
+    pub layout_refresh_s: u64,
+    pub arrivals_refresh_s: u64,
+    /// How far back arrivals are fetched when the database has none yet.
+    pub arrivals_history_days: u32,
+    /// Bucket width of the arrivals fetched, in seconds.
+    pub arrivals_step_s: u32,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub max_body_bytes: u64,
+    /// A feed with no success for this long is shown as stale.
+    pub stale_after_s: u64,
+}
+
+impl Default for SensorFeed {
+    fn default() -> Self {
+        Self {
+            url: None,
+            token_file: None,
+            refresh_s: 5,
+            environment_refresh_s: 60,
+            layout_refresh_s: 3600,
+            arrivals_refresh_s: 300,
+            arrivals_history_days: 56,
+            arrivals_step_s: 900,
+            connect_timeout_ms: 3000,
+            timeout_ms: 10_000,
+            max_body_bytes: 16 * 1024 * 1024,
+            stale_after_s: 60,
+        }
+    }
+}
+
+impl SensorFeed {
+    pub fn http(&self) -> HttpSettings {
+        HttpSettings {
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecsFeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// The model's provenance is polled this often.
+    pub refresh_s: u64,
+    pub catalog_refresh_s: u64,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub max_body_bytes: u64,
+    pub stale_after_s: u64,
+}
+
+impl Default for RecsFeed {
+    fn default() -> Self {
+        Self {
+            url: None,
+            token_file: None,
+            refresh_s: 600,
+            catalog_refresh_s: 3600,
+            connect_timeout_ms: 3000,
+            timeout_ms: 5000,
+            max_body_bytes: 16 * 1024 * 1024,
+            stale_after_s: 1800,
+        }
+    }
+}
+
+impl RecsFeed {
+    pub fn http(&self) -> HttpSettings {
+        HttpSettings {
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSection {
+    /// A lease not renewed for this long is free for another process to take.
+    pub lease_ttl_s: u64,
+    /// Longest wait between retries of a failing feed.
+    pub backoff_max_s: u64,
+    /// Seat-state history older than this is pruned (the latest state of each seat is kept).
+    pub seat_history_days: u32,
+}
+
+impl Default for IngestSection {
+    fn default() -> Self {
+        Self { lease_ttl_s: 15, backoff_max_s: 300, seat_history_days: 90 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeatsSection {
+    /// A seat away (belongings, nobody there) for this long is a ghost seat.
+    pub ghost_after_min: u32,
+}
+
+impl Default for SeatsSection {
+    fn default() -> Self {
+        Self { ghost_after_min: 30 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSection {
+    /// error, warn, info, debug or trace.
+    pub level: String,
+    /// Where the log file (and keys) go; default: the platform's state directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for LoggingSection {
+    fn default() -> Self {
+        Self { level: "info".into(), dir: None }
+    }
+}
+
+type Invalid = (&'static str, &'static str, String);
+
+fn range(table: &'static str, key: &'static str, v: u64, lo: u64, hi: u64) -> Result<(), Invalid> {
+    if v < lo || v > hi {
+        return Err((table, key, format!("{v} is out of range {lo}..={hi}")));
+    }
+    Ok(())
+}
+
+impl FileConfig {
+    /// Range checks after parsing: (table, key, message) of the first bad value.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        const DAY: u64 = 86_400;
+        const GIB: u64 = 1 << 30;
+        range("database", "busy_timeout_ms", self.database.busy_timeout_ms, 10, 600_000)?;
+        let s = &self.feeds.sensor;
+        let t = "feeds.sensor";
+        range(t, "refresh_s", s.refresh_s, 1, DAY)?;
+        range(t, "environment_refresh_s", s.environment_refresh_s, 1, DAY)?;
+        range(t, "layout_refresh_s", s.layout_refresh_s, 10, 7 * DAY)?;
+        range(t, "arrivals_refresh_s", s.arrivals_refresh_s, 10, DAY)?;
+        range(t, "arrivals_history_days", u64::from(s.arrivals_history_days), 1, 730)?;
+        range(t, "arrivals_step_s", u64::from(s.arrivals_step_s), 60, DAY)?;
+        if !s.arrivals_step_s.is_multiple_of(60) {
+            return Err((
+                t,
+                "arrivals_step_s",
+                format!("{} is not a whole number of minutes", s.arrivals_step_s),
+            ));
+        }
+        range(t, "connect_timeout_ms", s.connect_timeout_ms, 100, 120_000)?;
+        range(t, "timeout_ms", s.timeout_ms, 100, 600_000)?;
+        range(t, "max_body_bytes", s.max_body_bytes, 1024, GIB)?;
+        range(t, "stale_after_s", s.stale_after_s, 1, 7 * DAY)?;
+        let r = &self.feeds.recs;
+        let t = "feeds.recs";
+        range(t, "refresh_s", r.refresh_s, 1, 7 * DAY)?;
+        range(t, "catalog_refresh_s", r.catalog_refresh_s, 10, 7 * DAY)?;
+        range(t, "connect_timeout_ms", r.connect_timeout_ms, 100, 120_000)?;
+        range(t, "timeout_ms", r.timeout_ms, 100, 600_000)?;
+        range(t, "max_body_bytes", r.max_body_bytes, 1024, GIB)?;
+        range(t, "stale_after_s", r.stale_after_s, 1, 30 * DAY)?;
+        range("ingest", "lease_ttl_s", self.ingest.lease_ttl_s, 2, 3600)?;
+        range("ingest", "backoff_max_s", self.ingest.backoff_max_s, 1, DAY)?;
+        range("ingest", "seat_history_days", u64::from(self.ingest.seat_history_days), 1, 3650)?;
+        range("seats", "ghost_after_min", u64::from(self.seats.ghost_after_min), 1, 24 * 60)?;
+        self.comfort.validate().map_err(|m| {
+            let key = m.split_whitespace().next().unwrap_or("comfort");
+            let key: &'static str =
+                COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
+            ("comfort", key, m)
+        })?;
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
+            return Err((
+                "logging",
+                "level",
+                format!("'{}' is not one of error, warn, info, debug, trace", self.logging.level),
+            ));
+        }
+        Ok(())
+    }
+}
+
+const COMFORT_KEYS: [&str; 7] = [
+    "temperature_c",
+    "co2_ppm_max",
+    "light_lux",
+    "noise_db_max_silent",
+    "noise_db_max_quiet",
+    "noise_db_max_computer",
+    "noise_db_max_group",
+];

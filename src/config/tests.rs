@@ -1,0 +1,192 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::*;
+
+fn dirs(root: &Path) -> Dirs {
+    Dirs { config: root.join("cfg"), data: root.join("data"), state: root.join("state") }
+}
+
+fn load_env(
+    overrides: &Overrides,
+    vars: &[(&str, &str)],
+    root: &Path,
+) -> Result<Config, ConfigError> {
+    let vars: HashMap<String, String> =
+        vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+    load_with(overrides, &|k| vars.get(k).cloned(), &dirs(root))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn the_example_file_loads_and_documents_every_key() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let src = std::fs::read_to_string(&example).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = Overrides { config: Some(example), ..Default::default() };
+    let cfg = load_env(&overrides, &[], dir.path()).unwrap();
+    assert!(cfg.sensor.is_some(), "the example names a sensor API");
+    assert!(cfg.recs.is_none(), "the example leaves the recommendation API off");
+    // Every key of the full default configuration appears in the example, commented or not.
+    let mut full = FileConfig::default();
+    full.database.path = Some("x".into());
+    full.feeds.sensor.url = Some("x".into());
+    full.feeds.sensor.token_file = Some("x".into());
+    full.feeds.recs.url = Some("x".into());
+    full.feeds.recs.token_file = Some("x".into());
+    full.logging.dir = Some("x".into());
+    let rendered = toml::to_string(&full).unwrap();
+    let mut table = String::new();
+    for line in rendered.lines() {
+        if line.starts_with('[') {
+            table = line.to_owned();
+            assert!(src.contains(&table), "example lacks {table}");
+        } else if let Some((key, _)) = line.split_once(" = ") {
+            let documented = src.lines().any(|l| {
+                let l = l.trim_start_matches('#').trim();
+                l.starts_with(&format!("{key} ="))
+            });
+            assert!(documented, "example lacks key '{key}' of {table}");
+        }
+    }
+}
+
+#[test]
+fn unknown_key_names_file_line_table_and_suggests() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[library]\nname = \"X\"\n\n[feeds.sensor]\nurl = \"http://127.0.0.1:1\"\nrefresh_ms = 5\n",
+    );
+    let err =
+        load_env(&Overrides { config: Some(f.clone()), ..Default::default() }, &[], dir.path())
+            .unwrap_err();
+    assert_eq!(err.line, Some(6));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:6: unknown key 'refresh_ms' in [feeds.sensor]; did you mean 'refresh_s'?",
+            f.display()
+        )
+    );
+}
+
+#[test]
+fn unknown_section_and_bad_types_are_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.toml", "[libary]\nname = \"X\"\n");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(err.to_string().contains(":1: unknown key 'libary'; did you mean 'library'?"), "{err}");
+
+    let f = write(dir.path(), "d.toml", "[seats]\nghost_after_min = \"half an hour\"\n");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(err.message.starts_with("bad value for 'ghost_after_min' in [seats]"), "{err}");
+}
+
+#[test]
+fn range_and_time_zone_errors_point_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.toml", "[library]\ntimezone = \"Mars/Olympus\"\n");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(err.message.contains("unknown time zone 'Mars/Olympus'"), "{err}");
+
+    let f = write(dir.path(), "d.toml", "[feeds.sensor]\n\nrefresh_s = 0\n");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.line, Some(3));
+    assert!(err.message.contains("[feeds.sensor] refresh_s: 0 is out of range"), "{err}");
+}
+
+#[test]
+fn flags_beat_environment_beat_file_beat_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[database]\npath = \"file.db\"\n[feeds.sensor]\nurl = \"http://file:1\"\n",
+    );
+    let from_file = Overrides { config: Some(f.clone()), ..Default::default() };
+    let cfg = load_env(&from_file, &[], dir.path()).unwrap();
+    assert_eq!(cfg.db_path, dir.path().join("file.db"), "relative to the file");
+    assert_eq!(cfg.sensor.as_ref().unwrap().url.as_str(), "http://file:1/");
+
+    let env = [("CARREL_DB", "/env.db"), ("CARREL_SENSOR_URL", "http://env:2")];
+    let cfg = load_env(&from_file, &env, dir.path()).unwrap();
+    assert_eq!(cfg.db_path, PathBuf::from("/env.db"));
+    assert_eq!(cfg.sensor.as_ref().unwrap().url.as_str(), "http://env:2/");
+
+    let flags = Overrides {
+        config: Some(f),
+        db: Some("/flag.db".into()),
+        sensor_url: Some("http://flag:3".into()),
+        recs_url: None,
+    };
+    let cfg = load_env(&flags, &env, dir.path()).unwrap();
+    assert_eq!(cfg.db_path, PathBuf::from("/flag.db"));
+    assert_eq!(cfg.sensor.as_ref().unwrap().url.as_str(), "http://flag:3/");
+    assert!(cfg.origins.contains(&("database.path".into(), "--db".into())));
+
+    let cfg = load_env(&Overrides::default(), &[], dir.path()).unwrap();
+    assert_eq!(cfg.db_path, dir.path().join("data/carrel.db"));
+    assert!(cfg.file.is_none());
+    assert!(cfg.sensor.is_none());
+}
+
+#[test]
+fn config_file_named_by_environment_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let err = load_env(
+        &Overrides::default(),
+        &[("CARREL_CONFIG", missing.to_str().unwrap())],
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with(&format!("{}: cannot read", missing.display())), "{err}");
+}
+
+#[test]
+fn tokens_come_from_env_or_file_and_are_never_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "recs.token", "s3cret-recs\n");
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.sensor]\nurl = \"https://sensors.example\"\n[feeds.recs]\nurl = \"https://recs.example\"\ntoken_file = \"recs.token\"\n",
+    );
+    let cfg = load_env(
+        &Overrides { config: Some(f), ..Default::default() },
+        &[("CARREL_SENSOR_TOKEN", "s3cret-sensor")],
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(cfg.sensor.as_ref().unwrap().token.as_ref().unwrap().expose(), "s3cret-sensor");
+    assert_eq!(cfg.recs.as_ref().unwrap().token.as_ref().unwrap().expose(), "s3cret-recs");
+    let text = cfg.render();
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(!format!("{cfg:?}").contains("s3cret"));
+    assert!(text.contains("# feeds.sensor token: <redacted> from CARREL_SENSOR_TOKEN"), "{text}");
+    // The rendering is itself a valid configuration.
+    let reparsed: FileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(reparsed, cfg.settings);
+}
+
+#[test]
+fn bad_url_from_environment_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        load_env(&Overrides::default(), &[("CARREL_RECS_URL", "ftp://x")], dir.path()).unwrap_err();
+    assert_eq!(err.place, "CARREL_RECS_URL");
+    assert!(err.message.contains("only http and https"), "{err}");
+}

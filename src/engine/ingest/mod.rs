@@ -1,0 +1,428 @@
+//! Ingest: polls the remote APIs and writes what they report into the store.
+//!
+//! One process per database ingests: it holds the ingest lease and renews it every third of
+//! its time to live; another process waits and takes over once the lease expires (the holder
+//! died) or is released (the holder quit). Each feed has its own schedule; a failing feed is
+//! retried with exponential backoff and jitter while the others go on. Each fetch is written
+//! in one transaction: the good records, the quarantined ones with their reasons, and the
+//! feed's sync state. After a successful write the change counter is bumped so a console can
+//! redraw.
+
+mod recs;
+mod sensor;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng as StdRng;
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::SharedStore;
+use crate::config::Config;
+use crate::feeds::backoff::Backoff;
+use crate::feeds::recs::RecsClient;
+use crate::feeds::sensor::SensorClient;
+use crate::feeds::validate::Rejection;
+use crate::feeds::{ApiClient, FetchError};
+use crate::store::lease::{self, Claim, Lease};
+use crate::store::{self, StoreError, feeds as feed_state, quarantine};
+
+/// The feeds, by the name used in the store's sync state and in `carrel status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Feed {
+    Layout,
+    ServicePoints,
+    Seats,
+    Environment,
+    Arrivals,
+    Model,
+    Catalog,
+}
+
+impl Feed {
+    pub const ALL: [Feed; 7] = [
+        Feed::Layout,
+        Feed::ServicePoints,
+        Feed::Seats,
+        Feed::Environment,
+        Feed::Arrivals,
+        Feed::Model,
+        Feed::Catalog,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Feed::Layout => "sensor.layout",
+            Feed::ServicePoints => "sensor.service_points",
+            Feed::Seats => "sensor.seats",
+            Feed::Environment => "sensor.environment",
+            Feed::Arrivals => "sensor.arrivals",
+            Feed::Model => "recs.model",
+            Feed::Catalog => "recs.catalog",
+        }
+    }
+
+    pub fn is_sensor(self) -> bool {
+        !matches!(self, Feed::Model | Feed::Catalog)
+    }
+}
+
+/// Schedules and limits of the ingest, from the configuration.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub every: HashMap<Feed, Duration>,
+    pub arrivals_history_days: u32,
+    pub arrivals_step_s: u32,
+    pub lease_ttl: Duration,
+    pub backoff_max: Duration,
+}
+
+impl IngestOptions {
+    pub fn from_config(cfg: &Config) -> Self {
+        let s = &cfg.settings.feeds.sensor;
+        let r = &cfg.settings.feeds.recs;
+        let every = HashMap::from([
+            (Feed::Layout, Duration::from_secs(s.layout_refresh_s)),
+            (Feed::ServicePoints, Duration::from_secs(s.refresh_s)),
+            (Feed::Seats, Duration::from_secs(s.refresh_s)),
+            (Feed::Environment, Duration::from_secs(s.environment_refresh_s)),
+            (Feed::Arrivals, Duration::from_secs(s.arrivals_refresh_s)),
+            (Feed::Model, Duration::from_secs(r.refresh_s)),
+            (Feed::Catalog, Duration::from_secs(r.catalog_refresh_s)),
+        ]);
+        Self {
+            every,
+            arrivals_history_days: s.arrivals_history_days,
+            arrivals_step_s: s.arrivals_step_s,
+            lease_ttl: Duration::from_secs(cfg.settings.ingest.lease_ttl_s),
+            backoff_max: Duration::from_secs(cfg.settings.ingest.backoff_max_s),
+        }
+    }
+}
+
+/// What one fetch of one feed did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedOutcome {
+    pub feed: &'static str,
+    pub stored: u64,
+    pub quarantined: u64,
+    /// Why the fetch failed, if it did.
+    pub error: Option<String>,
+    /// Why the feed was not fetched, if it was not.
+    pub skipped: Option<String>,
+}
+
+impl FeedOutcome {
+    fn ok(feed: Feed, stored: u64, quarantined: u64) -> Self {
+        Self { feed: feed.name(), stored, quarantined, error: None, skipped: None }
+    }
+    fn failed(feed: Feed, e: &str) -> Self {
+        Self {
+            feed: feed.name(),
+            stored: 0,
+            quarantined: 0,
+            error: Some(e.to_owned()),
+            skipped: None,
+        }
+    }
+    fn skipped(feed: Feed, why: &str) -> Self {
+        Self {
+            feed: feed.name(),
+            stored: 0,
+            quarantined: 0,
+            error: None,
+            skipped: Some(why.to_owned()),
+        }
+    }
+}
+
+/// Why an ingest step could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+}
+
+/// What the ingest keeps in memory between fetches: the current seat states (so only changes
+/// are written) and the ids records are checked against.
+#[derive(Debug, Default)]
+pub(super) struct Known {
+    pub seats: HashMap<String, crate::store::seats::StateMark>,
+    pub seat_ids: HashSet<String>,
+    pub zone_ids: HashSet<String>,
+    pub window_ids: HashSet<String>,
+}
+
+/// The ingest of one database.
+#[derive(Debug)]
+pub struct Ingest {
+    db: SharedStore,
+    sensor: Option<SensorClient>,
+    recs: Option<RecsClient>,
+    opts: IngestOptions,
+    holder: String,
+    known: Option<Known>,
+    changes: watch::Sender<u64>,
+}
+
+impl Ingest {
+    pub fn new(
+        db: SharedStore,
+        sensor: Option<SensorClient>,
+        recs: Option<RecsClient>,
+        opts: IngestOptions,
+    ) -> Self {
+        Self {
+            db,
+            sensor,
+            recs,
+            opts,
+            holder: holder_id(),
+            known: None,
+            changes: watch::Sender::new(0),
+        }
+    }
+
+    /// Builds the clients from the configuration; feeds without a URL are off.
+    pub fn from_config(db: SharedStore, cfg: &Config) -> Result<Self, FetchError> {
+        let sensor = cfg.sensor.as_ref().map(ApiClient::new).transpose()?.map(SensorClient::new);
+        let recs = cfg.recs.as_ref().map(ApiClient::new).transpose()?.map(RecsClient::new);
+        Ok(Self::new(db, sensor, recs, IngestOptions::from_config(cfg)))
+    }
+
+    /// This process's name in the lease: host, process id and start time.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// A counter bumped after every write; subscribe to redraw when data changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    pub fn feeds(&self) -> Vec<Feed> {
+        Feed::ALL
+            .into_iter()
+            .filter(|f| if f.is_sensor() { self.sensor.is_some() } else { self.recs.is_some() })
+            .collect()
+    }
+
+    /// Takes or renews the ingest lease.
+    pub async fn claim_lease(&self) -> Result<Claim, StoreError> {
+        let holder = self.holder.clone();
+        let ttl = chrono::Duration::from_std(self.opts.lease_ttl)
+            .unwrap_or(chrono::Duration::seconds(15));
+        self.db
+            .run(move |s| {
+                s.write(|tx| lease::claim(tx, &holder, Utc::now(), ttl).map_err(StoreError::from))
+            })
+            .await
+    }
+
+    /// Gives the lease up so another process can take over at once.
+    pub async fn release_lease(&self) -> Result<bool, StoreError> {
+        let holder = self.holder.clone();
+        self.db
+            .run(move |s| s.write(|tx| lease::release(tx, &holder).map_err(StoreError::from)))
+            .await
+    }
+
+    /// Fetches every enabled feed once, in dependency order (layout before seats, windows
+    /// before arrivals). The caller must hold the lease.
+    pub async fn sync_once(&mut self) -> Vec<FeedOutcome> {
+        let mut out = Vec::new();
+        for feed in self.feeds() {
+            out.push(self.fetch(feed).await);
+        }
+        out
+    }
+
+    /// Fetches one feed and stores the result. Never fails: a failure is recorded in the
+    /// feed's sync state and returned as the outcome.
+    pub async fn fetch(&mut self, feed: Feed) -> FeedOutcome {
+        if let Err(e) = self.load_known().await {
+            return FeedOutcome::failed(feed, &e.to_string());
+        }
+        let result = match feed {
+            Feed::Layout => self.layout().await,
+            Feed::ServicePoints => self.service_points().await,
+            Feed::Seats => self.seats().await,
+            Feed::Environment => self.environment().await,
+            Feed::Arrivals => self.arrivals().await,
+            Feed::Model => self.model().await,
+            Feed::Catalog => self.catalog().await,
+        };
+        match result {
+            Ok(outcome) => {
+                if outcome.skipped.is_none() {
+                    self.changes.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                outcome
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(feed = feed.name(), error = %message, "feed failed");
+                let m = message.clone();
+                let name = feed.name();
+                let recorded = self
+                    .db
+                    .run(move |s| {
+                        s.write(|tx| feed_state::record_failure(tx, name, Utc::now(), &m))
+                    })
+                    .await;
+                if let Err(e) = recorded {
+                    tracing::error!(feed = name, error = %e, "cannot record feed failure");
+                }
+                FeedOutcome::failed(feed, &message)
+            }
+        }
+    }
+
+    async fn load_known(&mut self) -> Result<(), IngestError> {
+        if self.known.is_some() {
+            return Ok(());
+        }
+        let known = self
+            .db
+            .run(|s| -> rusqlite::Result<Known> {
+                let c = s.conn();
+                Ok(Known {
+                    seats: store::seats::latest_states(c)?,
+                    seat_ids: store::layout::active_ids(c, "seats")?,
+                    zone_ids: store::layout::active_ids(c, "zones")?,
+                    window_ids: store::service_points::list(c)?.into_iter().map(|p| p.id).collect(),
+                })
+            })
+            .await?;
+        self.known = Some(known);
+        Ok(())
+    }
+
+    fn known(&mut self) -> &mut Known {
+        self.known.get_or_insert_with(Known::default)
+    }
+
+    /// Runs the feeds on their schedules until `shutdown` turns true, holding the lease while
+    /// ingesting and waiting for it otherwise. Releases the lease on the way out.
+    pub async fn follow(&mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut rng = StdRng::from_entropy();
+        let feeds = self.feeds();
+        let mut due: HashMap<Feed, Instant> = feeds.iter().map(|f| (*f, Instant::now())).collect();
+        let mut backoff: HashMap<Feed, Backoff> = feeds
+            .iter()
+            .map(|f| {
+                (
+                    *f,
+                    Backoff::new(
+                        self.interval(*f).min(Duration::from_secs(5)),
+                        self.opts.backoff_max,
+                    ),
+                )
+            })
+            .collect();
+        let lease_every = self.opts.lease_ttl / 3;
+        let mut next_lease = Instant::now();
+        let mut leading = false;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if Instant::now() >= next_lease {
+                next_lease = Instant::now() + lease_every;
+                match self.claim_lease().await {
+                    Ok(Claim::Held(_)) => {
+                        if !leading {
+                            tracing::info!(holder = %self.holder, "took the ingest lease");
+                            // Another process may have written meanwhile: reload what we know.
+                            self.known = None;
+                            for d in due.values_mut() {
+                                *d = Instant::now();
+                            }
+                        }
+                        leading = true;
+                    }
+                    Ok(Claim::HeldBy(other)) => {
+                        if leading {
+                            tracing::warn!(holder = %other.holder, "lost the ingest lease");
+                        }
+                        leading = false;
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot claim the ingest lease"),
+                }
+            }
+            if leading {
+                for feed in &feeds {
+                    if *shutdown.borrow() || Instant::now() >= next_lease {
+                        break;
+                    }
+                    if due[feed] > Instant::now() {
+                        continue;
+                    }
+                    let outcome = self.fetch(*feed).await;
+                    let wait = if outcome.error.is_some() {
+                        backoff
+                            .get_mut(feed)
+                            .map(|b| b.failed(&mut rng))
+                            .unwrap_or(self.interval(*feed))
+                    } else {
+                        if let Some(b) = backoff.get_mut(feed) {
+                            b.succeeded();
+                        }
+                        self.interval(*feed)
+                    };
+                    due.insert(*feed, Instant::now() + wait);
+                }
+            }
+            let next_feed = if leading { due.values().min().copied() } else { None };
+            let wake = next_feed.map_or(next_lease, |t| t.min(next_lease));
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        if leading && let Err(e) = self.release_lease().await {
+            tracing::error!(error = %e, "cannot release the ingest lease");
+        }
+    }
+
+    fn interval(&self, feed: Feed) -> Duration {
+        self.opts.every.get(&feed).copied().unwrap_or(Duration::from_secs(60))
+    }
+
+    /// Writes a fetch's rejected records and its sync state in the caller's transaction.
+    fn record(
+        tx: &rusqlite::Connection,
+        feed: Feed,
+        rejected: &[Rejection],
+        success: &feed_state::Success<'_>,
+    ) -> rusqlite::Result<()> {
+        let now = Utc::now();
+        for r in rejected {
+            quarantine::add(tx, feed.name(), now, &r.reason, &r.record)?;
+        }
+        feed_state::record_success(tx, feed.name(), now, success)
+    }
+}
+
+/// The current lease, for display.
+pub fn current_lease(store: &store::Store) -> rusqlite::Result<Option<Lease>> {
+    lease::current(store.conn())
+}
+
+fn holder_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| crate::domain::sanitize::clean_text(&h, 64))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}:{}", std::process::id(), Utc::now().timestamp_millis())
+}

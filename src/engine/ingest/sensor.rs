@@ -1,0 +1,212 @@
+//! The sensor feeds: layout, service windows, seat states, comfort readings, arrivals.
+
+use chrono::{Duration, Utc};
+
+use super::{Feed, FeedOutcome, Ingest, IngestError};
+use crate::domain::arrivals::bucket_start;
+use crate::feeds::FetchError;
+use crate::store::arrivals::BucketSource;
+use crate::store::feeds::Success;
+use crate::store::seats::SeatEvent;
+use crate::store::{self, to_ms};
+
+/// Most buckets asked for in one arrivals request.
+const ARRIVALS_PER_REQUEST: i64 = 4000;
+
+impl Ingest {
+    fn sensor(&self) -> Result<crate::feeds::sensor::SensorClient, IngestError> {
+        self.sensor
+            .clone()
+            .ok_or_else(|| FetchError::Other("the sensor API is not configured".into()).into())
+    }
+
+    pub(super) async fn layout(&mut self) -> Result<FeedOutcome, IngestError> {
+        let update = self.sensor()?.layout().await?;
+        let (stored, quarantined) = (update.seats.len() as u64, update.rejected.len() as u64);
+        let complete = update.complete();
+        let u = update.clone();
+        let server_time = update.generated_at;
+        self.db
+            .run(move |s| {
+                s.write(|tx| {
+                    store::layout::apply(
+                        tx,
+                        &u.floors,
+                        &u.zones,
+                        &u.seats,
+                        complete,
+                        to_ms(Utc::now()),
+                    )?;
+                    let success = Success {
+                        server_time,
+                        records_ok: stored,
+                        records_quarantined: quarantined,
+                        ..Default::default()
+                    };
+                    Ingest::record(tx, Feed::Layout, &u.rejected, &success)
+                })
+            })
+            .await?;
+        let known = self.known();
+        known.seat_ids.extend(update.seats.iter().map(|s| s.id.clone()));
+        known.zone_ids.extend(update.zones.iter().map(|z| z.id.clone()));
+        if complete {
+            known.seat_ids = update.seats.iter().map(|s| s.id.clone()).collect();
+            known.zone_ids = update.zones.iter().map(|z| z.id.clone()).collect();
+        }
+        Ok(FeedOutcome::ok(Feed::Layout, stored, quarantined))
+    }
+
+    pub(super) async fn service_points(&mut self) -> Result<FeedOutcome, IngestError> {
+        let update = self.sensor()?.service_points().await?;
+        let (stored, quarantined) = (update.points.len() as u64, update.rejected.len() as u64);
+        let u = update.clone();
+        self.db
+            .run(move |s| {
+                s.write(|tx| {
+                    store::service_points::apply_report(
+                        tx,
+                        &u.points,
+                        &u.staff_on_duty,
+                        Utc::now(),
+                    )?;
+                    let success = Success {
+                        server_time: Some(u.generated_at),
+                        records_ok: stored,
+                        records_quarantined: quarantined,
+                        ..Default::default()
+                    };
+                    Ingest::record(tx, Feed::ServicePoints, &u.rejected, &success)
+                })
+            })
+            .await?;
+        self.known().window_ids.extend(update.points.into_iter().map(|p| p.id));
+        Ok(FeedOutcome::ok(Feed::ServicePoints, stored, quarantined))
+    }
+
+    pub(super) async fn seats(&mut self) -> Result<FeedOutcome, IngestError> {
+        if self.known().seat_ids.is_empty() {
+            return Ok(FeedOutcome::skipped(Feed::Seats, "no layout yet"));
+        }
+        let cursor = self
+            .db
+            .run(|s| store::feeds::get(s.conn(), Feed::Seats.name()))
+            .await?
+            .and_then(|f| f.cursor);
+        let known_ids = self.known().seat_ids.clone();
+        let update = self.sensor()?.seats(cursor.as_deref(), &known_ids).await?;
+        let known = self.known();
+        let events: Vec<SeatEvent> = update
+            .seats
+            .iter()
+            .filter(|s| known.seats.get(&s.id) != Some(&(s.state, s.since, s.sensor)))
+            .map(|s| SeatEvent {
+                seat_id: s.id.clone(),
+                state: s.state,
+                since: s.since,
+                sensor: s.sensor,
+                observed: update.generated_at,
+            })
+            .collect();
+        let unknown_seats = update.rejected.iter().any(|r| r.reason.contains("unknown seat"));
+        let (stored, quarantined) = (events.len() as u64, update.rejected.len() as u64);
+        let (ev, rejected, cursor, server_time) =
+            (events.clone(), update.rejected.clone(), update.cursor.clone(), update.generated_at);
+        self.db
+            .run(move |s| {
+                s.write(|tx| {
+                    store::seats::append_events(tx, &ev)?;
+                    let success = Success {
+                        cursor: Some(&cursor),
+                        server_time: Some(server_time),
+                        records_ok: stored,
+                        records_quarantined: quarantined,
+                    };
+                    Ingest::record(tx, Feed::Seats, &rejected, &success)
+                })
+            })
+            .await?;
+        let known = self.known();
+        for e in events {
+            known.seats.insert(e.seat_id, (e.state, e.since, e.sensor));
+        }
+        if unknown_seats {
+            // The building changed under us; the next layout fetch should not wait an hour.
+            tracing::info!("seat states name unknown seats; the layout may be out of date");
+        }
+        Ok(FeedOutcome::ok(Feed::Seats, stored, quarantined))
+    }
+
+    pub(super) async fn environment(&mut self) -> Result<FeedOutcome, IngestError> {
+        if self.known().zone_ids.is_empty() {
+            return Ok(FeedOutcome::skipped(Feed::Environment, "no layout yet"));
+        }
+        let zones = self.known().zone_ids.clone();
+        let u = self.sensor()?.environment(&zones).await?;
+        let quarantined = u.rejected.len() as u64;
+        let stored = self
+            .db
+            .run(move |s| {
+                s.write(|tx| {
+                    let n = store::environment::insert(tx, &u.samples)? as u64;
+                    let success = Success {
+                        server_time: Some(u.generated_at),
+                        records_ok: n,
+                        records_quarantined: quarantined,
+                        ..Default::default()
+                    };
+                    Ingest::record(tx, Feed::Environment, &u.rejected, &success)?;
+                    Ok::<_, rusqlite::Error>(n)
+                })
+            })
+            .await?;
+        Ok(FeedOutcome::ok(Feed::Environment, stored, quarantined))
+    }
+
+    /// Fetches arrivals from the last stored bucket (or `arrivals_history_days` back) up to
+    /// the API's now, in requests of at most [`ARRIVALS_PER_REQUEST`] buckets, each stored in
+    /// its own transaction so an interrupted backfill resumes where it stopped.
+    pub(super) async fn arrivals(&mut self) -> Result<FeedOutcome, IngestError> {
+        let windows = self.known().window_ids.clone();
+        if windows.is_empty() {
+            return Ok(FeedOutcome::skipped(Feed::Arrivals, "no service windows yet"));
+        }
+        let step = self.opts.arrivals_step_s;
+        let history = Duration::days(i64::from(self.opts.arrivals_history_days));
+        let (latest, offset) = self
+            .db
+            .run(move |s| -> rusqlite::Result<_> {
+                let latest = store::arrivals::latest_start(s.conn(), step, BucketSource::Sensor)?;
+                let offset = store::feeds::get(s.conn(), Feed::ServicePoints.name())?
+                    .and_then(|f| f.server_offset_ms);
+                Ok((latest, offset))
+            })
+            .await?;
+        let server_now = Utc::now() + Duration::milliseconds(offset.unwrap_or(0));
+        let mut from = latest.unwrap_or_else(|| bucket_start(server_now - history, step));
+        let span = Duration::seconds(
+            i64::from(step) * (ARRIVALS_PER_REQUEST / windows.len() as i64).max(1),
+        );
+        let sensor = self.sensor()?;
+        let (mut stored, mut quarantined) = (0u64, 0u64);
+        while from < server_now {
+            let to = (from + span).min(server_now);
+            let u = sensor.arrivals(from, to, step, &windows).await?;
+            let (n, q) = (u.buckets.len() as u64, u.rejected.len() as u64);
+            self.db
+                .run(move |s| {
+                    s.write(|tx| {
+                        store::arrivals::upsert(tx, &u.buckets, BucketSource::Sensor)?;
+                        let success =
+                            Success { records_ok: n, records_quarantined: q, ..Default::default() };
+                        Ingest::record(tx, Feed::Arrivals, &u.rejected, &success)
+                    })
+                })
+                .await?;
+            stored += n;
+            quarantined += q;
+            from = to;
+        }
+        Ok(FeedOutcome::ok(Feed::Arrivals, stored, quarantined))
+    }
+}

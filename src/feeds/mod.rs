@@ -1,0 +1,15 @@
+//! Clients of the two remote APIs (sensors; recommendations): HTTP with timeouts and a size
+//! cap, payload validation record by record, and retry timing.
+//!
+//! Feeds fetch and validate; they never write the store (the engine does, in batches). Every
+//! string a feed hands on has been cleaned of control characters.
+//!
+//! May use: reqwest, tokio, domain, config (for endpoints).
+
+pub mod backoff;
+pub mod http;
+pub mod recs;
+pub mod sensor;
+pub mod validate;
+
+pub use http::{ApiClient, FetchError};

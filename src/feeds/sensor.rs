@@ -1,0 +1,100 @@
+//! The sensor API client: layout, seat states, comfort readings, service windows, arrivals,
+//! and the two actions (change a window, release a seat).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::http::{ApiClient, FetchError};
+use super::validate::{
+    self, ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
+};
+use crate::domain::api::{SeatStatus, ServicePointChange};
+use crate::domain::service_point::ServicePoint;
+
+#[derive(Debug, Clone)]
+pub struct SensorClient {
+    api: ApiClient,
+}
+
+impl SensorClient {
+    pub fn new(api: ApiClient) -> Self {
+        Self { api }
+    }
+
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
+        validate::layout(&self.api.get("v1/layout", &[]).await?)
+    }
+
+    /// Seat states changed since `cursor`, or all of them without one.
+    pub async fn seats(
+        &self,
+        cursor: Option<&str>,
+        known: &HashSet<String>,
+    ) -> Result<SeatsUpdate, FetchError> {
+        let query: Vec<(&str, String)> =
+            cursor.map(|c| vec![("since", c.to_owned())]).unwrap_or_default();
+        validate::seats(&self.api.get("v1/seats", &query).await?, known)
+    }
+
+    pub async fn environment(
+        &self,
+        known_zones: &HashSet<String>,
+    ) -> Result<EnvironmentUpdate, FetchError> {
+        validate::environment(&self.api.get("v1/environment", &[]).await?, known_zones)
+    }
+
+    pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
+        validate::service_points(&self.api.get("v1/service-points", &[]).await?)
+    }
+
+    pub async fn arrivals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step_s: u32,
+        known_windows: &HashSet<String>,
+    ) -> Result<ArrivalsUpdate, FetchError> {
+        let query =
+            [("from", from.to_rfc3339()), ("to", to.to_rfc3339()), ("step", step_s.to_string())];
+        validate::arrivals(&self.api.get("v1/arrivals", &query).await?, known_windows, step_s)
+    }
+
+    /// Opens, closes or (re)staffs a window; returns the window as the API now reports it.
+    pub async fn change_service_point(
+        &self,
+        id: &str,
+        change: &ServicePointChange,
+        now: DateTime<Utc>,
+    ) -> Result<ServicePoint, FetchError> {
+        let body = self.api.post(&format!("v1/service-points/{id}"), change).await?;
+        validate::service_point(&body, now)
+    }
+
+    /// Releases a ghost seat; returns its new state.
+    pub async fn release_seat(
+        &self,
+        id: &str,
+        known: &HashSet<String>,
+    ) -> Result<SeatStatus, FetchError> {
+        let body = self.api.post(&format!("v1/seats/{id}/release"), &serde_json::json!({})).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| FetchError::Malformed(format!("seat: {e}")))?;
+        let page = serde_json::json!({"generated_at": Utc::now(), "cursor": "", "full": false, "seats": [v]});
+        let bytes = serde_json::to_vec(&page).map_err(|e| FetchError::Malformed(e.to_string()))?;
+        let mut parsed = validate::seats(&bytes, known)?;
+        parsed.seats.pop().ok_or_else(|| {
+            FetchError::Malformed(
+                parsed
+                    .rejected
+                    .pop()
+                    .map(|r| r.reason)
+                    .unwrap_or_else(|| "seat: empty answer".into()),
+            )
+        })
+    }
+}

@@ -1,0 +1,521 @@
+//! Record-by-record validation of API answers.
+//!
+//! An answer whose envelope does not parse is a failed fetch. Inside a good envelope, each
+//! record is parsed and checked on its own: a bad record becomes a [`Rejection`] with its
+//! reason (for the quarantine) and the good ones are kept. Every free-text string is cleaned
+//! of control characters and cut to length here, before it can reach the store; identifiers
+//! must match the strict id alphabet or the record is rejected.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::http::FetchError;
+use crate::domain::api::{
+    ArrivalBucketDto, ArrivalsResponse, CatalogItemDto, CatalogPage, EnvironmentResponse, FloorDto,
+    LayoutResponse, ModelInfo, RecommendationDto, RecommendationsResponse, SeatDto, SeatStatus,
+    SeatsPage, ServicePointDto, ServicePointsResponse, ZoneDto, ZoneReading,
+};
+use crate::domain::arrivals::{ArrivalBucket, is_aligned};
+use crate::domain::comfort::{Comfort, ZoneSample, plausible};
+use crate::domain::layout::{Floor, Seat, Zone};
+use crate::domain::sanitize::{MAX_TEXT_CHARS, clean_text, valid_id};
+use crate::domain::service_point::ServicePoint;
+
+/// How far ahead of the report's own time a timestamp may be before it is implausible.
+const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// A record that failed validation, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    /// The record as received (JSON), for the quarantine; cleaned and cut there.
+    pub record: String,
+}
+
+fn reject(reason: impl Into<String>, record: &Value) -> Rejection {
+    let mut text = record.to_string();
+    if text.len() > 4096 {
+        let mut cut = 4096;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    Rejection { reason: reason.into(), record: text }
+}
+
+fn envelope<E: DeserializeOwned>(body: &[u8], what: &str) -> Result<E, FetchError> {
+    serde_json::from_slice(body).map_err(|e| FetchError::Malformed(format!("{what}: {e}")))
+}
+
+fn record<T: DeserializeOwned>(v: &Value, what: &str) -> Result<T, Rejection> {
+    T::deserialize(v).map_err(|e| reject(format!("{what}: {e}"), v))
+}
+
+fn id(s: &str, what: &str, v: &Value) -> Result<String, Rejection> {
+    if valid_id(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(reject(format!("{what}: invalid id {:?}", clean_text(s, 40)), v))
+    }
+}
+
+fn text(s: &str) -> String {
+    clean_text(s, MAX_TEXT_CHARS)
+}
+
+fn not_future(
+    t: DateTime<Utc>,
+    now: DateTime<Utc>,
+    what: &str,
+    v: &Value,
+) -> Result<(), Rejection> {
+    if t > now + CLOCK_SKEW {
+        Err(reject(format!("{what}: {t} is after the report time {now}"), v))
+    } else {
+        Ok(())
+    }
+}
+
+/// The layout, validated. `complete` is false when any record was rejected: such a layout may
+/// add and update, but must not retire what it does not list.
+#[derive(Debug, Clone, Default)]
+pub struct LayoutUpdate {
+    pub generated_at: Option<DateTime<Utc>>,
+    pub floors: Vec<Floor>,
+    pub zones: Vec<Zone>,
+    pub seats: Vec<Seat>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl LayoutUpdate {
+    pub fn complete(&self) -> bool {
+        self.rejected.is_empty()
+    }
+}
+
+/// Largest grid coordinate accepted on a floor plan.
+pub const MAX_COORD: u32 = 10_000;
+
+pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
+    let page: LayoutResponse<Value> = envelope(body, "layout")?;
+    let mut out = LayoutUpdate { generated_at: Some(page.generated_at), ..Default::default() };
+    let mut seen = HashSet::new();
+    let mut cells = HashSet::new();
+    for fv in &page.floors {
+        let floor = match record::<FloorDto<Value>>(fv, "floor").and_then(|f| {
+            let fid = id(&f.id, "floor", fv)?;
+            Ok((fid, f))
+        }) {
+            Ok(f) => f,
+            Err(r) => {
+                out.rejected.push(r);
+                continue;
+            }
+        };
+        let (fid, f) = floor;
+        if !seen.insert(fid.clone()) {
+            out.rejected.push(reject(format!("floor: duplicate id {fid}"), fv));
+            continue;
+        }
+        out.floors.push(Floor { id: fid.clone(), name: text(&f.name), level: f.level });
+        for zv in &f.zones {
+            let zone =
+                record::<ZoneDto<Value>>(zv, "zone").and_then(|z| Ok((id(&z.id, "zone", zv)?, z)));
+            let (zid, z) = match zone {
+                Ok(z) => z,
+                Err(r) => {
+                    out.rejected.push(r);
+                    continue;
+                }
+            };
+            if !seen.insert(zid.clone()) {
+                out.rejected.push(reject(format!("zone: duplicate id {zid}"), zv));
+                continue;
+            }
+            out.zones.push(Zone {
+                id: zid.clone(),
+                floor_id: fid.clone(),
+                name: text(&z.name),
+                kind: z.kind,
+            });
+            for sv in &z.seats {
+                let checked = record::<SeatDto>(sv, "seat").and_then(|s| {
+                    let sid = id(&s.id, "seat", sv)?;
+                    if s.x > MAX_COORD || s.y > MAX_COORD {
+                        return Err(reject(
+                            format!("seat {sid}: position ({}, {}) beyond {MAX_COORD}", s.x, s.y),
+                            sv,
+                        ));
+                    }
+                    if !seen.insert(sid.clone()) {
+                        return Err(reject(format!("seat: duplicate id {sid}"), sv));
+                    }
+                    if !cells.insert((fid.clone(), s.x, s.y)) {
+                        return Err(reject(
+                            format!("seat {sid}: another seat is at ({}, {}) on {fid}", s.x, s.y),
+                            sv,
+                        ));
+                    }
+                    Ok(Seat {
+                        id: sid,
+                        zone_id: zid.clone(),
+                        label: text(&s.label),
+                        x: s.x,
+                        y: s.y,
+                        power: s.power,
+                        accessible: s.accessible,
+                    })
+                });
+                match checked {
+                    Ok(s) => out.seats.push(s),
+                    Err(r) => out.rejected.push(r),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A seats page, validated against the known seats.
+#[derive(Debug, Clone)]
+pub struct SeatsUpdate {
+    pub generated_at: DateTime<Utc>,
+    pub cursor: String,
+    pub full: bool,
+    pub seats: Vec<SeatStatus>,
+    pub rejected: Vec<Rejection>,
+}
+
+pub fn seats(body: &[u8], known: &HashSet<String>) -> Result<SeatsUpdate, FetchError> {
+    let page: SeatsPage<Value> = envelope(body, "seats page")?;
+    if page.cursor.len() > 256 || page.cursor.chars().any(crate::domain::sanitize::is_unsafe_char) {
+        return Err(FetchError::Malformed("seats page: unusable cursor".into()));
+    }
+    let mut out = SeatsUpdate {
+        generated_at: page.generated_at,
+        cursor: page.cursor,
+        full: page.full,
+        seats: vec![],
+        rejected: vec![],
+    };
+    let mut seen = HashSet::new();
+    for v in &page.seats {
+        let checked = record::<SeatStatus>(v, "seat state").and_then(|s| {
+            let sid = id(&s.id, "seat state", v)?;
+            if !known.contains(&sid) {
+                return Err(reject(format!("seat state: unknown seat {sid}"), v));
+            }
+            if !seen.insert(sid.clone()) {
+                return Err(reject(format!("seat state: {sid} twice in one page"), v));
+            }
+            not_future(s.since, out.generated_at, "seat state since", v)?;
+            Ok(SeatStatus { id: sid, ..s })
+        });
+        match checked {
+            Ok(s) => out.seats.push(s),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+/// Comfort readings, validated against the known zones.
+#[derive(Debug, Clone)]
+pub struct EnvironmentUpdate {
+    pub generated_at: DateTime<Utc>,
+    pub samples: Vec<ZoneSample>,
+    pub rejected: Vec<Rejection>,
+}
+
+pub fn environment(
+    body: &[u8],
+    known_zones: &HashSet<String>,
+) -> Result<EnvironmentUpdate, FetchError> {
+    let page: EnvironmentResponse<Value> = envelope(body, "environment")?;
+    let mut out =
+        EnvironmentUpdate { generated_at: page.generated_at, samples: vec![], rejected: vec![] };
+    for v in &page.readings {
+        let checked = record::<ZoneReading>(v, "reading").and_then(|r| {
+            let zid = id(&r.zone_id, "reading", v)?;
+            if !known_zones.contains(&zid) {
+                return Err(reject(format!("reading: unknown zone {zid}"), v));
+            }
+            not_future(r.at, out.generated_at, "reading time", v)?;
+            let comfort = Comfort {
+                temperature_c: r.temperature_c,
+                co2_ppm: r.co2_ppm,
+                light_lux: r.light_lux,
+                noise_db: r.noise_db,
+            };
+            plausible(&comfort).map_err(|m| reject(format!("reading of {zid}: {m}"), v))?;
+            Ok(ZoneSample { zone_id: zid, at: r.at, comfort })
+        });
+        match checked {
+            Ok(s) => out.samples.push(s),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+/// Service windows and staff on duty, validated.
+#[derive(Debug, Clone)]
+pub struct ServicePointsUpdate {
+    pub generated_at: DateTime<Utc>,
+    pub staff_on_duty: Vec<String>,
+    pub points: Vec<ServicePoint>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// Longest plausible mean service time: a whole day.
+const MAX_SERVICE_S: f64 = 86_400.0;
+
+pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
+    let page: ServicePointsResponse<Value> = envelope(body, "service points")?;
+    let mut out = ServicePointsUpdate {
+        generated_at: page.generated_at,
+        staff_on_duty: vec![],
+        points: vec![],
+        rejected: vec![],
+    };
+    for login in &page.staff_on_duty {
+        if valid_id(login) {
+            out.staff_on_duty.push(login.clone());
+        } else {
+            out.rejected
+                .push(reject("staff on duty: invalid login", &Value::String(login.clone())));
+        }
+    }
+    let mut seen = HashSet::new();
+    for v in &page.service_points {
+        let checked = record::<ServicePointDto>(v, "service point").and_then(|p| {
+            let pid = id(&p.id, "service point", v)?;
+            if !seen.insert(pid.clone()) {
+                return Err(reject(format!("service point: duplicate id {pid}"), v));
+            }
+            let staff = p.staff.as_deref().map(|s| id(s, "service point staff", v)).transpose()?;
+            if !(p.mean_service_s.is_finite() && (0.0..=MAX_SERVICE_S).contains(&p.mean_service_s))
+            {
+                return Err(reject(
+                    format!(
+                        "service point {pid}: mean_service_s {} out of range",
+                        p.mean_service_s
+                    ),
+                    v,
+                ));
+            }
+            if let Some(t) = p.oldest_waiting_since {
+                not_future(t, out.generated_at, "oldest_waiting_since", v)?;
+            }
+            Ok(ServicePoint {
+                id: pid,
+                name: text(&p.name),
+                service: text(&p.service),
+                open: p.open,
+                staff,
+                queue_length: p.queue_length,
+                oldest_waiting_since: p.oldest_waiting_since,
+                served_today: p.served_today,
+                mean_service_s: p.mean_service_s,
+                updated_at: out.generated_at,
+            })
+        });
+        match checked {
+            Ok(p) => out.points.push(p),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+/// One service window as the API answered a change to it.
+pub fn service_point(body: &[u8], at: DateTime<Utc>) -> Result<ServicePoint, FetchError> {
+    let v: Value = envelope(body, "service point")?;
+    let page = serde_json::json!({
+        "generated_at": at, "staff_on_duty": [], "service_points": [v]
+    });
+    let bytes = serde_json::to_vec(&page).map_err(|e| FetchError::Malformed(e.to_string()))?;
+    let mut parsed = service_points(&bytes)?;
+    match parsed.points.pop() {
+        Some(p) => Ok(p),
+        None => Err(FetchError::Malformed(
+            parsed
+                .rejected
+                .pop()
+                .map(|r| r.reason)
+                .unwrap_or_else(|| "service point: empty answer".into()),
+        )),
+    }
+}
+
+/// Arrival buckets, validated against the known windows.
+#[derive(Debug, Clone)]
+pub struct ArrivalsUpdate {
+    pub step_s: u32,
+    pub buckets: Vec<ArrivalBucket>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// Most arrivals believable at one window in one bucket.
+const MAX_BUCKET_ARRIVALS: u32 = 100_000;
+
+pub fn arrivals(
+    body: &[u8],
+    known_windows: &HashSet<String>,
+    step_s: u32,
+) -> Result<ArrivalsUpdate, FetchError> {
+    let page: ArrivalsResponse<Value> = envelope(body, "arrivals")?;
+    if page.step_s != step_s {
+        return Err(FetchError::Malformed(format!(
+            "arrivals: asked for step {step_s} s, got {}",
+            page.step_s
+        )));
+    }
+    let mut out = ArrivalsUpdate { step_s, buckets: vec![], rejected: vec![] };
+    let mut seen = HashSet::new();
+    for v in &page.buckets {
+        let checked = record::<ArrivalBucketDto>(v, "arrival bucket").and_then(|b| {
+            let wid = id(&b.service_point_id, "arrival bucket", v)?;
+            if !known_windows.contains(&wid) {
+                return Err(reject(format!("arrival bucket: unknown window {wid}"), v));
+            }
+            if !is_aligned(b.start, step_s) {
+                return Err(reject(
+                    format!("arrival bucket: start {} not aligned to {step_s} s", b.start),
+                    v,
+                ));
+            }
+            if b.arrivals > MAX_BUCKET_ARRIVALS || b.served > MAX_BUCKET_ARRIVALS {
+                return Err(reject(
+                    format!("arrival bucket of {wid}: counts beyond {MAX_BUCKET_ARRIVALS}"),
+                    v,
+                ));
+            }
+            if let Some(w) = b.mean_wait_s
+                && !(w.is_finite() && (0.0..=MAX_SERVICE_S).contains(&w))
+            {
+                return Err(reject(
+                    format!("arrival bucket of {wid}: mean_wait_s {w} out of range"),
+                    v,
+                ));
+            }
+            if !seen.insert((wid.clone(), b.start)) {
+                return Err(reject(format!("arrival bucket: {wid} at {} twice", b.start), v));
+            }
+            Ok(ArrivalBucket {
+                service_point_id: wid,
+                step_s,
+                start: b.start,
+                arrivals: b.arrivals,
+                served: Some(b.served),
+                mean_wait_s: b.mean_wait_s,
+            })
+        });
+        match checked {
+            Ok(b) => out.buckets.push(b),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+/// A catalogue page, validated.
+#[derive(Debug, Clone)]
+pub struct CatalogUpdate {
+    pub cursor: String,
+    pub more: bool,
+    pub items: Vec<CatalogItemDto>,
+    pub rejected: Vec<Rejection>,
+}
+
+pub fn catalog(body: &[u8]) -> Result<CatalogUpdate, FetchError> {
+    let page: CatalogPage<Value> = envelope(body, "catalogue")?;
+    if page.cursor.len() > 256 || page.cursor.chars().any(crate::domain::sanitize::is_unsafe_char) {
+        return Err(FetchError::Malformed("catalogue: unusable cursor".into()));
+    }
+    let mut out =
+        CatalogUpdate { cursor: page.cursor, more: page.more, items: vec![], rejected: vec![] };
+    for v in &page.items {
+        let checked = record::<CatalogItemDto>(v, "catalogue item").and_then(|i| {
+            let iid = id(&i.id, "catalogue item", v)?;
+            if !(0..=2100).contains(&i.year) {
+                return Err(reject(
+                    format!("catalogue item {iid}: year {} out of range", i.year),
+                    v,
+                ));
+            }
+            Ok(CatalogItemDto {
+                id: iid,
+                title: text(&i.title),
+                subject: text(&i.subject),
+                year: i.year,
+            })
+        });
+        match checked {
+            Ok(i) => out.items.push(i),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+pub fn model(body: &[u8]) -> Result<ModelInfo, FetchError> {
+    let m: ModelInfo = envelope(body, "model")?;
+    let metrics = m
+        .metrics
+        .into_iter()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(k, v)| (clean_text(&k, 64), v))
+        .take(32)
+        .collect();
+    Ok(ModelInfo {
+        version: clean_text(&m.version, 64),
+        trained_at: m.trained_at,
+        training_mode: clean_text(&m.training_mode, 64),
+        sites: m.sites,
+        metrics,
+    })
+}
+
+/// Recommendations for one patron, validated.
+#[derive(Debug, Clone)]
+pub struct RecommendationsUpdate {
+    pub model_version: String,
+    pub items: Vec<RecommendationDto>,
+    pub rejected: Vec<Rejection>,
+}
+
+pub fn recommendations(body: &[u8]) -> Result<RecommendationsUpdate, FetchError> {
+    let page: RecommendationsResponse<Value> = envelope(body, "recommendations")?;
+    let mut out = RecommendationsUpdate {
+        model_version: clean_text(&page.model_version, 64),
+        items: vec![],
+        rejected: vec![],
+    };
+    for v in &page.items {
+        let checked = record::<RecommendationDto>(v, "recommendation").and_then(|r| {
+            let iid = id(&r.item_id, "recommendation", v)?;
+            if !r.score.is_finite() {
+                return Err(reject(format!("recommendation {iid}: score is not a number"), v));
+            }
+            Ok(RecommendationDto {
+                item_id: iid,
+                title: text(&r.title),
+                score: r.score,
+                reasons: r.reasons.iter().take(8).map(|c| clean_text(c, 40)).collect(),
+            })
+        });
+        match checked {
+            Ok(r) => out.items.push(r),
+            Err(r) => out.rejected.push(r),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! The one door to the data: every state change and every read of patron-linked data goes
+//! through here, with the caller's permission checked and an audit entry written in the same
+//! transaction. Reads of operational data (seats, windows, feed health) pass through here too,
+//! so the CLI and the TUI never hold SQL of their own.
+//!
+//! May use: domain, store.
+
+pub mod reads;
+
+/// Why a service call was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    NotFound(String),
+}

@@ -1,0 +1,79 @@
+//! Reads of operational data: seats, service windows, feed and database health. None of this
+//! is patron-linked.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::ServiceError;
+use crate::domain::layout::{Floor, SeatView, Zone};
+use crate::domain::service_point::ServicePoint;
+use crate::store::feeds::FeedState;
+use crate::store::lease::Lease;
+use crate::store::seats::SeatFilter;
+use crate::store::{self, Store};
+
+/// The feed whose clock offset stands for "now" at the sensors.
+const CLOCK_FEED: &str = "sensor.seats";
+
+/// Now as the sensor API sees it: our clock corrected by the offset measured at the last
+/// successful fetch. Ages of seat states (ghost seats) are measured against this, so a
+/// simulated library running faster than real time still reads right.
+pub fn sensor_now(store: &Store) -> Result<DateTime<Utc>, ServiceError> {
+    let offset =
+        store::feeds::get(store.conn(), CLOCK_FEED)?.and_then(|f| f.server_offset_ms).unwrap_or(0);
+    Ok(Utc::now() + Duration::milliseconds(offset))
+}
+
+pub fn seats(store: &Store, filter: &SeatFilter) -> Result<Vec<SeatView>, ServiceError> {
+    Ok(store::seats::current(store.conn(), filter)?)
+}
+
+pub fn floors(store: &Store) -> Result<Vec<Floor>, ServiceError> {
+    Ok(store::layout::floors(store.conn())?)
+}
+
+pub fn zones(store: &Store) -> Result<Vec<Zone>, ServiceError> {
+    Ok(store::layout::zones(store.conn())?)
+}
+
+/// Every service window and the staff on duty.
+pub fn service_points(store: &Store) -> Result<(Vec<ServicePoint>, Vec<String>), ServiceError> {
+    Ok((
+        store::service_points::list(store.conn())?,
+        store::service_points::staff_on_duty(store.conn())?,
+    ))
+}
+
+/// The health of the database and the feeds, for `carrel status` and the System tab.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemStatus {
+    pub database: DatabaseStatus,
+    pub lease: Option<Lease>,
+    pub feeds: Vec<FeedState>,
+    pub quarantined: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseStatus {
+    pub path: String,
+    pub size_bytes: u64,
+    pub schema_version: usize,
+    pub demo: bool,
+}
+
+pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
+    let c = store.conn();
+    Ok(SystemStatus {
+        database: DatabaseStatus {
+            path: store.path().display().to_string(),
+            size_bytes: store.size_bytes(),
+            schema_version: store.schema_version()?,
+            demo: store.is_demo()?,
+        },
+        lease: store::lease::current(c)?,
+        feeds: store::feeds::all(c)?,
+        quarantined: store::quarantine::counts(c)?,
+    })
+}
