@@ -109,7 +109,6 @@ pub fn run(cli: Cli) -> CliResult {
         }
         command => {
             let cfg = config::load(&overrides)?;
-            let _log = logging::init(&cfg);
             dispatch(command, &cfg)
         }
     }

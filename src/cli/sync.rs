@@ -29,6 +29,8 @@ pub fn run(args: &SyncArgs, cfg: &Config) -> CliResult {
         ));
     }
     let store = open_store(cfg)?;
+    // Logging starts once the input has been accepted, so bad input writes nothing at all.
+    let _log = super::logging::init(cfg);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

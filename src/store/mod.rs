@@ -104,6 +104,7 @@ impl Store {
         create_private_file(path)?;
         let result = (|| {
             let mut store = Self::connect(path, options)?;
+            store.use_wal()?;
             store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             store.migrate()?;
             let tx = store.conn.transaction()?;
@@ -139,6 +140,7 @@ impl Store {
         }
         let mut store = Self::connect(path, options)?;
         store.check_identity()?;
+        store.use_wal()?;
         store.migrate()?;
         Ok(store)
     }
@@ -161,18 +163,24 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(options.busy_timeout).map_err(open_err)?;
-        // The first statement that reads the file tells a garbage file from a database.
-        let mode: String =
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(path = %path.display(), mode, "could not switch to WAL");
-        }
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
         // Every write transaction takes the write lock up front, so two writers queue on the
         // busy timeout instead of failing half-way with SQLITE_BUSY.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         Ok(Store { conn, path: path.to_owned() })
+    }
+
+    /// Switches to write-ahead logging. This writes the file header, so it runs only after the
+    /// file has been recognised as a carrel database this build understands.
+    fn use_wal(&self) -> Result<()> {
+        let open_err = |source| StoreError::Open { path: self.path.clone(), source };
+        let mode: String =
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %self.path.display(), mode, "could not switch to WAL");
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        Ok(())
     }
 
     fn check_identity(&self) -> Result<()> {
