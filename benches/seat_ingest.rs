@@ -3,6 +3,8 @@
 //! file with the same pragmas. Run: `cargo bench --bench seat_ingest`. The ratio of the two
 //! medians goes in docs/PERFORMANCE.md.
 
+#![allow(clippy::unwrap_used)] // A benchmark that cannot set up should stop loudly.
+
 use std::hint::black_box;
 use std::time::Duration;
 
