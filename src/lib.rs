@@ -6,3 +6,4 @@
 //! `../shared/DESIGN.md` for the architecture.
 
 pub mod domain;
+pub mod sim;
