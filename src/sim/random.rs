@@ -16,8 +16,17 @@ use rand::RngCore;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
+    SeatDay = 1,
+    SensorDay = 2,
+    OutOfService = 3,
     Arrivals = 4,
     ServiceWork = 5,
+    Environment = 6,
+    FaultDecision = 7,
+    FaultRecords = 8,
+    Patrons = 9,
+    Catalogue = 10,
+    Recommendations = 11,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -37,6 +46,11 @@ pub fn key(seed: u64, purpose: Purpose, parts: &[u64]) -> u64 {
         h = mix(h.wrapping_add(GOLDEN) ^ p);
     }
     h
+}
+
+/// A number in [0, 1) that depends only on the key: for decisions that need no sequence.
+pub fn unit_at(seed: u64, purpose: Purpose, parts: &[u64]) -> f64 {
+    to_unit(key(seed, purpose, parts))
 }
 
 fn to_unit(x: u64) -> f64 {
@@ -68,10 +82,38 @@ impl Stream {
         to_unit(self.step())
     }
 
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// A number in [lo, hi).
+    pub fn between(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    /// An index in [0, n); 0 when `n` is 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        // Multiply-shift keeps the bias below 2^-32 for any n a simulation uses.
+        ((u128::from(self.step()) * n as u128) >> 64) as usize
+    }
+
     /// An exponentially distributed number with the given mean.
     pub fn exp(&mut self, mean: f64) -> f64 {
         // 1 - unit() is in (0, 1], so the logarithm is finite.
         -mean * (1.0 - self.unit()).ln()
+    }
+
+    /// One element of a non-empty slice, uniformly.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            items.get(self.below(items.len()))
+        }
     }
 }
 
@@ -103,17 +145,17 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_keyed() {
-        let mut a = Stream::new(7, Purpose::Arrivals, &[3, 20_000]);
-        let mut b = Stream::new(7, Purpose::Arrivals, &[3, 20_000]);
-        let mut c = Stream::new(7, Purpose::Arrivals, &[4, 20_000]);
+        let mut a = Stream::new(7, Purpose::SeatDay, &[3, 20_000]);
+        let mut b = Stream::new(7, Purpose::SeatDay, &[3, 20_000]);
+        let mut c = Stream::new(7, Purpose::SeatDay, &[4, 20_000]);
         let xs: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
         let ys: Vec<u64> = (0..5).map(|_| b.next_u64()).collect();
         let zs: Vec<u64> = (0..5).map(|_| c.next_u64()).collect();
         assert_eq!(xs, ys);
         assert_ne!(xs, zs);
         assert_ne!(
-            key(7, Purpose::Arrivals, &[1]),
-            key(7, Purpose::ServiceWork, &[1])
+            key(7, Purpose::SeatDay, &[1]),
+            key(7, Purpose::SensorDay, &[1])
         );
     }
 
@@ -122,12 +164,21 @@ mod tests {
         let mut s = Stream::new(1, Purpose::Arrivals, &[]);
         let n = 20_000;
         let mut sum_exp = 0.0;
+        let mut hits = 0;
         for _ in 0..n {
             let u = s.unit();
             assert!((0.0..1.0).contains(&u));
+            assert!(s.below(6) < 6);
             sum_exp += s.exp(2.0);
+            if s.chance(0.3) {
+                hits += 1;
+            }
         }
         let mean = sum_exp / f64::from(n);
         assert!((mean - 2.0).abs() < 0.1, "mean of exp(2) was {mean}");
+        let share = f64::from(hits) / f64::from(n);
+        assert!((share - 0.3).abs() < 0.02, "chance(0.3) hit {share}");
+        assert_eq!(s.below(0), 0);
+        assert!(s.pick::<u8>(&[]).is_none());
     }
 }
