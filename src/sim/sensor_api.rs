@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -133,11 +133,17 @@ pub(crate) async fn change_service_point(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     answer(&s, Api::Sensor, &headers, |s| {
         let Ok(Path(id)) = id else {
             return Reply::bad_request("unreadable service point id");
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => {
+                return Reply::error(e.status(), "bad_request", format!("unreadable body: {e}"));
+            }
         };
         let change: ServicePointChange = match serde_json::from_slice(&body) {
             Ok(change) => change,

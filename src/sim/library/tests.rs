@@ -1,3 +1,5 @@
+//! The whole library: a fresh start, the night, actions at fixed times, history, cursors.
+
 use chrono::{DateTime, Utc};
 
 use super::*;

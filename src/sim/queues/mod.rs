@@ -25,9 +25,11 @@
 
 mod history;
 mod model;
+mod staffing;
 
 pub use history::{BucketTally, History};
-pub use model::{QueueModel, WindowChangeError, WindowState};
+pub use model::{QueueModel, WindowState};
+pub use staffing::WindowChangeError;
 
 use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;

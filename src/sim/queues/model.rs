@@ -1,5 +1,6 @@
 //! The queue model's event loop: midnight, closing, slot boundaries, service completions and
-//! arrivals, processed strictly in (time, kind, index) order.
+//! arrivals, processed strictly in (time, kind, index) order. Staffing decisions live in
+//! [`staffing`](super::staffing).
 //!
 //! Because events are taken one at a time in a total order, the state at time T is the same
 //! however the advance to T was cut into steps. Manual window changes happen at the model's
@@ -68,17 +69,6 @@ impl WindowState {
     }
 }
 
-/// Why a manual change to a window was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WindowChangeError {
-    #[error("'{0}' is not on duty now")]
-    NotOnDuty(String),
-    #[error("'{staff}' is already at open window {window}")]
-    StaffBusy { staff: String, window: String },
-    #[error("a window opens with staff: name who staffs it, or close the window instead")]
-    NeedsStaff,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     Midnight,
@@ -101,11 +91,11 @@ struct Day {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueModel {
     seed: u64,
-    cal: Calendar,
+    pub(super) cal: Calendar,
     services: Vec<ServiceSpec>,
-    windows: Vec<WindowState>,
-    roster: Option<Roster>,
-    now: Secs,
+    pub(super) windows: Vec<WindowState>,
+    pub(super) roster: Option<Roster>,
+    pub(super) now: Secs,
     next_midnight: Secs,
     day: Option<Day>,
     last_wanted: Vec<Option<u32>>,
@@ -357,111 +347,9 @@ impl QueueModel {
         }
     }
 
-    /// Staff whose shift ended leave their window; an open window gets someone free on duty
-    /// or closes.
-    fn hand_over_shifts(&mut self, changed: &mut [bool]) {
-        let Some(roster) = &self.roster else {
-            return;
-        };
-        let minute = self.cal.minute_of(self.now);
-        let on_duty: Vec<String> = roster
-            .on_duty(minute)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        for w in 0..self.windows.len() {
-            let leaving = match &self.windows[w].staff {
-                Some(login) => !on_duty.contains(login),
-                None => false,
-            };
-            if !leaving {
-                continue;
-            }
-            self.windows[w].staff = None;
-            if self.windows[w].open {
-                match self.free_staff() {
-                    Some(login) => self.seat_staff(w, login),
-                    None => {
-                        self.windows[w].open = false;
-                        if let Some(c) = changed.get_mut(self.windows[w].spec.service) {
-                            *c = true;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The first on-duty login (roster order) not at an open window.
-    fn free_staff(&self) -> Option<String> {
-        let roster = self.roster.as_ref()?;
-        let minute = self.cal.minute_of(self.now);
-        roster
-            .on_duty(minute)
-            .into_iter()
-            .find(|login| {
-                !self
-                    .windows
-                    .iter()
-                    .any(|w| w.open && w.staff.as_deref() == Some(*login))
-            })
-            .map(str::to_owned)
-    }
-
-    /// Puts `login` at window `w`, taking them off any closed window they were waiting at.
-    fn seat_staff(&mut self, w: usize, login: String) {
-        for (i, win) in self.windows.iter_mut().enumerate() {
-            if i != w && win.staff.as_deref() == Some(login.as_str()) {
-                win.staff = None;
-            }
-        }
-        if let Some(win) = self.windows.get_mut(w) {
-            win.staff = Some(login);
-        }
-    }
-
-    /// Opens (lowest number first) or closes (highest first) windows of service `s` until
-    /// `wanted` are open, or no staff is free. Returns whether anything changed.
-    fn staff_to(&mut self, s: usize, wanted: u32) -> bool {
-        let ids: Vec<usize> = (0..self.windows.len())
-            .filter(|&w| self.windows[w].spec.service == s)
-            .collect();
-        let mut open = ids.iter().filter(|&&w| self.windows[w].open).count() as u32;
-        let mut changed = false;
-        for &w in &ids {
-            if open >= wanted {
-                break;
-            }
-            if self.windows[w].open {
-                continue;
-            }
-            if self.roster.is_some() {
-                let Some(login) = self.free_staff() else {
-                    break;
-                };
-                self.seat_staff(w, login);
-            }
-            self.windows[w].open = true;
-            open += 1;
-            changed = true;
-        }
-        for &w in ids.iter().rev() {
-            if open <= wanted {
-                break;
-            }
-            if self.windows[w].open {
-                self.windows[w].open = false;
-                self.windows[w].staff = None;
-                open -= 1;
-                changed = true;
-            }
-        }
-        changed
-    }
-
     /// Lines the waiting patrons of service `s` up again, in order of arrival, at the shortest
     /// open queues, and starts service at idle open windows. With no window open, they stay.
-    fn rebalance(&mut self, s: usize) {
+    pub(super) fn rebalance(&mut self, s: usize) {
         let ids: Vec<usize> = (0..self.windows.len())
             .filter(|&w| self.windows[w].spec.service == s)
             .collect();
@@ -551,61 +439,5 @@ impl QueueModel {
             r.waits_s
                 .push(u32::try_from(wait.max(0)).unwrap_or(u32::MAX));
         }
-    }
-
-    /// Changes window `w` now, as the API's POST does. `staff: None` leaves the staff as it is
-    /// (closing a window sends its staff away unless `staff` names someone); `Some(None)`
-    /// takes the staff off. The change holds until the schedule next changes for the window's
-    /// service. Nothing changes when the change is refused.
-    pub fn change_window(
-        &mut self,
-        w: usize,
-        open: Option<bool>,
-        staff: Option<Option<String>>,
-    ) -> Result<(), WindowChangeError> {
-        let Some(win) = self.windows.get(w) else {
-            return Ok(());
-        };
-        let target_open = open.unwrap_or(win.open);
-        let target_staff = match staff {
-            Some(s) => s,
-            None if open == Some(false) => None,
-            None => win.staff.clone(),
-        };
-        if let (Some(roster), Some(login)) = (&self.roster, &target_staff)
-            && win.staff.as_ref() != Some(login)
-        {
-            let on_duty = self.cal.is_open(self.now)
-                && roster
-                    .on_duty(self.cal.minute_of(self.now))
-                    .contains(&login.as_str());
-            if !on_duty {
-                return Err(WindowChangeError::NotOnDuty(login.clone()));
-            }
-            if let Some(other) = self
-                .windows
-                .iter()
-                .enumerate()
-                .find(|(i, o)| *i != w && o.open && o.staff.as_ref() == Some(login))
-            {
-                return Err(WindowChangeError::StaffBusy {
-                    staff: login.clone(),
-                    window: other.1.spec.id.clone(),
-                });
-            }
-        }
-        if target_open && target_staff.is_none() && self.roster.is_some() {
-            return Err(WindowChangeError::NeedsStaff);
-        }
-        let was_open = win.open;
-        match target_staff {
-            Some(login) => self.seat_staff(w, login),
-            None => self.windows[w].staff = None,
-        }
-        self.windows[w].open = target_open;
-        if was_open != target_open {
-            self.rebalance(self.windows[w].spec.service);
-        }
-        Ok(())
     }
 }

@@ -1,3 +1,5 @@
+//! The queue model: schedules, roster, chunking, shared arrivals, manual changes.
+
 use chrono::NaiveDate;
 
 use super::*;

@@ -1,3 +1,5 @@
+//! The seat model: a busy morning, every state over a day, chunking, cursors, releases, speed.
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
