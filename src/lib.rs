@@ -11,4 +11,5 @@ pub mod domain;
 pub mod engine;
 pub mod feeds;
 pub mod services;
+pub mod sim;
 pub mod store;

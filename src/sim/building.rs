@@ -1,0 +1,278 @@
+//! The simulated building: floors, zones of every kind, and seats laid out on each floor's
+//! grid.
+//!
+//! Seats are split evenly over the floors (three floors for the default 600 seats, one more per
+//! 1,500 seats beyond 4,500) and over zones of about 50–60 seats. A zone is a block of desks:
+//! rows of eight seats with an aisle down the middle and an aisle row between desk rows (group
+//! tables face each other in pairs of rows). Blocks stand side by side, six to a band, so no
+//! two seats of a floor share a grid cell. Seats at the ends of a row have power (every
+//! computer seat has); the two front-row seats beside the aisle are accessible.
+//!
+//! Ids: floors `F1`, zones `F1-Z2`, seats `F1-Z2-S014`; labels as printed on the desk: `1N-014`.
+//!
+//! May use: domain. Pure.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::api::{FloorDto, LayoutResponse, SeatDto, ZoneDto};
+use crate::domain::layout::ZoneKind;
+
+/// Seats per desk row of a zone block.
+const ROW_SEATS: u32 = 8;
+/// Zone blocks per band across a floor.
+const BLOCKS_PER_BAND: usize = 6;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Floor {
+    pub id: String,
+    pub name: String,
+    pub level: i32,
+    pub zones: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    pub kind: ZoneKind,
+    pub floor: usize,
+    pub seats: Range<usize>,
+}
+
+/// A seat and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub id: String,
+    pub label: String,
+    pub x: u32,
+    pub y: u32,
+    pub power: bool,
+    pub accessible: bool,
+    pub zone: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Building {
+    pub floors: Vec<Floor>,
+    pub zones: Vec<Zone>,
+    pub seats: Vec<Place>,
+    index: HashMap<String, usize>,
+}
+
+const COMPASS: [(&str, &str); 9] = [
+    ("North", "N"),
+    ("East", "E"),
+    ("South", "S"),
+    ("West", "W"),
+    ("Central", "C"),
+    ("North-east", "NE"),
+    ("South-east", "SE"),
+    ("South-west", "SW"),
+    ("North-west", "NW"),
+];
+
+const FLOOR_NAMES: [&str; 10] = [
+    "Ground floor",
+    "First floor",
+    "Second floor",
+    "Third floor",
+    "Fourth floor",
+    "Fifth floor",
+    "Sixth floor",
+    "Seventh floor",
+    "Eighth floor",
+    "Ninth floor",
+];
+
+fn zone_kinds(level: i32, floors: usize) -> [ZoneKind; 4] {
+    use ZoneKind::{Computer, Group, Quiet, Silent};
+    match (floors, level) {
+        (1, _) => [Group, Computer, Quiet, Silent],
+        (_, 0) => [Group, Computer, Quiet, Group],
+        (_, 1) => [Quiet, Computer, Quiet, Silent],
+        _ => [Silent, Quiet, Silent, Quiet],
+    }
+}
+
+fn kind_noun(kind: ZoneKind) -> &'static str {
+    match kind {
+        ZoneKind::Quiet => "reading room",
+        ZoneKind::Silent => "silent room",
+        ZoneKind::Computer => "computer lab",
+        ZoneKind::Group => "group study",
+    }
+}
+
+fn split(total: u32, parts: u32) -> impl Iterator<Item = u32> {
+    let parts = parts.max(1);
+    (0..parts).map(move |i| total / parts + u32::from(i < total % parts))
+}
+
+impl Building {
+    /// A building with exactly `seats` seats.
+    pub fn new(seats: u32) -> Self {
+        let floor_count = if seats < 200 { 1 } else { seats.div_ceil(1500).max(3) };
+        let mut b = Building {
+            floors: Vec::new(),
+            zones: Vec::new(),
+            seats: Vec::new(),
+            index: HashMap::new(),
+        };
+        for (f, floor_seats) in split(seats, floor_count).enumerate() {
+            b.add_floor(f, floor_seats, floor_count as usize);
+        }
+        b.index = b.seats.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        b
+    }
+
+    fn add_floor(&mut self, f: usize, floor_seats: u32, floor_count: usize) {
+        let level = f as i32;
+        let floor_id = format!("F{level}");
+        let zone_count = floor_seats.div_ceil(60).max((floor_seats / 5).min(4)).max(1);
+        let sizes: Vec<u32> = split(floor_seats, zone_count).collect();
+        let band_height = sizes.iter().map(|&n| 2 * n.div_ceil(ROW_SEATS)).max().unwrap_or(0) + 3;
+        let first_zone = self.zones.len();
+        for (j, &size) in sizes.iter().enumerate() {
+            let kind = zone_kinds(level, floor_count)[j % 4];
+            let (name, abbr) = match COMPASS.get(j) {
+                Some((where_, abbr)) => (format!("{where_} {}", kind_noun(kind)), abbr.to_string()),
+                None => {
+                    let noun = kind_noun(kind);
+                    let mut cap = noun.to_owned();
+                    if let Some(first) = cap.get_mut(0..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    (format!("{cap} {}", j + 1), format!("Z{}", j + 1))
+                }
+            };
+            let zone_id = format!("{floor_id}-Z{}", j + 1);
+            let origin_x = (j % BLOCKS_PER_BAND) as u32 * (ROW_SEATS + 1 + 3) + 1;
+            let origin_y = (j / BLOCKS_PER_BAND) as u32 * band_height + 1;
+            let first_seat = self.seats.len();
+            let zone = self.zones.len();
+            for n in 0..size {
+                let (row, col) = (n / ROW_SEATS, n % ROW_SEATS);
+                let y_off = match kind {
+                    ZoneKind::Group => row + row / 2,
+                    _ => 2 * row,
+                };
+                self.seats.push(Place {
+                    id: format!("{zone_id}-S{:03}", n + 1),
+                    label: format!("{level}{abbr}-{:03}", n + 1),
+                    x: origin_x + col + u32::from(col >= ROW_SEATS / 2),
+                    y: origin_y + y_off,
+                    power: kind == ZoneKind::Computer || col == 0 || col == ROW_SEATS - 1,
+                    accessible: row == 0 && (col == 3 || col == 4),
+                    zone,
+                });
+            }
+            self.zones.push(Zone {
+                id: zone_id,
+                name,
+                kind,
+                floor: f,
+                seats: first_seat..self.seats.len(),
+            });
+        }
+        self.floors.push(Floor {
+            id: floor_id,
+            name: FLOOR_NAMES.get(f).map_or_else(|| format!("Floor {level}"), |n| (*n).to_owned()),
+            level,
+            zones: first_zone..self.zones.len(),
+        });
+    }
+
+    /// The index of the seat with id `id`.
+    pub fn seat_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The building as `GET /v1/layout` answers it.
+    pub fn layout(&self, generated_at: DateTime<Utc>) -> LayoutResponse {
+        let floors = self
+            .floors
+            .iter()
+            .map(|f| FloorDto {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                level: f.level,
+                zones: self.zones[f.zones.clone()]
+                    .iter()
+                    .map(|z| ZoneDto {
+                        id: z.id.clone(),
+                        name: z.name.clone(),
+                        kind: z.kind,
+                        seats: self.seats[z.seats.clone()]
+                            .iter()
+                            .map(|s| SeatDto {
+                                id: s.id.clone(),
+                                label: s.label.clone(),
+                                x: s.x,
+                                y: s.y,
+                                power: s.power,
+                                accessible: s.accessible,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        LayoutResponse { generated_at, floors }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::domain::sanitize::valid_id;
+
+    fn check(b: &Building, seats: usize) {
+        assert_eq!(b.seats.len(), seats);
+        let ids: HashSet<&str> = b.seats.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids.len(), seats, "seat ids are unique");
+        assert!(b.seats.iter().all(|s| valid_id(&s.id)));
+        let cells: HashSet<(usize, u32, u32)> =
+            b.seats.iter().map(|s| (b.zones[s.zone].floor, s.x, s.y)).collect();
+        assert_eq!(cells.len(), seats, "no two seats of a floor share a cell");
+        let labels: HashSet<&str> = b.seats.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels.len(), seats, "labels are unique");
+        let kinds: HashSet<ZoneKind> = b.zones.iter().map(|z| z.kind).collect();
+        assert_eq!(kinds.len(), 4, "every kind of zone");
+        assert!(b.seats.iter().any(|s| s.power) && b.seats.iter().any(|s| !s.power));
+        assert!(b.seats.iter().any(|s| s.accessible));
+        for (i, s) in b.seats.iter().enumerate() {
+            assert_eq!(b.seat_index(&s.id), Some(i));
+        }
+    }
+
+    #[test]
+    fn default_building_has_600_seats_on_three_floors() {
+        let b = Building::new(600);
+        check(&b, 600);
+        assert_eq!(b.floors.len(), 3);
+        assert_eq!(b.floors[0].name, "Ground floor");
+        assert_eq!(b.seats[0].id, "F0-Z1-S001");
+        assert_eq!(b.zones[4].name, "North reading room");
+        assert_eq!(b.seats[b.zones[4].seats.start].label, "1N-001");
+    }
+
+    #[test]
+    fn small_and_large_buildings() {
+        check(&Building::new(20), 20);
+        check(&Building::new(20_000), 20_000);
+        assert!(Building::new(20_000).floors.len() > 3);
+    }
+
+    #[test]
+    fn layout_lists_every_seat_once() {
+        let b = Building::new(600);
+        let layout = b.layout(chrono::DateTime::UNIX_EPOCH);
+        let n: usize = layout.floors.iter().flat_map(|f| &f.zones).map(|z| z.seats.len()).sum();
+        assert_eq!(n, 600);
+    }
+}

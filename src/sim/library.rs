@@ -1,0 +1,240 @@
+//! The simulated library as a whole: building, seats, desks and comfort, advanced together in
+//! simulated time, and the wire records the sensor API answers with.
+//!
+//! The desks run from local midnight nine weeks before the start, so that the arrivals history
+//! covers at least eight weeks; the seats run from the start's own midnight. Both then follow
+//! the clock. Everything is a function of the settings and the times at which staff acted.
+//!
+//! May use: the sim's models, domain. Pure; the server holds it behind a mutex.
+
+use chrono::Duration;
+
+use crate::domain::api::{
+    ArrivalBucketDto, ArrivalsResponse, EnvironmentResponse, LayoutResponse, SeatStatus, SeatsPage,
+    ServicePointChange, ServicePointDto, ServicePointsResponse, ZoneReading,
+};
+use crate::domain::layout::{SeatState, ZoneKind};
+
+use super::building::Building;
+use super::calendar::{Calendar, Secs, utc};
+use super::config::SimConfig;
+use super::environment::reading;
+use super::queues::{QueueModel, Roster, StandardSchedule, WindowChangeError, standard_services};
+use super::random::{Purpose, key};
+use super::seats::{SeatModel, SeatReport};
+
+/// Days of desk history before the start.
+pub const HISTORY_DAYS: i64 = 63;
+
+/// Why a seat could not be released.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseError {
+    #[error("no seat '{0}'")]
+    Unknown(String),
+    #[error("seat '{id}' is {state}; only an away seat can be released")]
+    NotAway { id: String, state: SeatState },
+}
+
+/// Why a service window could not be changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no service point '{0}'")]
+    Unknown(String),
+    #[error(transparent)]
+    Refused(#[from] WindowChangeError),
+}
+
+/// The simulated library at one moment.
+#[derive(Debug, Clone)]
+pub struct Library {
+    seed: u64,
+    cal: Calendar,
+    epoch: u32,
+    pub building: Building,
+    pub seats: SeatModel,
+    pub desks: QueueModel,
+    now: Secs,
+}
+
+impl Library {
+    /// The library of `config`, already simulated up to `config.start`.
+    pub fn new(config: &SimConfig) -> Self {
+        let cal = Calendar::new(config.timezone);
+        let start = config.start.timestamp();
+        let building = Building::new(config.seats);
+        let kinds: Vec<ZoneKind> =
+            building.seats.iter().map(|s| building.zones[s.zone].kind).collect();
+        let seats = SeatModel::new(config.seed, cal, kinds, start);
+        let first_day = cal.date_of(start) - Duration::days(HISTORY_DAYS);
+        let mut desks = QueueModel::new(
+            config.seed,
+            config.timezone,
+            standard_services(),
+            first_day,
+            Some(Roster::standard()),
+        )
+        .recording_history();
+        desks.advance_to(start, &StandardSchedule);
+        Self {
+            seed: config.seed,
+            cal,
+            epoch: key(config.seed, Purpose::SeatDay, &[start as u64]) as u32,
+            building,
+            seats,
+            desks,
+            now: start,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn now(&self) -> Secs {
+        self.now
+    }
+
+    /// Simulates up to `t`; an earlier `t` changes nothing.
+    pub fn advance_to(&mut self, t: Secs) {
+        if t <= self.now {
+            return;
+        }
+        self.seats.advance_to(t);
+        self.desks.advance_to(t, &StandardSchedule);
+        self.now = t;
+    }
+
+    pub fn layout(&self) -> LayoutResponse {
+        self.building.layout(utc(self.now))
+    }
+
+    fn cursor(&self) -> String {
+        format!("{:08x}.{}", self.epoch, self.seats.seq())
+    }
+
+    /// The change number a cursor stands for, if it is one of ours and not from the future.
+    fn parse_cursor(&self, cursor: &str) -> Option<u64> {
+        let (epoch, seq) = cursor.split_once('.')?;
+        let seq: u64 = seq.parse().ok()?;
+        (u32::from_str_radix(epoch, 16).ok()? == self.epoch && seq <= self.seats.seq())
+            .then_some(seq)
+    }
+
+    fn seat_status(&self, r: SeatReport) -> SeatStatus {
+        SeatStatus {
+            id: self.building.seats[r.index].id.clone(),
+            state: r.state,
+            since: utc(r.since),
+            sensor: r.sensor,
+        }
+    }
+
+    /// Every seat, or with a usable cursor only the seats changed after it.
+    pub fn seats_page(&self, since: Option<&str>) -> SeatsPage {
+        let since = since.and_then(|c| self.parse_cursor(c));
+        SeatsPage {
+            generated_at: utc(self.now),
+            cursor: self.cursor(),
+            full: since.is_none(),
+            seats: self.seats.reports(since).into_iter().map(|r| self.seat_status(r)).collect(),
+        }
+    }
+
+    pub fn release(&mut self, id: &str) -> Result<SeatStatus, ReleaseError> {
+        let i = self.building.seat_index(id).ok_or_else(|| ReleaseError::Unknown(id.to_owned()))?;
+        let report = self
+            .seats
+            .release(i)
+            .map_err(|e| ReleaseError::NotAway { id: id.to_owned(), state: e.0 })?;
+        Ok(self.seat_status(report))
+    }
+
+    pub fn environment(&self) -> EnvironmentResponse {
+        let minute = self.cal.minute_of(self.now);
+        let at = utc(self.now - self.now.rem_euclid(60));
+        let readings = self
+            .building
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(z, zone)| {
+                let taken = self.seats.taken_share(zone.seats.clone());
+                let m = reading(self.seed, z, zone.kind, self.now, minute, taken);
+                ZoneReading {
+                    zone_id: zone.id.clone(),
+                    at,
+                    temperature_c: m.temperature_c,
+                    co2_ppm: m.co2_ppm,
+                    light_lux: m.light_lux,
+                    noise_db: m.noise_db,
+                }
+            })
+            .collect();
+        EnvironmentResponse { generated_at: utc(self.now), readings }
+    }
+
+    fn service_point(&self, w: usize) -> Option<ServicePointDto> {
+        let win = self.desks.windows().get(w)?;
+        let service = self.desks.services().get(win.spec.service)?;
+        Some(ServicePointDto {
+            id: win.spec.id.clone(),
+            name: win.spec.name.clone(),
+            service: service.id.to_owned(),
+            open: win.open,
+            staff: win.staff.clone(),
+            queue_length: win.queue_length(),
+            oldest_waiting_since: win.oldest_waiting_since().map(utc),
+            served_today: win.served_today,
+            mean_service_s: (win.mean_service_s() * 10.0).round() / 10.0,
+        })
+    }
+
+    pub fn service_points(&self) -> ServicePointsResponse {
+        ServicePointsResponse {
+            generated_at: utc(self.now),
+            staff_on_duty: self.desks.staff_on_duty(),
+            service_points: (0..self.desks.windows().len())
+                .filter_map(|w| self.service_point(w))
+                .collect(),
+        }
+    }
+
+    pub fn change_service_point(
+        &mut self,
+        id: &str,
+        change: ServicePointChange,
+    ) -> Result<ServicePointDto, ChangeError> {
+        let w = self.desks.window_index(id).ok_or_else(|| ChangeError::Unknown(id.to_owned()))?;
+        self.desks.change_window(w, change.open, change.staff)?;
+        self.service_point(w).ok_or_else(|| ChangeError::Unknown(id.to_owned()))
+    }
+
+    /// Arrivals per window per bucket of `step` seconds over `[from, to)`; buckets not yet
+    /// begun, or begun before the history, are left out. The caller checks the arguments.
+    pub fn arrivals(&self, from: Secs, to: Secs, step: Secs) -> ArrivalsResponse {
+        let buckets = self
+            .desks
+            .history()
+            .map(|h| h.buckets(from, to, step, self.now))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|b| {
+                let window = self.desks.windows().get(b.window)?;
+                Some(ArrivalBucketDto {
+                    service_point_id: window.spec.id.clone(),
+                    start: utc(b.start),
+                    arrivals: b.arrivals,
+                    served: b.served,
+                    mean_wait_s: (b.served > 0)
+                        .then(|| (b.wait_s as f64 / f64::from(b.served) * 10.0).round() / 10.0),
+                })
+            })
+            .collect();
+        ArrivalsResponse {
+            from: utc(from),
+            to: utc(to),
+            step_s: u32::try_from(step).unwrap_or(u32::MAX),
+            buckets,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
