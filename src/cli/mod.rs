@@ -12,6 +12,7 @@ mod init;
 mod logging;
 mod man;
 mod reads;
+mod sim;
 mod sync;
 mod table;
 mod time;
@@ -63,6 +64,8 @@ pub enum Command {
     Queues(reads::JsonArgs),
     /// Feed freshness and failures, quarantine counts, database size and schema
     Status(reads::JsonArgs),
+    /// Run the simulated library: both APIs on loopback, until interrupted
+    Sim(sim::SimArgs),
     /// Check a configuration file and print the effective configuration
     Config {
         #[command(subcommand)]
@@ -121,6 +124,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Seats(args) => reads::seats(&args, cfg),
         Command::Queues(args) => reads::queues(&args, cfg),
         Command::Status(args) => reads::status(&args, cfg),
+        Command::Sim(args) => sim::run(&args, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

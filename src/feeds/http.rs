@@ -39,7 +39,8 @@ impl FetchError {
     fn from_reqwest(e: &reqwest::Error) -> Self {
         if e.is_timeout() {
             FetchError::Timeout
-        } else if e.is_connect() {
+        } else if e.is_connect() || e.is_request() {
+            // Sending failed: refused, reset, or a kept-alive connection the server closed.
             FetchError::Connect(clean_text(&innermost(e), 200))
         } else if e.is_body() || e.is_decode() {
             FetchError::Malformed(clean_text(&innermost(e), 200))

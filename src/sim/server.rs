@@ -312,6 +312,11 @@ impl SimHandle {
         *self.shared.faults.lock().unwrap_or_else(PoisonError::into_inner) = plan;
     }
 
+    /// How many requests one API has received so far.
+    pub fn requests(&self, api: super::Api) -> u64 {
+        self.shared.requests[api as usize].load(Ordering::Relaxed)
+    }
+
     /// The current simulated time.
     pub fn now(&self) -> DateTime<Utc> {
         utc(self.shared.clock.now())

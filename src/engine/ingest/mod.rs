@@ -171,6 +171,8 @@ pub struct Ingest {
     holder: String,
     known: Option<Known>,
     changes: watch::Sender<u64>,
+    /// Set when a seats page names seats the layout does not know.
+    layout_wanted: bool,
 }
 
 impl Ingest {
@@ -187,6 +189,7 @@ impl Ingest {
             opts,
             holder: holder_id(),
             known: None,
+            layout_wanted: false,
             changes: watch::Sender::new(0),
         }
     }
@@ -359,6 +362,9 @@ impl Ingest {
                 }
             }
             if leading {
+                if std::mem::take(&mut self.layout_wanted) {
+                    due.insert(Feed::Layout, Instant::now());
+                }
                 for feed in &feeds {
                     if *shutdown.borrow() || Instant::now() >= next_lease {
                         break;

@@ -37,6 +37,10 @@ impl Ingest {
                         complete,
                         to_ms(Utc::now()),
                     )?;
+                    // The next seats fetch is a full one: states rejected earlier because their
+                    // seat was unknown (or their record bad) are fetched again, now that the
+                    // layout may know them. Once per layout refresh keeps the store self-healing.
+                    store::feeds::reset_cursor(tx, Feed::Seats.name())?;
                     let success = Success {
                         server_time,
                         records_ok: stored,
@@ -132,7 +136,8 @@ impl Ingest {
         }
         if unknown_seats {
             // The building changed under us; the next layout fetch should not wait an hour.
-            tracing::info!("seat states name unknown seats; the layout may be out of date");
+            tracing::info!("seat states name unknown seats; fetching the layout again");
+            self.layout_wanted = true;
         }
         Ok(FeedOutcome::ok(Feed::Seats, stored, quarantined))
     }

@@ -103,7 +103,9 @@ pub const MAX_COORD: u32 = 10_000;
 pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
     let page: LayoutResponse<Value> = envelope(body, "layout")?;
     let mut out = LayoutUpdate { generated_at: Some(page.generated_at), ..Default::default() };
-    let mut seen = HashSet::new();
+    // Floors, zones and seats are separate tables: an id need only be unique among its kind.
+    let (mut floor_ids, mut zone_ids, mut seat_ids) =
+        (HashSet::new(), HashSet::new(), HashSet::new());
     let mut cells = HashSet::new();
     for fv in &page.floors {
         let floor = match record::<FloorDto<Value>>(fv, "floor").and_then(|f| {
@@ -117,7 +119,7 @@ pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
             }
         };
         let (fid, f) = floor;
-        if !seen.insert(fid.clone()) {
+        if !floor_ids.insert(fid.clone()) {
             out.rejected.push(reject(format!("floor: duplicate id {fid}"), fv));
             continue;
         }
@@ -132,7 +134,7 @@ pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
                     continue;
                 }
             };
-            if !seen.insert(zid.clone()) {
+            if !zone_ids.insert(zid.clone()) {
                 out.rejected.push(reject(format!("zone: duplicate id {zid}"), zv));
                 continue;
             }
@@ -151,7 +153,7 @@ pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
                             sv,
                         ));
                     }
-                    if !seen.insert(sid.clone()) {
+                    if !seat_ids.insert(sid.clone()) {
                         return Err(reject(format!("seat: duplicate id {sid}"), sv));
                     }
                     if !cells.insert((fid.clone(), s.x, s.y)) {

@@ -1,0 +1,96 @@
+//! `carrel sim`: the simulated library, serving both APIs until interrupted.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Utc};
+
+use super::{CliError, CliResult};
+use crate::config::{Config, ENV_RECS_TOKEN, ENV_SENSOR_TOKEN};
+use crate::sim::{self, FaultPlan, SimConfig};
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on; port 0 picks a free port (printed on stdout)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// Everything random in the library follows from the seed
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated seconds per real second: 0 freezes time, 60 runs a minute a second
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Number of seats, 20 to 20000
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub seats: u32,
+    /// Faults to inject: none, latency, errors, timeout, malformed, truncated, oversized,
+    /// hostile, bad-records, chaos; comma-separated, each optionally prefixed sensor: or recs:
+    #[arg(long, value_name = "PROFILE", default_value = "none", value_parser = parse_faults)]
+    pub faults: FaultPlan,
+    /// Simulated time at start (RFC 3339) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<DateTime<Utc>>,
+    /// Allow listening on an address other than loopback
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+fn parse_faults(s: &str) -> Result<FaultPlan, String> {
+    s.parse().map_err(|e: sim::FaultPlanError| e.to_string())
+}
+
+/// Builds the simulator's settings from the flags, the configuration (time zone) and the
+/// token variables: when `CARREL_SENSOR_TOKEN` or `CARREL_RECS_TOKEN` is set, the matching API
+/// requires it, so a client and a simulator started from one shell agree.
+pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        return Err(CliError::BadInput(format!(
+            "--listen {}: not a loopback address; add --allow-remote to serve other machines",
+            args.listen
+        )));
+    }
+    let token = |var: &str| std::env::var(var).ok().filter(|t| !t.is_empty());
+    let mut config = SimConfig::new(args.seed);
+    config.speed = args.speed;
+    config.seats = args.seats;
+    config.faults = args.faults;
+    config.timezone = cfg.timezone;
+    config.sensor_token = token(ENV_SENSOR_TOKEN);
+    config.recs_token = token(ENV_RECS_TOKEN);
+    if let Some(start) = args.start {
+        config.start = start;
+    }
+    config.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
+    Ok(config)
+}
+
+pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
+    let config = settings(args, cfg)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let summary = format!(
+            "seed {}, speed {}, {} seats, faults {}, simulated time {}",
+            config.seed,
+            config.speed,
+            config.seats,
+            config.faults,
+            config.start.to_rfc3339()
+        );
+        let handle = sim::start(config, args.listen).await.map_err(|e| match e {
+            sim::SimError::Bind { .. } | sim::SimError::Config(_) => {
+                CliError::BadInput(e.to_string())
+            }
+            other => CliError::Failed(other.to_string()),
+        })?;
+        // Tests and scripts read the address from this first line.
+        println!("carrel sim: listening on {} ({summary})", handle.base_url());
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        super::sync::wait_for_signal().await;
+        handle.shutdown().await;
+        Ok(())
+    })
+}

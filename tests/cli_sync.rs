@@ -1,0 +1,228 @@
+//! The real binary end to end: `carrel sim`, `init`, `sync`, `seats`, `queues`; and the ingest
+//! lease between two `sync --follow` processes.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carrel::sim::Api;
+use carrel::store::{Store, StoreOptions, lease};
+use serde_json::Value;
+
+fn carrel(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_carrel"));
+    c.env_clear()
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("cfg"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"));
+    c
+}
+
+fn json(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Starts `carrel sim` on a free port and returns it with its base URL (read from its first
+/// line of output).
+fn spawn_sim(dir: &Path) -> (Child, String) {
+    let mut child = carrel(dir)
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "0",
+            "--seed",
+            "4",
+            "--start",
+            "2026-11-18T11:00:00Z",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+    (child, url)
+}
+
+#[test]
+fn headless_reads_match_the_simulators_own_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sim, url) = spawn_sim(dir.path());
+    let db = dir.path().join("x.db");
+    let db = db.to_str().unwrap();
+    let with_apis = |c: &mut Command| {
+        c.env("CARREL_SENSOR_URL", &url).env("CARREL_RECS_URL", &url);
+    };
+    let mut init = carrel(dir.path());
+    with_apis(&mut init);
+    assert!(init.args(["init", "--db", db]).status().unwrap().success());
+    let mut sync = carrel(dir.path());
+    with_apis(&mut sync);
+    let out = sync.args(["sync", "--once", "--db", db]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let seats = json(carrel(dir.path()).args(["seats", "--json", "--db", db]));
+    let queues = json(carrel(dir.path()).args(["queues", "--json", "--db", db]));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim_seats = rt.block_on(common::get_json(&url, "/v1/seats"));
+    let sim_windows = rt.block_on(common::get_json(&url, "/v1/service-points"));
+    sim.kill().unwrap();
+    let _ = sim.wait();
+
+    let ours: Vec<(String, String, String)> = seats["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().into(),
+                s["state"].as_str().unwrap().into(),
+                s["since"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let mut theirs: Vec<(String, String, String)> = sim_seats["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let since = chrono::DateTime::parse_from_rfc3339(s["since"].as_str().unwrap())
+                .unwrap()
+                .to_utc();
+            (
+                s["id"].as_str().unwrap().into(),
+                s["state"].as_str().unwrap().into(),
+                since.to_rfc3339(),
+            )
+        })
+        .collect();
+    let mut ours_sorted: Vec<_> = ours
+        .iter()
+        .map(|(i, s, t)| {
+            (
+                i.clone(),
+                s.clone(),
+                chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc().to_rfc3339(),
+            )
+        })
+        .collect();
+    ours_sorted.sort();
+    theirs.sort();
+    assert_eq!(ours_sorted.len(), 600);
+    assert!(ours_sorted == theirs, "carrel seats --json differs from GET /v1/seats");
+
+    let key = |w: &Value| {
+        (
+            w["id"].as_str().unwrap().to_owned(),
+            w["open"].as_bool().unwrap(),
+            w["staff"].as_str().map(str::to_owned),
+            w["queue_length"].as_u64().unwrap(),
+            w["served_today"].as_u64().unwrap(),
+        )
+    };
+    let mut ours: Vec<_> = queues["service_points"].as_array().unwrap().iter().map(key).collect();
+    let mut theirs: Vec<_> =
+        sim_windows["service_points"].as_array().unwrap().iter().map(key).collect();
+    ours.sort();
+    theirs.sort();
+    assert!(!ours.is_empty());
+    assert_eq!(ours, theirs);
+    assert_eq!(queues["staff_on_duty"], sim_windows["staff_on_duty"]);
+}
+
+/// A `sync --follow` with a short lease, against its own simulator, logging to its own dir.
+fn follower(dir: &Path, name: &str, db: &str, url: &str) -> Child {
+    let cfg = dir.join(format!("{name}.toml"));
+    let state = dir.join(format!("{name}-state"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "[feeds.sensor]\nrefresh_s = 1\n[ingest]\nlease_ttl_s = 2\nbackoff_max_s = 1\n[logging]\ndir = \"{}\"\nlevel = \"debug\"\n",
+            state.display()
+        ),
+    )
+    .unwrap();
+    carrel(dir)
+        .args(["--config", cfg.to_str().unwrap(), "sync", "--follow", "--db", db])
+        .env("CARREL_SENSOR_URL", url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn holder(db: &Path) -> Option<String> {
+    let store = Store::open(db, StoreOptions::default()).ok()?;
+    lease::current(store.conn())
+        .ok()
+        .flatten()
+        .filter(|l| l.is_alive(chrono::Utc::now()))
+        .map(|l| l.holder)
+}
+
+fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn exactly_one_syncer_ingests_and_the_other_takes_over_when_it_dies() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let db = db_path.to_str().unwrap().to_owned();
+    assert!(carrel(dir.path()).args(["init", "--db", &db]).status().unwrap().success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim_a = rt.block_on(common::frozen_sim(1, "none"));
+    let sim_b = rt.block_on(common::frozen_sim(1, "none"));
+
+    let mut a = follower(dir.path(), "a", &db, &sim_a.base_url());
+    let a_pid = format!(":{}:", a.id());
+    wait_for("the first syncer to take the lease", Duration::from_secs(20), || {
+        holder(&db_path).is_some_and(|h| h.contains(&a_pid))
+    });
+    let mut b = follower(dir.path(), "b", &db, &sim_b.base_url());
+    let b_pid = format!(":{}:", b.id());
+    let a_before = sim_a.requests(Api::Sensor);
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(holder(&db_path).is_some_and(|h| h.contains(&a_pid)), "the lease stays with the first");
+    assert!(sim_a.requests(Api::Sensor) > a_before, "the holder keeps ingesting");
+    assert_eq!(
+        sim_b.requests(Api::Sensor),
+        0,
+        "the second syncer must not poll while the first lives"
+    );
+
+    a.kill().unwrap(); // SIGKILL: no chance to release the lease
+    let _ = a.wait();
+    wait_for("the second syncer to take over", Duration::from_secs(20), || {
+        holder(&db_path).is_some_and(|h| h.contains(&b_pid))
+    });
+    wait_for("the second syncer to ingest", Duration::from_secs(10), || {
+        sim_b.requests(Api::Sensor) > 0
+    });
+
+    // A clean stop gives the lease up at once.
+    let pid = b.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = b.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(holder(&db_path), None);
+    rt.block_on(async {
+        sim_a.shutdown().await;
+        sim_b.shutdown().await;
+    });
+}

@@ -1,0 +1,111 @@
+//! Shared helpers for integration tests: a real simulator on an ephemeral loopback port, a
+//! fresh database, and an ingest wired to both.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use carrel::config::Endpoint;
+use carrel::domain::sanitize::is_unsafe_char;
+use carrel::engine::SharedStore;
+use carrel::engine::ingest::{Feed, Ingest, IngestOptions};
+use carrel::feeds::ApiClient;
+use carrel::feeds::recs::RecsClient;
+use carrel::feeds::sensor::SensorClient;
+use carrel::sim::{self, FaultPlan, SimConfig, SimHandle};
+use carrel::store::{Store, StoreOptions};
+use chrono::{DateTime, Utc};
+
+/// A busy weekday morning, outside exam weeks.
+pub fn busy_morning() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-18T11:00:00Z").unwrap().to_utc()
+}
+
+/// Starts a frozen simulator (speed 0) so answers do not change under the test.
+pub async fn frozen_sim(seed: u64, faults: &str) -> SimHandle {
+    let mut cfg = SimConfig::new(seed);
+    cfg.speed = 0.0;
+    cfg.start = busy_morning();
+    cfg.faults = faults.parse::<FaultPlan>().unwrap();
+    sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+pub fn endpoint(url: &str, timeout: Duration, max_body: u64) -> Endpoint {
+    Endpoint {
+        url: url.parse().unwrap(),
+        token: None,
+        token_origin: None,
+        connect_timeout: timeout,
+        timeout,
+        max_body_bytes: max_body,
+    }
+}
+
+pub fn options() -> IngestOptions {
+    IngestOptions {
+        every: Feed::ALL.into_iter().map(|f| (f, Duration::from_millis(200))).collect(),
+        arrivals_history_days: 7,
+        arrivals_step_s: 900,
+        lease_ttl: Duration::from_secs(3),
+        backoff_max: Duration::from_secs(1),
+    }
+}
+
+/// A fresh database file in `dir` and an ingest from the simulator at `url`.
+pub fn ingest(
+    dir: &tempfile::TempDir,
+    url: &str,
+    timeout: Duration,
+    max_body: u64,
+) -> (Ingest, SharedStore) {
+    let path = dir.path().join("test.db");
+    let store = Store::create(&path, false, StoreOptions::default()).unwrap();
+    let db = SharedStore::new(store);
+    let ep = endpoint(url, timeout, max_body);
+    let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());
+    let recs = RecsClient::new(ApiClient::new(&ep).unwrap());
+    (Ingest::new(db.clone(), Some(sensor), Some(recs), options()), db)
+}
+
+/// GETs a path from the simulator and parses the JSON.
+pub async fn get_json(base: &str, path: &str) -> serde_json::Value {
+    let body = reqwest::get(format!("{base}{path}")).await.unwrap().bytes().await.unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// Every text value in every table, with where it was found.
+pub fn all_text(store: &Store) -> Vec<(String, String)> {
+    let conn = store.conn();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = vec![];
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for i in 0..n {
+                if let Ok(rusqlite::types::ValueRef::Text(b)) = row.get_ref(i) {
+                    out.push((t.clone(), String::from_utf8_lossy(b).into_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Asserts that no stored string holds a control character or bidirectional override.
+pub fn assert_no_control_bytes(store: &Store) {
+    for (table, text) in all_text(store) {
+        assert!(!text.chars().any(is_unsafe_char), "unsafe character in {table}: {text:?}");
+    }
+}
+
+pub fn ids(values: &[serde_json::Value]) -> HashSet<String> {
+    values.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect()
+}
