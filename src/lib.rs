@@ -13,3 +13,4 @@ pub mod feeds;
 pub mod services;
 pub mod sim;
 pub mod store;
+pub mod tui;

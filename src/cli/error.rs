@@ -45,6 +45,7 @@ impl From<ServiceError> for CliError {
         match e {
             ServiceError::Store(e) => e.into(),
             ServiceError::NotFound(m) => CliError::BadInput(m),
+            ServiceError::Denied(m) | ServiceError::Conflict(m) => CliError::Failed(m),
             other => CliError::Failed(other.to_string()),
         }
     }

@@ -7,6 +7,8 @@
 //! May use: config, services, engine, sim; never SQL.
 
 mod config_cmd;
+mod console;
+mod demo;
 mod error;
 mod init;
 mod logging;
@@ -48,12 +50,15 @@ pub struct Cli {
     /// Base URL of the recommendation API [env: CARREL_RECS_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub recs_url: Option<String>,
+    /// Without a command, carrel opens the console on the configured database
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the console on a fresh demo database with the built-in simulator: nothing to set up
+    Demo(demo::DemoArgs),
     /// Create the database (mode 0600); --demo seeds staff of every role
     Init(init::InitArgs),
     /// Fetch the remote APIs into the database (honours the ingest lease)
@@ -100,7 +105,11 @@ pub fn run(cli: Cli) -> CliResult {
         sensor_url: cli.sensor_url.clone(),
         recs_url: cli.recs_url.clone(),
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        let cfg = config::load(&overrides)?;
+        return console::open(&cfg);
+    };
+    match command {
         Command::Config { command } => config_cmd::run(command, overrides),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut std::io::stdout());
@@ -119,6 +128,7 @@ pub fn run(cli: Cli) -> CliResult {
 
 fn dispatch(command: Command, cfg: &Config) -> CliResult {
     match command {
+        Command::Demo(args) => demo::run(&args, cfg),
         Command::Init(args) => init::run(&args, cfg),
         Command::Sync(args) => sync::run(&args, cfg),
         Command::Seats(args) => reads::seats(&args, cfg),

@@ -9,6 +9,7 @@ use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
 use crate::domain::layout::{Occupancy, SeatState, SeatView};
 use crate::domain::service_point::ServicePoint;
+use crate::domain::units::human_bytes;
 use crate::services::reads::{self, SystemStatus};
 use crate::store::feeds::FeedState;
 use crate::store::seats::SeatFilter;
@@ -203,25 +204,9 @@ struct FeedJson<'a> {
     quarantined_total: u64,
 }
 
-/// Whether a feed counts as stale: never succeeded, or not for longer than its API allows.
+/// Whether a feed counts as stale: never succeeded, or not for longer than allowed.
 fn stale(f: &FeedState, now: DateTime<Utc>, cfg: &Config) -> bool {
-    let limit = if f.feed.starts_with("recs.") {
-        cfg.settings.feeds.recs.stale_after_s
-    } else {
-        cfg.settings.feeds.sensor.stale_after_s
-    };
-    // Slow feeds (layout, arrivals, catalogue) are fetched less often than the staleness
-    // limit; they are stale only after missing two of their own rounds.
-    let every = match f.feed.as_str() {
-        "sensor.layout" => cfg.settings.feeds.sensor.layout_refresh_s,
-        "sensor.environment" => cfg.settings.feeds.sensor.environment_refresh_s,
-        "sensor.arrivals" => cfg.settings.feeds.sensor.arrivals_refresh_s,
-        "recs.catalog" => cfg.settings.feeds.recs.catalog_refresh_s,
-        "recs.model" => cfg.settings.feeds.recs.refresh_s,
-        _ => 0,
-    };
-    let limit = i64::try_from(limit.max(2 * every)).unwrap_or(i64::MAX);
-    f.age(now).is_none_or(|a| a.num_seconds() > limit)
+    cfg.staleness().is_stale(&f.feed, f.age(now))
 }
 
 pub fn status(args: &JsonArgs, cfg: &Config) -> CliResult {
@@ -304,15 +289,4 @@ pub fn status(args: &JsonArgs, cfg: &Config) -> CliResult {
         print!("{}", t.render());
     }
     Ok(())
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
 }

@@ -16,9 +16,14 @@ use chrono_tz::Tz;
 use reqwest::Url;
 
 pub use error::ConfigError;
+
+/// The name in `names` closest to `given`, if close enough to be a likely typo.
+pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {
+    error::nearest(given, names)
+}
 pub use sections::{
     DatabaseSection, FeedsSection, FileConfig, IngestSection, LibrarySection, LoggingSection,
-    RecsFeed, SeatsSection, SensorFeed,
+    RecsFeed, SeatsSection, SensorFeed, UiSection,
 };
 
 /// Environment variables carrel reads.
@@ -304,6 +309,41 @@ fn endpoint(
 }
 
 impl Config {
+    /// When each feed's data counts as stale.
+    pub fn staleness(&self) -> crate::domain::freshness::Staleness {
+        let s = &self.settings.feeds.sensor;
+        let r = &self.settings.feeds.recs;
+        let secs = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        crate::domain::freshness::Staleness::new(
+            secs(s.stale_after_s),
+            secs(r.stale_after_s),
+            &[
+                ("sensor.layout", secs(s.layout_refresh_s)),
+                ("sensor.seats", secs(s.refresh_s)),
+                ("sensor.service_points", secs(s.refresh_s)),
+                ("sensor.environment", secs(s.environment_refresh_s)),
+                ("sensor.arrivals", secs(s.arrivals_refresh_s)),
+                ("recs.model", secs(r.refresh_s)),
+                ("recs.catalog", secs(r.catalog_refresh_s)),
+            ],
+        )
+    }
+
+    /// Where `key` of `[table]` is set, as `FILE:LINE` (or the file, or "defaults"), for errors
+    /// found after loading, such as a bad key binding.
+    pub fn place(&self, table: &str, key: &str) -> String {
+        match &self.file {
+            Some(f) => {
+                let src = std::fs::read_to_string(f).unwrap_or_default();
+                match error::find_key_line(&src, table, key) {
+                    Some(line) => format!("{}:{line}", f.display()),
+                    None => f.display().to_string(),
+                }
+            }
+            None => "defaults".into(),
+        }
+    }
+
     /// Settings that work but are unwise: a token sent over plain HTTP to another machine, a
     /// token file others can read.
     pub fn warnings(&self) -> Vec<String> {

@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub seats: SeatsSection,
     pub comfort: ComfortLimits,
     pub logging: LoggingSection,
+    pub ui: UiSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +204,22 @@ impl Default for LoggingSection {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSection {
+    /// auto, dark, light, 16 or mono. `NO_COLOR` always wins.
+    pub theme: String,
+    /// Key overrides: action = [keys]; see assets/keymap.toml for the actions.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        Self { theme: "auto".into(), keys: Default::default() }
+    }
+}
+
 type Invalid = (&'static str, &'static str, String);
 
 fn range(table: &'static str, key: &'static str, v: u64, lo: u64, hi: u64) -> Result<(), Invalid> {
@@ -255,6 +272,13 @@ impl FileConfig {
                 COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
             ("comfort", key, m)
         })?;
+        if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
+            return Err((
+                "ui",
+                "theme",
+                format!("'{}' is not one of auto, dark, light, 16, mono", self.ui.theme),
+            ));
+        }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return Err((
                 "logging",

@@ -7,8 +7,10 @@
 pub mod api;
 pub mod arrivals;
 pub mod comfort;
+pub mod freshness;
 pub mod layout;
 pub mod pseudonym;
 pub mod sanitize;
 pub mod service_point;
 pub mod staff;
+pub mod units;

@@ -5,7 +5,9 @@
 //!
 //! May use: domain, store.
 
+pub mod identity;
 pub mod reads;
+pub mod seats;
 
 /// Why a service call was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -16,4 +18,10 @@ pub enum ServiceError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     NotFound(String),
+    /// The actor may not do this.
+    #[error("{0}")]
+    Denied(String),
+    /// The object is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
 }

@@ -46,8 +46,46 @@ pub fn service_points(store: &Store) -> Result<(Vec<ServicePoint>, Vec<String>),
     ))
 }
 
+/// Ids of every seat in the layout.
+pub fn seat_ids(store: &Store) -> Result<std::collections::HashSet<String>, ServiceError> {
+    Ok(store::layout::active_ids(store.conn(), "seats")?)
+}
+
+/// Every active zone with its latest comfort reading.
+pub fn comfort(store: &Store) -> Result<Vec<store::environment::ZoneComfort>, ServiceError> {
+    Ok(store::environment::latest(store.conn())?)
+}
+
+/// The sync state of every feed.
+pub fn feeds(store: &Store) -> Result<Vec<FeedState>, ServiceError> {
+    Ok(store::feeds::all(store.conn())?)
+}
+
+/// A seat's latest states, newest first.
+pub fn seat_history(
+    store: &Store,
+    seat_id: &str,
+    limit: usize,
+) -> Result<Vec<store::seats::SeatEvent>, ServiceError> {
+    Ok(store::seats::history(store.conn(), seat_id, limit)?)
+}
+
+/// The latest quarantined records, newest first.
+pub fn recent_quarantine(
+    store: &Store,
+    limit: usize,
+) -> Result<Vec<store::quarantine::Rejected>, ServiceError> {
+    Ok(store::quarantine::recent(store.conn(), limit)?)
+}
+
+/// SQLite's counter of commits by other connections: when it moves, another process or task
+/// wrote, and whatever is on screen should be read again.
+pub fn data_version(store: &Store) -> Result<i64, ServiceError> {
+    Ok(store.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
 /// The health of the database and the feeds, for `carrel status` and the System tab.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SystemStatus {
     pub database: DatabaseStatus,
     pub lease: Option<Lease>,
@@ -55,7 +93,7 @@ pub struct SystemStatus {
     pub quarantined: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatabaseStatus {
     pub path: String,
     pub size_bytes: u64,

@@ -1,0 +1,104 @@
+//! Starting the console: `carrel` with no command opens it on the configured database, and
+//! `carrel demo` on a fresh demo database with the simulator.
+
+use chrono::{Duration, Utc};
+
+use super::{CliError, CliResult};
+use crate::config::Config;
+use crate::engine::SharedStore;
+use crate::engine::ingest::Ingest;
+use crate::feeds::ApiClient;
+use crate::feeds::sensor::SensorClient;
+use crate::services::{identity, identity::Actor};
+use crate::store::Store;
+use crate::tui::keymap::Keymap;
+use crate::tui::load::Loader;
+use crate::tui::state::{State, Viewer};
+use crate::tui::theme::{Theme, ThemeName};
+use crate::tui::{self, Console};
+
+/// Builds the console's pieces from the configuration.
+pub fn console(
+    cfg: &Config,
+    store: Store,
+    actor: Actor,
+    ingest: Option<Ingest>,
+) -> CliResult<Console> {
+    let keymap = Keymap::with_overrides(&cfg.settings.ui.keys).map_err(|e| {
+        let key =
+            e.split(['\'', ':']).find(|w| cfg.settings.ui.keys.contains_key(*w)).unwrap_or("");
+        CliError::BadInput(format!("{}: [ui.keys] {e}", cfg.place("ui.keys", key)))
+    })?;
+    let env = |k: &str| std::env::var(k).ok();
+    let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = ThemeName::resolve(
+        &cfg.settings.ui.theme,
+        no_color,
+        env("TERM").as_deref(),
+        env("COLORTERM").as_deref(),
+    );
+    let viewer = Viewer {
+        login: actor.login.clone(),
+        display_name: actor.staff.as_ref().map(|s| s.display_name.clone()),
+        grants: actor.grants().to_vec(),
+    };
+    let mut state = State::new(
+        viewer,
+        cfg.settings.library.name.clone(),
+        cfg.timezone,
+        keymap,
+        Theme::new(theme),
+        Utc::now(),
+    );
+    state.ghost_after_min = cfg.settings.seats.ghost_after_min;
+    let sensor = cfg
+        .sensor
+        .as_ref()
+        .map(ApiClient::new)
+        .transpose()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let loader = Loader {
+        limits: cfg.settings.comfort.clone(),
+        ghost_after: Duration::minutes(i64::from(cfg.settings.seats.ghost_after_min)),
+        sensor_url: cfg.sensor.as_ref().map(|e| e.url.to_string()),
+        recs_url: cfg.recs.as_ref().map(|e| e.url.to_string()),
+        staleness: cfg.staleness(),
+        own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
+    };
+    Ok(Console {
+        state,
+        db: SharedStore::new(store),
+        loader,
+        sensor: sensor.map(SensorClient::new),
+        actor,
+        ingest,
+    })
+}
+
+/// Runs the console to the end on a fresh async runtime.
+pub fn run(console: Console) -> CliResult {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(tui::run(console)).map_err(|e| CliError::Failed(format!("terminal: {e}")))
+}
+
+/// `carrel` with no command: the console on the configured database, running the feeds when
+/// it holds the ingest lease.
+pub fn open(cfg: &Config) -> CliResult {
+    let store = super::open_store(cfg)?;
+    let _log = super::logging::init(cfg);
+    let actor = identity::actor(&store, &identity::os_login())?;
+    let ingest = if cfg.sensor.is_some() || cfg.recs.is_some() {
+        let feeds_store = super::open_store(cfg)?;
+        Some(
+            Ingest::from_config(SharedStore::new(feeds_store), cfg)
+                .map_err(|e| CliError::Failed(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    run(console(cfg, store, actor, ingest)?)
+}

@@ -1,0 +1,133 @@
+//! `carrel demo`: a fresh temporary demo database, the simulator in this process on an
+//! ephemeral loopback port, the feeds, and the console — nothing to configure.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::{CliError, CliResult};
+use crate::config::{Config, Endpoint};
+use crate::engine::SharedStore;
+use crate::engine::ingest::{Feed, Ingest, IngestOptions};
+use crate::feeds::ApiClient;
+use crate::feeds::recs::RecsClient;
+use crate::feeds::sensor::SensorClient;
+use crate::services::identity;
+use crate::sim::{self, SimConfig};
+use crate::store::{Store, StoreOptions, staff, to_ms};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Everything in the simulated library follows from the seed
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated seconds per real second (0 freezes the library)
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Number of seats, 20 to 20000
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub seats: u32,
+    /// Simulated time at start (RFC 3339); by default now, or 10:30 today when the library is
+    /// closed now, so the demo always opens on a working library
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<DateTime<Utc>>,
+}
+
+/// Now if the library is open now, else 10:30 local time today.
+fn demo_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let (open, close) = sim::opening_hours();
+    let local = now.with_timezone(&tz);
+    let time = local.time();
+    if time >= open + Duration::minutes(30) && time < close - Duration::minutes(30) {
+        return now;
+    }
+    let morning = local.date_naive().and_time(NaiveTime::from_hms_opt(10, 30, 0).unwrap_or(open));
+    tz.from_local_datetime(&morning).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+}
+
+pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
+    let dir = tempfile::Builder::new()
+        .prefix("carrel-demo-")
+        .tempdir()
+        .map_err(|e| CliError::Failed(format!("cannot make a temporary directory: {e}")))?;
+    let mut cfg = cfg.clone();
+    cfg.db_path = dir.path().join("demo.db");
+    cfg.state_dir = dir.path().to_owned();
+    let _log = super::logging::init(&cfg);
+
+    let mut store = Store::create(&cfg.db_path, true, StoreOptions::default())?;
+    super::init::seed_demo_staff(&mut store)?;
+    let login = identity::os_login();
+    store.write(|tx| {
+        if !staff::list(tx)?.iter().any(|s| s.login == login) {
+            staff::upsert(tx, &login, &format!("{login} (you)"), to_ms(Utc::now()))?;
+            staff::grant(tx, &login, crate::domain::staff::Role::Desk, None)?;
+        }
+        Ok::<_, rusqlite::Error>(())
+    })?;
+
+    let mut sim_cfg = SimConfig::new(args.seed);
+    sim_cfg.speed = args.speed;
+    sim_cfg.seats = args.seats;
+    sim_cfg.timezone = cfg.timezone;
+    sim_cfg.start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
+    sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let handle = runtime
+        .block_on(sim::start(sim_cfg, std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let url: reqwest::Url =
+        handle.base_url().parse().map_err(|e| CliError::Failed(format!("simulator URL: {e}")))?;
+    let endpoint = Endpoint {
+        url,
+        token: None,
+        token_origin: None,
+        connect_timeout: StdDuration::from_secs(2),
+        timeout: StdDuration::from_secs(5),
+        max_body_bytes: cfg.settings.feeds.sensor.max_body_bytes,
+    };
+    cfg.sensor = Some(endpoint.clone());
+    cfg.recs = Some(endpoint.clone());
+    let client = ApiClient::new(&endpoint).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut options = IngestOptions::from_config(&cfg);
+    // A demo should move: seats and windows every two seconds.
+    for feed in [Feed::Seats, Feed::ServicePoints] {
+        options.every.insert(feed, StdDuration::from_secs(2));
+    }
+    options.every.insert(Feed::Environment, StdDuration::from_secs(15));
+    let feeds_store = Store::open(&cfg.db_path, StoreOptions::default())?;
+    let ingest = Ingest::new(
+        SharedStore::new(feeds_store),
+        Some(SensorClient::new(client.clone())),
+        Some(RecsClient::new(client)),
+        options,
+    );
+    let actor = identity::actor(&store, &login)?;
+    let console = super::console::console(&cfg, store, actor, Some(ingest))?;
+    let result = runtime
+        .block_on(crate::tui::run(console))
+        .map_err(|e| CliError::Failed(format!("terminal: {e}")));
+    runtime.block_on(handle.shutdown());
+    drop(dir);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_opens_on_a_working_library() {
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let at = |h, m| tz.with_ymd_and_hms(2026, 11, 18, h, m, 0).unwrap().with_timezone(&Utc);
+        assert_eq!(demo_start(at(14, 0), tz), at(14, 0));
+        assert_eq!(demo_start(at(3, 0), tz), at(10, 30));
+        assert_eq!(demo_start(at(23, 15), tz), at(10, 30));
+    }
+}

@@ -1,0 +1,47 @@
+//! Quantities written for people: sizes in bytes and short ages. The console and the
+//! headless commands print them the same way.
+
+use chrono::Duration;
+
+/// `512 B`, `2.3 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A short age: `45s`, `12m`, `3h05m`, `2d04h`.
+pub fn short_age(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ages_read_well() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(2_400_000), "2.3 MiB");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(short_age(Duration::seconds(45)), "45s");
+        assert_eq!(short_age(Duration::seconds(12 * 60 + 5)), "12m");
+        assert_eq!(short_age(Duration::seconds(3 * 3600 + 5 * 60)), "3h05m");
+        assert_eq!(short_age(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d04h");
+        assert_eq!(short_age(Duration::seconds(-5)), "0s");
+    }
+}

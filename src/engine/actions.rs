@@ -1,0 +1,37 @@
+//! Actions that change the library: checked and recorded through `services`, carried out by
+//! the sensor API. Shared by the console and the headless commands.
+
+use super::SharedStore;
+use crate::feeds::sensor::SensorClient;
+use crate::services::identity::Actor;
+use crate::services::{self, ServiceError};
+
+/// Why an action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("the sensor API refused or failed: {0}")]
+    Api(String),
+    #[error("the sensor API is not configured")]
+    NoApi,
+}
+
+/// Releases a ghost seat: checks the actor and the seat, asks the sensor API, records the
+/// state the API confirms. Returns the seat's label.
+pub async fn release_seat(
+    db: &SharedStore,
+    sensor: Option<&SensorClient>,
+    actor: &Actor,
+    seat_id: &str,
+) -> Result<String, ActionError> {
+    let sensor = sensor.ok_or(ActionError::NoApi)?;
+    let (a, id) = (actor.clone(), seat_id.to_owned());
+    let label = db.run(move |s| services::seats::check_release(s, &a, &id)).await?;
+    let known = db.run(|s| services::reads::seat_ids(s)).await?;
+    let confirmed =
+        sensor.release_seat(seat_id, &known).await.map_err(|e| ActionError::Api(e.to_string()))?;
+    let a = actor.clone();
+    db.run(move |s| services::seats::record_release(s, &a, &confirmed)).await?;
+    Ok(label)
+}

@@ -1,0 +1,45 @@
+//! Who is acting: the operating-system login of whoever runs carrel, mapped to a staff row.
+//! A login carrel does not know gets the read-only public view.
+
+use serde::Serialize;
+
+use super::ServiceError;
+use crate::domain::staff::{Grant, Role, StaffMember};
+use crate::store::{self, Store};
+
+/// The person behind a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub login: String,
+    /// `None`: not on the staff list, so read-only and without patron data.
+    pub staff: Option<StaffMember>,
+}
+
+impl Actor {
+    pub fn grants(&self) -> &[Grant] {
+        self.staff.as_ref().map_or(&[], |s| &s.grants)
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.staff.as_ref().is_some_and(|s| s.active && s.has_role(role))
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.staff.as_ref().is_none_or(|s| !s.active)
+    }
+}
+
+/// The login of the user running this process, from the system's user database (not from
+/// `$USER`, which anyone can set).
+pub fn os_login() -> String {
+    uzers::get_current_username()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("uid{}", uzers::get_current_uid()))
+}
+
+/// The actor for `login` as the database knows them.
+pub fn actor(store: &Store, login: &str) -> Result<Actor, ServiceError> {
+    let staff =
+        store::staff::list(store.conn())?.into_iter().find(|s| s.login == login && s.active);
+    Ok(Actor { login: login.to_owned(), staff })
+}

@@ -1,0 +1,477 @@
+//! Key bindings as data: every action the console can take, its description, where it
+//! applies, and the keys bound to it.
+//!
+//! The defaults are `assets/keymap.toml`, embedded at build time; `[ui.keys]` in the
+//! configuration replaces the keys of any action. The help overlay, the key bar and the command
+//! palette all read this one table, so they always show what the keys really do, overrides
+//! included.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+/// Where an action applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere outside overlays.
+    Global,
+    /// In lists and the seat map: moving, selecting.
+    Navigation,
+    /// On the Seats tab.
+    Seats,
+}
+
+/// Everything a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Filter,
+    Refresh,
+    NextTab,
+    PrevTab,
+    TabSeats,
+    TabSystem,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Select,
+    Back,
+    PrevFloor,
+    NextFloor,
+    ToggleFocus,
+    Find,
+    NextMatch,
+    Release,
+}
+
+impl Action {
+    pub const ALL: [Action; 25] = [
+        Action::Quit,
+        Action::Help,
+        Action::Palette,
+        Action::Filter,
+        Action::Refresh,
+        Action::NextTab,
+        Action::PrevTab,
+        Action::TabSeats,
+        Action::TabSystem,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Select,
+        Action::Back,
+        Action::PrevFloor,
+        Action::NextFloor,
+        Action::ToggleFocus,
+        Action::Find,
+        Action::NextMatch,
+        Action::Release,
+    ];
+
+    /// The name used in `keymap.toml` and `[ui.keys]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Palette => "palette",
+            Action::Filter => "filter",
+            Action::Refresh => "refresh",
+            Action::NextTab => "next_tab",
+            Action::PrevTab => "prev_tab",
+            Action::TabSeats => "tab_seats",
+            Action::TabSystem => "tab_system",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Select => "select",
+            Action::Back => "back",
+            Action::PrevFloor => "prev_floor",
+            Action::NextFloor => "next_floor",
+            Action::ToggleFocus => "toggle_focus",
+            Action::Find => "find",
+            Action::NextMatch => "next_match",
+            Action::Release => "release",
+        }
+    }
+
+    /// What the action does, as the help overlay and the palette say it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "quit carrel",
+            Action::Help => "show the keys",
+            Action::Palette => "run an action by name",
+            Action::Filter => "filter the list",
+            Action::Refresh => "reload from the database now",
+            Action::NextTab => "next tab",
+            Action::PrevTab => "previous tab",
+            Action::TabSeats => "go to Seats",
+            Action::TabSystem => "go to System",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::Left => "move left",
+            Action::Right => "move right",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "go to the first",
+            Action::Bottom => "go to the last",
+            Action::Select => "open the details",
+            Action::Back => "close, cancel, clear the filter",
+            Action::PrevFloor => "previous floor",
+            Action::NextFloor => "next floor",
+            Action::ToggleFocus => "switch between map and ghost seats",
+            Action::Find => "find a free seat",
+            Action::NextMatch => "next free seat found",
+            Action::Release => "release a ghost seat",
+        }
+    }
+
+    /// A short label for the key bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Palette => "commands",
+            Action::Filter => "filter",
+            Action::Refresh => "reload",
+            Action::NextTab => "next tab",
+            Action::PrevTab => "prev tab",
+            Action::TabSeats => "seats",
+            Action::TabSystem => "system",
+            Action::Up | Action::Down | Action::Left | Action::Right => "move",
+            Action::PageUp | Action::PageDown => "page",
+            Action::Top => "first",
+            Action::Bottom => "last",
+            Action::Select => "details",
+            Action::Back => "back",
+            Action::PrevFloor | Action::NextFloor => "floor",
+            Action::ToggleFocus => "ghosts/map",
+            Action::Find => "find seat",
+            Action::NextMatch => "next found",
+            Action::Release => "release",
+        }
+    }
+
+    pub fn scope(self) -> Scope {
+        match self {
+            Action::Up
+            | Action::Down
+            | Action::Left
+            | Action::Right
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Select => Scope::Navigation,
+            Action::PrevFloor
+            | Action::NextFloor
+            | Action::ToggleFocus
+            | Action::Find
+            | Action::NextMatch
+            | Action::Release => Scope::Seats,
+            _ => Scope::Global,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A key with its modifiers, as written in the keymap (`ctrl-c`, `G`, `pgdn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// The key of a terminal event. Shift is part of the character itself (`G`), so it is
+    /// dropped for characters and for back-tab.
+    pub fn of(event: &KeyEvent) -> Key {
+        let mut mods =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        Key { code: event.code, mods }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            f if f.starts_with('f')
+                && f.len() > 1
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a key (try a character, enter, esc, tab, up, pgdn, f1, ctrl-x)"
+                ));
+            }
+        };
+        Ok(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One action's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: Vec<Key>,
+    /// The keys came from the user's configuration.
+    pub custom: bool,
+}
+
+/// The active bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
+
+impl Keymap {
+    /// The embedded defaults.
+    pub fn defaults() -> Keymap {
+        // The embedded file is checked by a test; a broken one is a build defect.
+        Self::with_overrides(&BTreeMap::new()).unwrap_or_else(|e| panic!("assets/keymap.toml: {e}"))
+    }
+
+    /// The defaults with the keys of some actions replaced. Errors name the action or key.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+        let defaults: BTreeMap<String, Vec<String>> =
+            toml::from_str(DEFAULTS).map_err(|e| format!("default keymap: {}", e.message()))?;
+        let mut bindings = Vec::new();
+        for name in overrides.keys() {
+            if Action::from_name(name).is_none() {
+                let names: Vec<String> = Action::ALL.iter().map(|a| a.name().to_owned()).collect();
+                let hint = crate::config::nearest_name(name, &names)
+                    .map(|n| format!("; did you mean '{n}'?"))
+                    .unwrap_or_default();
+                return Err(format!("unknown action '{name}'{hint}"));
+            }
+        }
+        for action in Action::ALL {
+            let (keys, custom) = match overrides.get(action.name()) {
+                Some(k) => (k, true),
+                None => (
+                    defaults.get(action.name()).ok_or(format!("no default keys for '{action}'"))?,
+                    false,
+                ),
+            };
+            let keys = keys
+                .iter()
+                .map(|k| Key::parse(k).map_err(|e| format!("{action}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            bindings.push(Binding { action, keys, custom });
+        }
+        let map = Keymap { bindings };
+        map.check_conflicts()?;
+        Ok(map)
+    }
+
+    /// Two actions that can apply at the same time must not share a key.
+    fn check_conflicts(&self) -> Result<(), String> {
+        for (i, a) in self.bindings.iter().enumerate() {
+            for b in &self.bindings[i + 1..] {
+                let overlap = a.action.scope() == b.action.scope()
+                    || a.action.scope() == Scope::Global
+                    || b.action.scope() == Scope::Global
+                    || (a.action.scope() == Scope::Navigation)
+                        != (b.action.scope() == Scope::Navigation);
+                if !overlap {
+                    continue;
+                }
+                if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                    return Err(format!(
+                        "key '{k}' is bound to both '{}' and '{}'",
+                        a.action, b.action
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action bound to `key` among those for which `applies` holds.
+    pub fn action_for(&self, key: Key, applies: impl Fn(Action) -> bool) -> Option<Action> {
+        self.bindings.iter().find(|b| b.keys.contains(&key) && applies(b.action)).map(|b| b.action)
+    }
+
+    pub fn binding(&self, action: Action) -> Option<&Binding> {
+        self.bindings.iter().find(|b| b.action == action)
+    }
+
+    /// The first key of an action, for the key bar and prompts.
+    pub fn key_label(&self, action: Action) -> String {
+        self.binding(action)
+            .and_then(|b| b.keys.first())
+            .map(Key::to_string)
+            .unwrap_or_else(|| "unbound".into())
+    }
+
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, mods: KeyModifiers) -> Key {
+        Key::of(&KeyEvent::new(code, mods))
+    }
+
+    #[test]
+    fn the_embedded_defaults_bind_every_action_without_conflict() {
+        let map = Keymap::defaults();
+        for a in Action::ALL {
+            assert!(!map.binding(a).unwrap().keys.is_empty(), "{a} has no key");
+        }
+        assert_eq!(
+            map.action_for(press(KeyCode::Char('q'), KeyModifiers::NONE), |_| true),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            map.action_for(press(KeyCode::Char('c'), KeyModifiers::CONTROL), |_| true),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            map.action_for(press(KeyCode::BackTab, KeyModifiers::SHIFT), |_| true),
+            Some(Action::PrevTab)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_keys_and_are_marked() {
+        let o = BTreeMap::from([("release".to_owned(), vec!["R".to_owned()])]);
+        let map = Keymap::with_overrides(&o).unwrap();
+        let b = map.binding(Action::Release).unwrap();
+        assert!(b.custom);
+        assert_eq!(b.keys, vec![Key::parse("R").unwrap()]);
+        assert_eq!(map.action_for(press(KeyCode::Char('r'), KeyModifiers::NONE), |_| true), None);
+        assert_eq!(
+            map.action_for(press(KeyCode::Char('R'), KeyModifiers::SHIFT), |_| true),
+            Some(Action::Release)
+        );
+        assert!(!map.binding(Action::Quit).unwrap().custom);
+    }
+
+    #[test]
+    fn bad_overrides_name_the_problem() {
+        let unknown = BTreeMap::from([("relase".to_owned(), vec!["x".to_owned()])]);
+        assert_eq!(
+            Keymap::with_overrides(&unknown).unwrap_err(),
+            "unknown action 'relase'; did you mean 'release'?"
+        );
+        let bad_key = BTreeMap::from([("quit".to_owned(), vec!["hyper-q".to_owned()])]);
+        assert!(
+            Keymap::with_overrides(&bad_key)
+                .unwrap_err()
+                .starts_with("quit: 'hyper-q' is not a key")
+        );
+        let clash = BTreeMap::from([("release".to_owned(), vec!["q".to_owned()])]);
+        assert_eq!(
+            Keymap::with_overrides(&clash).unwrap_err(),
+            "key 'q' is bound to both 'quit' and 'release'"
+        );
+    }
+
+    #[test]
+    fn keys_parse_and_print() {
+        for s in ["q", "G", "ctrl-c", "alt-x", "enter", "pgdn", "f5", "space", "?"] {
+            let k = Key::parse(s).unwrap();
+            assert_eq!(Key::parse(s).unwrap(), k);
+        }
+        assert_eq!(Key::parse("ctrl-c").unwrap().to_string(), "ctrl-c");
+        assert_eq!(Key::parse("up").unwrap().to_string(), "↑");
+        assert!(Key::parse("f13").is_err());
+        assert!(Key::parse("").is_err());
+    }
+}

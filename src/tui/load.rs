@@ -1,0 +1,78 @@
+//! Reading what the tabs show, on the blocking pool, through `services`.
+
+use chrono::{Duration, Timelike, Utc};
+
+use super::model::{ApiHealth, SeatsSnapshot, SystemSnapshot};
+use super::state::Health;
+use crate::domain::comfort::ComfortLimits;
+use crate::services::{ServiceError, reads};
+use crate::store::Store;
+use crate::store::feeds::FeedState;
+
+/// What the loaders need to know from the configuration.
+#[derive(Debug, Clone)]
+pub struct Loader {
+    pub limits: ComfortLimits,
+    pub ghost_after: Duration,
+    pub sensor_url: Option<String>,
+    pub recs_url: Option<String>,
+    pub staleness: crate::domain::freshness::Staleness,
+    /// This console's lease holder name when it runs the feeds.
+    pub own_holder: Option<String>,
+}
+
+impl Loader {
+    fn health(&self, feeds: &[FeedState]) -> (Health, i64) {
+        let now = Utc::now();
+        let feed = |name: &str| feeds.iter().find(|f| f.feed == name);
+        let sensor = ApiHealth::of(
+            self.sensor_url.is_some(),
+            feed("sensor.seats"),
+            self.staleness.limit("sensor.seats"),
+            now,
+        );
+        let recs = ApiHealth::of(
+            self.recs_url.is_some(),
+            feed("recs.model"),
+            self.staleness.limit("recs.model"),
+            now,
+        );
+        let offset = feed("sensor.seats").and_then(|f| f.server_offset_ms).unwrap_or(0);
+        (Health { sensor, recs }, offset)
+    }
+
+    pub fn seats(&self, store: &Store) -> Result<(SeatsSnapshot, Health, i64), ServiceError> {
+        let feeds = reads::feeds(store)?;
+        let (health, offset) = self.health(&feeds);
+        // Whole minutes: seat ages and ghost marks move once a minute, so a reload within the
+        // same minute over unchanged data gives an equal snapshot and draws nothing.
+        let sensor_now = Utc::now() + Duration::milliseconds(offset);
+        let sensor_now = sensor_now
+            - Duration::seconds(i64::from(sensor_now.second()))
+            - Duration::nanoseconds(i64::from(sensor_now.nanosecond()));
+        let snapshot = SeatsSnapshot::build(
+            &reads::floors(store)?,
+            &reads::zones(store)?,
+            &reads::seats(store, &Default::default())?,
+            &reads::comfort(store)?,
+            &self.limits,
+            sensor_now,
+            self.ghost_after,
+        );
+        Ok((snapshot, health, offset))
+    }
+
+    pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {
+        let status = reads::system_status(store)?;
+        let (health, offset) = self.health(&status.feeds);
+        let snapshot = SystemSnapshot {
+            status,
+            sensor_url: self.sensor_url.clone(),
+            recs_url: self.recs_url.clone(),
+            own_holder: self.own_holder.clone(),
+            staleness: self.staleness.clone(),
+            recent_quarantine: reads::recent_quarantine(store, 5)?,
+        };
+        Ok((snapshot, health, offset))
+    }
+}

@@ -1,0 +1,43 @@
+//! Messages into `update` and the effects it asks the runtime to carry out.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use super::model::SeatsSnapshot;
+use super::model::SystemSnapshot;
+use super::state::Health;
+use crate::store::seats::SeatEvent;
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The wall clock, once a second.
+    Tick(DateTime<Utc>),
+    /// The database changed (this process or another); reload what is shown.
+    DataChanged,
+    SeatsLoaded(Box<SeatsSnapshot>, Health, i64),
+    SystemLoaded(Box<SystemSnapshot>, Health, i64),
+    HistoryLoaded {
+        seat_id: String,
+        history: Vec<SeatEvent>,
+    },
+    ReleaseDone {
+        label: String,
+        result: Result<(), String>,
+    },
+    LoadFailed(String),
+    /// SIGTERM or SIGHUP: leave cleanly.
+    Terminate,
+}
+
+/// Work for the runtime; its results come back as messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadSeats,
+    LoadSystem,
+    LoadHistory(String),
+    Release { seat_id: String, label: String },
+    Quit,
+}

@@ -1,0 +1,212 @@
+//! The runtime: one `select!` loop over terminal events, a one-second tick, database-change
+//! polling, effect results and termination signals. It feeds messages to `update`, carries
+//! out the effects it returns on background tasks, and redraws only when something visible
+//! changed, at most once every 16 ms. The loop never awaits the network or the database
+//! itself; that work runs on tasks and comes back as messages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::load::Loader;
+use super::msg::{Effect, Msg};
+use super::state::State;
+use super::terminal;
+use super::update::update;
+use crate::engine::SharedStore;
+use crate::engine::actions;
+use crate::engine::ingest::Ingest;
+use crate::feeds::sensor::SensorClient;
+use crate::services::identity::Actor;
+use crate::services::reads;
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Everything the console runs with.
+pub struct Console {
+    pub state: State,
+    pub db: SharedStore,
+    pub loader: Loader,
+    pub sensor: Option<SensorClient>,
+    pub actor: Actor,
+    /// The feeds, when this console should run them (it ingests while it holds the lease).
+    pub ingest: Option<Ingest>,
+}
+
+/// Which loads are running and which are wanted again, so a burst of changes costs one
+/// reload per tab rather than one per change.
+#[derive(Default)]
+struct Loads {
+    seats: (bool, bool),
+    system: (bool, bool),
+}
+
+pub async fn run(console: Console) -> std::io::Result<()> {
+    let Console { mut state, db, loader, sensor, actor, ingest } = console;
+    let (mut term, _guard) = terminal::enter()?;
+    let size = term.size()?;
+    state.size = (size.width, size.height);
+
+    let (stop_ingest, stopped) = watch::channel(false);
+    let ingest_task = ingest.map(|mut i| tokio::spawn(async move { i.follow(stopped).await }));
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let loader = Arc::new(loader);
+    let sensor = Arc::new(sensor);
+    let actor = Arc::new(actor);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut poll = tokio::time::interval(Duration::from_secs(1));
+    poll.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut data_version: Option<i64> = None;
+    let mut loads = Loads::default();
+    let (mut term_sig, mut hup_sig) = signals();
+    let mut last_draw = Instant::now() - FRAME;
+
+    let mut pending = vec![Effect::LoadSeats];
+    loop {
+        for effect in pending.drain(..) {
+            match effect {
+                Effect::Quit => state.quit = true,
+                e => execute(e, &tx, &db, &loader, &sensor, &actor, &mut loads),
+            }
+        }
+        if state.quit {
+            break;
+        }
+        if state.redraw && last_draw.elapsed() >= FRAME {
+            terminal::draw(&mut term, &state)?;
+            state.redraw = false;
+            last_draw = Instant::now();
+        }
+        let redraw_at = last_draw + FRAME;
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                // The terminal went away (e.g. the SSH session closed).
+                Some(Err(_)) | None => Msg::Terminate,
+            },
+            _ = tick.tick() => Msg::Tick(Utc::now()),
+            _ = poll.tick() => {
+                let v = db.run(|s| reads::data_version(s).ok()).await;
+                if v.is_some() && v != data_version {
+                    let first = data_version.is_none();
+                    data_version = v;
+                    if first { continue } else { Msg::DataChanged }
+                } else {
+                    continue;
+                }
+            }
+            Some(msg) = rx.recv() => {
+                match &msg {
+                    Msg::SeatsLoaded(..) => finish(&mut loads.seats, &mut pending, Effect::LoadSeats),
+                    Msg::SystemLoaded(..) => finish(&mut loads.system, &mut pending, Effect::LoadSystem),
+                    _ => {}
+                }
+                msg
+            }
+            _ = term_sig.recv() => Msg::Terminate,
+            _ = hup_sig.recv() => Msg::Terminate,
+            _ = tokio::time::sleep_until(redraw_at), if state.redraw => continue,
+        };
+        pending.extend(update(&mut state, msg));
+    }
+
+    let _ = stop_ingest.send(true);
+    if let Some(task) = ingest_task {
+        // The ingest releases its lease on the way out; do not wait on a hung API for long.
+        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+    }
+    drop(term);
+    Ok(())
+}
+
+/// A load came back: if another was wanted meanwhile, run it now.
+fn finish(flags: &mut (bool, bool), pending: &mut Vec<Effect>, again: Effect) {
+    flags.0 = false;
+    if std::mem::take(&mut flags.1) {
+        pending.push(again);
+    }
+}
+
+fn signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Registering a handler for these cannot fail on a Unix system with a working runtime;
+    // without them the default action would still end the process.
+    let term =
+        signal(SignalKind::terminate()).unwrap_or_else(|e| panic!("cannot watch SIGTERM: {e}"));
+    let hup = signal(SignalKind::hangup()).unwrap_or_else(|e| panic!("cannot watch SIGHUP: {e}"));
+    (term, hup)
+}
+
+fn execute(
+    effect: Effect,
+    tx: &mpsc::UnboundedSender<Msg>,
+    db: &SharedStore,
+    loader: &Arc<Loader>,
+    sensor: &Arc<Option<SensorClient>>,
+    actor: &Arc<Actor>,
+    loads: &mut Loads,
+) {
+    let tx = tx.clone();
+    let db = db.clone();
+    match effect {
+        Effect::LoadSeats => {
+            if std::mem::replace(&mut loads.seats.0, true) {
+                loads.seats.1 = true;
+                return;
+            }
+            let loader = Arc::clone(loader);
+            tokio::spawn(async move {
+                let msg = match db.run(move |s| loader.seats(s)).await {
+                    Ok((snap, health, offset)) => Msg::SeatsLoaded(Box::new(snap), health, offset),
+                    Err(e) => Msg::LoadFailed(e.to_string()),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::LoadSystem => {
+            if std::mem::replace(&mut loads.system.0, true) {
+                loads.system.1 = true;
+                return;
+            }
+            let loader = Arc::clone(loader);
+            tokio::spawn(async move {
+                let msg = match db.run(move |s| loader.system(s)).await {
+                    Ok((snap, health, offset)) => Msg::SystemLoaded(Box::new(snap), health, offset),
+                    Err(e) => Msg::LoadFailed(e.to_string()),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::LoadHistory(seat_id) => {
+            tokio::spawn(async move {
+                let id = seat_id.clone();
+                let history =
+                    db.run(move |s| reads::seat_history(s, &id, 12)).await.unwrap_or_default();
+                let _ = tx.send(Msg::HistoryLoaded { seat_id, history });
+            });
+        }
+        Effect::Release { seat_id, label } => {
+            let sensor = Arc::clone(sensor);
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = actions::release_seat(&db, sensor.as_ref().as_ref(), &actor, &seat_id)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::ReleaseDone { label, result });
+            });
+        }
+        Effect::Quit => {}
+    }
+}

@@ -1,0 +1,253 @@
+//! The console's state: what is on screen and what the user is doing. Plain data; `update`
+//! changes it and views read it.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::keymap::Keymap;
+use super::model::SystemSnapshot;
+use super::model::{ApiHealth, SeatsSnapshot};
+use super::theme::Theme;
+use crate::domain::layout::ZoneKind;
+use crate::domain::staff::{Grant, Role};
+use crate::store::seats::SeatEvent;
+
+/// The tabs, in order. Only tabs that exist are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Seats,
+    System,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 2] = [Tab::Seats, Tab::System];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Seats => "Seats",
+            Tab::System => "System",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Who is using the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub login: String,
+    /// `None` for a login carrel does not know: the read-only public view.
+    pub display_name: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+impl Viewer {
+    pub fn read_only(&self) -> bool {
+        self.display_name.is_none()
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+}
+
+/// The freshness of both APIs, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    pub sensor: ApiHealth,
+    pub recs: ApiHealth,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health { sensor: ApiHealth::Waiting, recs: ApiHealth::Waiting }
+    }
+}
+
+/// Which part of the Seats tab keys act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Map,
+    Ghosts,
+}
+
+/// What "find a free seat" looks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FindCriteria {
+    pub kind: Option<ZoneKind>,
+    pub power: bool,
+    pub accessible: bool,
+}
+
+impl FindCriteria {
+    /// Cycles the zone kind: any → quiet → group → computer → silent → any.
+    pub fn next_kind(&mut self) {
+        self.kind = match self.kind {
+            None => Some(ZoneKind::ALL[0]),
+            Some(k) => ZoneKind::ALL
+                .iter()
+                .position(|x| *x == k)
+                .and_then(|i| ZoneKind::ALL.get(i + 1))
+                .copied(),
+        };
+    }
+
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.kind.map_or("any zone".to_owned(), |k| format!("{k} zone"))];
+        if self.power {
+            parts.push("power".into());
+        }
+        if self.accessible {
+            parts.push("accessible".into());
+        }
+        parts.join(", ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatsTab {
+    pub snapshot: Option<SeatsSnapshot>,
+    pub floor: usize,
+    /// Map cursor, in grid coordinates of the current floor.
+    pub cursor: (u32, u32),
+    pub focus: Focus,
+    /// Selected row of the (filtered) ghost list.
+    pub ghost_sel: usize,
+    pub find: FindCriteria,
+    /// Free seats found, as (floor, seat) indices, and which one is shown.
+    pub matches: Vec<(usize, usize)>,
+    pub match_pos: usize,
+}
+
+impl Default for SeatsTab {
+    fn default() -> Self {
+        Self {
+            snapshot: None,
+            floor: 0,
+            cursor: (0, 0),
+            focus: Focus::Map,
+            ghost_sel: 0,
+            find: FindCriteria::default(),
+            matches: vec![],
+            match_pos: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemTab {
+    pub snapshot: Option<SystemSnapshot>,
+    pub sel: usize,
+}
+
+/// An action waiting for the user to confirm it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Release { seat_id: String, label: String, away_since: Option<DateTime<Utc>>, ghost: bool },
+}
+
+/// A window over the tab.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Palette { query: String, selected: usize },
+    Confirm(Pending),
+    SeatDetail { seat_id: String, history: Option<Vec<SeatEvent>> },
+    Find,
+}
+
+/// The `/` filter of the current tab's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    /// Keys go to the filter while true.
+    pub editing: bool,
+}
+
+impl Filter {
+    pub fn matches(&self, haystack: &str) -> bool {
+        self.text.is_empty() || haystack.to_lowercase().contains(&self.text.to_lowercase())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Info,
+    Error,
+}
+
+/// A short message on the status line, gone after a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub kind: ToastKind,
+    pub until: DateTime<Utc>,
+}
+
+/// The whole console.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub tab: Tab,
+    pub viewer: Viewer,
+    pub library: String,
+    pub tz: Tz,
+    /// Wall-clock time of the last tick.
+    pub wall: DateTime<Utc>,
+    /// The sensors' clock minus ours, from the last load; "now" on screen is wall + offset.
+    pub offset_ms: i64,
+    pub size: (u16, u16),
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub overlay: Option<Overlay>,
+    pub filter: Filter,
+    pub seats: SeatsTab,
+    pub system: SystemTab,
+    pub health: Health,
+    pub toast: Option<Toast>,
+    /// An action under way, e.g. "releasing 1N-014".
+    pub busy: Option<String>,
+    pub ghost_after_min: u32,
+    pub quit: bool,
+    /// Set by `update` when something visible changed; the runtime redraws and clears it.
+    pub redraw: bool,
+}
+
+impl State {
+    pub fn new(
+        viewer: Viewer,
+        library: String,
+        tz: Tz,
+        keymap: Keymap,
+        theme: Theme,
+        now: DateTime<Utc>,
+    ) -> State {
+        State {
+            tab: Tab::Seats,
+            viewer,
+            library,
+            tz,
+            wall: now,
+            offset_ms: 0,
+            size: (80, 24),
+            keymap,
+            theme,
+            overlay: None,
+            filter: Filter::default(),
+            seats: SeatsTab::default(),
+            system: SystemTab::default(),
+            health: Health::default(),
+            toast: None,
+            busy: None,
+            ghost_after_min: 30,
+            quit: false,
+            redraw: true,
+        }
+    }
+
+    /// "Now" as the library sees it: the wall clock corrected by the sensors' clock offset.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.wall + chrono::Duration::milliseconds(self.offset_ms)
+    }
+}

@@ -1,0 +1,210 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the console's behaviour, pure. No I/O here; the
+//! runtime carries out the effects and feeds their results back as messages. Tests drive it
+//! with plain values, no terminal and no network.
+
+pub mod overlays;
+pub mod seats;
+pub mod system;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{Action, Key, Scope};
+use super::msg::{Effect, Msg};
+use super::state::{Overlay, State, Tab, Toast, ToastKind};
+
+/// How long a status message stays.
+const TOAST_SECS: i64 = 5;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            seats::clamp(state);
+            state.redraw = true;
+            vec![]
+        }
+        Msg::Tick(wall) => {
+            let before = minute(state.now());
+            state.wall = wall;
+            if minute(state.now()) != before {
+                state.redraw = true;
+            }
+            if state.toast.as_ref().is_some_and(|t| t.until <= wall) {
+                state.toast = None;
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::DataChanged => vec![load(state.tab)],
+        Msg::SeatsLoaded(snapshot, health, offset) => {
+            set_health(state, health, offset);
+            if state.seats.snapshot.as_ref() != Some(&*snapshot) {
+                state.seats.snapshot = Some(*snapshot);
+                seats::clamp(state);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::SystemLoaded(snapshot, health, offset) => {
+            set_health(state, health, offset);
+            if state.system.snapshot.as_ref() != Some(&*snapshot) {
+                state.system.snapshot = Some(*snapshot);
+                system::clamp(state);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::HistoryLoaded { seat_id, history } => {
+            if let Some(Overlay::SeatDetail { seat_id: open, history: h }) = &mut state.overlay
+                && *open == seat_id
+            {
+                *h = Some(history);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::ReleaseDone { label, result } => {
+            state.busy = None;
+            match result {
+                Ok(()) => toast(state, format!("released {label}"), ToastKind::Info),
+                Err(e) => toast(state, format!("release of {label} failed: {e}"), ToastKind::Error),
+            }
+            vec![Effect::LoadSeats]
+        }
+        Msg::LoadFailed(e) => {
+            toast(state, format!("cannot read the database: {e}"), ToastKind::Error);
+            vec![]
+        }
+        Msg::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn minute(t: DateTime<Utc>) -> i64 {
+    t.timestamp() - i64::from(t.second())
+}
+
+fn set_health(state: &mut State, health: super::state::Health, offset_ms: i64) {
+    let before = minute(state.now());
+    if state.health != health {
+        state.health = health;
+        state.redraw = true;
+    }
+    state.offset_ms = offset_ms;
+    if minute(state.now()) != before {
+        state.redraw = true;
+    }
+}
+
+pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
+    state.toast = Some(Toast { text, kind, until: state.wall + Duration::seconds(TOAST_SECS) });
+    state.redraw = true;
+}
+
+fn load(tab: Tab) -> Effect {
+    match tab {
+        Tab::Seats => Effect::LoadSeats,
+        Tab::System => Effect::LoadSystem,
+    }
+}
+
+/// Whether an action can be used in the current context (outside overlays).
+pub fn applies(state: &State, action: Action) -> bool {
+    match action.scope() {
+        Scope::Global | Scope::Navigation => true,
+        Scope::Seats => state.tab == Tab::Seats,
+    }
+}
+
+fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
+    if state.overlay.is_some() {
+        return overlays::on_key(state, event);
+    }
+    if state.filter.editing {
+        return on_filter_key(state, event);
+    }
+    let key = Key::of(&event);
+    match state.keymap.action_for(key, |a| applies(state, a)) {
+        Some(action) => run(state, action),
+        None => vec![],
+    }
+}
+
+fn on_filter_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
+    match event.code {
+        KeyCode::Esc => {
+            state.filter.text.clear();
+            state.filter.editing = false;
+        }
+        KeyCode::Enter => state.filter.editing = false,
+        KeyCode::Backspace => {
+            state.filter.text.pop();
+        }
+        KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
+            if state.filter.text.chars().count() < 64 {
+                state.filter.text.push(c);
+            }
+        }
+        _ => return vec![],
+    }
+    seats::clamp(state);
+    system::clamp(state);
+    state.redraw = true;
+    vec![]
+}
+
+/// Carries out an action, from a key or from the command palette.
+pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
+    state.redraw = true;
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Help => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            vec![]
+        }
+        Action::Palette => {
+            state.overlay = Some(Overlay::Palette { query: String::new(), selected: 0 });
+            vec![]
+        }
+        Action::Filter => {
+            state.filter.editing = true;
+            vec![]
+        }
+        Action::Refresh => vec![load(state.tab)],
+        Action::NextTab => switch(state, Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
+        Action::PrevTab => {
+            switch(state, Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()])
+        }
+        Action::TabSeats => switch(state, Tab::Seats),
+        Action::TabSystem => switch(state, Tab::System),
+        Action::Back if !state.filter.text.is_empty() => {
+            state.filter.text.clear();
+            seats::clamp(state);
+            system::clamp(state);
+            vec![]
+        }
+        other => match state.tab {
+            Tab::Seats => seats::run(state, other),
+            Tab::System => system::run(state, other),
+        },
+    }
+}
+
+fn switch(state: &mut State, tab: Tab) -> Vec<Effect> {
+    if state.tab == tab {
+        return vec![];
+    }
+    state.tab = tab;
+    state.filter = Default::default();
+    vec![load(tab)]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::tui::fixtures::{self, desk, stranger};
+use crate::tui::state::{Focus, Pending};
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| update(state, m)).collect()
+}
+
+#[test]
+fn tabs_switch_and_load_what_they_show() {
+    let mut s = fixtures::state((100, 30), desk());
+    assert_eq!(press(&mut s, [key('2')]), vec![Effect::LoadSystem]);
+    assert_eq!(s.tab, Tab::System);
+    assert_eq!(press(&mut s, [code(KeyCode::Tab)]), vec![Effect::LoadSeats]);
+    assert_eq!(s.tab, Tab::Seats);
+    assert_eq!(press(&mut s, [code(KeyCode::BackTab)]), vec![Effect::LoadSystem]);
+    assert!(press(&mut s, [key('2')]).is_empty(), "already there");
+    assert_eq!(
+        press(&mut s, [Msg::DataChanged]),
+        vec![Effect::LoadSystem],
+        "a change reloads the visible tab"
+    );
+}
+
+#[test]
+fn floors_cycle_and_the_cursor_stays_on_the_floor() {
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('>')]);
+    assert_eq!(s.seats.floor, 1);
+    press(&mut s, [key('>')]);
+    assert_eq!(s.seats.floor, 0, "wraps around");
+    press(&mut s, [key('<')]);
+    assert_eq!(s.seats.floor, 1);
+    let floor = seats::current_floor(&s).unwrap().clone();
+    assert_eq!(s.seats.cursor, floor.min);
+    for _ in 0..100 {
+        press(&mut s, [key('l'), key('j')]);
+    }
+    assert_eq!(s.seats.cursor, floor.max, "the cursor stops at the floor's edge");
+    press(&mut s, [code(KeyCode::Home)]);
+    assert_eq!(s.seats.cursor.1, floor.min.1);
+}
+
+#[test]
+fn enter_opens_the_seat_under_the_cursor_and_loads_its_history() {
+    let mut s = fixtures::state((100, 30), desk());
+    let floor = seats::current_floor(&s).unwrap().clone();
+    s.seats.cursor = (floor.seats[3].x, floor.seats[3].y);
+    let id = floor.seats[3].id.clone();
+    assert_eq!(press(&mut s, [code(KeyCode::Enter)]), vec![Effect::LoadHistory(id.clone())]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::SeatDetail { seat_id, history: None }) if *seat_id == id)
+    );
+    press(&mut s, [Msg::HistoryLoaded { seat_id: id, history: vec![] }]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::SeatDetail { history: Some(h), .. }) if h.is_empty())
+    );
+    press(&mut s, [code(KeyCode::Esc)]);
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn the_filter_narrows_the_ghost_list_and_esc_clears_it() {
+    let mut s = fixtures::state((100, 30), desk());
+    let all = seats::visible_ghosts(&s).len();
+    assert!(all >= 4, "the fixtures have ghosts on both floors");
+    press(&mut s, [key('/'), key('F'), key('l'), key('o'), key('o'), key('r'), key(' '), key('1')]);
+    assert!(s.filter.editing);
+    let narrowed = seats::visible_ghosts(&s);
+    assert!(!narrowed.is_empty() && narrowed.len() < all);
+    assert!(narrowed.iter().all(|g| g.floor == 1));
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(!s.filter.editing);
+    assert_eq!(s.filter.text, "Floor 1");
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('/'), key('z'), key('z')]);
+    assert_eq!(seats::visible_ghosts(&s).len(), 0);
+    press(&mut s, [code(KeyCode::Esc)]);
+    assert_eq!(s.filter.text, "");
+    assert_eq!(seats::visible_ghosts(&s).len(), all);
+}
+
+#[test]
+fn typing_q_into_the_filter_does_not_quit() {
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('/'), key('q')]);
+    assert!(!s.quit);
+    assert_eq!(s.filter.text, "q");
+    press(&mut s, [code(KeyCode::Enter), key('q')]);
+    assert!(s.quit);
+}
+
+fn ghost_focus(s: &mut State) -> String {
+    press(s, [key('g')]);
+    assert_eq!(s.seats.focus, Focus::Ghosts);
+    let g = seats::visible_ghosts(s)[0];
+    s.seats.snapshot.as_ref().unwrap().seat(g).unwrap().id.clone()
+}
+
+#[test]
+fn release_asks_first_and_sends_only_on_yes() {
+    let mut s = fixtures::state((100, 30), desk());
+    let id = ghost_focus(&mut s);
+    assert!(press(&mut s, [key('r')]).is_empty(), "nothing is sent before confirming");
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm(Pending::Release { seat_id, ghost: true, .. })) if *seat_id == id)
+    );
+    let effects = press(&mut s, [key('y')]);
+    assert!(matches!(&effects[..], [Effect::Release { seat_id, .. }] if *seat_id == id));
+    assert!(s.busy.is_some());
+    assert!(s.overlay.is_none());
+    let after = press(&mut s, [Msg::ReleaseDone { label: "x".into(), result: Ok(()) }]);
+    assert_eq!(after, vec![Effect::LoadSeats]);
+    assert!(s.busy.is_none());
+    assert!(s.toast.as_ref().unwrap().text.contains("released"));
+}
+
+#[test]
+fn release_can_be_cancelled() {
+    let mut s = fixtures::state((100, 30), desk());
+    ghost_focus(&mut s);
+    press(&mut s, [key('r')]);
+    assert!(press(&mut s, [key('n')]).is_empty());
+    assert!(s.overlay.is_none());
+    press(&mut s, [key('r')]);
+    assert!(press(&mut s, [code(KeyCode::Esc)]).is_empty());
+    assert!(s.overlay.is_none() && s.busy.is_none());
+}
+
+#[test]
+fn release_is_refused_when_read_only_or_without_the_desk_role() {
+    for viewer in [stranger(), {
+        let mut v = desk();
+        v.grants = vec![crate::domain::staff::Grant {
+            role: crate::domain::staff::Role::Sysadmin,
+            party: None,
+        }];
+        v
+    }] {
+        let mut s = fixtures::state((100, 30), viewer);
+        ghost_focus(&mut s);
+        assert!(press(&mut s, [key('r'), key('y')]).is_empty());
+        assert!(s.overlay.is_none());
+        assert_eq!(s.toast.as_ref().unwrap().kind, ToastKind::Error);
+    }
+}
+
+#[test]
+fn a_seat_that_is_not_away_cannot_be_released() {
+    let mut s = fixtures::state((100, 30), desk());
+    let floor = seats::current_floor(&s).unwrap().clone();
+    let free = floor
+        .seats
+        .iter()
+        .find(|x| x.state == Some(crate::domain::layout::SeatState::Free))
+        .unwrap();
+    s.seats.cursor = (free.x, free.y);
+    assert!(press(&mut s, [key('r')]).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(s.toast.as_ref().unwrap().text.contains("only a seat whose patron is away"));
+}
+
+#[test]
+fn find_jumps_to_a_matching_free_seat_and_n_moves_on() {
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('f'), key('p'), key('a')]);
+    assert_eq!(s.seats.find, FindCriteriaExt::power_accessible());
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(s.overlay.is_none());
+    assert!(!s.seats.matches.is_empty());
+    let seat = seats::seat_at_cursor(&s).unwrap().1.clone();
+    assert_eq!(seat.state, Some(crate::domain::layout::SeatState::Free));
+    assert!(seat.power && seat.accessible);
+    if s.seats.matches.len() > 1 {
+        press(&mut s, [key('n')]);
+        assert_eq!(s.seats.match_pos, 1);
+        assert_ne!(seats::seat_at_cursor(&s).unwrap().1.id, seat.id);
+    }
+}
+
+struct FindCriteriaExt;
+impl FindCriteriaExt {
+    fn power_accessible() -> crate::tui::state::FindCriteria {
+        crate::tui::state::FindCriteria { kind: None, power: true, accessible: true }
+    }
+}
+
+#[test]
+fn the_palette_runs_an_action_by_fuzzy_name() {
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key(':'), key('s'), key('y'), key('s')]);
+    let items = overlays::palette_items(&s, "sys");
+    assert_eq!(items.first(), Some(&Action::TabSystem));
+    assert_eq!(press(&mut s, [code(KeyCode::Enter)]), vec![Effect::LoadSystem]);
+    assert_eq!(s.tab, Tab::System);
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('?')]);
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    press(&mut s, [code(KeyCode::Down)]);
+    assert!(matches!(s.overlay, Some(Overlay::Help { scroll: 1 })));
+    press(&mut s, [code(KeyCode::Esc)]);
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn an_unchanged_reload_does_not_redraw_and_the_clock_redraws_once_a_minute() {
+    let mut s = fixtures::state((100, 30), desk());
+    s.redraw = false;
+    let snap = s.seats.snapshot.clone().unwrap();
+    let health = s.health;
+    press(&mut s, [Msg::SeatsLoaded(Box::new(snap), health, 0)]);
+    assert!(!s.redraw, "same data, same health: nothing to draw");
+    let t0 = fixtures::now();
+    press(&mut s, [Msg::Tick(t0 + chrono::Duration::seconds(20))]);
+    assert!(!s.redraw);
+    press(&mut s, [Msg::Tick(t0 + chrono::Duration::seconds(61))]);
+    assert!(s.redraw, "the minute changed");
+}
+
+#[test]
+fn quit_and_terminate_end_the_console() {
+    let mut s = fixtures::state((100, 30), desk());
+    assert_eq!(press(&mut s, [key('q')]), vec![Effect::Quit]);
+    let mut s = fixtures::state((100, 30), desk());
+    assert_eq!(press(&mut s, [Msg::Terminate]), vec![Effect::Quit]);
+    assert!(s.quit);
+}

@@ -1,0 +1,230 @@
+//! Drawing: `draw(frame, &State)` reads the state and writes nothing else. The frame is a tab
+//! bar, the current tab, a status line and a key bar listing the keys that apply now;
+//! overlays (help, palette, confirm, details, find) draw on top.
+
+mod overlays;
+mod seats;
+mod system;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::keymap::Action;
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::model::ApiHealth;
+use super::state::{Focus, Overlay, State, Tab, ToastKind};
+use crate::domain::sanitize::clean_text;
+
+/// Text from data, made safe to draw: no control characters, bounded length.
+pub(crate) fn safe(s: &str) -> String {
+    clean_text(s, 120)
+}
+
+pub fn draw(frame: &mut Frame<'_>, state: &State) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        draw_too_small(frame, area, state);
+        return;
+    }
+    let areas = layout::frame(area);
+    draw_tabs(frame, areas.tabs, state);
+    match state.tab {
+        Tab::Seats => seats::draw(frame, areas.content, state),
+        Tab::System => system::draw(frame, areas.content, state),
+    }
+    draw_status(frame, areas.status, state);
+    draw_keys(frame, areas.keys, state);
+    if let Some(overlay) = &state.overlay {
+        overlays::draw(frame, areas.content, state, overlay);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let text = format!(
+        "terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
+        area.width, area.height
+    );
+    let lines: Vec<Line<'_>> =
+        wrap(&text, area.width.max(1) as usize).into_iter().map(Line::from).collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).style(state.theme.warn), area);
+}
+
+/// Splits `text` into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let mut spans = vec![
+        Span::styled(" carrel ", t.title),
+        Span::styled(format!("{} ", safe(&state.library)), t.dim),
+    ];
+    for tab in Tab::ALL {
+        let style = if tab == state.tab { t.tab_active } else { t.tab };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {} {} ", tab.index() + 1, tab.title()), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn health_span(name: &str, h: ApiHealth, state: &State) -> Span<'static> {
+    let t = &state.theme;
+    match h {
+        ApiHealth::Off => Span::styled(format!("{name} off"), t.dim),
+        ApiHealth::Waiting => Span::styled(format!("{name} waiting"), t.dim),
+        ApiHealth::Ok => Span::styled(format!("{name} ok"), t.ok),
+        ApiHealth::Stale { minutes } => {
+            Span::styled(format!("{name} STALE {}", age_minutes(minutes)), t.bad)
+        }
+        ApiHealth::Down => Span::styled(format!("{name} DOWN"), t.bad),
+    }
+}
+
+/// `4m`, `2h05m`, `3d`.
+pub(crate) fn age_minutes(minutes: i64) -> String {
+    match minutes {
+        ..60 => format!("{}m", minutes.max(0)),
+        60..1440 => format!("{}h{:02}m", minutes / 60, minutes % 60),
+        _ => format!("{}d", minutes / 1440),
+    }
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let v = &state.viewer;
+    let mut left = vec![Span::styled(format!(" {} ", safe(&v.login)), t.title)];
+    for g in &v.grants {
+        let label = match g.party {
+            Some(p) => format!("{}:{}", g.role, p),
+            None => g.role.to_string(),
+        };
+        left.push(Span::styled(format!("[{label}]"), t.badge));
+        left.push(Span::raw(" "));
+    }
+    if v.read_only() {
+        left.push(Span::styled(" READ-ONLY ", t.badge_alert));
+        left.push(Span::raw(" "));
+    }
+    if let Some(busy) = &state.busy {
+        left.push(Span::styled(format!("{}… ", safe(busy)), t.warn));
+    } else if let Some(toast) = &state.toast {
+        let style = if toast.kind == ToastKind::Error { t.bad } else { t.ok };
+        left.push(Span::styled(safe(&toast.text), style));
+    }
+    let now = state.now().with_timezone(&state.tz);
+    let right = vec![
+        health_span("sensors", state.health.sensor, state),
+        Span::styled(" · ", t.dim),
+        health_span("recs", state.health.recs, state),
+        Span::styled(" · ", t.dim),
+        Span::styled(format!("{} ", now.format("%a %H:%M")), t.base),
+    ];
+    let right_w: usize = right.iter().map(|s| s.width()).sum();
+    let right_area = Rect {
+        x: area.right().saturating_sub(right_w as u16),
+        width: (right_w as u16).min(area.width),
+        ..area
+    };
+    let left_area = Rect { width: area.width.saturating_sub(right_area.width + 1), ..area };
+    frame.render_widget(Paragraph::new(Line::from(left)), left_area);
+    frame.render_widget(Paragraph::new(Line::from(right)), right_area);
+}
+
+/// The actions worth listing in the key bar now, most useful first.
+fn key_bar_actions(state: &State) -> Vec<Action> {
+    if state.filter.editing {
+        return vec![];
+    }
+    let mut out = match state.tab {
+        Tab::Seats => match state.seats.focus {
+            Focus::Map => {
+                vec![
+                    Action::NextFloor,
+                    Action::Find,
+                    Action::NextMatch,
+                    Action::ToggleFocus,
+                    Action::Select,
+                    Action::Release,
+                ]
+            }
+            Focus::Ghosts => vec![
+                Action::ToggleFocus,
+                Action::Select,
+                Action::Release,
+                Action::Filter,
+                Action::NextFloor,
+            ],
+        },
+        Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
+    };
+    out.extend([Action::NextTab, Action::Palette]);
+    out
+}
+
+fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let mut spans = vec![Span::raw(" ")];
+    let hint = |spans: &mut Vec<Span<'static>>, key: String, what: &str| {
+        spans.push(Span::styled(key, t.key));
+        spans.push(Span::styled(format!(" {what}  "), t.dim));
+    };
+    match &state.overlay {
+        Some(Overlay::Confirm(_)) => {
+            hint(&mut spans, "y".into(), "confirm");
+            hint(&mut spans, "n".into(), "cancel");
+        }
+        Some(Overlay::Palette { .. }) => {
+            hint(&mut spans, "type".into(), "to search");
+            hint(&mut spans, "↑↓".into(), "choose");
+            hint(&mut spans, "enter".into(), "run");
+            hint(&mut spans, "esc".into(), "close");
+        }
+        Some(Overlay::Find) => {
+            hint(&mut spans, "k".into(), "zone kind");
+            hint(&mut spans, "p".into(), "power");
+            hint(&mut spans, "a".into(), "accessible");
+            hint(&mut spans, "enter".into(), "find");
+            hint(&mut spans, "esc".into(), "close");
+        }
+        Some(Overlay::Help { .. } | Overlay::SeatDetail { .. }) => {
+            hint(&mut spans, "↑↓".into(), "scroll");
+            hint(&mut spans, "esc".into(), "close");
+        }
+        None if state.filter.editing => {
+            spans.push(Span::styled(format!("/{}", safe(&state.filter.text)), t.key));
+            spans.push(Span::styled("▏", t.key));
+            spans.push(Span::styled("   enter keep  esc clear", t.dim));
+        }
+        None => {
+            if !state.filter.text.is_empty() {
+                spans.push(Span::styled(format!("filter: {}  ", safe(&state.filter.text)), t.warn));
+            }
+            // Help and quit always show; the rest as far as they fit, most useful first.
+            let item = |a: Action| (state.keymap.key_label(a), a.short());
+            let tail = [item(Action::Help), item(Action::Quit)];
+            let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
+            let mut room = (area.width as usize).saturating_sub(
+                spans.iter().map(Span::width).sum::<usize>()
+                    + tail.iter().map(width).sum::<usize>(),
+            );
+            for a in key_bar_actions(state) {
+                let it = item(a);
+                if width(&it) > room {
+                    break;
+                }
+                room -= width(&it);
+                hint(&mut spans, it.0, it.1);
+            }
+            for (k, what) in tail {
+                hint(&mut spans, k, what);
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(Style::default()), area);
+}

@@ -1,0 +1,237 @@
+//! Overlays: help (generated from the active keymap), the command palette, a confirmation,
+//! a seat's details with its recent history, and the find form.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{age_minutes, safe};
+use crate::tui::keymap::Scope;
+use crate::tui::state::{Overlay, Pending, State};
+use crate::tui::update::overlays::palette_items;
+
+/// A box of at most `w`×`h` centred in `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn boxed<'a>(title: &'a str, state: &State) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(state.theme.title)
+        .title(Span::styled(format!(" {title} "), state.theme.title))
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, overlay: &Overlay) {
+    match overlay {
+        Overlay::Help { scroll } => help(frame, area, state, *scroll),
+        Overlay::Palette { query, selected } => palette(frame, area, state, query, *selected),
+        Overlay::Confirm(p) => confirm(frame, area, state, p),
+        Overlay::SeatDetail { seat_id, history } => {
+            detail(frame, area, state, seat_id, history.as_deref())
+        }
+        Overlay::Find => find(frame, area, state),
+    }
+}
+
+fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
+    let t = &state.theme;
+    let mut lines = Vec::new();
+    for (scope, title) in [
+        (Scope::Global, "Everywhere"),
+        (Scope::Navigation, "Lists and map"),
+        (Scope::Seats, "Seats tab"),
+    ] {
+        lines.push(Line::styled(title, t.title));
+        for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {
+            let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            let mut spans = vec![
+                Span::styled(format!("  {keys:<16}"), t.key),
+                Span::styled(format!("{:<36}", b.action.description()), t.base),
+                Span::styled(b.action.name(), t.dim),
+            ];
+            if b.custom {
+                spans.push(Span::styled("  (yours)", t.warn));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.push(Line::styled(
+        "Map: ○ free ● occupied ◐ away ◌ ghost ◇ reserved × out of service ? no data;",
+        t.dim,
+    ));
+    lines.push(Line::styled(
+        "     dimmed: the seat's sensor is offline, its last state is shown.",
+        t.dim,
+    ));
+    let r = centred(area, 78, area.height);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Keys", state)).scroll((scroll, 0)), r);
+}
+
+fn palette(frame: &mut Frame<'_>, area: Rect, state: &State, query: &str, selected: usize) {
+    let t = &state.theme;
+    let items = palette_items(state, query);
+    let r = centred(area, 60, 14);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(": ", t.key),
+        Span::styled(safe(query), t.base),
+        Span::styled("▏", t.key),
+    ])];
+    let rows = r.height.saturating_sub(3) as usize;
+    let start = selected.saturating_sub(rows.saturating_sub(1));
+    for (i, a) in items.iter().enumerate().skip(start).take(rows) {
+        let style = if i == selected { t.selected } else { t.base };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<36}", a.description()), style),
+            Span::styled(format!(" {}", state.keymap.key_label(*a)), t.key),
+        ]));
+    }
+    if items.is_empty() {
+        lines.push(Line::styled(" no action matches", t.dim));
+    }
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Run an action", state)), r);
+}
+
+fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {
+    let t = &state.theme;
+    let Pending::Release { label, away_since, ghost, .. } = pending;
+    let away = away_since
+        .map(|s| age_minutes((state.now() - s).num_minutes()))
+        .unwrap_or_else(|| "?".into());
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Release seat ", t.base),
+            Span::styled(safe(label), t.title),
+            Span::styled("?", t.base),
+        ]),
+        Line::styled(format!("Away for {away}; the seat becomes free for others."), t.dim),
+    ];
+    if !ghost {
+        lines.push(Line::styled(
+            format!("Not yet a ghost seat (limit {} min).", state.ghost_after_min),
+            t.warn,
+        ));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("y", t.key),
+        Span::styled(" release   ", t.base),
+        Span::styled("n", t.key),
+        Span::styled(" keep", t.base),
+    ]));
+    let r = centred(area, 52, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
+}
+
+fn detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    seat_id: &str,
+    history: Option<&[crate::store::seats::SeatEvent]>,
+) {
+    let t = &state.theme;
+    let seat = state.seats.snapshot.as_ref().and_then(|s| {
+        s.floors
+            .iter()
+            .flat_map(|f| f.seats.iter().map(move |x| (f, x)))
+            .find(|(_, x)| x.id == seat_id)
+    });
+    let mut lines = Vec::new();
+    if let Some((floor, s)) = seat {
+        let zone = floor.zones.get(s.zone);
+        lines.push(Line::from(vec![
+            Span::styled(safe(&s.label), t.title),
+            Span::styled(format!("  {}", safe(&s.id)), t.dim),
+        ]));
+        lines.push(Line::styled(
+            format!(
+                "{} · {} ({})",
+                safe(&floor.name),
+                zone.map(|z| safe(&z.name)).unwrap_or_default(),
+                zone.map(|z| z.kind.as_str()).unwrap_or("")
+            ),
+            t.base,
+        ));
+        let extras = [(s.power, "power socket"), (s.accessible, "wheelchair accessible")];
+        let extras: Vec<&str> = extras.iter().filter(|(b, _)| *b).map(|(_, l)| *l).collect();
+        lines.push(Line::styled(
+            if extras.is_empty() { "no socket, not step-free".into() } else { extras.join(", ") },
+            t.dim,
+        ));
+        let state_line = match (s.state, s.since) {
+            (Some(st), Some(since)) => format!(
+                "now {}{} for {}; sensor {}",
+                st,
+                if s.ghost { " (ghost)" } else { "" },
+                age_minutes((state.now() - since).num_minutes()),
+                s.sensor.map_or("unknown", |h| h.as_str())
+            ),
+            _ => "no report yet".into(),
+        };
+        lines.push(Line::styled(state_line, t.base));
+    } else {
+        lines.push(Line::styled(
+            format!("seat {} is no longer in the layout", safe(seat_id)),
+            t.warn,
+        ));
+    }
+    lines.push(Line::styled("Recent history", t.title));
+    match history {
+        None => lines.push(Line::styled("  loading…", t.dim)),
+        Some([]) => lines.push(Line::styled("  none stored", t.dim)),
+        Some(events) => {
+            for e in events {
+                let at = e.since.with_timezone(&state.tz).format("%a %H:%M");
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {at}  "), t.dim),
+                    Span::styled(format!("{:<15}", e.state.as_str()), t.base),
+                    Span::styled(format!("sensor {}", e.sensor.as_str()), t.dim),
+                ]));
+            }
+        }
+    }
+    let r = centred(area, 56, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Seat", state)), r);
+}
+
+fn find(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let c = state.seats.find;
+    let tick = |b: bool| if b { "[x]" } else { "[ ]" };
+    let lines = vec![
+        Line::styled("Find a free seat (working sensor)", t.base),
+        Line::from(vec![
+            Span::styled("k ", t.key),
+            Span::styled(format!("zone kind: {}", c.kind.map_or("any", |k| k.as_str())), t.base),
+        ]),
+        Line::from(vec![
+            Span::styled("p ", t.key),
+            Span::styled(format!("{} power socket", tick(c.power)), t.base),
+        ]),
+        Line::from(vec![
+            Span::styled("a ", t.key),
+            Span::styled(format!("{} wheelchair accessible", tick(c.accessible)), t.base),
+        ]),
+        Line::from(vec![
+            Span::styled("enter", t.key),
+            Span::styled(" find   ", t.base),
+            Span::styled("esc", t.key),
+            Span::styled(" close", t.base),
+        ]),
+    ];
+    let r = centred(area, 44, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Find", state)), r);
+}

@@ -1,0 +1,240 @@
+//! The Seats tab: the floor, its zones (occupancy and comfort), the seat map with a legend,
+//! and the ghost seats waiting to be released.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{age_minutes, safe};
+use crate::domain::comfort::Measure;
+use crate::tui::layout;
+use crate::tui::model::{FloorView, SeatsSnapshot, ZoneView};
+use crate::tui::state::{Focus, State};
+use crate::tui::theme::SeatMark;
+use crate::tui::update::seats::{current_fit, visible_ghosts};
+use crate::tui::widgets::bar::bar;
+use crate::tui::widgets::seat_map::SeatMap;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let Some(snap) = &state.seats.snapshot else {
+        let text = "waiting for the first seat data from the sensor feed…";
+        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), area);
+        return;
+    };
+    let Some(floor) = snap.floors.get(state.seats.floor) else {
+        frame.render_widget(
+            Paragraph::new(Line::styled("no floors in the layout yet", t.dim)),
+            area,
+        );
+        return;
+    };
+    let a = layout::seats(area);
+    draw_floor_line(frame, a.floor_line, state, snap, floor);
+    draw_zones(frame, a.zones, state, floor);
+    let sep: Vec<Line<'_>> = (0..a.map.height).map(|_| Line::styled("│", t.dim)).collect();
+    frame.render_widget(
+        Paragraph::new(sep),
+        Rect { x: a.zones.right(), width: 1.min(area.width), ..a.zones },
+    );
+    let fit = current_fit(state);
+    let found: Vec<usize> = state
+        .seats
+        .matches
+        .iter()
+        .filter(|(f, _)| *f == state.seats.floor)
+        .map(|(_, s)| *s)
+        .collect();
+    let cursor = (state.seats.focus == Focus::Map).then_some(state.seats.cursor);
+    let map_area = centred(a.map, floor, fit);
+    frame.render_widget(SeatMap { floor, fit, cursor, found: &found, theme: t }, map_area);
+    draw_legend(frame, a.legend, state, fit.k);
+    draw_ghosts(frame, a.ghosts, state, snap);
+}
+
+/// The map area shrunk to the drawn floor and centred, so small floors sit in the middle.
+fn centred(area: Rect, floor: &FloorView, fit: layout::Fit) -> Rect {
+    let w = (floor.width().div_ceil(fit.k) as u16).saturating_mul(fit.columns).min(area.width);
+    let h = (floor.height().div_ceil(fit.k) as u16).min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_floor_line(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    snap: &SeatsSnapshot,
+    floor: &FloorView,
+) {
+    let t = &state.theme;
+    let o = floor.occupancy;
+    let taken = o.occupied + o.away;
+    let floor_ghosts = snap.ghosts.iter().filter(|g| g.floor == state.seats.floor).count();
+    let mut spans = vec![
+        Span::styled(" ◀ ", t.key),
+        Span::styled(safe(&floor.name), t.title),
+        Span::styled(format!(" ({})", safe(&floor.id)), t.dim),
+        Span::styled(" ▶ ", t.key),
+        Span::styled(format!("{}/{}  ", state.seats.floor + 1, snap.floors.len()), t.dim),
+        Span::styled(format!("{taken}/{} taken ({:.0}%)", o.total, o.ratio() * 100.0), t.base),
+        Span::styled(format!("  {} free", o.free), t.ok),
+    ];
+    if floor_ghosts > 0 {
+        spans.push(Span::styled(
+            format!("  {floor_ghosts} ghost{}", if floor_ghosts == 1 { "" } else { "s" }),
+            t.bad,
+        ));
+    }
+    if !state.seats.matches.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "  found {}/{}: {}",
+                state.seats.match_pos + 1,
+                state.seats.matches.len(),
+                state.seats.find.describe()
+            ),
+            t.ok,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn comfort_spans<'a>(z: &ZoneView, state: &'a State) -> Vec<Span<'a>> {
+    let t = &state.theme;
+    let Some((_, c)) = z.comfort else { return vec![Span::styled("  no comfort reading", t.dim)] };
+    let bad = |m: Measure| z.out_of_range.iter().any(|o| o.measure == m);
+    let item = |text: String, m: Measure| {
+        if bad(m) {
+            Span::styled(format!(" {text}!"), t.bad)
+        } else {
+            Span::styled(format!(" {text}"), t.dim)
+        }
+    };
+    vec![
+        Span::raw(" "),
+        item(format!("{:.1}°C", c.temperature_c), Measure::Temperature),
+        item(format!("{:.0}ppm", c.co2_ppm), Measure::Co2),
+        item(format!("{:.0}lx", c.light_lux), Measure::Light),
+        item(format!("{:.0}dB", c.noise_db), Measure::Noise),
+    ]
+}
+
+fn draw_zones(frame: &mut Frame<'_>, area: Rect, state: &State, floor: &FloorView) {
+    let t = &state.theme;
+    let w = area.width as usize;
+    let wide = w >= 56;
+    let mut lines = Vec::new();
+    for z in &floor.zones {
+        let o = z.occupancy;
+        let count = format!("{}/{}", o.occupied + o.away, o.total);
+        let kind = z.kind.as_str();
+        if wide {
+            // name kind bar count, then the comfort line.
+            let bar_w = (w / 4).clamp(8, 16);
+            let name_w = w.saturating_sub(bar_w + count.len() + kind.len() + 5);
+            let name: String = safe(&z.name).chars().take(name_w).collect();
+            let (fill, empty) = bar(o.ratio(), bar_w);
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {name:<name_w$} "), t.base),
+                Span::styled(format!("{kind} "), t.dim),
+                Span::styled(fill, t.bar_fill),
+                Span::styled(empty, t.bar_empty),
+                Span::styled(format!(" {count}"), t.base),
+            ]));
+        } else {
+            // name and count, then bar and kind, then the comfort line.
+            let name_w = w.saturating_sub(count.len() + 3);
+            let name: String = safe(&z.name).chars().take(name_w).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {name:<name_w$} "), t.base),
+                Span::styled(count, t.base),
+            ]));
+            let bar_w = w.saturating_sub(kind.len() + 3).min(24);
+            let (fill, empty) = bar(o.ratio(), bar_w);
+            lines.push(Line::from(vec![
+                Span::raw(" "),
+                Span::styled(fill, t.bar_fill),
+                Span::styled(empty, t.bar_empty),
+                Span::styled(format!(" {kind}"), t.dim),
+            ]));
+        }
+        lines.push(Line::from(comfort_spans(z, state)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_legend(frame: &mut Frame<'_>, area: Rect, state: &State, k: u32) {
+    let t = &state.theme;
+    let mut spans = vec![Span::raw(" ")];
+    if k > 1 {
+        spans.push(Span::styled(format!("zoom 1:{k}  "), t.warn));
+    }
+    let narrow = area.width < 100;
+    for m in SeatMark::ALL {
+        let label = match m {
+            SeatMark::OutOfService if narrow => "broken",
+            SeatMark::Unknown if narrow => "no data",
+            _ => m.label(),
+        };
+        spans.push(Span::styled(m.glyph().to_string(), t.seat(m)));
+        spans.push(Span::styled(format!(" {label}  "), t.dim));
+    }
+    if !narrow {
+        spans.push(Span::styled("dim: sensor offline", t.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn away_for(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    since.map(|s| age_minutes((now - s).num_minutes())).unwrap_or_else(|| "?".into())
+}
+
+fn draw_ghosts(frame: &mut Frame<'_>, area: Rect, state: &State, snap: &SeatsSnapshot) {
+    let t = &state.theme;
+    let ghosts = visible_ghosts(state);
+    let focused = state.seats.focus == Focus::Ghosts;
+    let title_style = if focused { t.title } else { t.base };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(if focused { "▸ " } else { "  " }, t.key),
+        Span::styled(format!("Ghost seats ({})", ghosts.len()), title_style),
+        Span::styled(
+            format!("  away for over {} min, belongings left", state.ghost_after_min),
+            t.dim,
+        ),
+    ])];
+    if ghosts.is_empty() {
+        let text = if state.filter.text.is_empty() { "  none" } else { "  none match the filter" };
+        lines.push(Line::styled(text, t.dim));
+    }
+    let rows = area.height.saturating_sub(1) as usize;
+    let sel = state.seats.ghost_sel;
+    let start = if sel >= rows { sel + 1 - rows } else { 0 };
+    let now = state.now();
+    for (i, g) in ghosts.iter().enumerate().skip(start).take(rows) {
+        let Some(seat) = snap.seat(*g) else { continue };
+        let floor = &snap.floors[g.floor];
+        let zone = floor.zones.get(seat.zone).map(|z| safe(&z.name)).unwrap_or_default();
+        let style = if focused && i == sel { t.selected } else { t.base };
+        let label: String = safe(&seat.label).chars().take(16).collect();
+        let zone: String = zone.chars().take(24).collect();
+        let floor_name: String = safe(&floor.name).chars().take(16).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", SeatMark::Ghost.glyph()), t.seat(SeatMark::Ghost)),
+            Span::styled(
+                format!(
+                    "{label:<16} {zone:<24} {floor_name:<16} away {}",
+                    away_for(seat.since, now)
+                ),
+                style,
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

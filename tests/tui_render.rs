@@ -1,0 +1,173 @@
+//! Rendering the console with ratatui's test backend: snapshots of each tab at 80×24 and
+//! 200×60, every size from 1×1 to 300×100 without a panic, and hostile strings from the API
+//! that neither break the layout nor reach the terminal raw.
+#![allow(clippy::unwrap_used)]
+
+use carrel::tui::fixtures::{self, desk, stranger};
+use carrel::tui::state::{Overlay, Pending, State, Tab};
+use carrel::tui::view;
+use proptest::prelude::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn render(state: &State, w: u16, h: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view::draw(f, state)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn at(size: (u16, u16), tab: Tab) -> State {
+    let mut s = fixtures::state(size, desk());
+    s.tab = tab;
+    s
+}
+
+#[test]
+fn seats_80x24() {
+    insta::assert_snapshot!(text(&render(&at((80, 24), Tab::Seats), 80, 24)));
+}
+
+#[test]
+fn seats_200x60() {
+    insta::assert_snapshot!(text(&render(&at((200, 60), Tab::Seats), 200, 60)));
+}
+
+#[test]
+fn system_80x24() {
+    insta::assert_snapshot!(text(&render(&at((80, 24), Tab::System), 80, 24)));
+}
+
+#[test]
+fn system_200x60() {
+    insta::assert_snapshot!(text(&render(&at((200, 60), Tab::System), 200, 60)));
+}
+
+#[test]
+fn read_only_view_shows_its_badge() {
+    let s = fixtures::state((80, 24), stranger());
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.lines().nth(22).unwrap().contains("READ-ONLY"), "{screen}");
+}
+
+#[test]
+fn confirm_and_help_overlays() {
+    let mut s = at((80, 24), Tab::Seats);
+    s.overlay = Some(Overlay::Confirm(Pending::Release {
+        seat_id: "F0-S0007".into(),
+        label: "0-007".into(),
+        away_since: Some(fixtures::now() - chrono::Duration::minutes(95)),
+        ghost: true,
+    }));
+    insta::assert_snapshot!("confirm_80x24", text(&render(&s, 80, 24)));
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("quit carrel") && screen.contains("Keys"), "{screen}");
+}
+
+#[test]
+fn too_small_says_so() {
+    let s = at((40, 10), Tab::Seats);
+    let screen = text(&render(&s, 40, 10));
+    assert!(screen.contains("terminal too small: need 60×16"), "{screen}");
+}
+
+fn every_state(w: u16, h: u16) -> Vec<State> {
+    let mut out = vec![];
+    for tab in [Tab::Seats, Tab::System] {
+        for overlay in [
+            None,
+            Some(Overlay::Help { scroll: 3 }),
+            Some(Overlay::Palette { query: "re".into(), selected: 1 }),
+            Some(Overlay::Find),
+            Some(Overlay::SeatDetail { seat_id: "F0-S0003".into(), history: Some(vec![]) }),
+        ] {
+            let mut s = at((w, h), tab);
+            s.overlay = overlay;
+            out.push(s);
+        }
+    }
+    let mut empty = at((w, h), Tab::Seats);
+    empty.seats.snapshot = None;
+    out.push(empty);
+    out
+}
+
+#[test]
+fn every_tab_renders_at_the_edges_of_the_size_range() {
+    for (w, h) in [(1, 1), (1, 100), (300, 1), (59, 15), (60, 16), (61, 17), (300, 100), (2, 3)] {
+        for s in every_state(w, h) {
+            render(&s, w, h);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_tab_renders_at_any_size(w in 1u16..=300, h in 1u16..=100) {
+        for s in every_state(w, h) {
+            render(&s, w, h);
+        }
+    }
+}
+
+/// Escape sequences, bidi overrides, very long and wide names from the API: the layout keeps
+/// its shape and nothing raw reaches the terminal.
+#[test]
+fn hostile_strings_neither_break_the_layout_nor_reach_the_terminal() {
+    for (w, h) in [(80, 24), (200, 60), (61, 17)] {
+        let mut s = at((w, h), Tab::Seats);
+        s.seats.snapshot = Some(fixtures::seats_snapshot(2, 120, true));
+        s.seats.focus = carrel::tui::state::Focus::Ghosts;
+        let buf = render(&s, w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let sym = buf[(x, y)].symbol();
+                assert!(
+                    !sym.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "{sym:?} at {x},{y}"
+                );
+            }
+        }
+        let screen = text(&buf);
+        let lines: Vec<&str> = screen.lines().collect();
+        assert!(lines[0].starts_with(" carrel "), "tab bar intact at {w}x{h}:\n{screen}");
+        assert!(
+            lines[h as usize - 2].contains("sensors"),
+            "status line intact at {w}x{h}:\n{screen}"
+        );
+        assert!(screen.contains("Ghost seats"), "ghost list intact at {w}x{h}:\n{screen}");
+
+        // What the real backend writes holds no OSC, no C1 CSI and no bidi override.
+        let mut out = Vec::new();
+        {
+            let mut t = Terminal::new(ratatui::backend::CrosstermBackend::new(&mut out)).unwrap();
+            let mut frame_buf = Buffer::empty(ratatui::layout::Rect::new(0, 0, w, h));
+            frame_buf.merge(&buf);
+            t.resize(ratatui::layout::Rect::new(0, 0, w, h)).ok();
+            t.draw(|f| view::draw(f, &s)).ok();
+        }
+        let bytes = String::from_utf8_lossy(&out);
+        assert!(!bytes.contains("\u{1b}]"), "an OSC sequence reached the terminal");
+        assert!(
+            !bytes.contains('\u{9b}') && !bytes.contains('\u{202e}') && !bytes.contains('\u{7}')
+        );
+        // The hostile label arrives as plain text, its escapes removed.
+        assert!(bytes.contains("[2J31mEVIL"), "the cleaned label should be drawn");
+    }
+}
