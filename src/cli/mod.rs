@@ -14,6 +14,7 @@ mod init;
 mod logging;
 mod man;
 mod reads;
+mod seat;
 mod sim;
 mod sync;
 mod table;
@@ -65,6 +66,11 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// List seats with their current state
     Seats(reads::SeatsArgs),
+    /// Show or release one seat
+    Seat {
+        #[command(subcommand)]
+        command: seat::SeatCommand,
+    },
     /// List service windows with their queues
     Queues(reads::JsonArgs),
     /// Feed freshness and failures, quarantine counts, database size and schema
@@ -132,6 +138,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Init(args) => init::run(&args, cfg),
         Command::Sync(args) => sync::run(&args, cfg),
         Command::Seats(args) => reads::seats(&args, cfg),
+        Command::Seat { command } => seat::run(&command, cfg),
         Command::Queues(args) => reads::queues(&args, cfg),
         Command::Status(args) => reads::status(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),

@@ -37,6 +37,16 @@ pub fn stranger() -> Viewer {
 
 /// `per_floor` seats on each of `floors` floors, in rows of 20 with an aisle every 5 seats.
 pub fn seats_snapshot(floors: usize, per_floor: usize, hostile: bool) -> SeatsSnapshot {
+    seats_snapshot_rows(floors, per_floor, 20, hostile)
+}
+
+/// Like [`seats_snapshot`] with rows of `row` seats (a big library has long rows).
+pub fn seats_snapshot_rows(
+    floors: usize,
+    per_floor: usize,
+    row: usize,
+    hostile: bool,
+) -> SeatsSnapshot {
     let kinds = ZoneKind::ALL;
     let floor_rows: Vec<Floor> = (0..floors)
         .map(|f| Floor { id: format!("F{f}"), name: format!("Floor {f}"), level: f as i32 })
@@ -96,8 +106,8 @@ pub fn seats_snapshot(floors: usize, per_floor: usize, hostile: bool) -> SeatsSn
                 floor_id: format!("F{f}"),
                 zone_id: format!("F{f}-Z{zi}"),
                 zone_kind: kinds[zi],
-                x: (i % 20 + i % 20 / 5) as u32,
-                y: (i / 20 * 2) as u32,
+                x: (i % row + i % row / 5) as u32,
+                y: (i / row * 2) as u32,
                 power: i % 3 == 0,
                 accessible: i % 7 == 0,
                 state: Some(state),

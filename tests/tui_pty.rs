@@ -1,0 +1,72 @@
+//! The real binary in a pseudo-terminal: `carrel demo`, switch tabs, open help, release a
+//! ghost seat, quit, and find the terminal as it was.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::time::Duration;
+
+use pty::Pty;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn demo_tabs_help_release_and_quit_restore_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["demo", "--seed", "3", "--speed", "0", "--start", "2026-11-18T11:00:00Z"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
+    p.wait_for("Ghost seats", WAIT);
+    p.wait_for("sensors ok", WAIT);
+    let screen = p.wait_for("◌", WAIT);
+    assert!(screen.contains("taken"), "{screen}");
+
+    p.send("2");
+    p.wait_for("Database", WAIT);
+    p.wait_for("sensor.seats", WAIT);
+    p.send("?");
+    p.wait_for("show the keys", WAIT);
+    p.send("\x1b");
+    p.wait_gone("show the keys", WAIT);
+    p.send("1");
+    p.wait_for("Ghost seats", WAIT);
+
+    // Focus the ghost list; the first row is the seat to release.
+    p.send("g");
+    let screen = p.wait_for("▸ Ghost seats", WAIT);
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("▸ Ghost seats"))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_owned();
+    p.send("r");
+    p.wait_for("Release seat", WAIT);
+    p.send("y");
+    p.wait_for(&format!("released {first}"), WAIT);
+
+    p.send("q");
+    assert!(p.wait_exit(WAIT), "carrel should exit cleanly");
+    let out = String::from_utf8_lossy(&p.bytes()).into_owned();
+    let entered = out.rfind("\u{1b}[?1049h").expect("entered the alternate screen");
+    let left = out.rfind("\u{1b}[?1049l").expect("left the alternate screen");
+    assert!(left > entered, "the alternate screen was left after it was entered");
+    let shown = out.rfind("\u{1b}[?25h").expect("cursor shown again");
+    assert!(shown > entered);
+    assert!(p.cooked(), "raw mode is off after quitting");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["demo", "--seed", "4", "--speed", "0", "--start", "2026-11-18T11:00:00Z"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 80, 24, home.path(), &[]);
+    p.wait_for("Ghost seats", WAIT);
+    let pid = p.pid().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(p.wait_exit(WAIT));
+    let out = String::from_utf8_lossy(&p.bytes()).into_owned();
+    assert!(out.rfind("\u{1b}[?1049l") > out.rfind("\u{1b}[?1049h"));
+    assert!(p.cooked());
+}
