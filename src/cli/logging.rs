@@ -23,7 +23,13 @@ pub fn init(cfg: &Config) -> Option<WorkerGuard> {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     let appender = tracing_appender::rolling::never(dir, LOG_FILE);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // A small line buffer: the default holds 128,000 lines (4 MB allocated up front); a
+    // console that logs a few lines a minute needs a few hundred, and if the disk stalls it
+    // is better to drop log lines than to grow.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(512)
+        .lossy(true)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| EnvFilter::new(format!("carrel={}", cfg.settings.logging.level)));
     let installed = tracing_subscriber::fmt()

@@ -67,6 +67,7 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
     let config = settings(args, cfg)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;

@@ -33,6 +33,7 @@ pub fn run(args: &SyncArgs, cfg: &Config) -> CliResult {
     let _log = super::logging::init(cfg);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;

@@ -9,8 +9,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::http::FetchError;
 use crate::domain::api::{
@@ -35,8 +34,8 @@ pub struct Rejection {
     pub record: String,
 }
 
-fn reject(reason: impl Into<String>, record: &Value) -> Rejection {
-    let mut text = record.to_string();
+fn reject(reason: impl Into<String>, record: &RawValue) -> Rejection {
+    let mut text = record.get().to_owned();
     if text.len() > 4096 {
         let mut cut = 4096;
         while !text.is_char_boundary(cut) {
@@ -47,15 +46,15 @@ fn reject(reason: impl Into<String>, record: &Value) -> Rejection {
     Rejection { reason: reason.into(), record: text }
 }
 
-fn envelope<E: DeserializeOwned>(body: &[u8], what: &str) -> Result<E, FetchError> {
+fn envelope<'a, E: serde::Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<E, FetchError> {
     serde_json::from_slice(body).map_err(|e| FetchError::Malformed(format!("{what}: {e}")))
 }
 
-fn record<T: DeserializeOwned>(v: &Value, what: &str) -> Result<T, Rejection> {
-    T::deserialize(v).map_err(|e| reject(format!("{what}: {e}"), v))
+fn record<'a, T: serde::Deserialize<'a>>(v: &'a RawValue, what: &str) -> Result<T, Rejection> {
+    serde_json::from_str(v.get()).map_err(|e| reject(format!("{what}: {e}"), v))
 }
 
-fn id(s: &str, what: &str, v: &Value) -> Result<String, Rejection> {
+fn id(s: &str, what: &str, v: &RawValue) -> Result<String, Rejection> {
     if valid_id(s) {
         Ok(s.to_owned())
     } else {
@@ -71,7 +70,7 @@ fn not_future(
     t: DateTime<Utc>,
     now: DateTime<Utc>,
     what: &str,
-    v: &Value,
+    v: &RawValue,
 ) -> Result<(), Rejection> {
     if t > now + CLOCK_SKEW {
         Err(reject(format!("{what}: {t} is after the report time {now}"), v))
@@ -101,14 +100,14 @@ impl LayoutUpdate {
 pub const MAX_COORD: u32 = 10_000;
 
 pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
-    let page: LayoutResponse<Value> = envelope(body, "layout")?;
+    let page: LayoutResponse<&RawValue> = envelope(body, "layout")?;
     let mut out = LayoutUpdate { generated_at: Some(page.generated_at), ..Default::default() };
     // Floors, zones and seats are separate tables: an id need only be unique among its kind.
     let (mut floor_ids, mut zone_ids, mut seat_ids) =
         (HashSet::new(), HashSet::new(), HashSet::new());
     let mut cells = HashSet::new();
     for fv in &page.floors {
-        let floor = match record::<FloorDto<Value>>(fv, "floor").and_then(|f| {
+        let floor = match record::<FloorDto<&RawValue>>(fv, "floor").and_then(|f| {
             let fid = id(&f.id, "floor", fv)?;
             Ok((fid, f))
         }) {
@@ -126,7 +125,7 @@ pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
         out.floors.push(Floor { id: fid.clone(), name: text(&f.name), level: f.level });
         for zv in &f.zones {
             let zone =
-                record::<ZoneDto<Value>>(zv, "zone").and_then(|z| Ok((id(&z.id, "zone", zv)?, z)));
+                record::<ZoneDto<&RawValue>>(zv, "zone").and_then(|z| Ok((id(&z.id, "zone", zv)?, z)));
             let (zid, z) = match zone {
                 Ok(z) => z,
                 Err(r) => {
@@ -193,7 +192,7 @@ pub struct SeatsUpdate {
 }
 
 pub fn seats(body: &[u8], known: &HashSet<String>) -> Result<SeatsUpdate, FetchError> {
-    let page: SeatsPage<Value> = envelope(body, "seats page")?;
+    let page: SeatsPage<&RawValue> = envelope(body, "seats page")?;
     if page.cursor.len() > 256 || page.cursor.chars().any(crate::domain::sanitize::is_unsafe_char) {
         return Err(FetchError::Malformed("seats page: unusable cursor".into()));
     }
@@ -237,7 +236,7 @@ pub fn environment(
     body: &[u8],
     known_zones: &HashSet<String>,
 ) -> Result<EnvironmentUpdate, FetchError> {
-    let page: EnvironmentResponse<Value> = envelope(body, "environment")?;
+    let page: EnvironmentResponse<&RawValue> = envelope(body, "environment")?;
     let mut out =
         EnvironmentUpdate { generated_at: page.generated_at, samples: vec![], rejected: vec![] };
     for v in &page.readings {
@@ -277,7 +276,7 @@ pub struct ServicePointsUpdate {
 const MAX_SERVICE_S: f64 = 86_400.0;
 
 pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
-    let page: ServicePointsResponse<Value> = envelope(body, "service points")?;
+    let page: ServicePointsResponse<&RawValue> = envelope(body, "service points")?;
     let mut out = ServicePointsUpdate {
         generated_at: page.generated_at,
         staff_on_duty: vec![],
@@ -288,8 +287,8 @@ pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
         if valid_id(login) {
             out.staff_on_duty.push(login.clone());
         } else {
-            out.rejected
-                .push(reject("staff on duty: invalid login", &Value::String(login.clone())));
+            let quoted = serde_json::to_string(login).unwrap_or_default();
+            out.rejected.push(Rejection { reason: "staff on duty: invalid login".into(), record: quoted });
         }
     }
     let mut seen = HashSet::new();
@@ -336,12 +335,13 @@ pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
 
 /// One service window as the API answered a change to it.
 pub fn service_point(body: &[u8], at: DateTime<Utc>) -> Result<ServicePoint, FetchError> {
-    let v: Value = envelope(body, "service point")?;
-    let page = serde_json::json!({
-        "generated_at": at, "staff_on_duty": [], "service_points": [v]
-    });
-    let bytes = serde_json::to_vec(&page).map_err(|e| FetchError::Malformed(e.to_string()))?;
-    let mut parsed = service_points(&bytes)?;
+    let v: &RawValue = envelope(body, "service point")?;
+    let page = format!(
+        r#"{{"generated_at":"{}","staff_on_duty":[],"service_points":[{}]}}"#,
+        at.to_rfc3339(),
+        v.get()
+    );
+    let mut parsed = service_points(page.as_bytes())?;
     match parsed.points.pop() {
         Some(p) => Ok(p),
         None => Err(FetchError::Malformed(
@@ -370,7 +370,7 @@ pub fn arrivals(
     known_windows: &HashSet<String>,
     step_s: u32,
 ) -> Result<ArrivalsUpdate, FetchError> {
-    let page: ArrivalsResponse<Value> = envelope(body, "arrivals")?;
+    let page: ArrivalsResponse<&RawValue> = envelope(body, "arrivals")?;
     if page.step_s != step_s {
         return Err(FetchError::Malformed(format!(
             "arrivals: asked for step {step_s} s, got {}",
@@ -435,7 +435,7 @@ pub struct CatalogUpdate {
 }
 
 pub fn catalog(body: &[u8]) -> Result<CatalogUpdate, FetchError> {
-    let page: CatalogPage<Value> = envelope(body, "catalogue")?;
+    let page: CatalogPage<&RawValue> = envelope(body, "catalogue")?;
     if page.cursor.len() > 256 || page.cursor.chars().any(crate::domain::sanitize::is_unsafe_char) {
         return Err(FetchError::Malformed("catalogue: unusable cursor".into()));
     }
@@ -492,7 +492,7 @@ pub struct RecommendationsUpdate {
 }
 
 pub fn recommendations(body: &[u8]) -> Result<RecommendationsUpdate, FetchError> {
-    let page: RecommendationsResponse<Value> = envelope(body, "recommendations")?;
+    let page: RecommendationsResponse<&RawValue> = envelope(body, "recommendations")?;
     let mut out = RecommendationsUpdate {
         model_version: clean_text(&page.model_version, 64),
         items: vec![],
