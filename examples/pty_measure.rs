@@ -6,6 +6,7 @@
 //! cargo run --release --example pty_measure -- idle 180     # demo --speed 0, bytes per minute
 //! cargo run --release --example pty_measure -- live 180     # demo --speed 1, bytes per minute
 //! cargo run --release --example pty_measure -- rss 60       # demo --seats 20000 --speed 600
+//! cargo run --release --example pty_measure -- start        # time from launch to the seat map
 //! ```
 //! The first 10 seconds (start-up, first draw, backfill) are not counted in the byte rates.
 #![allow(clippy::unwrap_used)]
@@ -39,10 +40,21 @@ fn main() {
             "--start",
             "2026-11-18T08:00:00Z",
         ],
-        other => panic!("unknown mode {other}: idle, live or rss"),
+        "start" => vec!["demo", "--seed", "1"],
+        other => panic!("unknown mode {other}: idle, live, rss or start"),
     };
+    let launched = Instant::now();
     let mut p = pty::Pty::spawn(bin, &demo, 100, 30, home.path(), &[]);
     p.wait_for("Ghost seats", Duration::from_secs(30));
+    if mode == "start" {
+        println!(
+            "start: the seat map was on screen {:.0} ms after launch",
+            launched.elapsed().as_secs_f64() * 1000.0
+        );
+        p.send("q");
+        p.wait_exit(Duration::from_secs(10));
+        return;
+    }
     let warm = Duration::from_secs(10);
     std::thread::sleep(warm);
     let before = p.byte_count();

@@ -54,6 +54,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     state.size = (size.width, size.height);
 
     let (stop_ingest, stopped) = watch::channel(false);
+    // The ingest says when it wrote, so its data shows at once rather than at the next poll.
+    let mut ingested = ingest.as_ref().map(Ingest::subscribe);
     let ingest_task = ingest.map(|mut i| tokio::spawn(async move { i.follow(stopped).await }));
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -114,6 +116,12 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 }
                 msg
             }
+            Ok(()) = async {
+                match ingested.as_mut() {
+                    Some(rx) => rx.changed().await,
+                    None => std::future::pending().await,
+                }
+            } => Msg::DataChanged,
             _ = term_sig.recv() => Msg::Terminate,
             _ = hup_sig.recv() => Msg::Terminate,
             _ = tokio::time::sleep_until(redraw_at), if state.redraw => continue,

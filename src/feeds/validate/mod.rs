@@ -124,8 +124,8 @@ pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
         }
         out.floors.push(Floor { id: fid.clone(), name: text(&f.name), level: f.level });
         for zv in &f.zones {
-            let zone =
-                record::<ZoneDto<&RawValue>>(zv, "zone").and_then(|z| Ok((id(&z.id, "zone", zv)?, z)));
+            let zone = record::<ZoneDto<&RawValue>>(zv, "zone")
+                .and_then(|z| Ok((id(&z.id, "zone", zv)?, z)));
             let (zid, z) = match zone {
                 Ok(z) => z,
                 Err(r) => {
@@ -288,7 +288,8 @@ pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
             out.staff_on_duty.push(login.clone());
         } else {
             let quoted = serde_json::to_string(login).unwrap_or_default();
-            out.rejected.push(Rejection { reason: "staff on duty: invalid login".into(), record: quoted });
+            out.rejected
+                .push(Rejection { reason: "staff on duty: invalid login".into(), record: quoted });
         }
     }
     let mut seen = HashSet::new();
