@@ -9,6 +9,7 @@ pub mod arrivals;
 pub mod comfort;
 pub mod freshness;
 pub mod layout;
+pub mod merkle;
 pub mod pseudonym;
 pub mod sanitize;
 pub mod service_point;
