@@ -9,7 +9,7 @@ use crate::engine::SharedStore;
 use crate::engine::ingest::Ingest;
 use crate::feeds::ApiClient;
 use crate::feeds::sensor::SensorClient;
-use crate::services::{identity, identity::Actor};
+use crate::services::identity::Actor;
 use crate::store::Store;
 use crate::tui::keymap::Keymap;
 use crate::tui::load::Loader;
@@ -91,7 +91,7 @@ pub fn run(console: Console) -> CliResult {
 pub fn open(cfg: &Config) -> CliResult {
     let store = super::open_store(cfg)?;
     let _log = super::logging::init(cfg);
-    let actor = identity::actor(&store, &identity::os_login())?;
+    let actor = super::actor(cfg, &store)?;
     let ingest = if cfg.sensor.is_some() || cfg.recs.is_some() {
         let feeds_store = super::open_store(cfg)?;
         Some(

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use super::{CliError, CliResult};
 use crate::config::{Config, Endpoint};
+use crate::domain::staff::Role;
 use crate::engine::SharedStore;
 use crate::engine::ingest::{Feed, Ingest, IngestOptions};
 use crate::feeds::ApiClient;
@@ -15,7 +16,7 @@ use crate::feeds::recs::RecsClient;
 use crate::feeds::sensor::SensorClient;
 use crate::services::identity;
 use crate::sim::{self, SimConfig};
-use crate::store::{Store, StoreOptions, staff, to_ms};
+use crate::store::{Store, StoreOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -59,13 +60,16 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     let mut store = Store::create(&cfg.db_path, true, StoreOptions::default())?;
     super::init::seed_demo_staff(&mut store)?;
     let login = identity::os_login();
-    store.write(|tx| {
-        if !staff::list(tx)?.iter().any(|s| s.login == login) {
-            staff::upsert(tx, &login, &format!("{login} (you)"), to_ms(Utc::now()))?;
-            staff::grant(tx, &login, crate::domain::staff::Role::Desk, None)?;
-        }
-        Ok::<_, rusqlite::Error>(())
-    })?;
+    if !super::init::DEMO_STAFF.iter().any(|s| s.0 == login) {
+        // You run the demo at the desk; `--as sam` (or any demo login) shows another role.
+        crate::services::staff::bootstrap(
+            &mut store,
+            &login,
+            &format!("{login} (you)"),
+            Role::Desk,
+            None,
+        )?;
+    }
 
     let mut sim_cfg = SimConfig::new(args.seed);
     sim_cfg.speed = args.speed;
@@ -109,7 +113,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         Some(RecsClient::new(client)),
         options,
     );
-    let actor = identity::actor(&store, &login)?;
+    let actor = super::actor(&cfg, &store)?;
     let console = super::console::console(&cfg, store, actor, Some(ingest))?;
     let result = runtime
         .block_on(crate::tui::run(console))

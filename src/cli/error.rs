@@ -44,7 +44,7 @@ impl From<ServiceError> for CliError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Store(e) => e.into(),
-            ServiceError::NotFound(m) => CliError::BadInput(m),
+            ServiceError::NotFound(m) | ServiceError::Invalid(m) => CliError::BadInput(m),
             ServiceError::Denied(m) | ServiceError::Conflict(m) => CliError::Failed(m),
             other => CliError::Failed(other.to_string()),
         }

@@ -1,11 +1,10 @@
 //! `carrel init`: create the database.
 
-use chrono::Utc;
-
 use super::{CliError, CliResult};
 use crate::config::Config;
 use crate::domain::staff::{Party, Role};
-use crate::store::{Store, StoreOptions, staff, to_ms};
+use crate::services::{identity, staff};
+use crate::store::{Store, StoreOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -49,27 +48,31 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
     let mut store = Store::create(path, args.demo, options)?;
+    let login = identity::os_login();
     if args.demo {
         seed_demo_staff(&mut store)?;
+    } else {
+        // Someone must be able to manage staff: the person who made the database.
+        staff::bootstrap(&mut store, &login, &login, Role::Sysadmin, None)?;
     }
     println!(
-        "created {}database {} (schema v{})",
+        "created {}database {} (schema v{}){}",
         if args.demo { "demo " } else { "" },
         path.display(),
-        store.schema_version()?
+        store.schema_version()?,
+        if args.demo {
+            format!("; staff: {}", DEMO_STAFF.iter().map(|s| s.0).collect::<Vec<_>>().join(", "))
+        } else {
+            format!("; {login} is its first sysadmin")
+        }
     );
     Ok(())
 }
 
-/// Seeds the demo staff.
+/// Seeds the demo staff, each one logged as a bootstrap of the directory.
 pub fn seed_demo_staff(store: &mut Store) -> CliResult {
-    let now = to_ms(Utc::now());
-    store.write(|tx| {
-        for (login, name, role, party) in DEMO_STAFF {
-            staff::upsert(tx, login, name, now)?;
-            staff::grant(tx, login, *role, *party)?;
-        }
-        Ok::<_, rusqlite::Error>(())
-    })?;
+    for (login, name, role, party) in DEMO_STAFF {
+        staff::bootstrap(store, login, name, *role, *party)?;
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //!
 //! May use: config, services, engine, sim; never SQL.
 
+mod audit;
 mod config_cmd;
 mod console;
 mod demo;
@@ -16,6 +17,7 @@ mod man;
 mod reads;
 mod seat;
 mod sim;
+mod staff;
 mod sync;
 mod table;
 mod time;
@@ -51,6 +53,9 @@ pub struct Cli {
     /// Base URL of the recommendation API [env: CARREL_RECS_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub recs_url: Option<String>,
+    /// Act as this staff member instead of your own login (demo databases only)
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub act_as: Option<String>,
     /// Without a command, carrel opens the console on the configured database
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -75,6 +80,16 @@ pub enum Command {
     Queues(reads::JsonArgs),
     /// Feed freshness and failures, quarantine counts, database size and schema
     Status(reads::JsonArgs),
+    /// The tamper-evident audit log: verify, prove, checkpoint, key, log, note
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// Staff and roles (sysadmin), and the permission policy
+    Staff {
+        #[command(subcommand)]
+        command: staff::StaffCommand,
+    },
     /// Run the simulated library: both APIs on loopback, until interrupted
     Sim(sim::SimArgs),
     /// Check a configuration file and print the effective configuration
@@ -110,6 +125,7 @@ pub fn run(cli: Cli) -> CliResult {
         db: cli.db.clone(),
         sensor_url: cli.sensor_url.clone(),
         recs_url: cli.recs_url.clone(),
+        act_as: cli.act_as.clone(),
     };
     let Some(command) = cli.command else {
         let cfg = config::load(&overrides)?;
@@ -142,7 +158,26 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Queues(args) => reads::queues(&args, cfg),
         Command::Status(args) => reads::status(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
+        Command::Audit { command } => audit::run(&command, cfg),
+        Command::Staff { command } => staff::run(&command, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
+    }
+}
+
+/// Who is acting: the operating-system login, or `--as NAME` on a demo database. Elsewhere
+/// `--as` is refused: impersonation would defeat the audit log.
+pub(crate) fn actor(
+    cfg: &Config,
+    store: &crate::store::Store,
+) -> CliResult<crate::services::identity::Actor> {
+    use crate::services::identity;
+    match &cfg.act_as {
+        Some(name) if !store.is_demo()? => Err(CliError::BadInput(format!(
+            "--as {name}: impersonation is accepted only on demo databases (made with `carrel init --demo`); {} is not one",
+            store.path().display()
+        ))),
+        Some(name) => Ok(identity::actor(store, name)?),
+        None => Ok(identity::actor(store, &identity::os_login())?),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::engine::SharedStore;
 use crate::engine::actions::{self, ActionError};
 use crate::feeds::ApiClient;
 use crate::feeds::sensor::SensorClient;
-use crate::services::{identity, reads};
+use crate::services::reads;
 use crate::store::seats::SeatEvent;
 
 #[derive(Debug, clap::Subcommand)]
@@ -122,7 +122,7 @@ fn show(cfg: &Config, id: &str, n: usize, json: bool) -> CliResult {
 
 fn release(cfg: &Config, id: &str, yes: bool, json: bool) -> CliResult {
     let store = open_store(cfg)?;
-    let actor = identity::actor(&store, &identity::os_login())?;
+    let actor = super::actor(cfg, &store)?;
     if !yes {
         return Err(CliError::BadInput(format!(
             "releasing seat {id} frees it for others: add --yes to do it"

@@ -41,6 +41,8 @@ pub struct Overrides {
     pub db: Option<PathBuf>,
     pub sensor_url: Option<String>,
     pub recs_url: Option<String>,
+    /// `--as NAME`: act as another staff member (demo databases only).
+    pub act_as: Option<String>,
 }
 
 /// A bearer token. Its `Debug` never shows the value.
@@ -88,6 +90,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// Settings that came from flags or the environment: (key, origin).
     pub origins: Vec<(String, String)>,
+    /// `--as NAME`, accepted only on demo databases.
+    pub act_as: Option<String>,
 }
 
 /// Standard places for carrel's files.
@@ -226,6 +230,7 @@ pub fn load_with(
         None => dirs.state.clone(),
     };
     Ok(Config {
+        act_as: overrides.act_as.clone(),
         settings,
         file,
         db_path,

@@ -131,6 +131,7 @@ fn flags_beat_environment_beat_file_beat_defaults() {
         db: Some("/flag.db".into()),
         sensor_url: Some("http://flag:3".into()),
         recs_url: None,
+        act_as: None,
     };
     let cfg = load_env(&flags, &env, dir.path()).unwrap();
     assert_eq!(cfg.db_path, PathBuf::from("/flag.db"));

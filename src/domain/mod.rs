@@ -6,10 +6,12 @@
 
 pub mod api;
 pub mod arrivals;
+pub mod audit;
 pub mod comfort;
 pub mod freshness;
 pub mod layout;
 pub mod merkle;
+pub mod policy;
 pub mod pseudonym;
 pub mod sanitize;
 pub mod service_point;

@@ -27,11 +27,19 @@ pub async fn release_seat(
 ) -> Result<String, ActionError> {
     let sensor = sensor.ok_or(ActionError::NoApi)?;
     let (a, id) = (actor.clone(), seat_id.to_owned());
-    let label = db.run(move |s| services::seats::check_release(s, &a, &id)).await?;
+    let (role, label) = db.run(move |s| services::seats::check_release(s, &a, &id)).await?;
     let known = db.run(|s| services::reads::seat_ids(s)).await?;
-    let confirmed =
-        sensor.release_seat(seat_id, &known).await.map_err(|e| ActionError::Api(e.to_string()))?;
-    let a = actor.clone();
-    db.run(move |s| services::seats::record_release(s, &a, &confirmed)).await?;
-    Ok(label)
+    match sensor.release_seat(seat_id, &known).await {
+        Ok(confirmed) => {
+            let a = actor.clone();
+            db.run(move |s| services::seats::record_release(s, &a, &role, &confirmed)).await?;
+            Ok(label)
+        }
+        Err(e) => {
+            let (a, id, why) = (actor.clone(), seat_id.to_owned(), e.to_string());
+            db.run(move |s| services::seats::record_release_failure(s, &a, &role, &id, &why))
+                .await?;
+            Err(ActionError::Api(e.to_string()))
+        }
+    }
 }

@@ -5,9 +5,11 @@
 //!
 //! May use: domain, store.
 
+pub mod audit;
 pub mod identity;
 pub mod reads;
 pub mod seats;
+pub mod staff;
 
 /// Why a service call was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,4 +26,7 @@ pub enum ServiceError {
     /// The object is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// What was given is not valid (a malformed checkpoint, a bad role).
+    #[error("{0}")]
+    Invalid(String),
 }

@@ -91,6 +91,7 @@ pub struct SystemStatus {
     pub lease: Option<Lease>,
     pub feeds: Vec<FeedState>,
     pub quarantined: BTreeMap<String, u64>,
+    pub audit: super::audit::AuditSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,5 +114,6 @@ pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
         lease: store::lease::current(c)?,
         feeds: store::feeds::all(c)?,
         quarantined: store::quarantine::counts(c)?,
+        audit: super::audit::summary(store)?,
     })
 }

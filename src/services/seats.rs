@@ -1,24 +1,26 @@
-//! Seat actions: releasing a ghost seat. The sensor API makes the change; this records it.
+//! Seat actions: releasing a ghost seat. The sensor API makes the change; this checks who may,
+//! and records the change with its audit entry in one transaction.
 
 use chrono::Utc;
 
 use super::ServiceError;
+use super::audit::{self, entry};
 use super::identity::Actor;
 use crate::domain::api::SeatStatus;
+use crate::domain::audit::Outcome;
 use crate::domain::layout::SeatState;
-use crate::domain::staff::Role;
+use crate::domain::policy::Permission;
 use crate::store::seats::SeatEvent;
-use crate::store::{self, Store};
+use crate::store::{self, Store, StoreError, audit as log};
 
-/// Checks that `actor` may release `seat_id` and that the seat is away (belongings, nobody
-/// there). Returns the seat's label.
-pub fn check_release(store: &Store, actor: &Actor, seat_id: &str) -> Result<String, ServiceError> {
-    if !actor.has(Role::Desk) {
-        return Err(ServiceError::Denied(format!(
-            "{} may not release seats (needs the desk role)",
-            actor.login
-        )));
-    }
+/// Checks that `actor` may release `seat_id` (a denial is logged) and that the seat is away
+/// (belongings, nobody there). Returns the role that permits it and the seat's label.
+pub fn check_release(
+    store: &mut Store,
+    actor: &Actor,
+    seat_id: &str,
+) -> Result<(String, String), ServiceError> {
+    let role = audit::authorize(store, actor, Permission::ReleaseSeat, &format!("seat:{seat_id}"))?;
     let seats = store::seats::current(store.conn(), &Default::default())?;
     let seat = seats
         .into_iter()
@@ -31,13 +33,14 @@ pub fn check_release(store: &Store, actor: &Actor, seat_id: &str) -> Result<Stri
             seat.label
         )));
     }
-    Ok(seat.label)
+    Ok((role, seat.label))
 }
 
-/// Records a release the sensor API confirmed: the seat's new state and who released it.
+/// Records a release the sensor API confirmed: the seat's new state and its audit entry.
 pub fn record_release(
     store: &mut Store,
     actor: &Actor,
+    role: &str,
     confirmed: &SeatStatus,
 ) -> Result<(), ServiceError> {
     let event = SeatEvent {
@@ -47,7 +50,36 @@ pub fn record_release(
         sensor: confirmed.sensor,
         observed: Utc::now(),
     };
-    tracing::info!(seat = %confirmed.id, actor = %actor.login, "seat released");
-    store.write(|tx| store::seats::append_events(tx, std::slice::from_ref(&event)))?;
+    let object = format!("seat:{}", confirmed.id);
+    store.write(|tx| {
+        store::seats::append_events(tx, std::slice::from_ref(&event))?;
+        let details = serde_json::json!({ "state": confirmed.state }).to_string();
+        log::append(
+            tx,
+            entry(actor, role, Permission::ReleaseSeat, &object, Outcome::Allowed, details),
+        )?;
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(())
+}
+
+/// Records a permitted release the sensor API did not carry out.
+pub fn record_release_failure(
+    store: &mut Store,
+    actor: &Actor,
+    role: &str,
+    seat_id: &str,
+    why: &str,
+) -> Result<(), ServiceError> {
+    let details = serde_json::json!({ "error": why }).to_string();
+    let e = entry(
+        actor,
+        role,
+        Permission::ReleaseSeat,
+        &format!("seat:{seat_id}"),
+        Outcome::Failed,
+        details,
+    );
+    store.write(|tx| log::append(tx, e.clone()))?;
     Ok(())
 }

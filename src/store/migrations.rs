@@ -169,8 +169,55 @@ CREATE TABLE recs_model (
 );
 "#;
 
+/// Version 2: the audit log (an RFC 6962 Merkle tree over canonical entries), its signed
+/// checkpoints and the record of verifications.
+const V2_AUDIT: &str = r#"
+-- One row per entry; `seq` is the leaf index. `leaf` is SHA-256(0x00 || canonical entry).
+CREATE TABLE audit_log (
+    seq     INTEGER PRIMARY KEY,
+    at_ms   INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    role    TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    object  TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('allowed', 'denied', 'failed')),
+    details TEXT NOT NULL,
+    leaf    BLOB NOT NULL
+);
+CREATE INDEX audit_by_actor ON audit_log(actor, seq);
+CREATE INDEX audit_by_action ON audit_log(action, seq);
+CREATE INDEX audit_by_time ON audit_log(at_ms);
+
+-- The tree's right edge (size and perfect-subtree roots), updated with every append.
+CREATE TABLE audit_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    frontier BLOB NOT NULL
+);
+
+CREATE TABLE audit_checkpoints (
+    id         INTEGER PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    root       TEXT NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    public_key TEXT NOT NULL,
+    signature  TEXT NOT NULL,
+    origin     TEXT NOT NULL
+);
+
+CREATE TABLE audit_verifications (
+    id        INTEGER PRIMARY KEY,
+    at_ms     INTEGER NOT NULL,
+    size      INTEGER NOT NULL,
+    root      TEXT NOT NULL,
+    ok        INTEGER NOT NULL,
+    first_bad INTEGER,
+    message   TEXT NOT NULL
+);
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE)];
+pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT)];
 
 /// The schema version this build of carrel writes.
 pub fn latest_version() -> usize {

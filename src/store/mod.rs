@@ -10,6 +10,7 @@
 //! May use: rusqlite, rusqlite_migration, domain. No async, no network.
 
 pub mod arrivals;
+pub mod audit;
 pub mod catalog;
 pub mod environment;
 pub mod feeds;
@@ -232,19 +233,66 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction (taken immediately), committing when it returns `Ok`.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    /// When other writers keep the database busy past the busy timeout, the whole transaction
+    /// is tried again a few times before the error reaches the caller, so a busy moment is a
+    /// delay, not a "database is locked" message.
+    pub fn write<T, E>(
+        &mut self,
+        mut f: impl FnMut(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<rusqlite::Error>,
     {
-        let tx = self.conn.transaction()?;
-        let value = f(&tx)?;
-        tx.commit()?;
+        let mut attempt = 0;
+        loop {
+            match self.try_write(&mut f) {
+                Err(Attempt::Busy(e)) if attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(attempt, error = %e, "database busy; trying the transaction again");
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                }
+                Err(Attempt::Busy(e)) => return Err(e.into()),
+                Err(Attempt::Failed(e)) => return Err(e),
+                Ok(v) => return Ok(v),
+            }
+        }
+    }
+
+    fn try_write<T, E>(
+        &mut self,
+        f: &mut impl FnMut(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, Attempt<E>>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let tx = self.conn.transaction().map_err(Attempt::from_sqlite)?;
+        let value = f(&tx).map_err(Attempt::Failed)?;
+        tx.commit().map_err(Attempt::from_sqlite)?;
         Ok(value)
     }
 
     /// Whether this database was created by `carrel init --demo`.
     pub fn is_demo(&self) -> Result<bool> {
         Ok(meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1"))
+    }
+}
+
+/// How many times a transaction is tried again when the database stays busy.
+const BUSY_RETRIES: u32 = 10;
+
+enum Attempt<E> {
+    Busy(rusqlite::Error),
+    Failed(E),
+}
+
+impl<E: From<rusqlite::Error>> Attempt<E> {
+    fn from_sqlite(e: rusqlite::Error) -> Self {
+        let busy = matches!(
+            e,
+            rusqlite::Error::SqliteFailure(ref f, _)
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        if busy { Attempt::Busy(e) } else { Attempt::Failed(e.into()) }
     }
 }
 

@@ -37,6 +37,13 @@ pub fn grant(
     Ok(())
 }
 
+/// Takes a role away.
+pub fn revoke(conn: &Connection, login: &str, role: Role) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM staff_roles WHERE login = ?1 AND role = ?2")?
+        .execute(params![login, role.as_str()])?;
+    Ok(())
+}
+
 /// Every staff member with their grants, by login.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<StaffMember>> {
     let mut members: BTreeMap<String, StaffMember> = conn

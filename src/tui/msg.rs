@@ -38,6 +38,14 @@ pub enum Effect {
     LoadSeats,
     LoadSystem,
     LoadHistory(String),
-    Release { seat_id: String, label: String },
+    Release {
+        seat_id: String,
+        label: String,
+    },
+    /// The console refused an action itself; the attempt still goes in the audit log.
+    Refused {
+        permission: crate::domain::policy::Permission,
+        object: String,
+    },
     Quit,
 }

@@ -215,6 +215,20 @@ fn execute(
                 let _ = tx.send(Msg::ReleaseDone { label, result });
             });
         }
+        Effect::Refused { permission, object } => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let logged = db
+                    .run(move |s| {
+                        crate::services::audit::record_refusal(s, &actor, permission, &object)
+                    })
+                    .await;
+                if let Err(e) = logged {
+                    let _ =
+                        tx.send(Msg::LoadFailed(format!("cannot log the refused attempt: {e}")));
+                }
+            });
+        }
         Effect::Quit => {}
     }
 }

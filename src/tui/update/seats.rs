@@ -271,7 +271,12 @@ fn request_release(state: &mut State) -> Vec<Effect> {
             "your roles do not include desk"
         };
         toast(state, format!("cannot release seats: {why}"), ToastKind::Error);
-        return vec![];
+        let object =
+            selected_seat(state).map(|s| format!("seat:{}", s.id)).unwrap_or_else(|| "seat".into());
+        return vec![Effect::Refused {
+            permission: crate::domain::policy::Permission::ReleaseSeat,
+            object,
+        }];
     }
     if state.busy.is_some() {
         toast(state, "wait: the last action is still under way".into(), ToastKind::Info);

@@ -148,8 +148,12 @@ fn release_is_refused_when_read_only_or_without_the_desk_role() {
         v
     }] {
         let mut s = fixtures::state((100, 30), viewer);
-        ghost_focus(&mut s);
-        assert!(press(&mut s, [key('r'), key('y')]).is_empty());
+        let id = ghost_focus(&mut s);
+        let effects = press(&mut s, [key('r'), key('y')]);
+        assert!(
+            matches!(&effects[..], [Effect::Refused { object, .. }] if *object == format!("seat:{id}")),
+            "only the refusal is sent, for the audit log: {effects:?}"
+        );
         assert!(s.overlay.is_none());
         assert_eq!(s.toast.as_ref().unwrap().kind, ToastKind::Error);
     }

@@ -78,6 +78,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ),
         ]));
     }
+    head.push(audit_line(state, s));
     let offset =
         s.status.feeds.iter().find(|f| f.feed == "sensor.seats").and_then(|f| f.server_offset_ms);
     if let Some(ms) = offset.filter(|ms| ms.abs() >= 1000) {
@@ -104,6 +105,45 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     draw_feeds(frame, table_area, state, s);
     let q_area = Rect { y: table_area.bottom(), height: quarantine_h, ..area };
     draw_quarantine(frame, q_area, state, s);
+}
+
+fn audit_line<'a>(state: &'a State, s: &SystemSnapshot) -> Line<'a> {
+    let t = &state.theme;
+    let a = &s.status.audit;
+    let mut spans = vec![
+        Span::styled(" Audit log ", t.title),
+        Span::styled(format!("{} entries", a.size), t.base),
+        Span::styled(
+            format!(
+                "  root {}…{}",
+                &a.root[..8.min(a.root.len())],
+                &a.root[a.root.len().saturating_sub(4)..]
+            ),
+            t.dim,
+        ),
+    ];
+    match &a.last_checkpoint {
+        Some(cp) => spans.push(Span::styled(
+            format!("  checkpoint at {} ({})", cp.size, clock(cp.time, state)),
+            t.dim,
+        )),
+        None => spans.push(Span::styled("  no checkpoint yet", t.warn)),
+    }
+    match &a.last_verification {
+        Some(v) if v.ok => {
+            spans.push(Span::styled(format!("  verified {} ok", clock(v.at, state)), t.ok))
+        }
+        Some(v) => spans.push(Span::styled(
+            format!(
+                "  VERIFY FAILED {}{}",
+                clock(v.at, state),
+                v.first_bad.map(|b| format!(" at entry {b}")).unwrap_or_default()
+            ),
+            t.bad,
+        )),
+        None => spans.push(Span::styled("  never verified", t.warn)),
+    }
+    Line::from(spans)
 }
 
 fn freshness(f: &FeedState, s: &SystemSnapshot, now: DateTime<Utc>) -> (String, bool) {

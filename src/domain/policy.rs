@@ -1,0 +1,143 @@
+//! Who may do what: one table of permissions by role, in one place. Services check it before
+//! every change and every read of patron-linked data; `carrel staff policy` prints it.
+//!
+//! Separation of duties is part of the policy: sysadmins run the system but never read patron
+//! data, and no one may hold the sysadmin role together with the desk role.
+
+use serde::Serialize;
+
+use super::staff::{Grant, Role};
+
+/// Something the policy allows or denies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Seats, queues, feed health: shown to anyone, the read-only public view included.
+    ViewOperations,
+    /// Release a ghost seat.
+    ReleaseSeat,
+    /// Open, close or staff a service window.
+    ChangeWindow,
+    /// List staff and their roles.
+    ViewStaff,
+    /// Add staff, grant and revoke roles.
+    ManageStaff,
+    /// Read the audit log.
+    ReadAudit,
+    /// Recompute and check the audit log.
+    VerifyAudit,
+    /// Sign a checkpoint of the audit log.
+    SignCheckpoint,
+    /// Add an operator's note to the audit log (a backup taken, a key moved).
+    AnnotateAudit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::ViewOperations,
+        Permission::ReleaseSeat,
+        Permission::ChangeWindow,
+        Permission::ViewStaff,
+        Permission::ManageStaff,
+        Permission::ReadAudit,
+        Permission::VerifyAudit,
+        Permission::SignCheckpoint,
+        Permission::AnnotateAudit,
+    ];
+
+    /// The name used in audit entries.
+    pub fn action(self) -> &'static str {
+        match self {
+            Permission::ViewOperations => "operations.view",
+            Permission::ReleaseSeat => "seat.release",
+            Permission::ChangeWindow => "window.change",
+            Permission::ViewStaff => "staff.view",
+            Permission::ManageStaff => "staff.manage",
+            Permission::ReadAudit => "audit.read",
+            Permission::VerifyAudit => "audit.verify",
+            Permission::SignCheckpoint => "audit.checkpoint",
+            Permission::AnnotateAudit => "audit.note",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::ViewOperations => "see seats, queues and feed health",
+            Permission::ReleaseSeat => "release a ghost seat",
+            Permission::ChangeWindow => "open, close or staff a service window",
+            Permission::ViewStaff => "list staff and their roles",
+            Permission::ManageStaff => "add staff, grant and revoke roles",
+            Permission::ReadAudit => "read the audit log",
+            Permission::VerifyAudit => "verify the audit log",
+            Permission::SignCheckpoint => "sign a checkpoint of the audit log",
+            Permission::AnnotateAudit => "add a note to the audit log",
+        }
+    }
+}
+
+/// The policy: for each permission, the roles that hold it. `None` in the public column means
+/// a login carrel does not know may do it too.
+pub const POLICY: &[(Permission, bool, &[Role])] = &[
+    (
+        Permission::ViewOperations,
+        true,
+        &[Role::Desk, Role::Sysadmin, Role::Committee, Role::Auditor],
+    ),
+    (Permission::ReleaseSeat, false, &[Role::Desk]),
+    (Permission::ChangeWindow, false, &[Role::Desk]),
+    (Permission::ViewStaff, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::ManageStaff, false, &[Role::Sysadmin]),
+    (Permission::ReadAudit, false, &[Role::Committee, Role::Auditor]),
+    (Permission::VerifyAudit, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::SignCheckpoint, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::AnnotateAudit, false, &[Role::Sysadmin, Role::Auditor]),
+];
+
+/// Whether the public (a login carrel does not know) may do it.
+pub fn public_may(p: Permission) -> bool {
+    POLICY.iter().any(|(q, public, _)| *q == p && *public)
+}
+
+/// The role that permits `p` for someone holding `grants`, if any.
+pub fn permitting_role(grants: &[Grant], p: Permission) -> Option<Role> {
+    let roles = POLICY.iter().find(|(q, _, _)| *q == p).map(|(_, _, r)| *r).unwrap_or(&[]);
+    grants.iter().map(|g| g.role).find(|r| roles.contains(r))
+}
+
+/// Roles that one person may not hold together (separation of duties).
+pub const CONFLICTS: &[(Role, Role)] = &[(Role::Sysadmin, Role::Desk)];
+
+/// The role among `held` that conflicts with `adding`, if any.
+pub fn conflict(held: &[Role], adding: Role) -> Option<Role> {
+    CONFLICTS.iter().find_map(|&(a, b)| {
+        if a == adding && held.contains(&b) {
+            Some(b)
+        } else if b == adding && held.contains(&a) {
+            Some(a)
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_is_in_the_table_once() {
+        for p in Permission::ALL {
+            assert_eq!(POLICY.iter().filter(|(q, _, _)| *q == p).count(), 1, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn sysadmins_never_act_at_the_desk() {
+        let sysadmin = [Grant { role: Role::Sysadmin, party: None }];
+        assert_eq!(permitting_role(&sysadmin, Permission::ReleaseSeat), None);
+        assert_eq!(permitting_role(&sysadmin, Permission::ManageStaff), Some(Role::Sysadmin));
+        assert_eq!(conflict(&[Role::Desk], Role::Sysadmin), Some(Role::Desk));
+        assert_eq!(conflict(&[Role::Sysadmin], Role::Desk), Some(Role::Sysadmin));
+        assert_eq!(conflict(&[Role::Auditor], Role::Committee), None);
+    }
+}

@@ -1,0 +1,340 @@
+//! The audit log: entries as leaves of an RFC 6962 Merkle tree, the tree's right edge, signed
+//! checkpoints, and the record of verifications.
+//!
+//! [`append`] writes an entry and updates the tree's right edge in the caller's transaction,
+//! so an action and its entry commit together or not at all. [`verify`] recomputes every leaf
+//! from its entry's columns and the root from the leaves, and checks both against what was
+//! recorded and against checkpoints.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::layout::parse_column;
+use super::{from_ms, to_ms};
+use crate::domain::audit::{Checkpoint, Entry, NewEntry, Outcome};
+use crate::domain::merkle::{self, Frontier, Hash};
+
+/// The tree's right edge as recorded (empty for a new log).
+pub fn frontier(conn: &Connection) -> rusqlite::Result<Frontier> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT frontier FROM audit_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(bytes.and_then(|b| Frontier::from_bytes(&b)).unwrap_or_default())
+}
+
+/// Appends an entry in the caller's transaction; returns it with its index.
+pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
+    let mut tree = frontier(conn)?;
+    let entry = Entry { seq: tree.size(), entry };
+    let leaf = entry.leaf();
+    let e = &entry.entry;
+    conn.prepare_cached(
+        "INSERT INTO audit_log(seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        i64::try_from(entry.seq).unwrap_or(i64::MAX),
+        to_ms(e.at),
+        e.actor,
+        e.role,
+        e.action,
+        e.object,
+        e.purpose,
+        e.outcome.as_str(),
+        e.details,
+        leaf.as_slice()
+    ])?;
+    tree.push(leaf);
+    conn.prepare_cached(
+        "INSERT INTO audit_state(id, frontier) VALUES (1, ?1)
+         ON CONFLICT(id) DO UPDATE SET frontier = excluded.frontier",
+    )?
+    .execute([tree.to_bytes()])?;
+    Ok(entry)
+}
+
+const SELECT: &str = "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf FROM audit_log";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Entry, Vec<u8>)> {
+    let outcome: String = r.get(7)?;
+    let seq: i64 = r.get(0)?;
+    Ok((
+        Entry {
+            seq: seq.max(0).unsigned_abs(),
+            entry: NewEntry {
+                at: from_ms(r.get(1)?),
+                actor: r.get(2)?,
+                role: r.get(3)?,
+                action: r.get(4)?,
+                object: r.get(5)?,
+                purpose: r.get(6)?,
+                outcome: parse_column::<Outcome>(&outcome, 7)?,
+                details: r.get(8)?,
+            },
+        },
+        r.get(9)?,
+    ))
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub limit: usize,
+}
+
+/// Entries matching the filter, oldest first, at most `limit` (the latest ones).
+pub fn entries(conn: &Connection, f: &EntryFilter) -> rusqlite::Result<Vec<Entry>> {
+    let limit = i64::try_from(f.limit.max(1)).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
+           AND (?3 IS NULL OR at_ms >= ?3) ORDER BY seq DESC LIMIT ?4) ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map(params![f.actor, f.action, f.since.map(to_ms), limit], |r| {
+        row(r).map(|(e, _)| e)
+    })?;
+    rows.collect()
+}
+
+/// One entry by index.
+pub fn entry(conn: &Connection, seq: u64) -> rusqlite::Result<Option<Entry>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?
+        .query_row([i64::try_from(seq).unwrap_or(i64::MAX)], |r| row(r).map(|(e, _)| e))
+        .optional()
+}
+
+/// Every leaf hash in order, for building proofs.
+pub fn leaves(conn: &Connection) -> rusqlite::Result<Vec<Hash>> {
+    conn.prepare_cached("SELECT leaf FROM audit_log ORDER BY seq")?
+        .query_map([], |r| {
+            let b: Vec<u8> = r.get(0)?;
+            Ok(b.try_into().unwrap_or([0u8; 32]))
+        })?
+        .collect()
+}
+
+/// A checkpoint to check the log against: its size and root (already signature-checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub size: u64,
+    pub root: Hash,
+    /// Where it came from, for the report ("kept checkpoint FILE", "checkpoint #3").
+    pub name: String,
+}
+
+/// What verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub ok: bool,
+    /// Entries read.
+    pub size: u64,
+    /// Hex of the root recomputed from the entries.
+    pub root: String,
+    /// The first index at which the log is not what it was.
+    pub first_bad: Option<u64>,
+    /// What is wrong, in sentences; empty when all is well.
+    pub problems: Vec<String>,
+    /// Checkpoints the log was checked against and extends.
+    pub anchors_checked: Vec<String>,
+}
+
+/// Recomputes the log: every leaf from its entry, the root from the leaves, the recorded right
+/// edge, and each anchor (the log's first `size` leaves must have the anchor's root, shown
+/// with a consistency proof). Stops at the first entry that is not what was written.
+pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verification> {
+    let mut tree = Frontier::new();
+    let mut problems = Vec::new();
+    let mut first_bad: Option<u64> = None;
+    let wanted: BTreeMap<u64, ()> = anchors.iter().map(|a| (a.size, ())).collect();
+    let mut roots_at: BTreeMap<u64, Hash> = BTreeMap::new();
+    if wanted.contains_key(&0) {
+        roots_at.insert(0, merkle::empty_root());
+    }
+    let keep_leaves = !anchors.is_empty();
+    let mut leaves: Vec<Hash> = Vec::new();
+    {
+        let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let expected = tree.size();
+            let (entry, stored) = match row(r) {
+                Ok(x) => x,
+                Err(e) => {
+                    first_bad = Some(expected);
+                    problems.push(format!("entry {expected} cannot be read: {e}"));
+                    break;
+                }
+            };
+            if entry.seq != expected {
+                first_bad = Some(expected);
+                problems.push(if entry.seq > expected {
+                    format!("entry {expected} is missing (the next entry is {})", entry.seq)
+                } else {
+                    format!("entry {expected} is out of order (it says {})", entry.seq)
+                });
+                break;
+            }
+            let leaf = entry.leaf();
+            if stored.as_slice() != leaf.as_slice() {
+                first_bad = Some(expected);
+                problems.push(format!("entry {expected} was changed after it was written (its leaf hash does not match)"));
+                break;
+            }
+            tree.push(leaf);
+            if keep_leaves {
+                leaves.push(leaf);
+            }
+            if wanted.contains_key(&tree.size()) {
+                roots_at.insert(tree.size(), tree.root());
+            }
+        }
+    }
+    let size = tree.size();
+    let root = tree.root();
+    if first_bad.is_none() {
+        let recorded = frontier(conn)?;
+        if recorded.size() != size {
+            first_bad = Some(size.min(recorded.size()));
+            problems.push(format!(
+                "the log holds {size} entries but {} were appended: entries from {} on are gone",
+                recorded.size(),
+                size.min(recorded.size())
+            ));
+        } else if recorded.root() != root {
+            problems.push(
+                "the recorded root does not match the entries: the tree's right edge was altered"
+                    .into(),
+            );
+        }
+    }
+    let mut checked = Vec::new();
+    let mut sorted: Vec<&Anchor> = anchors.iter().collect();
+    sorted.sort_by_key(|a| a.size);
+    let mut last_good = 0u64;
+    for a in sorted {
+        if first_bad.is_some_and(|b| b < a.size) {
+            break;
+        }
+        if a.size > size {
+            let bad = first_bad.map_or(size, |b| b.min(size));
+            first_bad = Some(bad);
+            problems.push(format!(
+                "{} has {} entries but the log has {size}: the log was cut at entry {size}",
+                a.name, a.size
+            ));
+            break;
+        }
+        let ok = roots_at.get(&a.size) == Some(&a.root) && {
+            let proof =
+                merkle::consistency_proof(&leaves, usize::try_from(a.size).unwrap_or(usize::MAX));
+            a.size == 0 || merkle::verify_consistency(a.size, size, &a.root, &root, &proof)
+        };
+        if ok {
+            checked.push(a.name.clone());
+            last_good = a.size;
+        } else {
+            first_bad = Some(first_bad.map_or(last_good, |b| b.min(last_good)));
+            problems.push(format!(
+                "the log does not extend {}: some entry between {last_good} and {} was rewritten",
+                a.name, a.size
+            ));
+            break;
+        }
+    }
+    Ok(Verification {
+        ok: problems.is_empty(),
+        size,
+        root: hex::encode(root),
+        first_bad,
+        problems,
+        anchors_checked: checked,
+    })
+}
+
+pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_checkpoints(size, root, at_ms, public_key, signature, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        i64::try_from(cp.size).unwrap_or(i64::MAX),
+        cp.root,
+        to_ms(cp.time),
+        cp.public_key,
+        cp.signature,
+        cp.origin
+    ])?;
+    Ok(())
+}
+
+/// Every checkpoint signed so far, oldest first.
+pub fn checkpoints(conn: &Connection) -> rusqlite::Result<Vec<Checkpoint>> {
+    conn.prepare_cached(
+        "SELECT size, root, at_ms, public_key, signature, origin FROM audit_checkpoints ORDER BY id",
+    )?
+    .query_map([], |r| {
+        Ok(Checkpoint {
+            format: crate::domain::audit::CHECKPOINT_FORMAT.into(),
+            size: r.get::<_, i64>(0)?.max(0).unsigned_abs(),
+            root: r.get(1)?,
+            time: from_ms(r.get(2)?),
+            public_key: r.get(3)?,
+            signature: r.get(4)?,
+            origin: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// A verification, for the System tab and `carrel status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationRecord {
+    pub at: DateTime<Utc>,
+    pub size: u64,
+    pub root: String,
+    pub ok: bool,
+    pub first_bad: Option<u64>,
+    pub message: String,
+}
+
+pub fn record_verification(
+    conn: &Connection,
+    v: &Verification,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let message = if v.ok { "ok".to_owned() } else { v.problems.join("; ") };
+    conn.prepare_cached(
+        "INSERT INTO audit_verifications(at_ms, size, root, ok, first_bad, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        to_ms(at),
+        i64::try_from(v.size).unwrap_or(i64::MAX),
+        v.root,
+        v.ok,
+        v.first_bad.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+        message
+    ])?;
+    Ok(())
+}
+
+pub fn latest_verification(conn: &Connection) -> rusqlite::Result<Option<VerificationRecord>> {
+    conn.prepare_cached(
+        "SELECT at_ms, size, root, ok, first_bad, message FROM audit_verifications ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([], |r| {
+        Ok(VerificationRecord {
+            at: from_ms(r.get(0)?),
+            size: r.get::<_, i64>(1)?.max(0).unsigned_abs(),
+            root: r.get(2)?,
+            ok: r.get(3)?,
+            first_bad: r.get::<_, Option<i64>>(4)?.map(|b| b.max(0).unsigned_abs()),
+            message: r.get(5)?,
+        })
+    })
+    .optional()
+}
