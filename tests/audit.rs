@@ -1,0 +1,221 @@
+//! The audit log against tampering, through the real binary on a real database file: change a
+//! byte of any entry, delete one, swap two, cut the tail (caught by a kept checkpoint) — each
+//! makes `carrel audit verify` fail naming the first bad entry; an untouched log passes.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use carrel::domain::merkle::Frontier;
+
+fn carrel(home: &Path, db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carrel"))
+        .args(args)
+        .args(["--db", db.to_str().unwrap()])
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A database whose log holds 21 entries: the bootstrap of its sysadmin and twenty notes.
+fn logged_db(home: &Path) -> PathBuf {
+    let db = home.join("audit.db");
+    assert!(carrel(home, &db, &["init"]).status.success());
+    for i in 0..20 {
+        let o = carrel(home, &db, &["audit", "note", &format!("note number {i}")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    db
+}
+
+fn copy(db: &Path, name: &str) -> PathBuf {
+    // Fold the write-ahead log in so one file holds everything.
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    drop(conn);
+    let to = db.with_file_name(name);
+    std::fs::copy(db, &to).unwrap();
+    to
+}
+
+fn verify(home: &Path, db: &Path, extra: &[&str]) -> (bool, String) {
+    let mut args = vec!["audit", "verify"];
+    args.extend_from_slice(extra);
+    let o = carrel(home, db, &args);
+    (o.status.success(), stderr(&o) + &String::from_utf8_lossy(&o.stdout))
+}
+
+fn assert_fails_at(home: &Path, db: &Path, index: i64, extra: &[&str]) {
+    let (ok, text) = verify(home, db, extra);
+    assert!(!ok, "verification should fail: {text}");
+    assert!(
+        text.contains(&format!("failed at entry {index}")),
+        "should name entry {index}: {text}"
+    );
+}
+
+#[test]
+fn an_untouched_log_verifies() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let (ok, text) = verify(home.path(), &db, &[]);
+    assert!(ok, "{text}");
+    assert!(text.contains("audit log ok: 21 entries"), "{text}");
+}
+
+#[test]
+fn changing_one_byte_of_any_entry_is_caught_at_that_entry() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let columns = ["actor", "role", "action", "object", "purpose", "outcome", "details"];
+    for seq in 0..21i64 {
+        let column = columns[seq as usize % columns.len()];
+        let copy = copy(&db, &format!("byte-{seq}.db"));
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        // Flip the last byte of the value (or add one to an empty value).
+        let value: String = conn
+            .query_row(&format!("SELECT {column} FROM audit_log WHERE seq = ?1"), [seq], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let mut bytes = value.into_bytes();
+        match bytes.last_mut() {
+            Some(b) => *b ^= 0x01,
+            None => bytes.push(b'x'),
+        }
+        let changed = String::from_utf8_lossy(&bytes).into_owned();
+        // The outcome column only accepts its three words; change the time instead there.
+        if column == "outcome" {
+            conn.execute("UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = ?1", [seq]).unwrap();
+        } else {
+            conn.execute(
+                &format!("UPDATE audit_log SET {column} = ?1 WHERE seq = ?2"),
+                rusqlite::params![changed, seq],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        assert_fails_at(home.path(), &copy, seq, &[]);
+    }
+    // The stored leaf hash itself.
+    let copy = copy(&db, "leaf.db");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute("UPDATE audit_log SET leaf = zeroblob(32) WHERE seq = 7", []).unwrap();
+    drop(conn);
+    assert_fails_at(home.path(), &copy, 7, &[]);
+}
+
+#[test]
+fn deleting_an_entry_is_caught() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    for seq in [0i64, 9, 20] {
+        let copy = copy(&db, &format!("deleted-{seq}.db"));
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        conn.execute("DELETE FROM audit_log WHERE seq = ?1", [seq]).unwrap();
+        drop(conn);
+        assert_fails_at(home.path(), &copy, seq, &[]);
+    }
+}
+
+#[test]
+fn swapping_two_entries_is_caught_at_the_first() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let copy = copy(&db, "swapped.db");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute_batch(
+        "UPDATE audit_log SET seq = -1 WHERE seq = 4;
+         UPDATE audit_log SET seq = 4 WHERE seq = 12;
+         UPDATE audit_log SET seq = 12 WHERE seq = -1;",
+    )
+    .unwrap();
+    drop(conn);
+    assert_fails_at(home.path(), &copy, 4, &[]);
+}
+
+/// The tail cut and the tree's recorded edge and the local checkpoints rewritten to match: only
+/// a checkpoint kept elsewhere shows it.
+#[test]
+fn cutting_the_tail_is_caught_by_a_kept_checkpoint() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let kept = home.path().join("kept-checkpoint.json");
+    let o = carrel(home.path(), &db, &["audit", "checkpoint", "--out", kept.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, text) = verify(home.path(), &db, &["--checkpoint", kept.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    assert!(text.contains("extends the kept checkpoint (size 21)"), "{text}");
+
+    let copy = copy(&db, "cut.db");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute("DELETE FROM audit_log WHERE seq >= 15", []).unwrap();
+    conn.execute("DELETE FROM audit_checkpoints", []).unwrap();
+    conn.execute("DELETE FROM audit_verifications", []).unwrap();
+    let mut tree = Frontier::new();
+    let mut stmt = conn.prepare("SELECT leaf FROM audit_log ORDER BY seq").unwrap();
+    let leaves: Vec<Vec<u8>> =
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    for l in leaves {
+        tree.push(l.try_into().unwrap());
+    }
+    drop(stmt);
+    conn.execute("UPDATE audit_state SET frontier = ?1 WHERE id = 1", [tree.to_bytes()]).unwrap();
+    drop(conn);
+
+    // Verifying appends its own entry, so look without a checkpoint on a second copy.
+    let second = copy.with_file_name("cut-2.db");
+    std::fs::copy(&copy, &second).unwrap();
+    let (ok, text) = verify(home.path(), &second, &[]);
+    assert!(ok, "a consistent cut is invisible without a kept checkpoint: {text}");
+    assert_fails_at(home.path(), &copy, 15, &["--checkpoint", kept.to_str().unwrap()]);
+}
+
+#[test]
+fn a_forged_checkpoint_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let kept = home.path().join("cp.json");
+    assert!(
+        carrel(home.path(), &db, &["audit", "checkpoint", "--out", kept.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let text = std::fs::read_to_string(&kept).unwrap();
+    let forged = text.replace("\"size\": 21", "\"size\": 20");
+    std::fs::write(&kept, forged).unwrap();
+    let o = carrel(home.path(), &db, &["audit", "verify", "--checkpoint", kept.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the signature does not match its contents"), "{}", stderr(&o));
+}
+
+#[test]
+fn proofs_and_the_key_are_printed() {
+    let home = tempfile::tempdir().unwrap();
+    let db = logged_db(home.path());
+    let o = carrel(home.path(), &db, &["audit", "prove", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["verified"], true);
+    assert_eq!(p["index"], 5);
+    let o = carrel(home.path(), &db, &["audit", "key"]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8(o.stdout).unwrap().trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = home.path().join("state/carrel/audit-signing.key");
+        assert_eq!(std::fs::metadata(key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let o = carrel(home.path(), &db, &["audit", "prove", "999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no entry 999"));
+}

@@ -1,0 +1,141 @@
+//! Every role against every permission, through the services: allowed or denied exactly as the
+//! policy table says, and every denial in the audit log.
+#![allow(clippy::unwrap_used)]
+
+use carrel::domain::audit::Outcome;
+use carrel::domain::layout::{Floor, Seat, SeatState, SensorHealth, Zone, ZoneKind};
+use carrel::domain::policy::{POLICY, Permission};
+use carrel::domain::staff::{Grant, Party, Role, StaffMember};
+use carrel::services::identity::Actor;
+use carrel::services::{ServiceError, audit, seats, staff};
+use carrel::store::audit::EntryFilter;
+use carrel::store::seats::SeatEvent;
+use carrel::store::{Store, layout};
+use chrono::Utc;
+use ed25519_dalek::SigningKey;
+
+fn actor(role: Option<Role>) -> Actor {
+    let Some(role) = role else { return Actor { login: "stranger".into(), staff: None } };
+    let party = (role == Role::Committee).then_some(Party::Library);
+    Actor {
+        login: format!("as-{role}"),
+        staff: Some(StaffMember {
+            login: format!("as-{role}"),
+            display_name: role.to_string(),
+            active: true,
+            grants: vec![Grant { role, party }],
+        }),
+    }
+}
+
+/// A store with an away seat and a staff member to act on.
+fn store() -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    s.write(|tx| {
+        let floors = [Floor { id: "F0".into(), name: "G".into(), level: 0 }];
+        let zones = [Zone {
+            id: "Z".into(),
+            floor_id: "F0".into(),
+            name: "Z".into(),
+            kind: ZoneKind::Quiet,
+        }];
+        let seat = Seat {
+            id: "S1".into(),
+            zone_id: "Z".into(),
+            label: "A1".into(),
+            x: 0,
+            y: 0,
+            power: false,
+            accessible: false,
+        };
+        layout::apply(tx, &floors, &zones, &[seat], true, 0)?;
+        carrel::store::seats::append_events(
+            tx,
+            &[SeatEvent {
+                seat_id: "S1".into(),
+                state: SeatState::Away,
+                since: Utc::now(),
+                sensor: SensorHealth::Ok,
+                observed: Utc::now(),
+            }],
+        )?;
+        carrel::store::staff::upsert(tx, "target", "Target", 0)
+    })
+    .unwrap();
+    s
+}
+
+/// Attempts what `p` permits, through the service that does it.
+fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceError> {
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    match p {
+        Permission::ViewOperations | Permission::ChangeWindow => {
+            audit::authorize(store, who, p, "x").map(|_| ())
+        }
+        Permission::ReleaseSeat => seats::check_release(store, who, "S1").map(|_| ()),
+        Permission::ViewStaff => staff::list(store, who).map(|_| ()),
+        Permission::ManageStaff => staff::add(store, who, "target", "Renamed"),
+        Permission::ReadAudit => {
+            audit::read(store, who, &EntryFilter { limit: 5, ..Default::default() }).map(|_| ())
+        }
+        Permission::VerifyAudit => audit::verify(store, who, None).map(|_| ()),
+        Permission::SignCheckpoint => audit::checkpoint(store, who, &key, "test").map(|_| ()),
+        Permission::AnnotateAudit => audit::note(store, who, "hello").map(|_| ()),
+    }
+}
+
+#[test]
+fn every_role_gets_exactly_what_the_policy_table_says() {
+    let roles: Vec<Option<Role>> =
+        std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+    for role in roles {
+        for p in Permission::ALL {
+            let mut s = store();
+            let who = actor(role);
+            let (_, public, allowed_roles) = POLICY.iter().find(|(q, _, _)| *q == p).unwrap();
+            let expected = match role {
+                None => *public,
+                Some(r) => allowed_roles.contains(&r),
+            };
+            let before = carrel::store::audit::frontier(s.conn()).unwrap().size();
+            let result = attempt(&mut s, &who, p);
+            assert_eq!(result.is_ok(), expected, "{role:?} / {p:?}: {result:?}");
+            if !expected {
+                assert!(
+                    matches!(result, Err(ServiceError::Denied(_))),
+                    "{role:?} / {p:?}: {result:?}"
+                );
+                let log = carrel::store::audit::entries(
+                    s.conn(),
+                    &EntryFilter { limit: 100, ..Default::default() },
+                )
+                .unwrap();
+                let denial =
+                    log.iter().find(|e| e.seq >= before && e.entry.outcome == Outcome::Denied);
+                let denial = denial
+                    .unwrap_or_else(|| panic!("{role:?} / {p:?}: the denial is not in the log"));
+                assert_eq!(denial.entry.actor, who.login);
+                assert_eq!(denial.entry.action, p.action());
+            }
+            let v = carrel::store::audit::verify(s.conn(), &[]).unwrap();
+            assert!(v.ok, "{role:?} / {p:?}: {v:?}");
+        }
+    }
+}
+
+#[test]
+fn separation_of_duties_holds() {
+    let mut s = store();
+    let admin = actor(Some(Role::Sysadmin));
+    staff::grant(&mut s, &admin, "target", Role::Desk, None).unwrap();
+    let e = staff::grant(&mut s, &admin, "target", Role::Sysadmin, None).unwrap_err();
+    assert!(e.to_string().contains("separation of duties"), "{e}");
+    staff::grant(&mut s, &admin, "target", Role::Committee, Some(Party::Supplier)).unwrap();
+    let e =
+        staff::grant(&mut s, &admin, "target", Role::Committee, Some(Party::Library)).unwrap_err();
+    assert!(e.to_string().contains("one person sits for one party"), "{e}");
+    // The last sysadmin keeps the role.
+    carrel::services::staff::bootstrap(&mut s, "admin", "Admin", Role::Sysadmin, None).unwrap();
+    let e = staff::revoke(&mut s, &admin, "admin", Role::Sysadmin).unwrap_err();
+    assert!(e.to_string().contains("last sysadmin"), "{e}");
+}
