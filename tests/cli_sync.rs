@@ -226,3 +226,71 @@ fn exactly_one_syncer_ingests_and_the_other_takes_over_when_it_dies() {
         sim_b.shutdown().await;
     });
 }
+
+/// Releasing a seat headless: refused for a sysadmin (and logged), done for the desk (and
+/// logged), on a demo database with `--as`; `--as` refused on a real database.
+#[test]
+fn release_is_permitted_to_the_desk_only_and_always_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sim, url) = spawn_sim(dir.path());
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut c = carrel(dir.path());
+        c.env("CARREL_SENSOR_URL", &url).env("CARREL_RECS_URL", &url).args(args).args(["--db", db]);
+        c.output().unwrap()
+    };
+    assert!(run(&["init", "--demo"]).status.success());
+    assert!(run(&["sync", "--once"]).status.success());
+    let seats = json(carrel(dir.path()).args(["seats", "--json", "--state", "away", "--db", db]));
+    let seat = seats["seats"][0]["id"].as_str().expect("an away seat").to_owned();
+
+    let denied = run(&["--as", "sam", "seat", "release", &seat, "--yes"]);
+    assert_eq!(denied.status.code(), Some(1), "{}", String::from_utf8_lossy(&denied.stderr));
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("needs the desk role"));
+    let done = run(&["--as", "dana", "seat", "release", &seat, "--yes", "--json"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+
+    let log = json(carrel(dir.path()).args([
+        "--as",
+        "ada",
+        "audit",
+        "log",
+        "--action",
+        "seat.release",
+        "--json",
+        "--db",
+        db,
+    ]));
+    let entries: Vec<(String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["actor"].as_str().unwrap().to_owned(), e["outcome"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        vec![("sam".to_owned(), "denied".to_owned()), ("dana".to_owned(), "allowed".to_owned())]
+    );
+    let verify = run(&["--as", "ada", "audit", "verify"]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    sim.kill().unwrap();
+    let _ = sim.wait();
+
+    let real = dir.path().join("real.db");
+    assert!(
+        carrel(dir.path())
+            .args(["init", "--db", real.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = carrel(dir.path())
+        .args(["--as", "dana", "staff", "list", "--db", real.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("accepted only on demo databases"));
+}
