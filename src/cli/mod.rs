@@ -11,6 +11,7 @@ mod config_cmd;
 mod console;
 mod demo;
 mod error;
+mod import;
 mod init;
 mod logging;
 mod man;
@@ -84,6 +85,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Import history from CSV files (checked row by row; all or nothing)
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Staff and roles (sysadmin), and the permission policy
     Staff {
@@ -159,6 +165,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Status(args) => reads::status(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
+        Command::Import { command } => import::run(&command, cfg),
         Command::Staff { command } => staff::run(&command, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }

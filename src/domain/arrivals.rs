@@ -31,9 +31,36 @@ pub fn is_aligned(t: DateTime<Utc>, step_s: u32) -> bool {
     t.timestamp_subsec_nanos() == 0 && t.timestamp().rem_euclid(i64::from(step_s.max(1))) == 0
 }
 
+/// The spacing of timestamped counts: the smallest gap between two of them, in whole
+/// minutes (at least one minute), or `None` for fewer than two.
+pub fn detect_step(times: &[DateTime<Utc>]) -> Option<u32> {
+    let gap = times.windows(2).map(|w| (w[1] - w[0]).num_seconds()).filter(|g| *g > 0).min()?;
+    let minutes = (gap / 60).max(1);
+    u32::try_from(minutes * 60).ok()
+}
+
+/// Sums counts into buckets of `step_s` aligned to the epoch: (bucket start, total).
+pub fn bucketize(counts: impl IntoIterator<Item = (DateTime<Utc>, f64)>, step_s: u32) -> Vec<(DateTime<Utc>, f64)> {
+    let mut sums: std::collections::BTreeMap<DateTime<Utc>, f64> = std::collections::BTreeMap::new();
+    for (at, n) in counts {
+        *sums.entry(bucket_start(at, step_s)).or_default() += n;
+    }
+    sums.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_are_detected_and_counts_summed_into_buckets() {
+        let t = |m: i64| Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(m);
+        assert_eq!(detect_step(&[t(0), t(60), t(120)]), Some(3600));
+        assert_eq!(detect_step(&[t(0), t(5), t(60)]), Some(300));
+        assert_eq!(detect_step(&[t(0)]), None);
+        let b = bucketize([(t(0), 1.0), (t(5), 2.0), (t(16), 4.0)], 900);
+        assert_eq!(b, vec![(t(0), 3.0), (t(15), 4.0)]);
+    }
 
     #[test]
     fn buckets_align_to_the_epoch() {

@@ -30,10 +30,12 @@ pub enum Permission {
     SignCheckpoint,
     /// Add an operator's note to the audit log (a backup taken, a key moved).
     AnnotateAudit,
+    /// Import arrival history from a CSV file.
+    ImportArrivals,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -43,6 +45,7 @@ impl Permission {
         Permission::VerifyAudit,
         Permission::SignCheckpoint,
         Permission::AnnotateAudit,
+        Permission::ImportArrivals,
     ];
 
     /// The name used in audit entries.
@@ -57,6 +60,7 @@ impl Permission {
             Permission::VerifyAudit => "audit.verify",
             Permission::SignCheckpoint => "audit.checkpoint",
             Permission::AnnotateAudit => "audit.note",
+            Permission::ImportArrivals => "arrivals.import",
         }
     }
 
@@ -71,6 +75,7 @@ impl Permission {
             Permission::VerifyAudit => "verify the audit log",
             Permission::SignCheckpoint => "sign a checkpoint of the audit log",
             Permission::AnnotateAudit => "add a note to the audit log",
+            Permission::ImportArrivals => "import arrival history",
         }
     }
 }
@@ -91,6 +96,7 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::VerifyAudit, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
     (Permission::SignCheckpoint, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
     (Permission::AnnotateAudit, false, &[Role::Sysadmin, Role::Auditor]),
+    (Permission::ImportArrivals, false, &[Role::Sysadmin]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

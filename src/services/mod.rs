@@ -5,6 +5,7 @@
 //!
 //! May use: domain, store.
 
+pub mod arrivals;
 pub mod audit;
 pub mod identity;
 pub mod reads;
