@@ -62,12 +62,14 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 }
 
 fn parse_tz(s: &str) -> Result<Tz, String> {
-    s.parse().map_err(|_| format!("unknown time zone '{s}' (use an IANA name such as Europe/London)"))
+    s.parse()
+        .map_err(|_| format!("unknown time zone '{s}' (use an IANA name such as Europe/London)"))
 }
 
 /// `15m`, `1h`, `5m`, `90s`, `900` (seconds): a whole number of minutes, at most a day.
 pub fn parse_step(s: &str) -> Result<u32, String> {
-    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
+    let (num, unit) =
+        s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
     let n: u32 = num.parse().map_err(|_| format!("'{s}' is not a step (e.g. 15m, 1h)"))?;
     let secs = match unit {
         "" | "s" => n,
@@ -83,11 +85,18 @@ pub fn parse_step(s: &str) -> Result<u32, String> {
 
 /// Reads and checks a CSV of counts; errors name the file and each bad line.
 pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<counts_csv::Count>> {
-    let size = std::fs::metadata(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
+        .len();
     if size > MAX_FILE {
-        return Err(CliError::BadInput(format!("{}: larger than {} MiB", path.display(), MAX_FILE >> 20)));
+        return Err(CliError::BadInput(format!(
+            "{}: larger than {} MiB",
+            path.display(),
+            MAX_FILE >> 20
+        )));
     }
-    let bytes = std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
     let opts = CsvOptions {
         time_col: args.time_col.clone(),
         count_col: args.count_col.clone(),
@@ -95,7 +104,8 @@ pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<c
         tz: args.tz.unwrap_or(cfg.timezone),
     };
     counts_csv::parse(&bytes, &opts).map_err(|e| {
-        let lines: Vec<String> = e.to_string().lines().map(|l| format!("{}: {l}", path.display())).collect();
+        let lines: Vec<String> =
+            e.to_string().lines().map(|l| format!("{}: {l}", path.display())).collect();
         CliError::BadInput(format!("{}\nnothing was imported", lines.join("\n")))
     })
 }
@@ -116,10 +126,17 @@ fn arrivals_cmd(args: &ArrivalsArgs, cfg: &Config) -> CliResult {
             let (windows, _) = reads::service_points(&store)?;
             match windows.as_slice() {
                 [only] => only.id.clone(),
-                [] => return Err(CliError::BadInput("name the window with --window (no windows are known yet)".into())),
+                [] => {
+                    return Err(CliError::BadInput(
+                        "name the window with --window (no windows are known yet)".into(),
+                    ));
+                }
                 many => {
                     let ids: Vec<&str> = many.iter().map(|w| w.id.as_str()).collect();
-                    return Err(CliError::BadInput(format!("name the window with --window (known: {})", ids.join(", "))));
+                    return Err(CliError::BadInput(format!(
+                        "name the window with --window (known: {})",
+                        ids.join(", ")
+                    )));
                 }
             }
         }
@@ -127,9 +144,18 @@ fn arrivals_cmd(args: &ArrivalsArgs, cfg: &Config) -> CliResult {
     let times: Vec<_> = counts.iter().map(|c| c.at).collect();
     let step = args.step.unwrap_or_else(|| detect_step(&times).unwrap_or(900).max(900));
     let buckets = bucketize(counts.iter().map(|c| (c.at, c.count)), step);
-    let summary = arrivals::import(&mut store, &who, &window, step, &buckets, &args.file.display().to_string())?;
+    let summary = arrivals::import(
+        &mut store,
+        &who,
+        &window,
+        step,
+        &buckets,
+        &args.file.display().to_string(),
+    )?;
     if args.json {
-        return print_json(&serde_json::json!({ "window": window, "step_s": step, "rows": counts.len(), "summary": summary }));
+        return print_json(
+            &serde_json::json!({ "window": window, "step_s": step, "rows": counts.len(), "summary": summary }),
+        );
     }
     println!(
         "imported {} rows into {} buckets of {} min for {window}: {} new, {} changed, {} unchanged",

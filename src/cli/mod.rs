@@ -22,6 +22,7 @@ mod staff;
 mod sync;
 mod table;
 mod time;
+mod window;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,6 +77,11 @@ pub enum Command {
     Seat {
         #[command(subcommand)]
         command: seat::SeatCommand,
+    },
+    /// Open, close or staff a service window
+    Window {
+        #[command(subcommand)]
+        command: window::WindowCommand,
     },
     /// List service windows with their queues
     Queues(reads::JsonArgs),
@@ -162,6 +168,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Seats(args) => reads::seats(&args, cfg),
         Command::Seat { command } => seat::run(&command, cfg),
         Command::Queues(args) => reads::queues(&args, cfg),
+        Command::Window { command } => window::run(&command, cfg),
         Command::Status(args) => reads::status(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
         Command::Audit { command } => audit::run(&command, cfg),

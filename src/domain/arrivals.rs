@@ -40,8 +40,12 @@ pub fn detect_step(times: &[DateTime<Utc>]) -> Option<u32> {
 }
 
 /// Sums counts into buckets of `step_s` aligned to the epoch: (bucket start, total).
-pub fn bucketize(counts: impl IntoIterator<Item = (DateTime<Utc>, f64)>, step_s: u32) -> Vec<(DateTime<Utc>, f64)> {
-    let mut sums: std::collections::BTreeMap<DateTime<Utc>, f64> = std::collections::BTreeMap::new();
+pub fn bucketize(
+    counts: impl IntoIterator<Item = (DateTime<Utc>, f64)>,
+    step_s: u32,
+) -> Vec<(DateTime<Utc>, f64)> {
+    let mut sums: std::collections::BTreeMap<DateTime<Utc>, f64> =
+        std::collections::BTreeMap::new();
     for (at, n) in counts {
         *sums.entry(bucket_start(at, step_s)).or_default() += n;
     }
@@ -54,7 +58,9 @@ mod tests {
 
     #[test]
     fn steps_are_detected_and_counts_summed_into_buckets() {
-        let t = |m: i64| Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(m);
+        let t = |m: i64| {
+            Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(m)
+        };
         assert_eq!(detect_step(&[t(0), t(60), t(120)]), Some(3600));
         assert_eq!(detect_step(&[t(0), t(5), t(60)]), Some(300));
         assert_eq!(detect_step(&[t(0)]), None);

@@ -78,13 +78,21 @@ pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.to_utc());
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
             return match tz.from_local_datetime(&naive) {
                 chrono::LocalResult::Single(t) => Ok(t.to_utc()),
                 // The hour repeated when clocks go back: take the first.
                 chrono::LocalResult::Ambiguous(first, _) => Ok(first.to_utc()),
-                chrono::LocalResult::None => Err(format!("{s} does not exist in {tz} (the clocks went forward)")),
+                chrono::LocalResult::None => {
+                    Err(format!("{s} does not exist in {tz} (the clocks went forward)"))
+                }
             };
         }
     }
@@ -92,7 +100,10 @@ pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         let secs: i64 = s.parse().map_err(|_| format!("'{s}' is not a time"))?;
         return Utc.timestamp_opt(secs, 0).single().ok_or_else(|| format!("'{s}' is not a time"));
     }
-    Err(format!("cannot read '{}' as a time (e.g. 2026-11-21 09:15, 2026-11-21T09:15:00Z)", shorten(s)))
+    Err(format!(
+        "cannot read '{}' as a time (e.g. 2026-11-21 09:15, 2026-11-21T09:15:00Z)",
+        shorten(s)
+    ))
 }
 
 fn shorten(s: &str) -> String {
@@ -110,8 +121,10 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(one("the file is empty: expected a header line and rows".into()));
     }
-    let mut reader = csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(true).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| one(format!("line 1: cannot read the header: {e}")))?.clone();
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(true).from_reader(bytes);
+    let headers =
+        reader.headers().map_err(|e| one(format!("line 1: cannot read the header: {e}")))?.clone();
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ti), Some(ci)) = (find(&opts.time_col), find(&opts.count_col)) else {
         let missing: Vec<&str> = [&opts.time_col, &opts.count_col]
@@ -120,12 +133,18 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
             .map(String::as_str)
             .collect();
         let cols: Vec<String> = headers.iter().map(|h| format!("'{}'", shorten(h))).collect();
-        let mut msg = format!("line 1: no column {} in the header (columns: {})", missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(" or "), cols.join(", "));
+        let mut msg = format!(
+            "line 1: no column {} in the header (columns: {})",
+            missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(" or "),
+            cols.join(", ")
+        );
         if headers.len() == 1
             && let Some(d) = guess_delimiter(&headers[0], opts.delimiter)
         {
             let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
-            msg.push_str(&format!("; the header looks delimited by '{shown}': try --delimiter '{shown}'"));
+            msg.push_str(&format!(
+                "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
+            ));
         }
         return Err(one(msg));
     };
@@ -155,21 +174,35 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
         };
         let count = match c.trim().parse::<f64>() {
             Ok(v) if !v.is_finite() => {
-                problems.add(format!("line {line}: column '{}': '{}' is not a number", opts.count_col, shorten(c)));
+                problems.add(format!(
+                    "line {line}: column '{}': '{}' is not a number",
+                    opts.count_col,
+                    shorten(c)
+                ));
                 continue;
             }
             Ok(v) if v < 0.0 => {
-                problems.add(format!("line {line}: column '{}': the count {v} is negative", opts.count_col));
+                problems.add(format!(
+                    "line {line}: column '{}': the count {v} is negative",
+                    opts.count_col
+                ));
                 continue;
             }
             Ok(v) => v,
             Err(_) => {
-                problems.add(format!("line {line}: column '{}': '{}' is not a number", opts.count_col, shorten(c)));
+                problems.add(format!(
+                    "line {line}: column '{}': '{}' is not a number",
+                    opts.count_col,
+                    shorten(c)
+                ));
                 continue;
             }
         };
         if let Some(first) = seen.insert(at, line) {
-            problems.add(format!("line {line}: time {} appears again (first on line {first})", t.trim()));
+            problems.add(format!(
+                "line {line}: time {} appears again (first on line {first})",
+                t.trim()
+            ));
             continue;
         }
         out.push(Count { at, count, line });
@@ -189,7 +222,12 @@ mod tests {
     use super::*;
 
     fn opts() -> CsvOptions {
-        CsvOptions { time_col: "ts".into(), count_col: "count".into(), delimiter: b',', tz: chrono_tz::UTC }
+        CsvOptions {
+            time_col: "ts".into(),
+            count_col: "count".into(),
+            delimiter: b',',
+            tz: chrono_tz::UTC,
+        }
     }
 
     #[test]
@@ -198,14 +236,20 @@ mod tests {
         let rows = parse(csv, &opts()).unwrap();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0].count, 3.0);
-        assert_eq!(rows[2].at, DateTime::parse_from_rfc3339("2026-11-21T09:30:00Z").unwrap().to_utc());
+        assert_eq!(
+            rows[2].at,
+            DateTime::parse_from_rfc3339("2026-11-21T09:30:00Z").unwrap().to_utc()
+        );
     }
 
     #[test]
     fn local_times_follow_the_zone() {
         let o = CsvOptions { tz: "Europe/London".parse().unwrap(), ..opts() };
         let rows = parse(b"ts,count\n2026-07-01 09:00,1\n", &o).unwrap();
-        assert_eq!(rows[0].at, DateTime::parse_from_rfc3339("2026-07-01T08:00:00Z").unwrap().to_utc());
+        assert_eq!(
+            rows[0].at,
+            DateTime::parse_from_rfc3339("2026-07-01T08:00:00Z").unwrap().to_utc()
+        );
         let gap = parse(b"ts,count\n2026-03-29 01:30,1\n", &o).unwrap_err();
         assert!(gap.to_string().contains("does not exist in Europe/London"), "{gap}");
     }
@@ -219,13 +263,19 @@ mod tests {
         assert!(text.contains("line 3: column 'ts': cannot read 'yesterday' as a time"), "{text}");
         assert!(text.contains("line 4: column 'count': the count -2 is negative"), "{text}");
         assert!(text.contains("line 5: column 'count': 'many' is not a number"), "{text}");
-        assert!(text.contains("line 6: time 2026-11-21 09:00 appears again (first on line 2)"), "{text}");
+        assert!(
+            text.contains("line 6: time 2026-11-21 09:00 appears again (first on line 2)"),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_missing_column_and_a_wrong_delimiter_say_so() {
         let e = parse(b"time,n\n2026-11-21 09:00,3\n", &opts()).unwrap_err();
-        assert_eq!(e.to_string(), "line 1: no column 'ts' or 'count' in the header (columns: 'time', 'n')");
+        assert_eq!(
+            e.to_string(),
+            "line 1: no column 'ts' or 'count' in the header (columns: 'time', 'n')"
+        );
         let e = parse(b"ts;count\n2026-11-21 09:00;3\n", &opts()).unwrap_err();
         assert!(e.to_string().ends_with("try --delimiter ';'"), "{e}");
     }

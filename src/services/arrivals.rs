@@ -78,7 +78,13 @@ pub fn import(
 
 /// A window's arrivals as a regular series of `step_s` from `from` to `to` (exclusive); buckets
 /// the store does not hold are missing (`NaN`).
-pub fn series(store: &Store, window: &str, step_s: u32, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<f64>, ServiceError> {
+pub fn series(
+    store: &Store,
+    window: &str,
+    step_s: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<f64>, ServiceError> {
     let step = i64::from(step_s.max(1));
     let n = usize::try_from(((to - from).num_seconds() / step).max(0)).unwrap_or(0);
     let mut values = vec![f64::NAN; n];

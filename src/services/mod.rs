@@ -11,6 +11,7 @@ pub mod identity;
 pub mod reads;
 pub mod seats;
 pub mod staff;
+pub mod windows;
 
 /// Why a service call was refused or failed.
 #[derive(Debug, thiserror::Error)]

@@ -82,6 +82,28 @@ pub fn apply_report(
     Ok(changed)
 }
 
+/// Writes one window's state as an action's answer reported it (staff on duty unchanged).
+pub fn update_one(conn: &Connection, p: &ServicePoint) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE service_points SET name = ?2, service = ?3, open = ?4, staff = ?5, queue_length = ?6,
+             oldest_waiting_since_ms = ?7, served_today = ?8, mean_service_s = ?9, updated_ms = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        p.id,
+        p.name,
+        p.service,
+        p.open,
+        p.staff,
+        p.queue_length,
+        p.oldest_waiting_since.map(to_ms),
+        p.served_today,
+        p.mean_service_s,
+        to_ms(p.updated_at)
+    ])?;
+    Ok(())
+}
+
 /// Records a change of a window's open state or staff.
 pub fn record_assignment(
     conn: &Connection,
