@@ -81,6 +81,10 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
         Permission::VerifyAudit => audit::verify(store, who, None).map(|_| ()),
         Permission::SignCheckpoint => audit::checkpoint(store, who, &key, "test").map(|_| ()),
         Permission::AnnotateAudit => audit::note(store, who, "hello").map(|_| ()),
+        Permission::ImportArrivals => {
+            let t = Utc::now();
+            carrel::services::arrivals::import(store, who, "W1", 900, &[(t, 3.0)], "test.csv").map(|_| ())
+        }
     }
 }
 
