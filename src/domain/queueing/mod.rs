@@ -1,0 +1,16 @@
+//! Queueing at service windows: how long patrons wait, how many windows a slot needs, and how a
+//! fixed budget of window-slots is best spread over a day.
+//!
+//! Role: the arithmetic behind the console's wait estimates, its "open another window" advice
+//! and the study of static against forecast-driven staffing. [`erlang`] holds the M/M/c
+//! formulas.
+//!
+//! May use: std and serde. Pure: no I/O, no clock, no randomness; callers bring forecasts in.
+//!
+//! Contract: waits and probabilities are finite numbers, probabilities within [0, 1]; a line
+//! that grows without bound is reported as [`Waiting::Overloaded`], never as an infinite or NaN
+//! wait. Arrival rates are per hour, times in seconds. Everything is deterministic.
+
+pub mod erlang;
+
+pub use erlang::{Queue, Waiting, erlang_b, erlang_c};
