@@ -14,3 +14,6 @@
 pub mod erlang;
 
 pub use erlang::{Queue, Waiting, erlang_b, erlang_c};
+
+#[cfg(test)]
+mod props;
