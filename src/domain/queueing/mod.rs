@@ -3,7 +3,7 @@
 //!
 //! Role: the arithmetic behind the console's wait estimates, its "open another window" advice
 //! and the study of static against forecast-driven staffing. [`erlang`] holds the M/M/c
-//! formulas.
+//! formulas and [`staffing`] the fewest windows meeting a target in one slot.
 //!
 //! May use: std and serde. Pure: no I/O, no clock, no randomness; callers bring forecasts in.
 //!
@@ -12,8 +12,10 @@
 //! wait. Arrival rates are per hour, times in seconds. Everything is deterministic.
 
 pub mod erlang;
+pub mod staffing;
 
 pub use erlang::{Queue, Waiting, erlang_b, erlang_c};
+pub use staffing::{Outlook, Recommendation, ServiceTarget, WhatIf, per_hour, recommend};
 
 #[cfg(test)]
 mod props;

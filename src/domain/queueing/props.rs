@@ -80,3 +80,44 @@ proptest! {
         }
     }
 }
+
+fn target() -> impl Strategy<Value = ServiceTarget> {
+    (0.0..900.0_f64, 0.0..=1.0_f64, 0.3..=1.0_f64).prop_map(|(within_s, share, max_occupancy)| {
+        ServiceTarget { within_s, share, max_occupancy }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_recommendation_is_the_fewest_that_meet_the_target_within_the_staff(
+        q in queue(),
+        t in target(),
+        staff in 0u32..120,
+    ) {
+        let r = recommend(q.arrivals_per_hour, q.aht_s, &t, staff);
+        let at = |servers| Queue { servers, ..q };
+        prop_assert!(r.windows <= staff);
+        prop_assert_eq!(r.meets_target, t.is_met_by(&at(r.windows)));
+        prop_assert_eq!(r.expected, at(r.windows).waiting());
+        if r.meets_target {
+            if let Some(fewer) = r.windows.checked_sub(1) {
+                prop_assert!(!t.is_met_by(&at(fewer)), "{fewer} windows would do");
+            }
+        } else {
+            prop_assert_eq!(r.windows, staff);
+        }
+    }
+
+    #[test]
+    fn more_arrivals_never_need_fewer_windows(
+        q in queue(),
+        more in 0.0..500.0_f64,
+        t in target(),
+    ) {
+        let now = recommend(q.arrivals_per_hour, q.aht_s, &t, 200);
+        let busier = recommend(q.arrivals_per_hour + more, q.aht_s, &t, 200);
+        prop_assert!(busier.windows >= now.windows, "{} → {}", now.windows, busier.windows);
+    }
+}
