@@ -121,3 +121,97 @@ proptest! {
         prop_assert!(busier.windows >= now.windows, "{} → {}", now.windows, busier.windows);
     }
 }
+
+fn slots(max_len: usize, max_span: u32) -> impl Strategy<Value = Vec<Slot>> {
+    prop::collection::vec(
+        (0.0..60.0_f64, 0u32..3, 0..=max_span).prop_map(|(arrivals, min_windows, span)| Slot {
+            arrivals,
+            min_windows,
+            max_windows: min_windows + span,
+        }),
+        0..max_len,
+    )
+}
+
+/// Every way to give each slot between its minimum and maximum windows, `budget` in all.
+fn every_allocation(slots: &[Slot], budget: u32) -> Vec<Vec<u32>> {
+    let Some((first, rest)) = slots.split_first() else {
+        return if budget == 0 { vec![Vec::new()] } else { Vec::new() };
+    };
+    let mut all = Vec::new();
+    for w in first.min_windows..=first.max_windows.min(budget) {
+        for mut tail in every_allocation(rest, budget - w) {
+            tail.insert(0, w);
+            all.push(tail);
+        }
+    }
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn an_allocation_spends_the_budget_within_the_bounds(
+        day in slots(24, 12),
+        aht_s in 30.0..600.0_f64,
+        budget in 0u32..200,
+    ) {
+        let a = allocate(&day, aht_s, 900, budget);
+        let low: u64 = day.iter().map(|s| u64::from(s.min_windows)).sum();
+        let high: u64 = day.iter().map(|s| u64::from(s.max_windows)).sum();
+        prop_assert_eq!(a.window_slots(), u64::from(budget).clamp(low, high));
+        for (w, s) in a.windows.iter().zip(&day) {
+            prop_assert!((s.min_windows..=s.max_windows).contains(w));
+        }
+        let rescored = total_waiting(day.iter().map(|s| s.arrivals).zip(a.windows.clone()), aht_s, 900);
+        prop_assert_eq!(&a.total, &rescored);
+    }
+
+    /// No slot is left overloaded that its maximum could make stable while another slot holds
+    /// a window it could give up and stay stable.
+    #[test]
+    fn no_slot_overloaded_while_another_could_spare_a_window(
+        day in slots(24, 12),
+        aht_s in 30.0..600.0_f64,
+        budget in 0u32..200,
+    ) {
+        let a = allocate(&day, aht_s, 900, budget);
+        let at = |i: usize, servers: u32| {
+            Queue { arrivals_per_hour: per_hour(day[i].arrivals, 900), aht_s, servers }
+        };
+        for &i in &a.total.overloaded_slots {
+            if at(i, day[i].max_windows).waiting().is_overloaded() {
+                continue; // beyond rescue within its bounds
+            }
+            for (j, &w) in a.windows.iter().enumerate() {
+                let spare = j != i && w > day[j].min_windows && !at(j, w - 1).waiting().is_overloaded();
+                prop_assert!(!spare, "slot {i} overloaded while slot {j} could spare one: {:?}", a.windows);
+            }
+        }
+    }
+
+    /// On small days an exhaustive search finds no allocation with fewer overloaded slots, nor,
+    /// when none need be overloaded, with less total waiting.
+    #[test]
+    fn an_allocation_is_optimal_on_small_days(
+        day in slots(4, 6),
+        aht_s in 30.0..600.0_f64,
+        extra in 0u32..12,
+    ) {
+        let low: u32 = day.iter().map(|s| s.min_windows).sum();
+        let budget = low + extra;
+        let a = allocate(&day, aht_s, 900, budget);
+        let score = |windows: &[u32]| {
+            total_waiting(day.iter().map(|s| s.arrivals).zip(windows.iter().copied()), aht_s, 900)
+        };
+        for other in every_allocation(&day, budget) {
+            let o = score(&other);
+            prop_assert!(a.total.overloaded_slots.len() <= o.overloaded_slots.len(), "{other:?}");
+            if o.overloaded_slots.is_empty() {
+                prop_assert!(a.total.wait_s <= o.wait_s * (1.0 + 1e-9) + 1e-9,
+                    "{:?} waits {} but {other:?} waits {}", a.windows, a.total.wait_s, o.wait_s);
+            }
+        }
+    }
+}
