@@ -14,6 +14,7 @@ pub mod layout;
 pub mod merkle;
 pub mod policy;
 pub mod pseudonym;
+pub mod queueing;
 pub mod sanitize;
 pub mod service_point;
 pub mod staff;
