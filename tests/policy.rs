@@ -83,7 +83,8 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
         Permission::AnnotateAudit => audit::note(store, who, "hello").map(|_| ()),
         Permission::ImportArrivals => {
             let t = Utc::now();
-            carrel::services::arrivals::import(store, who, "W1", 900, &[(t, 3.0)], "test.csv").map(|_| ())
+            carrel::services::arrivals::import(store, who, "W1", 900, &[(t, 3.0)], "test.csv")
+                .map(|_| ())
         }
     }
 }
