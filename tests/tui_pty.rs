@@ -21,7 +21,7 @@ fn demo_tabs_help_release_and_quit_restore_the_terminal() {
     let screen = p.wait_for("◌", WAIT);
     assert!(screen.contains("taken"), "{screen}");
 
-    p.send("2");
+    p.send("6");
     p.wait_for("Database", WAIT);
     p.wait_for("sensor.seats", WAIT);
     p.send("?");

@@ -64,6 +64,9 @@ pub fn console(
         recs_url: cfg.recs.as_ref().map(|e| e.url.to_string()),
         staleness: cfg.staleness(),
         own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
+        target: super::queue_target(cfg),
+        step_s: cfg.settings.feeds.sensor.arrivals_step_s,
+        horizon: Duration::hours(i64::from(cfg.settings.queues.horizon_h)),
     };
     Ok(Console {
         state,

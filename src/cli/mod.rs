@@ -195,6 +195,16 @@ pub(crate) fn actor(
     }
 }
 
+/// The service level the configuration aims at.
+pub(crate) fn queue_target(cfg: &Config) -> crate::domain::queueing::ServiceTarget {
+    let q = &cfg.settings.queues;
+    crate::domain::queueing::ServiceTarget {
+        within_s: f64::from(q.target_within_s),
+        share: q.target_share,
+        max_occupancy: q.max_occupancy,
+    }
+}
+
 /// Opens the configured database for reading and acting.
 pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
     let options = crate::store::StoreOptions {

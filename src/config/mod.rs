@@ -23,7 +23,7 @@ pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {
 }
 pub use sections::{
     DatabaseSection, FeedsSection, FileConfig, IngestSection, LibrarySection, LoggingSection,
-    RecsFeed, SeatsSection, SensorFeed, UiSection,
+    QueuesSection, RecsFeed, SeatsSection, SensorFeed, UiSection,
 };
 
 /// Environment variables carrel reads.

@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub comfort: ComfortLimits,
     pub logging: LoggingSection,
     pub ui: UiSection,
+    pub queues: QueuesSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +207,35 @@ impl Default for LoggingSection {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct QueuesSection {
+    /// The service level aimed at: `target_share` of patrons served within `target_within_s`.
+    pub target_within_s: u32,
+    pub target_share: f64,
+    /// Windows should not be busier than this share of the time.
+    pub max_occupancy: f64,
+    /// How far ahead the Queues tab and `carrel forecast` look, in hours.
+    pub horizon_h: u32,
+    /// How often the forecasts are refreshed, in seconds.
+    pub forecast_every_s: u64,
+    /// How much arrival history forecasting uses, in weeks.
+    pub history_weeks: u32,
+}
+
+impl Default for QueuesSection {
+    fn default() -> Self {
+        Self {
+            target_within_s: 300,
+            target_share: 0.8,
+            max_occupancy: 0.85,
+            horizon_h: 4,
+            forecast_every_s: 900,
+            history_weeks: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct UiSection {
     /// auto, dark, light, 16 or mono. `NO_COLOR` always wins.
     pub theme: String,
@@ -272,6 +302,25 @@ impl FileConfig {
                 COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
             ("comfort", key, m)
         })?;
+        let q = &self.queues;
+        range("queues", "target_within_s", u64::from(q.target_within_s), 1, 7200)?;
+        if !(q.target_share > 0.0 && q.target_share < 1.0) {
+            return Err((
+                "queues",
+                "target_share",
+                format!("{} is not a share strictly between 0 and 1", q.target_share),
+            ));
+        }
+        if !(q.max_occupancy > 0.0 && q.max_occupancy <= 1.0) {
+            return Err((
+                "queues",
+                "max_occupancy",
+                format!("{} is not a share in (0, 1]", q.max_occupancy),
+            ));
+        }
+        range("queues", "horizon_h", u64::from(q.horizon_h), 1, 48)?;
+        range("queues", "forecast_every_s", q.forecast_every_s, 60, DAY)?;
+        range("queues", "history_weeks", u64::from(q.history_weeks), 2, 104)?;
         if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
             return Err((
                 "ui",

@@ -121,7 +121,7 @@ pub struct ServicePointDto {
 
 /// Body of `POST /v1/service-points/{id}`. Absent fields are left as they are; `"staff": null`
 /// takes the staff member off the window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServicePointChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@
 pub mod arrivals;
 pub mod audit;
 pub mod identity;
+pub mod queues;
 pub mod reads;
 pub mod seats;
 pub mod staff;

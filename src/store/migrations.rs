@@ -216,8 +216,31 @@ CREATE TABLE audit_verifications (
 );
 "#;
 
+/// Version 3: arrival forecasts per window and slot, and the model chosen for each window.
+const V3_FORECASTS: &str = r#"
+CREATE TABLE forecasts (
+    service_point_id TEXT NOT NULL,
+    step_s           INTEGER NOT NULL,
+    start_ms         INTEGER NOT NULL,
+    mean             REAL NOT NULL,
+    lower            REAL NOT NULL,
+    upper            REAL NOT NULL,
+    PRIMARY KEY (service_point_id, step_s, start_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE forecast_models (
+    service_point_id TEXT PRIMARY KEY,
+    model            TEXT NOT NULL,
+    mae              REAL NOT NULL,
+    wape             REAL NOT NULL,
+    naive_mae        REAL NOT NULL,
+    points           INTEGER NOT NULL,
+    computed_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT)];
+pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT), M::up(V3_FORECASTS)];
 
 /// The schema version this build of carrel writes.
 pub fn latest_version() -> usize {

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod catalog;
 pub mod environment;
 pub mod feeds;
+pub mod forecasts;
 pub mod layout;
 pub mod lease;
 pub mod meta;

@@ -21,6 +21,8 @@ pub enum Scope {
     Navigation,
     /// On the Seats tab.
     Seats,
+    /// On the Queues tab.
+    Queues,
 }
 
 /// Everything a key can do.
@@ -35,6 +37,7 @@ pub enum Action {
     NextTab,
     PrevTab,
     TabSeats,
+    TabQueues,
     TabSystem,
     Up,
     Down,
@@ -52,10 +55,14 @@ pub enum Action {
     Find,
     NextMatch,
     Release,
+    OpenWindow,
+    CloseWindow,
+    AssignStaff,
+    Undo,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 30] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -64,6 +71,7 @@ impl Action {
         Action::NextTab,
         Action::PrevTab,
         Action::TabSeats,
+        Action::TabQueues,
         Action::TabSystem,
         Action::Up,
         Action::Down,
@@ -81,6 +89,10 @@ impl Action {
         Action::Find,
         Action::NextMatch,
         Action::Release,
+        Action::OpenWindow,
+        Action::CloseWindow,
+        Action::AssignStaff,
+        Action::Undo,
     ];
 
     /// The name used in `keymap.toml` and `[ui.keys]`.
@@ -94,6 +106,7 @@ impl Action {
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::TabSeats => "tab_seats",
+            Action::TabQueues => "tab_queues",
             Action::TabSystem => "tab_system",
             Action::Up => "up",
             Action::Down => "down",
@@ -111,6 +124,10 @@ impl Action {
             Action::Find => "find",
             Action::NextMatch => "next_match",
             Action::Release => "release",
+            Action::OpenWindow => "open_window",
+            Action::CloseWindow => "close_window",
+            Action::AssignStaff => "assign_staff",
+            Action::Undo => "undo",
         }
     }
 
@@ -125,6 +142,7 @@ impl Action {
             Action::NextTab => "next tab",
             Action::PrevTab => "previous tab",
             Action::TabSeats => "go to Seats",
+            Action::TabQueues => "go to Queues",
             Action::TabSystem => "go to System",
             Action::Up => "move up",
             Action::Down => "move down",
@@ -142,6 +160,10 @@ impl Action {
             Action::Find => "find a free seat",
             Action::NextMatch => "next free seat found",
             Action::Release => "release a ghost seat",
+            Action::OpenWindow => "open the selected window",
+            Action::CloseWindow => "close the selected window",
+            Action::AssignStaff => "put someone at the selected window",
+            Action::Undo => "undo your last window change",
         }
     }
 
@@ -156,6 +178,7 @@ impl Action {
             Action::NextTab => "next tab",
             Action::PrevTab => "prev tab",
             Action::TabSeats => "seats",
+            Action::TabQueues => "queues",
             Action::TabSystem => "system",
             Action::Up | Action::Down | Action::Left | Action::Right => "move",
             Action::PageUp | Action::PageDown => "page",
@@ -168,6 +191,10 @@ impl Action {
             Action::Find => "find seat",
             Action::NextMatch => "next found",
             Action::Release => "release",
+            Action::OpenWindow => "open",
+            Action::CloseWindow => "close",
+            Action::AssignStaff => "assign",
+            Action::Undo => "undo",
         }
     }
 
@@ -188,6 +215,9 @@ impl Action {
             | Action::Find
             | Action::NextMatch
             | Action::Release => Scope::Seats,
+            Action::OpenWindow | Action::CloseWindow | Action::AssignStaff | Action::Undo => {
+                Scope::Queues
+            }
             _ => Scope::Global,
         }
     }

@@ -19,6 +19,11 @@ pub struct Loader {
     pub staleness: crate::domain::freshness::Staleness,
     /// This console's lease holder name when it runs the feeds.
     pub own_holder: Option<String>,
+    pub target: crate::domain::queueing::ServiceTarget,
+    /// Width of the arrival buckets forecast.
+    pub step_s: u32,
+    /// How far ahead the Queues tab looks.
+    pub horizon: Duration,
 }
 
 impl Loader {
@@ -60,6 +65,22 @@ impl Loader {
             self.ghost_after,
         );
         Ok((snapshot, health, offset))
+    }
+
+    pub fn queues(
+        &self,
+        store: &Store,
+    ) -> Result<(crate::services::queues::QueueOverview, Health, i64), ServiceError> {
+        let feeds = reads::feeds(store)?;
+        let (health, offset) = self.health(&feeds);
+        // Whole minutes again, so an unchanged reload draws nothing.
+        let now = Utc::now() + Duration::milliseconds(offset);
+        let now = now
+            - Duration::seconds(i64::from(now.second()))
+            - Duration::nanoseconds(i64::from(now.nanosecond()));
+        let overview =
+            crate::services::queues::overview(store, self.target, self.step_s, self.horizon, now)?;
+        Ok((overview, health, offset))
     }
 
     pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {

@@ -19,6 +19,14 @@ pub enum Msg {
     DataChanged,
     SeatsLoaded(Box<SeatsSnapshot>, Health, i64),
     SystemLoaded(Box<SystemSnapshot>, Health, i64),
+    QueuesLoaded(Box<crate::services::queues::QueueOverview>, Health, i64),
+    /// A window change came back: the window's name, and its state before (for undo) or why it failed.
+    WindowChanged {
+        window: String,
+        name: String,
+        result: Result<crate::domain::api::ServicePointChange, String>,
+        undo: bool,
+    },
     HistoryLoaded {
         seat_id: String,
         history: Vec<SeatEvent>,
@@ -37,6 +45,13 @@ pub enum Msg {
 pub enum Effect {
     LoadSeats,
     LoadSystem,
+    LoadQueues,
+    ChangeWindow {
+        window: String,
+        name: String,
+        change: crate::domain::api::ServicePointChange,
+        undo: bool,
+    },
     LoadHistory(String),
     Release {
         seat_id: String,

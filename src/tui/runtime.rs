@@ -44,6 +44,7 @@ pub struct Console {
 #[derive(Default)]
 struct Loads {
     seats: (bool, bool),
+    queues: (bool, bool),
     system: (bool, bool),
 }
 
@@ -112,6 +113,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 match &msg {
                     Msg::SeatsLoaded(..) => finish(&mut loads.seats, &mut pending, Effect::LoadSeats),
                     Msg::SystemLoaded(..) => finish(&mut loads.system, &mut pending, Effect::LoadSystem),
+                    Msg::QueuesLoaded(..) => finish(&mut loads.queues, &mut pending, Effect::LoadQueues),
                     _ => {}
                 }
                 msg
@@ -194,6 +196,44 @@ fn execute(
                     Err(e) => Msg::LoadFailed(e.to_string()),
                 };
                 let _ = tx.send(msg);
+            });
+        }
+        Effect::LoadQueues => {
+            if std::mem::replace(&mut loads.queues.0, true) {
+                loads.queues.1 = true;
+                return;
+            }
+            let loader = Arc::clone(loader);
+            tokio::spawn(async move {
+                let msg = match db.run(move |s| loader.queues(s)).await {
+                    Ok((o, health, offset)) => Msg::QueuesLoaded(Box::new(o), health, offset),
+                    Err(e) => Msg::LoadFailed(e.to_string()),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::ChangeWindow { window, name, change, undo } => {
+            let sensor = Arc::clone(sensor);
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                // The window as it was, so the change can be undone.
+                let id = window.clone();
+                let before = db
+                    .run(move |s| {
+                        reads::service_points(s).map(|(p, _)| p.into_iter().find(|w| w.id == id))
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                let result =
+                    actions::change_window(&db, sensor.as_ref().as_ref(), &actor, &window, &change)
+                        .await
+                        .map_err(|e| e.to_string())
+                        .map(|_| crate::domain::api::ServicePointChange {
+                            open: before.as_ref().map(|b| b.open),
+                            staff: before.map(|b| b.staff),
+                        });
+                let _ = tx.send(Msg::WindowChanged { window, name, result, undo });
             });
         }
         Effect::LoadHistory(seat_id) => {

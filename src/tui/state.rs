@@ -16,16 +16,28 @@ use crate::store::seats::SeatEvent;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Seats,
+    Queues,
     System,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Seats, Tab::System];
+    pub const ALL: [Tab; 3] = [Tab::Seats, Tab::Queues, Tab::System];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Seats => "Seats",
+            Tab::Queues => "Queues",
             Tab::System => "System",
+        }
+    }
+
+    /// The digit that selects the tab. Numbers are fixed across releases (1 Seats, 2 Queues,
+    /// 3 Alerts, 4 Governance, 5 Patrons, 6 System), so muscle memory survives new tabs.
+    pub fn number(self) -> u8 {
+        match self {
+            Tab::Seats => 1,
+            Tab::Queues => 2,
+            Tab::System => 6,
         }
     }
 
@@ -137,6 +149,15 @@ impl Default for SeatsTab {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueuesTab {
+    pub overview: Option<crate::services::queues::QueueOverview>,
+    /// Selected window, counting across services in order.
+    pub sel: usize,
+    /// The change that undoes this console's last window change: (window id, its name, change).
+    pub undo: Option<(String, String, crate::domain::api::ServicePointChange)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemTab {
     pub snapshot: Option<SystemSnapshot>,
     pub sel: usize,
@@ -145,17 +166,45 @@ pub struct SystemTab {
 /// An action waiting for the user to confirm it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
-    Release { seat_id: String, label: String, away_since: Option<DateTime<Utc>>, ghost: bool },
+    Release {
+        seat_id: String,
+        label: String,
+        away_since: Option<DateTime<Utc>>,
+        ghost: bool,
+    },
+    /// A window change; `summary` says it in words ("open Circulation desk 4 with ana").
+    Window {
+        window: String,
+        change: crate::domain::api::ServicePointChange,
+        summary: String,
+        undo: bool,
+    },
 }
 
 /// A window over the tab.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Palette { query: String, selected: usize },
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        query: String,
+        selected: usize,
+    },
     Confirm(Pending),
-    SeatDetail { seat_id: String, history: Option<Vec<SeatEvent>> },
+    SeatDetail {
+        seat_id: String,
+        history: Option<Vec<SeatEvent>>,
+    },
     Find,
+    /// Choose who staffs a window; `open` opens it with them.
+    PickStaff {
+        window: String,
+        name: String,
+        options: Vec<String>,
+        selected: usize,
+        open: bool,
+    },
 }
 
 /// The `/` filter of the current tab's list.
@@ -203,6 +252,7 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub filter: Filter,
     pub seats: SeatsTab,
+    pub queues: QueuesTab,
     pub system: SystemTab,
     pub health: Health,
     pub toast: Option<Toast>,
@@ -236,6 +286,7 @@ impl State {
             overlay: None,
             filter: Filter::default(),
             seats: SeatsTab::default(),
+            queues: QueuesTab::default(),
             system: SystemTab::default(),
             health: Health::default(),
             toast: None,

@@ -3,6 +3,7 @@
 //! with plain values, no terminal and no network.
 
 pub mod overlays;
+pub mod queues;
 pub mod seats;
 pub mod system;
 
@@ -46,6 +47,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.redraw = true;
             }
             vec![]
+        }
+        Msg::QueuesLoaded(overview, health, offset) => {
+            set_health(state, health, offset);
+            if state.queues.overview.as_ref() != Some(&*overview) {
+                state.queues.overview = Some(*overview);
+                queues::clamp(state);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::WindowChanged { window, name, result, undo } => {
+            queues::changed(state, window, name, result, undo)
         }
         Msg::SystemLoaded(snapshot, health, offset) => {
             set_health(state, health, offset);
@@ -108,6 +121,7 @@ pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
 fn load(tab: Tab) -> Effect {
     match tab {
         Tab::Seats => Effect::LoadSeats,
+        Tab::Queues => Effect::LoadQueues,
         Tab::System => Effect::LoadSystem,
     }
 }
@@ -117,6 +131,7 @@ pub fn applies(state: &State, action: Action) -> bool {
     match action.scope() {
         Scope::Global | Scope::Navigation => true,
         Scope::Seats => state.tab == Tab::Seats,
+        Scope::Queues => state.tab == Tab::Queues,
     }
 }
 
@@ -183,6 +198,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             switch(state, Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()])
         }
         Action::TabSeats => switch(state, Tab::Seats),
+        Action::TabQueues => switch(state, Tab::Queues),
         Action::TabSystem => switch(state, Tab::System),
         Action::Back if !state.filter.text.is_empty() => {
             state.filter.text.clear();
@@ -192,6 +208,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
         }
         other => match state.tab {
             Tab::Seats => seats::run(state, other),
+            Tab::Queues => queues::run(state, other),
             Tab::System => system::run(state, other),
         },
     }

@@ -94,6 +94,9 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
                     state.busy = Some(format!("releasing {label}"));
                     vec![Effect::Release { seat_id, label }]
                 }
+                Pending::Window { window, change, undo, .. } => {
+                    super::queues::confirmed(state, window, change, undo)
+                }
             },
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
             _ => {
@@ -104,6 +107,41 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
         Overlay::SeatDetail { seat_id, history } => {
             if !matches!(event.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                 state.overlay = Some(Overlay::SeatDetail { seat_id, history });
+            }
+            vec![]
+        }
+        Overlay::PickStaff { window, name, options, mut selected, open } => {
+            match event.code {
+                KeyCode::Esc => {}
+                KeyCode::Up => {
+                    selected = selected.saturating_sub(1);
+                    state.overlay =
+                        Some(Overlay::PickStaff { window, name, options, selected, open });
+                }
+                KeyCode::Down => {
+                    selected = (selected + 1).min(options.len().saturating_sub(1));
+                    state.overlay =
+                        Some(Overlay::PickStaff { window, name, options, selected, open });
+                }
+                KeyCode::Enter => {
+                    if let Some(login) = options.get(selected) {
+                        let change = crate::domain::api::ServicePointChange {
+                            open: open.then_some(true),
+                            staff: Some(Some(login.clone())),
+                        };
+                        let summary = super::queues::describe(&name, &change);
+                        state.overlay = Some(Overlay::Confirm(Pending::Window {
+                            window,
+                            change,
+                            summary,
+                            undo: false,
+                        }));
+                    }
+                }
+                _ => {
+                    state.overlay =
+                        Some(Overlay::PickStaff { window, name, options, selected, open })
+                }
             }
             vec![]
         }

@@ -19,12 +19,14 @@ fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> 
 #[test]
 fn tabs_switch_and_load_what_they_show() {
     let mut s = fixtures::state((100, 30), desk());
-    assert_eq!(press(&mut s, [key('2')]), vec![Effect::LoadSystem]);
+    assert_eq!(press(&mut s, [key('6')]), vec![Effect::LoadSystem]);
     assert_eq!(s.tab, Tab::System);
     assert_eq!(press(&mut s, [code(KeyCode::Tab)]), vec![Effect::LoadSeats]);
     assert_eq!(s.tab, Tab::Seats);
-    assert_eq!(press(&mut s, [code(KeyCode::BackTab)]), vec![Effect::LoadSystem]);
-    assert!(press(&mut s, [key('2')]).is_empty(), "already there");
+    assert_eq!(press(&mut s, [code(KeyCode::Tab)]), vec![Effect::LoadQueues]);
+    assert_eq!(press(&mut s, [key('2')]), vec![], "already there");
+    assert_eq!(press(&mut s, [code(KeyCode::BackTab), code(KeyCode::BackTab)]), vec![Effect::LoadSeats, Effect::LoadSystem]);
+    assert!(press(&mut s, [key('6')]).is_empty(), "already there");
     assert_eq!(
         press(&mut s, [Msg::DataChanged]),
         vec![Effect::LoadSystem],

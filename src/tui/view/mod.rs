@@ -3,6 +3,7 @@
 //! overlays (help, palette, confirm, details, find) draw on top.
 
 mod overlays;
+mod queues;
 mod seats;
 mod system;
 
@@ -33,6 +34,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     draw_tabs(frame, areas.tabs, state);
     match state.tab {
         Tab::Seats => seats::draw(frame, areas.content, state),
+        Tab::Queues => queues::draw(frame, areas.content, state),
         Tab::System => system::draw(frame, areas.content, state),
     }
     draw_status(frame, areas.status, state);
@@ -68,7 +70,7 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
     for tab in Tab::ALL {
         let style = if tab == state.tab { t.tab_active } else { t.tab };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {} {} ", tab.index() + 1, tab.title()), style));
+        spans.push(Span::styled(format!(" {} {} ", tab.number(), tab.title()), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -161,6 +163,14 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
                 Action::NextFloor,
             ],
         },
+        Tab::Queues => vec![
+            Action::Down,
+            Action::OpenWindow,
+            Action::CloseWindow,
+            Action::AssignStaff,
+            Action::Undo,
+            Action::Filter,
+        ],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
     };
     out.extend([Action::NextTab, Action::Palette]);
@@ -178,6 +188,11 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Overlay::Confirm(_)) => {
             hint(&mut spans, "y".into(), "confirm");
             hint(&mut spans, "n".into(), "cancel");
+        }
+        Some(Overlay::PickStaff { .. }) => {
+            hint(&mut spans, "↑↓".into(), "choose");
+            hint(&mut spans, "enter".into(), "pick");
+            hint(&mut spans, "esc".into(), "cancel");
         }
         Some(Overlay::Palette { .. }) => {
             hint(&mut spans, "type".into(), "to search");

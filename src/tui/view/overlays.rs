@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, overlay: &Overlay)
             detail(frame, area, state, seat_id, history.as_deref())
         }
         Overlay::Find => find(frame, area, state),
+        Overlay::PickStaff { name, options, selected, open, .. } => {
+            pick_staff(frame, area, state, name, options, *selected, *open)
+        }
     }
 }
 
@@ -102,9 +105,53 @@ fn palette(frame: &mut Frame<'_>, area: Rect, state: &State, query: &str, select
     frame.render_widget(Paragraph::new(lines).block(boxed("Run an action", state)), r);
 }
 
+fn pick_staff(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    name: &str,
+    options: &[String],
+    selected: usize,
+    open: bool,
+) {
+    let t = &state.theme;
+    let verb = if open { "Open" } else { "Staff" };
+    let mut lines = vec![Line::styled(format!("{verb} {} with:", safe(name)), t.base)];
+    for (i, o) in options.iter().enumerate() {
+        let style = if i == selected { t.selected } else { t.base };
+        lines.push(Line::styled(format!("  {}", safe(o)), style));
+    }
+    let r = centred(area, 40, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Staff on duty", state)), r);
+}
+
 fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {
     let t = &state.theme;
-    let Pending::Release { label, away_since, ghost, .. } = pending;
+    let (label, away_since, ghost) = match pending {
+        Pending::Release { label, away_since, ghost, .. } => (label, away_since, ghost),
+        Pending::Window { summary, undo, .. } => {
+            let mut lines = vec![Line::styled(format!("{}?", safe(summary)), t.title)];
+            lines.push(Line::styled(
+                if *undo {
+                    "This puts the window back as it was before your last change."
+                } else {
+                    "The queue changes at once."
+                },
+                t.dim,
+            ));
+            lines.push(Line::from(vec![
+                Span::styled("y", t.key),
+                Span::styled(" do it   ", t.base),
+                Span::styled("n", t.key),
+                Span::styled(" cancel", t.base),
+            ]));
+            let r = centred(area, 60, lines.len() as u16 + 2);
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
+            return;
+        }
+    };
     let away = away_since
         .map(|s| age_minutes((state.now() - s).num_minutes()))
         .unwrap_or_else(|| "?".into());
