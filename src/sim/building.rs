@@ -15,9 +15,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use chrono::{DateTime, Utc};
-
-use crate::domain::api::{FloorDto, LayoutResponse, SeatDto, ZoneDto};
+use crate::domain::api::{FloorDto, SeatDto, ZoneDto};
 use crate::domain::layout::ZoneKind;
 
 /// Seats per desk row of a zone block.
@@ -190,37 +188,32 @@ impl Building {
         self.index.get(id).copied()
     }
 
-    /// The building as `GET /v1/layout` answers it.
-    pub fn layout(&self, generated_at: DateTime<Utc>) -> LayoutResponse {
-        let floors = self
-            .floors
-            .iter()
-            .map(|f| FloorDto {
-                id: f.id.clone(),
-                name: f.name.clone(),
-                level: f.level,
-                zones: self.zones[f.zones.clone()]
-                    .iter()
-                    .map(|z| ZoneDto {
-                        id: z.id.clone(),
-                        name: z.name.clone(),
-                        kind: z.kind,
-                        seats: self.seats[z.seats.clone()]
-                            .iter()
-                            .map(|s| SeatDto {
-                                id: s.id.clone(),
-                                label: s.label.clone(),
-                                x: s.x,
-                                y: s.y,
-                                power: s.power,
-                                accessible: s.accessible,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        LayoutResponse { generated_at, floors }
+    /// The floors as `GET /v1/layout` lists them, each made when it is asked for.
+    pub fn floors(&self) -> impl Iterator<Item = FloorDto> + '_ {
+        self.floors.iter().map(|f| FloorDto {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            level: f.level,
+            zones: self.zones[f.zones.clone()]
+                .iter()
+                .map(|z| ZoneDto {
+                    id: z.id.clone(),
+                    name: z.name.clone(),
+                    kind: z.kind,
+                    seats: self.seats[z.seats.clone()]
+                        .iter()
+                        .map(|s| SeatDto {
+                            id: s.id.clone(),
+                            label: s.label.clone(),
+                            x: s.x,
+                            y: s.y,
+                            power: s.power,
+                            accessible: s.accessible,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
     }
 }
 
@@ -271,8 +264,8 @@ mod tests {
     #[test]
     fn layout_lists_every_seat_once() {
         let b = Building::new(600);
-        let layout = b.layout(chrono::DateTime::UNIX_EPOCH);
-        let n: usize = layout.floors.iter().flat_map(|f| &f.zones).map(|z| z.seats.len()).sum();
+        let floors: Vec<FloorDto> = b.floors().collect();
+        let n: usize = floors.iter().flat_map(|f| &f.zones).map(|z| z.seats.len()).sum();
         assert_eq!(n, 600);
     }
 }
