@@ -9,6 +9,9 @@
 //! computer seat has); the two front-row seats beside the aisle are accessible.
 //!
 //! Ids: floors `F1`, zones `F1-Z2`, seats `F1-Z2-S014`; labels as printed on the desk: `1N-014`.
+//! A seat's id and label follow from its zone and its number in the zone, so they are written
+//! when asked for rather than kept: twenty thousand seats would otherwise hold forty thousand
+//! small strings and an index of twenty thousand more.
 //!
 //! May use: domain. Pure.
 
@@ -38,13 +41,14 @@ pub struct Zone {
     pub kind: ZoneKind,
     pub floor: usize,
     pub seats: Range<usize>,
+    /// What the zone's desk labels start with after the level, e.g. `N` in `1N-014`.
+    abbr: String,
 }
 
-/// A seat and where it stands.
+/// Where a seat stands; its id and label come from [`Building::seat_id`] and
+/// [`Building::seat_label`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Place {
-    pub id: String,
-    pub label: String,
     pub x: u32,
     pub y: u32,
     pub power: bool,
@@ -57,7 +61,8 @@ pub struct Building {
     pub floors: Vec<Floor>,
     pub zones: Vec<Zone>,
     pub seats: Vec<Place>,
-    index: HashMap<String, usize>,
+    /// Zone index by zone id.
+    zone_index: HashMap<String, usize>,
 }
 
 const COMPASS: [(&str, &str); 9] = [
@@ -117,12 +122,12 @@ impl Building {
             floors: Vec::new(),
             zones: Vec::new(),
             seats: Vec::new(),
-            index: HashMap::new(),
+            zone_index: HashMap::new(),
         };
         for (f, floor_seats) in split(seats, floor_count).enumerate() {
             b.add_floor(f, floor_seats, floor_count as usize);
         }
-        b.index = b.seats.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        b.zone_index = b.zones.iter().enumerate().map(|(i, z)| (z.id.clone(), i)).collect();
         b
     }
 
@@ -158,8 +163,6 @@ impl Building {
                     _ => 2 * row,
                 };
                 self.seats.push(Place {
-                    id: format!("{zone_id}-S{:03}", n + 1),
-                    label: format!("{level}{abbr}-{:03}", n + 1),
                     x: origin_x + col + u32::from(col >= ROW_SEATS / 2),
                     y: origin_y + y_off,
                     power: kind == ZoneKind::Computer || col == 0 || col == ROW_SEATS - 1,
@@ -173,6 +176,7 @@ impl Building {
                 kind,
                 floor: f,
                 seats: first_seat..self.seats.len(),
+                abbr,
             });
         }
         self.floors.push(Floor {
@@ -183,9 +187,32 @@ impl Building {
         });
     }
 
-    /// The index of the seat with id `id`.
+    /// Seat `i`'s zone and its number in the zone, from 1.
+    fn zone_and_number(&self, i: usize) -> Option<(&Zone, usize)> {
+        let zone = self.zones.get(self.seats.get(i)?.zone)?;
+        Some((zone, i.checked_sub(zone.seats.start)? + 1))
+    }
+
+    /// The id of seat `i`, e.g. `F1-Z2-S014`.
+    pub fn seat_id(&self, i: usize) -> Option<String> {
+        let (zone, n) = self.zone_and_number(i)?;
+        Some(format!("{}-S{n:03}", zone.id))
+    }
+
+    /// The label of seat `i` as printed on the desk, e.g. `1N-014`.
+    pub fn seat_label(&self, i: usize) -> Option<String> {
+        let (zone, n) = self.zone_and_number(i)?;
+        let level = self.floors.get(zone.floor)?.level;
+        Some(format!("{level}{}-{n:03}", zone.abbr))
+    }
+
+    /// The index of the seat with id `id`: only the exact form [`Building::seat_id`] writes.
     pub fn seat_index(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        let (zone_id, number) = id.rsplit_once("-S")?;
+        let zone = self.zones.get(*self.zone_index.get(zone_id)?)?;
+        let n: usize = number.parse().ok()?;
+        let i = zone.seats.start.checked_add(n.checked_sub(1)?)?;
+        (zone.seats.contains(&i) && format!("{n:03}") == number).then_some(i)
     }
 
     /// The floors as `GET /v1/layout` lists them, each made when it is asked for.
@@ -200,11 +227,13 @@ impl Building {
                     id: z.id.clone(),
                     name: z.name.clone(),
                     kind: z.kind,
-                    seats: self.seats[z.seats.clone()]
-                        .iter()
-                        .map(|s| SeatDto {
-                            id: s.id.clone(),
-                            label: s.label.clone(),
+                    seats: z
+                        .seats
+                        .clone()
+                        .filter_map(|i| Some((i, self.seats.get(i)?)))
+                        .map(|(i, s)| SeatDto {
+                            id: self.seat_id(i).unwrap_or_default(),
+                            label: self.seat_label(i).unwrap_or_default(),
                             x: s.x,
                             y: s.y,
                             power: s.power,
@@ -226,21 +255,22 @@ mod tests {
 
     fn check(b: &Building, seats: usize) {
         assert_eq!(b.seats.len(), seats);
-        let ids: HashSet<&str> = b.seats.iter().map(|s| s.id.as_str()).collect();
+        let ids: HashSet<String> = (0..seats).filter_map(|i| b.seat_id(i)).collect();
         assert_eq!(ids.len(), seats, "seat ids are unique");
-        assert!(b.seats.iter().all(|s| valid_id(&s.id)));
+        assert!(ids.iter().all(|id| valid_id(id)));
         let cells: HashSet<(usize, u32, u32)> =
             b.seats.iter().map(|s| (b.zones[s.zone].floor, s.x, s.y)).collect();
         assert_eq!(cells.len(), seats, "no two seats of a floor share a cell");
-        let labels: HashSet<&str> = b.seats.iter().map(|s| s.label.as_str()).collect();
+        let labels: HashSet<String> = (0..seats).filter_map(|i| b.seat_label(i)).collect();
         assert_eq!(labels.len(), seats, "labels are unique");
         let kinds: HashSet<ZoneKind> = b.zones.iter().map(|z| z.kind).collect();
         assert_eq!(kinds.len(), 4, "every kind of zone");
         assert!(b.seats.iter().any(|s| s.power) && b.seats.iter().any(|s| !s.power));
         assert!(b.seats.iter().any(|s| s.accessible));
-        for (i, s) in b.seats.iter().enumerate() {
-            assert_eq!(b.seat_index(&s.id), Some(i));
+        for i in 0..seats {
+            assert_eq!(b.seat_id(i).and_then(|id| b.seat_index(&id)), Some(i));
         }
+        assert_eq!(b.seat_id(seats), None);
     }
 
     #[test]
@@ -249,9 +279,21 @@ mod tests {
         check(&b, 600);
         assert_eq!(b.floors.len(), 3);
         assert_eq!(b.floors[0].name, "Ground floor");
-        assert_eq!(b.seats[0].id, "F0-Z1-S001");
+        assert_eq!(b.seat_id(0).unwrap(), "F0-Z1-S001");
         assert_eq!(b.zones[4].name, "North reading room");
-        assert_eq!(b.seats[b.zones[4].seats.start].label, "1N-001");
+        assert_eq!(b.seat_label(b.zones[4].seats.start).unwrap(), "1N-001");
+        assert_eq!(b.seat_label(b.zones[4].seats.start + 13).unwrap(), "1N-014");
+    }
+
+    #[test]
+    fn only_exact_seat_ids_are_found() {
+        let b = Building::new(600);
+        assert_eq!(b.seat_index("F1-Z1-S014"), Some(b.zones[4].seats.start + 13));
+        for stranger in
+            ["F1-Z1-S14", "F1-Z1-S0014", "F1-Z1-S000", "F1-Z1-S999", "F1-Z1-S+14", "F9-Z1-S001", ""]
+        {
+            assert_eq!(b.seat_index(stranger), None, "{stranger}");
+        }
     }
 
     #[test]

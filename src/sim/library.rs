@@ -126,7 +126,7 @@ impl Library {
 
     fn seat_status(&self, r: SeatReport) -> SeatStatus {
         SeatStatus {
-            id: self.building.seats[r.index].id.clone(),
+            id: self.building.seat_id(r.index).unwrap_or_default(),
             state: r.state,
             since: utc(r.since),
             sensor: r.sensor,
