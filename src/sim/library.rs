@@ -3,9 +3,11 @@
 //! layout's floors, arrival buckets) come as a [`Listing`]: the envelope, and the records made
 //! one at a time as the body is written.
 //!
-//! The desks run from local midnight nine weeks before the start, so that the arrivals history
-//! covers at least eight weeks; the seats run from the start's own midnight. Both then follow
-//! the clock. Everything is a function of the settings and the times at which staff acted.
+//! The seats and the desks run from the start's own local midnight, then follow the clock. The
+//! arrivals history reaches back to midnight nine weeks before the start, so that it covers at
+//! least eight weeks; the desks' past days are simulated again when asked for (see
+//! [`History`](super::queues::History)). Everything is a function of the settings and the
+//! times at which staff acted.
 //!
 //! May use: the sim's models, domain. Pure; the server holds it behind a mutex.
 
@@ -73,10 +75,10 @@ impl Library {
             config.seed,
             config.timezone,
             standard_services(),
-            first_day,
+            cal.date_of(start),
             Some(Roster::standard()),
         )
-        .recording_history();
+        .recording_history(cal.midnight(first_day));
         desks.advance_to(start, &StandardSchedule);
         Self {
             seed: config.seed,
@@ -234,8 +236,7 @@ impl Library {
         to: Secs,
         step: Secs,
     ) -> Listing<ArrivalsResponse, impl Iterator<Item = ArrivalBucketDto> + '_> {
-        let tallies =
-            self.desks.history().map(|h| h.buckets(from, to, step, self.now)).unwrap_or_default();
+        let tallies = self.desks.arrival_buckets(from, to, step, &StandardSchedule);
         let records = tallies.into_iter().filter_map(|b| {
             let window = self.desks.windows().get(b.window)?;
             Some(ArrivalBucketDto {
