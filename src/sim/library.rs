@@ -17,7 +17,7 @@ use crate::domain::api::{
     ArrivalBucketDto, ArrivalsResponse, EnvironmentResponse, FloorDto, LayoutResponse, SeatStatus,
     SeatsPage, ServicePointChange, ServicePointDto, ServicePointsResponse, ZoneReading,
 };
-use crate::domain::layout::{SeatState, ZoneKind};
+use crate::domain::layout::SeatState;
 
 use super::body::Listing;
 use super::building::Building;
@@ -67,9 +67,7 @@ impl Library {
         let cal = Calendar::new(config.timezone);
         let start = config.start.timestamp();
         let building = Building::new(config.seats);
-        let kinds: Vec<ZoneKind> =
-            building.seats.iter().map(|s| building.zones[s.zone].kind).collect();
-        let seats = SeatModel::new(config.seed, cal, kinds, start);
+        let seats = SeatModel::new(config.seed, cal, building.seat_kinds(), start);
         let first_day = cal.date_of(start) - Duration::days(HISTORY_DAYS);
         let mut desks = QueueModel::new(
             config.seed,

@@ -8,7 +8,7 @@ use super::*;
 use crate::sim::building::Building;
 
 fn kinds(b: &Building) -> Vec<ZoneKind> {
-    b.seats.iter().map(|s| b.zones[s.zone].kind).collect()
+    b.seat_kinds()
 }
 
 fn cal() -> Calendar {
