@@ -2,9 +2,10 @@
 //! two actions (release a seat, change a window).
 //!
 //! Each handler checks its arguments, has the library (caught up with the clock) write its
-//! typed wire records into a body, and hands that to [`answer`]. Status codes follow the OpenAPI file:
-//! 400 for unreadable arguments, 404 for an unknown seat or window, 409 for an action the
-//! library's state refuses, 422 for a body that is JSON but not a `ServicePointChange`.
+//! typed wire records into a body, and hands that to [`answer`]. Status codes follow the
+//! OpenAPI file: 400 for unreadable arguments, 404 for an unknown seat or window, 409 for an
+//! action the library's state refuses, 422 for a body that is JSON but not a
+//! `ServicePointChange`.
 //!
 //! May use: server, library, domain, axum.
 

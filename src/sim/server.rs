@@ -3,10 +3,10 @@
 //!
 //! The library model sits behind a `std::sync::Mutex`, held only while the model catches up
 //! with the clock and a body is written. Bodies are JSON bytes from the start, written straight
-//! from the model ([`body`](super::body)); only a record-level fault turns one into values. A ticker task catches the model up twice a second
-//! on the blocking pool, so requests find little left to do and the async runtime never waits
-//! on a long catch-up. Every answer, error or not, leaves through
-//! [`deliver`](super::faults::deliver), where the fault plan applies.
+//! from the model ([`body`](super::body)); only a record-level fault turns one into values.
+//! A ticker task catches the model up twice a second on the blocking pool, so requests find
+//! little left to do and the async runtime never waits on a long catch-up. Every answer, error
+//! or not, leaves through [`deliver`](super::faults::deliver), where the fault plan applies.
 //!
 //! May use: axum, tokio, the rest of `sim`, domain.
 
