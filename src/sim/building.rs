@@ -9,15 +9,16 @@
 //! computer seat has); the two front-row seats beside the aisle are accessible.
 //!
 //! Ids: floors `F1`, zones `F1-Z2`, seats `F1-Z2-S014`; labels as printed on the desk: `1N-014`.
+//! A seat's id, label and place follow from its zone and its number in the zone, so they are
+//! worked out when asked for rather than kept: twenty thousand seats would otherwise hold
+//! forty thousand small strings, an index of twenty thousand more and a table of places.
 //!
 //! May use: domain. Pure.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use chrono::{DateTime, Utc};
-
-use crate::domain::api::{FloorDto, LayoutResponse, SeatDto, ZoneDto};
+use crate::domain::api::{FloorDto, SeatDto, ZoneDto};
 use crate::domain::layout::ZoneKind;
 
 /// Seats per desk row of a zone block.
@@ -40,13 +41,16 @@ pub struct Zone {
     pub kind: ZoneKind,
     pub floor: usize,
     pub seats: Range<usize>,
+    /// What the zone's desk labels start with after the level, e.g. `N` in `1N-014`.
+    abbr: String,
+    /// Grid cell of the block's first seat.
+    origin: (u32, u32),
 }
 
-/// A seat and where it stands.
-#[derive(Debug, Clone, PartialEq)]
+/// Where a seat stands ([`Building::place`]); its id and label come from
+/// [`Building::seat_id`] and [`Building::seat_label`].
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Place {
-    pub id: String,
-    pub label: String,
     pub x: u32,
     pub y: u32,
     pub power: bool,
@@ -57,9 +61,10 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Building {
     pub floors: Vec<Floor>,
+    /// Zones in seat order: each zone's seats follow the previous zone's.
     pub zones: Vec<Zone>,
-    pub seats: Vec<Place>,
-    index: HashMap<String, usize>,
+    /// Zone index by zone id.
+    zone_index: HashMap<String, usize>,
 }
 
 const COMPASS: [(&str, &str); 9] = [
@@ -115,16 +120,11 @@ impl Building {
     /// A building with exactly `seats` seats.
     pub fn new(seats: u32) -> Self {
         let floor_count = if seats < 200 { 1 } else { seats.div_ceil(1500).max(3) };
-        let mut b = Building {
-            floors: Vec::new(),
-            zones: Vec::new(),
-            seats: Vec::new(),
-            index: HashMap::new(),
-        };
+        let mut b = Building { floors: Vec::new(), zones: Vec::new(), zone_index: HashMap::new() };
         for (f, floor_seats) in split(seats, floor_count).enumerate() {
             b.add_floor(f, floor_seats, floor_count as usize);
         }
-        b.index = b.seats.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        b.zone_index = b.zones.iter().enumerate().map(|(i, z)| (z.id.clone(), i)).collect();
         b
     }
 
@@ -151,30 +151,15 @@ impl Building {
             let zone_id = format!("{floor_id}-Z{}", j + 1);
             let origin_x = (j % BLOCKS_PER_BAND) as u32 * (ROW_SEATS + 1 + 3) + 1;
             let origin_y = (j / BLOCKS_PER_BAND) as u32 * band_height + 1;
-            let first_seat = self.seats.len();
-            let zone = self.zones.len();
-            for n in 0..size {
-                let (row, col) = (n / ROW_SEATS, n % ROW_SEATS);
-                let y_off = match kind {
-                    ZoneKind::Group => row + row / 2,
-                    _ => 2 * row,
-                };
-                self.seats.push(Place {
-                    id: format!("{zone_id}-S{:03}", n + 1),
-                    label: format!("{level}{abbr}-{:03}", n + 1),
-                    x: origin_x + col + u32::from(col >= ROW_SEATS / 2),
-                    y: origin_y + y_off,
-                    power: kind == ZoneKind::Computer || col == 0 || col == ROW_SEATS - 1,
-                    accessible: row == 0 && (col == 3 || col == 4),
-                    zone,
-                });
-            }
+            let first_seat = self.seat_count();
             self.zones.push(Zone {
                 id: zone_id,
                 name,
                 kind,
                 floor: f,
-                seats: first_seat..self.seats.len(),
+                seats: first_seat..first_seat + size as usize,
+                abbr,
+                origin: (origin_x, origin_y),
             });
         }
         self.floors.push(Floor {
@@ -185,42 +170,98 @@ impl Building {
         });
     }
 
-    /// The index of the seat with id `id`.
-    pub fn seat_index(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+    /// How many seats the building has.
+    pub fn seat_count(&self) -> usize {
+        self.zones.last().map_or(0, |z| z.seats.end)
     }
 
-    /// The building as `GET /v1/layout` answers it.
-    pub fn layout(&self, generated_at: DateTime<Utc>) -> LayoutResponse {
-        let floors = self
-            .floors
-            .iter()
-            .map(|f| FloorDto {
-                id: f.id.clone(),
-                name: f.name.clone(),
-                level: f.level,
-                zones: self.zones[f.zones.clone()]
-                    .iter()
-                    .map(|z| ZoneDto {
-                        id: z.id.clone(),
-                        name: z.name.clone(),
-                        kind: z.kind,
-                        seats: self.seats[z.seats.clone()]
-                            .iter()
-                            .map(|s| SeatDto {
-                                id: s.id.clone(),
-                                label: s.label.clone(),
-                                x: s.x,
-                                y: s.y,
-                                power: s.power,
-                                accessible: s.accessible,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        LayoutResponse { generated_at, floors }
+    /// The index of seat `i`'s zone.
+    pub fn zone_of(&self, i: usize) -> Option<usize> {
+        let z = self.zones.partition_point(|zone| zone.seats.end <= i);
+        self.zones.get(z).filter(|zone| zone.seats.contains(&i)).map(|_| z)
+    }
+
+    /// The zone kind of every seat, in seat order.
+    pub fn seat_kinds(&self) -> Vec<ZoneKind> {
+        self.zones.iter().flat_map(|z| std::iter::repeat_n(z.kind, z.seats.len())).collect()
+    }
+
+    /// Where seat `i` stands: its zone's block is rows of eight with an aisle down the middle,
+    /// and a free row between desk rows (group tables face each other in pairs of rows).
+    pub fn place(&self, i: usize) -> Option<Place> {
+        let zone = self.zone_of(i)?;
+        let z = self.zones.get(zone)?;
+        let n = u32::try_from(i - z.seats.start).ok()?;
+        let (row, col) = (n / ROW_SEATS, n % ROW_SEATS);
+        let y_off = match z.kind {
+            ZoneKind::Group => row + row / 2,
+            _ => 2 * row,
+        };
+        Some(Place {
+            x: z.origin.0 + col + u32::from(col >= ROW_SEATS / 2),
+            y: z.origin.1 + y_off,
+            power: z.kind == ZoneKind::Computer || col == 0 || col == ROW_SEATS - 1,
+            accessible: row == 0 && (col == 3 || col == 4),
+            zone,
+        })
+    }
+
+    /// Seat `i`'s zone and its number in the zone, from 1.
+    fn zone_and_number(&self, i: usize) -> Option<(&Zone, usize)> {
+        let zone = self.zones.get(self.zone_of(i)?)?;
+        Some((zone, i - zone.seats.start + 1))
+    }
+
+    /// The id of seat `i`, e.g. `F1-Z2-S014`.
+    pub fn seat_id(&self, i: usize) -> Option<String> {
+        let (zone, n) = self.zone_and_number(i)?;
+        Some(format!("{}-S{n:03}", zone.id))
+    }
+
+    /// The label of seat `i` as printed on the desk, e.g. `1N-014`.
+    pub fn seat_label(&self, i: usize) -> Option<String> {
+        let (zone, n) = self.zone_and_number(i)?;
+        let level = self.floors.get(zone.floor)?.level;
+        Some(format!("{level}{}-{n:03}", zone.abbr))
+    }
+
+    /// The index of the seat with id `id`: only the exact form [`Building::seat_id`] writes.
+    pub fn seat_index(&self, id: &str) -> Option<usize> {
+        let (zone_id, number) = id.rsplit_once("-S")?;
+        let zone = self.zones.get(*self.zone_index.get(zone_id)?)?;
+        let n: usize = number.parse().ok()?;
+        let i = zone.seats.start.checked_add(n.checked_sub(1)?)?;
+        (zone.seats.contains(&i) && format!("{n:03}") == number).then_some(i)
+    }
+
+    /// The floors as `GET /v1/layout` lists them, each made when it is asked for.
+    pub fn floors(&self) -> impl Iterator<Item = FloorDto> + '_ {
+        self.floors.iter().map(|f| FloorDto {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            level: f.level,
+            zones: self.zones[f.zones.clone()]
+                .iter()
+                .map(|z| ZoneDto {
+                    id: z.id.clone(),
+                    name: z.name.clone(),
+                    kind: z.kind,
+                    seats: z
+                        .seats
+                        .clone()
+                        .filter_map(|i| Some((i, self.place(i)?)))
+                        .map(|(i, s)| SeatDto {
+                            id: self.seat_id(i).unwrap_or_default(),
+                            label: self.seat_label(i).unwrap_or_default(),
+                            x: s.x,
+                            y: s.y,
+                            power: s.power,
+                            accessible: s.accessible,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
     }
 }
 
@@ -232,22 +273,29 @@ mod tests {
     use crate::domain::sanitize::valid_id;
 
     fn check(b: &Building, seats: usize) {
-        assert_eq!(b.seats.len(), seats);
-        let ids: HashSet<&str> = b.seats.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(b.seat_count(), seats);
+        let places: Vec<Place> = (0..seats).filter_map(|i| b.place(i)).collect();
+        assert_eq!(places.len(), seats);
+        assert_eq!(b.place(seats), None);
+        let ids: HashSet<String> = (0..seats).filter_map(|i| b.seat_id(i)).collect();
         assert_eq!(ids.len(), seats, "seat ids are unique");
-        assert!(b.seats.iter().all(|s| valid_id(&s.id)));
+        assert!(ids.iter().all(|id| valid_id(id)));
         let cells: HashSet<(usize, u32, u32)> =
-            b.seats.iter().map(|s| (b.zones[s.zone].floor, s.x, s.y)).collect();
+            places.iter().map(|s| (b.zones[s.zone].floor, s.x, s.y)).collect();
         assert_eq!(cells.len(), seats, "no two seats of a floor share a cell");
-        let labels: HashSet<&str> = b.seats.iter().map(|s| s.label.as_str()).collect();
+        let labels: HashSet<String> = (0..seats).filter_map(|i| b.seat_label(i)).collect();
         assert_eq!(labels.len(), seats, "labels are unique");
         let kinds: HashSet<ZoneKind> = b.zones.iter().map(|z| z.kind).collect();
         assert_eq!(kinds.len(), 4, "every kind of zone");
-        assert!(b.seats.iter().any(|s| s.power) && b.seats.iter().any(|s| !s.power));
-        assert!(b.seats.iter().any(|s| s.accessible));
-        for (i, s) in b.seats.iter().enumerate() {
-            assert_eq!(b.seat_index(&s.id), Some(i));
+        assert!(places.iter().any(|s| s.power) && places.iter().any(|s| !s.power));
+        assert!(places.iter().any(|s| s.accessible));
+        let kinds = b.seat_kinds();
+        assert!(places.iter().zip(&kinds).all(|(s, k)| b.zones[s.zone].kind == *k));
+        assert!(places.iter().enumerate().all(|(i, s)| b.zones[s.zone].seats.contains(&i)));
+        for i in 0..seats {
+            assert_eq!(b.seat_id(i).and_then(|id| b.seat_index(&id)), Some(i));
         }
+        assert_eq!(b.seat_id(seats), None);
     }
 
     #[test]
@@ -256,9 +304,21 @@ mod tests {
         check(&b, 600);
         assert_eq!(b.floors.len(), 3);
         assert_eq!(b.floors[0].name, "Ground floor");
-        assert_eq!(b.seats[0].id, "F0-Z1-S001");
+        assert_eq!(b.seat_id(0).unwrap(), "F0-Z1-S001");
         assert_eq!(b.zones[4].name, "North reading room");
-        assert_eq!(b.seats[b.zones[4].seats.start].label, "1N-001");
+        assert_eq!(b.seat_label(b.zones[4].seats.start).unwrap(), "1N-001");
+        assert_eq!(b.seat_label(b.zones[4].seats.start + 13).unwrap(), "1N-014");
+    }
+
+    #[test]
+    fn only_exact_seat_ids_are_found() {
+        let b = Building::new(600);
+        assert_eq!(b.seat_index("F1-Z1-S014"), Some(b.zones[4].seats.start + 13));
+        for stranger in
+            ["F1-Z1-S14", "F1-Z1-S0014", "F1-Z1-S000", "F1-Z1-S999", "F1-Z1-S+14", "F9-Z1-S001", ""]
+        {
+            assert_eq!(b.seat_index(stranger), None, "{stranger}");
+        }
     }
 
     #[test]
@@ -271,8 +331,8 @@ mod tests {
     #[test]
     fn layout_lists_every_seat_once() {
         let b = Building::new(600);
-        let layout = b.layout(chrono::DateTime::UNIX_EPOCH);
-        let n: usize = layout.floors.iter().flat_map(|f| &f.zones).map(|z| z.seats.len()).sum();
+        let floors: Vec<FloorDto> = b.floors().collect();
+        let n: usize = floors.iter().flat_map(|f| &f.zones).map(|z| z.seats.len()).sum();
         assert_eq!(n, 600);
     }
 }

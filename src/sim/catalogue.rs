@@ -209,19 +209,18 @@ pub fn catalogue(seed: u64) -> Vec<Item> {
 /// A page of at most `limit` items after the cursor `since` (`i<N>`: items from index N). An
 /// unknown cursor starts from the first item. Returns the items, the next cursor and whether
 /// more follow.
-pub fn page(
-    items: &[Item],
+pub fn page<'a>(
+    items: &'a [Item],
     since: Option<&str>,
     limit: usize,
-) -> (Vec<CatalogItemDto>, String, bool) {
+) -> (&'a [Item], String, bool) {
     let start = since
         .and_then(|c| c.strip_prefix('i'))
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|&n| n <= items.len())
         .unwrap_or(0);
     let end = start.saturating_add(limit).min(items.len());
-    let page = items[start..end].iter().map(|i| i.dto.clone()).collect();
-    (page, format!("i{end}"), end < items.len())
+    (&items[start..end], format!("i{end}"), end < items.len())
 }
 
 #[cfg(test)]
@@ -238,7 +237,7 @@ mod tests {
         let mut cursor: Option<String> = None;
         loop {
             let (page, next, more) = page(&items, cursor.as_deref(), 500);
-            seen.extend(page.into_iter().map(|i| i.id));
+            seen.extend(page.iter().map(|i| i.dto.id.clone()));
             cursor = Some(next);
             if !more {
                 break;
@@ -248,6 +247,6 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), ITEMS);
         let (first, _, _) = page(&items, Some("nonsense"), 3);
-        assert_eq!(first[0].id, "bib-00001");
+        assert_eq!(first[0].dto.id, "bib-00001");
     }
 }

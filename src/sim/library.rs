@@ -1,20 +1,25 @@
 //! The simulated library as a whole: building, seats, desks and comfort, advanced together in
-//! simulated time, and the wire records the sensor API answers with.
+//! simulated time, and the wire records the sensor API answers with. Long lists (seats, the
+//! layout's floors, arrival buckets) come as a [`Listing`]: the envelope, and the records made
+//! one at a time as the body is written.
 //!
-//! The desks run from local midnight nine weeks before the start, so that the arrivals history
-//! covers at least eight weeks; the seats run from the start's own midnight. Both then follow
-//! the clock. Everything is a function of the settings and the times at which staff acted.
+//! The seats and the desks run from the start's own local midnight, then follow the clock. The
+//! arrivals history reaches back to midnight nine weeks before the start, so that it covers at
+//! least eight weeks; the desks' past days are simulated again when asked for (see
+//! [`History`](super::queues::History)). Everything is a function of the settings and the
+//! times at which staff acted.
 //!
 //! May use: the sim's models, domain. Pure; the server holds it behind a mutex.
 
 use chrono::Duration;
 
 use crate::domain::api::{
-    ArrivalBucketDto, ArrivalsResponse, EnvironmentResponse, LayoutResponse, SeatStatus, SeatsPage,
-    ServicePointChange, ServicePointDto, ServicePointsResponse, ZoneReading,
+    ArrivalBucketDto, ArrivalsResponse, EnvironmentResponse, FloorDto, LayoutResponse, SeatStatus,
+    SeatsPage, ServicePointChange, ServicePointDto, ServicePointsResponse, ZoneReading,
 };
-use crate::domain::layout::{SeatState, ZoneKind};
+use crate::domain::layout::SeatState;
 
+use super::body::Listing;
 use super::building::Building;
 use super::calendar::{Calendar, Secs, utc};
 use super::config::SimConfig;
@@ -62,18 +67,16 @@ impl Library {
         let cal = Calendar::new(config.timezone);
         let start = config.start.timestamp();
         let building = Building::new(config.seats);
-        let kinds: Vec<ZoneKind> =
-            building.seats.iter().map(|s| building.zones[s.zone].kind).collect();
-        let seats = SeatModel::new(config.seed, cal, kinds, start);
+        let seats = SeatModel::new(config.seed, cal, building.seat_kinds(), start);
         let first_day = cal.date_of(start) - Duration::days(HISTORY_DAYS);
         let mut desks = QueueModel::new(
             config.seed,
             config.timezone,
             standard_services(),
-            first_day,
+            cal.date_of(start),
             Some(Roster::standard()),
         )
-        .recording_history();
+        .recording_history(cal.midnight(first_day));
         desks.advance_to(start, &StandardSchedule);
         Self {
             seed: config.seed,
@@ -101,8 +104,12 @@ impl Library {
         self.now = t;
     }
 
-    pub fn layout(&self) -> LayoutResponse {
-        self.building.layout(utc(self.now))
+    /// The building's floors, with their zones and seats.
+    pub fn layout(&self) -> Listing<LayoutResponse, impl Iterator<Item = FloorDto> + '_> {
+        Listing {
+            envelope: LayoutResponse { generated_at: utc(self.now), floors: Vec::new() },
+            records: self.building.floors(),
+        }
     }
 
     fn cursor(&self) -> String {
@@ -119,7 +126,7 @@ impl Library {
 
     fn seat_status(&self, r: SeatReport) -> SeatStatus {
         SeatStatus {
-            id: self.building.seats[r.index].id.clone(),
+            id: self.building.seat_id(r.index).unwrap_or_default(),
             state: r.state,
             since: utc(r.since),
             sensor: r.sensor,
@@ -127,14 +134,27 @@ impl Library {
     }
 
     /// Every seat, or with a usable cursor only the seats changed after it.
-    pub fn seats_page(&self, since: Option<&str>) -> SeatsPage {
+    pub fn seats(
+        &self,
+        since: Option<&str>,
+    ) -> Listing<SeatsPage, impl Iterator<Item = SeatStatus> + '_> {
         let since = since.and_then(|c| self.parse_cursor(c));
-        SeatsPage {
-            generated_at: utc(self.now),
-            cursor: self.cursor(),
-            full: since.is_none(),
-            seats: self.seats.reports(since).into_iter().map(|r| self.seat_status(r)).collect(),
+        Listing {
+            envelope: SeatsPage {
+                generated_at: utc(self.now),
+                cursor: self.cursor(),
+                full: since.is_none(),
+                seats: Vec::new(),
+            },
+            records: self.seats.reports(since).map(|r| self.seat_status(r)),
         }
+    }
+
+    /// [`Library::seats`] as one value.
+    #[cfg(test)]
+    pub fn seats_page(&self, since: Option<&str>) -> SeatsPage {
+        let Listing { envelope, records } = self.seats(since);
+        SeatsPage { seats: records.collect(), ..envelope }
     }
 
     pub fn release(&mut self, id: &str) -> Result<SeatStatus, ReleaseError> {
@@ -208,31 +228,40 @@ impl Library {
 
     /// Arrivals per window per bucket of `step` seconds over `[from, to)`; buckets not yet
     /// begun, or begun before the history, are left out. The caller checks the arguments.
-    pub fn arrivals(&self, from: Secs, to: Secs, step: Secs) -> ArrivalsResponse {
-        let buckets = self
-            .desks
-            .history()
-            .map(|h| h.buckets(from, to, step, self.now))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|b| {
-                let window = self.desks.windows().get(b.window)?;
-                Some(ArrivalBucketDto {
-                    service_point_id: window.spec.id.clone(),
-                    start: utc(b.start),
-                    arrivals: b.arrivals,
-                    served: b.served,
-                    mean_wait_s: (b.served > 0)
-                        .then(|| (b.wait_s as f64 / f64::from(b.served) * 10.0).round() / 10.0),
-                })
+    pub fn arrivals(
+        &self,
+        from: Secs,
+        to: Secs,
+        step: Secs,
+    ) -> Listing<ArrivalsResponse, impl Iterator<Item = ArrivalBucketDto> + '_> {
+        let tallies = self.desks.arrival_buckets(from, to, step, &StandardSchedule);
+        let records = tallies.into_iter().filter_map(|b| {
+            let window = self.desks.windows().get(b.window)?;
+            Some(ArrivalBucketDto {
+                service_point_id: window.spec.id.clone(),
+                start: utc(b.start),
+                arrivals: b.arrivals,
+                served: b.served,
+                mean_wait_s: (b.served > 0)
+                    .then(|| (b.wait_s as f64 / f64::from(b.served) * 10.0).round() / 10.0),
             })
-            .collect();
-        ArrivalsResponse {
-            from: utc(from),
-            to: utc(to),
-            step_s: u32::try_from(step).unwrap_or(u32::MAX),
-            buckets,
+        });
+        Listing {
+            envelope: ArrivalsResponse {
+                from: utc(from),
+                to: utc(to),
+                step_s: u32::try_from(step).unwrap_or(u32::MAX),
+                buckets: Vec::new(),
+            },
+            records,
         }
+    }
+
+    /// [`Library::arrivals`] as one value.
+    #[cfg(test)]
+    pub fn arrivals_response(&self, from: Secs, to: Secs, step: Secs) -> ArrivalsResponse {
+        let Listing { envelope, records } = self.arrivals(from, to, step);
+        ArrivalsResponse { buckets: records.collect(), ..envelope }
     }
 }
 

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
 mod building;
 pub mod calendar;
 mod catalogue;

@@ -111,7 +111,9 @@ pub(crate) async fn catalog(
             Err(reply) => return reply,
         };
         let (items, cursor, more) = page(&s.recs.items, q.get("since").map(String::as_str), limit);
-        Reply::ok(&CatalogPage { generated_at: utc(s.clock.now()), cursor, more, items })
+        let envelope: CatalogPage =
+            CatalogPage { generated_at: utc(s.clock.now()), cursor, more, items: Vec::new() };
+        Reply::list(&envelope, items.iter().map(|i| &i.dto))
     })
     .await
 }

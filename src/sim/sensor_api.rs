@@ -1,10 +1,11 @@
 //! Handlers of the sensor API: layout, seats, environment, service points, arrivals, and the
 //! two actions (release a seat, change a window).
 //!
-//! Each handler checks its arguments, asks the library (caught up with the clock) for the
-//! typed wire records, and hands them to [`answer`]. Status codes follow the OpenAPI file:
-//! 400 for unreadable arguments, 404 for an unknown seat or window, 409 for an action the
-//! library's state refuses, 422 for a body that is JSON but not a `ServicePointChange`.
+//! Each handler checks its arguments, has the library (caught up with the clock) write its
+//! typed wire records into a body, and hands that to [`answer`]. Status codes follow the
+//! OpenAPI file: 400 for unreadable arguments, 404 for an unknown seat or window, 409 for an
+//! action the library's state refuses, 422 for a body that is JSON but not a
+//! `ServicePointChange`.
 //!
 //! May use: server, library, domain, axum.
 
@@ -30,12 +31,12 @@ pub const MAX_ARRIVAL_STEPS: i64 = 20_000;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 pub(crate) async fn layout(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    answer(&s, Api::Sensor, &headers, |s| Reply::ok(&s.with_library(|l| l.layout()))).await
+    answer(&s, Api::Sensor, &headers, |s| s.with_library(|l| Reply::listing(l.layout()))).await
 }
 
 pub(crate) async fn seats(State(s): State<Arc<Shared>>, headers: HeaderMap, q: Params) -> Response {
     answer(&s, Api::Sensor, &headers, |s| match params(q) {
-        Ok(q) => Reply::ok(&s.with_library(|l| l.seats_page(q.get("since").map(String::as_str)))),
+        Ok(q) => s.with_library(|l| Reply::listing(l.seats(q.get("since").map(String::as_str)))),
         Err(reply) => reply,
     })
     .await
@@ -55,7 +56,7 @@ pub(crate) async fn arrivals(
     q: Params,
 ) -> Response {
     answer(&s, Api::Sensor, &headers, |s| match params(q).and_then(|q| arrival_range(&q)) {
-        Ok((from, to, step)) => Reply::ok(&s.with_library(|l| l.arrivals(from, to, step))),
+        Ok((from, to, step)) => s.with_library(|l| Reply::listing(l.arrivals(from, to, step))),
         Err(reply) => reply,
     })
     .await

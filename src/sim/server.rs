@@ -2,10 +2,11 @@
 //! clock, bearer-token checks, and the handle the caller keeps.
 //!
 //! The library model sits behind a `std::sync::Mutex`, held only while the model catches up
-//! with the clock and a record set is built. A ticker task catches the model up twice a second
-//! on the blocking pool, so requests find little left to do and the async runtime never waits
-//! on a long catch-up. Every answer, error or not, leaves through
-//! [`deliver`](super::faults::deliver), where the fault plan applies.
+//! with the clock and a body is written. Bodies are JSON bytes from the start, written straight
+//! from the model ([`body`](super::body)); only a record-level fault turns one into values.
+//! A ticker task catches the model up twice a second on the blocking pool, so requests find
+//! little left to do and the async runtime never waits on a long catch-up. Every answer, error
+//! or not, leaves through [`deliver`](super::faults::deliver), where the fault plan applies.
 //!
 //! May use: axum, tokio, the rest of `sim`, domain.
 
@@ -22,11 +23,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::body::{BodyError, Listing, list_body};
 use super::calendar::{Secs, utc};
 use super::config::{SimConfig, SimError};
 use super::faults::{Api, FaultPlan, deliver};
@@ -123,13 +124,39 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub status: StatusCode,
-    pub body: Value,
+    /// The body as JSON bytes.
+    pub body: Vec<u8>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Reply {
     pub fn ok<T: Serialize>(value: &T) -> Self {
-        match serde_json::to_value(value) {
+        Self::written(serde_json::to_vec(value).map_err(BodyError::from))
+    }
+
+    /// A 200 with `envelope`, whose last field is an empty list, holding `records`; the
+    /// records are serialised one at a time as the iterator makes them.
+    pub fn list<E, I>(envelope: &E, records: I) -> Self
+    where
+        E: Serialize,
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        Self::written(list_body(envelope, records))
+    }
+
+    /// A 200 with a listing's envelope holding its records.
+    pub fn listing<E, I>(listing: Listing<E, I>) -> Self
+    where
+        E: Serialize,
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        Self::list(&listing.envelope, listing.records)
+    }
+
+    fn written(body: Result<Vec<u8>, BodyError>) -> Self {
+        match body {
             Ok(body) => Self { status: StatusCode::OK, body, headers: Vec::new() },
             Err(e) => {
                 Self::error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string())
@@ -141,7 +168,7 @@ impl Reply {
         let body = crate::domain::api::ApiError::new(code, message);
         Self {
             status,
-            body: serde_json::to_value(body).unwrap_or(Value::Null),
+            body: serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec()),
             headers: Vec::new(),
         }
     }

@@ -4,6 +4,8 @@
 //!
 //! A hanging or slow response only sleeps its own task, and an oversized body is streamed in
 //! 64 KiB pieces of one shared buffer, so neither costs the simulator anything but a socket.
+//! The body arrives as JSON bytes; only when records are to be made hostile or broken is it
+//! read back into values, changed and written again.
 //!
 //! May use: the rest of `faults`, random, axum, tokio, serde_json, domain.
 
@@ -30,14 +32,14 @@ pub const OVERSIZED_BYTES: usize = 64 << 20;
 const PIECE: usize = 64 << 10;
 
 /// The response for the `request`-th request to `api`, whose handler answered `status` with
-/// `body` (plus `headers`), after the faults `plan` calls for.
+/// the JSON `body` (plus `headers`), after the faults `plan` calls for.
 pub async fn deliver(
     plan: FaultPlan,
     seed: u64,
     api: Api,
     request: u64,
     status: StatusCode,
-    mut body: Value,
+    body: Vec<u8>,
     headers: Vec<(HeaderName, HeaderValue)>,
 ) -> Response {
     let rates = plan.rates(api);
@@ -62,6 +64,7 @@ pub async fn deliver(
     }
     let mut headers = headers;
     let mut status = status;
+    let mut bytes = body;
     if status.is_success() && fail {
         let (code, name, message) = [
             (
@@ -77,16 +80,20 @@ pub async fn deliver(
             ),
         ][failure.min(2)];
         status = code;
-        body = serde_json::to_value(ApiError::new(name, message)).unwrap_or(Value::Null);
+        bytes =
+            serde_json::to_vec(&ApiError::new(name, message)).unwrap_or_else(|_| b"{}".to_vec());
         if code == StatusCode::SERVICE_UNAVAILABLE {
             headers.push((RETRY_AFTER, HeaderValue::from_static("5")));
         }
     }
-    if status.is_success() {
+    if status.is_success()
+        && (rates.hostile > 0.0 || rates.bad_records > 0.0)
+        && let Ok(mut body) = serde_json::from_slice::<Value>(&bytes)
+    {
         let mut records = Stream::new(seed, Purpose::FaultRecords, &[api as u64, request]);
         mangle(&mut body, &mut records, rates.hostile, rates.bad_records);
+        bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     }
-    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let body = if malformed {
         Body::from(malform(&bytes, variant))
     } else if truncated {

@@ -81,7 +81,7 @@ fn the_same_actions_at_the_same_times_give_the_same_library() {
     assert_eq!(one.service_points(), many.service_points());
     assert_eq!(one.environment(), many.environment());
     let (from, to) = (t0 - 7 * 86_400, t0 + 6 * 3600);
-    assert_eq!(one.arrivals(from, to, 900), many.arrivals(from, to, 900));
+    assert_eq!(one.arrivals_response(from, to, 900), many.arrivals_response(from, to, 900));
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn history_covers_eight_weeks_and_stops_at_now() {
     let lib = Library::new(&config("2026-11-18T11:00:00Z"));
     let now = lib.now();
     let from = now - 56 * 86_400;
-    let day = lib.arrivals(from, now + 86_400, 86_400);
+    let day = lib.arrivals_response(from, now + 86_400, 86_400);
     let first = day.buckets.first().unwrap().start.timestamp();
     assert!(first <= from, "history starts {first}, wanted {from}");
     assert!(day.buckets.iter().all(|b| b.start.timestamp() < now));
@@ -99,7 +99,7 @@ fn history_covers_eight_weeks_and_stops_at_now() {
         assert!(total > 56 * 10, "{id}: {total}");
     }
     // Every window has a bucket for every step.
-    let quarter = lib.arrivals(now - 86_400, now, 900);
+    let quarter = lib.arrivals_response(now - 86_400, now, 900);
     assert_eq!(quarter.buckets.len(), 96 * 6);
     assert!(quarter.buckets.iter().any(|b| b.mean_wait_s.is_some()));
 }
@@ -119,4 +119,28 @@ fn cursors_give_changes_and_strangers_get_everything() {
         assert!(page.full, "{stranger}");
         assert_eq!(page.seats.len(), 600);
     }
+}
+
+#[test]
+fn listings_write_the_same_json_as_the_whole_records() {
+    use crate::sim::body::list_body;
+    use serde_json::Value;
+
+    fn same<E: serde::Serialize, I: IntoIterator<Item: serde::Serialize>>(
+        listing: Listing<E, I>,
+        whole: impl serde::Serialize,
+    ) {
+        let written = list_body(&listing.envelope, listing.records).unwrap();
+        let read: Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(read, serde_json::to_value(whole).unwrap());
+    }
+    let mut lib = Library::new(&config("2026-11-18T15:00:00Z"));
+    let cursor = lib.seats_page(None).cursor;
+    lib.advance_to(lib.now() + 600);
+    let now = lib.now();
+    same(lib.seats(None), lib.seats_page(None));
+    same(lib.seats(Some(&cursor)), lib.seats_page(Some(&cursor)));
+    same(lib.arrivals(now - 86_400, now, 900), lib.arrivals_response(now - 86_400, now, 900));
+    let floors: Vec<FloorDto> = lib.building.floors().collect();
+    same(lib.layout(), LayoutResponse { generated_at: utc(now), floors });
 }

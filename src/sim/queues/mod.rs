@@ -27,7 +27,7 @@ mod history;
 mod model;
 mod staffing;
 
-pub use history::{BucketTally, History};
+pub use history::{BucketTally, Buckets, History};
 pub use model::{QueueModel, WindowState};
 pub use staffing::WindowChangeError;
 

@@ -13,9 +13,10 @@ use std::collections::VecDeque;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use super::history::DayTallies;
 use super::{
-    Arrival, History, QueueReport, Roster, ServiceReport, ServiceSpec, StaffingSchedule,
-    WindowSpec, day_arrivals, windows_of,
+    Arrival, BucketTally, Buckets, History, QueueReport, Roster, ServiceReport, ServiceSpec,
+    StaffingSchedule, WindowSpec, day_arrivals, windows_of,
 };
 use crate::sim::calendar::{CLOSES_MIN, Calendar, Secs};
 
@@ -142,9 +143,17 @@ impl QueueModel {
         }
     }
 
-    /// Records per-minute arrivals from the first midnight on, for the arrivals API.
-    pub fn recording_history(mut self) -> Self {
-        self.history = Some(History::new(self.next_midnight, self.windows.len()));
+    /// Records per-minute arrivals for the arrivals API, whose history reaches back to
+    /// `origin` (at or before the model's first midnight).
+    pub fn recording_history(mut self, origin: Secs) -> Self {
+        self.history = Some(History::new(origin, self.windows.len()));
+        self
+    }
+
+    /// Keeps every day of the history, as a reference for tests of the replay.
+    #[cfg(test)]
+    pub fn keeping_every_day(mut self) -> Self {
+        self.history = self.history.map(History::keeping_every_day);
         self
     }
 
@@ -172,6 +181,76 @@ impl QueueModel {
 
     pub fn history(&self) -> Option<&History> {
         self.history.as_ref()
+    }
+
+    /// Notes in the history that staff changed a window today.
+    pub(super) fn touch_history(&mut self) {
+        if let Some(h) = &mut self.history {
+            h.touch();
+        }
+    }
+
+    /// Arrivals per window per bucket of `step` seconds over `[from, to)`, from the history's
+    /// origin up to now (see [`Buckets`]). `schedule` must be the schedule the model runs
+    /// under.
+    ///
+    /// Days the history did not keep are simulated again, each on its own. That gives what the
+    /// model saw on such a day: every day starts from the same state (by the end of the day
+    /// before, every window is closed, nobody waits and the last service has ended, long
+    /// before the next opening), and the arrivals depend only on the seed and the date.
+    pub fn arrival_buckets(
+        &self,
+        from: Secs,
+        to: Secs,
+        step: Secs,
+        schedule: &dyn StaffingSchedule,
+    ) -> Vec<BucketTally> {
+        let Some(history) = &self.history else {
+            return Vec::new();
+        };
+        let origin = history.origin();
+        let mut buckets = Buckets::new(origin, self.windows.len(), from, to, step, self.now);
+        let Some((start, end)) = buckets.span() else {
+            return buckets.into_tallies();
+        };
+        let today = history.today().map(|d| d.date);
+        let last = self.cal.date_of((end - 1).min(self.now));
+        let mut date = self.cal.date_of(start.max(origin));
+        while date <= last {
+            match history.day(date) {
+                Some(day) => buckets.add(day),
+                None if today.is_none_or(|t| date < t) => {
+                    if let Some(day) = self.replay(origin, date, schedule) {
+                        buckets.add(&day);
+                    }
+                }
+                None => {}
+            }
+            let Some(next) = date.succ_opt() else {
+                break;
+            };
+            date = next;
+        }
+        buckets.into_tallies()
+    }
+
+    /// The tallies of `date` from a fresh model of that day alone.
+    fn replay(
+        &self,
+        origin: Secs,
+        date: NaiveDate,
+        schedule: &dyn StaffingSchedule,
+    ) -> Option<DayTallies> {
+        let mut day = QueueModel::new(
+            self.seed,
+            self.cal.tz(),
+            self.services.clone(),
+            date,
+            self.roster.clone(),
+        )
+        .recording_history(origin);
+        day.advance_to(self.cal.next_midnight(date) - 1, schedule);
+        day.history.as_mut()?.take_today()
     }
 
     /// The index of the window with id `id`.
@@ -291,6 +370,9 @@ impl QueueModel {
         });
         self.last_wanted = vec![None; self.services.len()];
         self.next_midnight = self.cal.next_midnight(date);
+        if let Some(h) = &mut self.history {
+            h.start_day(date, self.now);
+        }
     }
 
     fn close_day(&mut self) {

@@ -166,6 +166,7 @@ impl QueueModel {
         if was_open != target_open {
             self.rebalance(self.windows[w].spec.service);
         }
+        self.touch_history();
         Ok(())
     }
 }

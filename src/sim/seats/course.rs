@@ -160,11 +160,10 @@ impl SeatModel {
     }
 
     /// Every seat whose report changed after change number `since`, or every seat.
-    pub fn reports(&self, since: Option<u64>) -> Vec<SeatReport> {
+    pub fn reports(&self, since: Option<u64>) -> impl Iterator<Item = SeatReport> + '_ {
         (0..self.seats.len())
-            .filter(|&i| since.is_none_or(|n| self.seats[i].changed > n))
+            .filter(move |&i| since.is_none_or(|n| self.seats[i].changed > n))
             .filter_map(|i| self.report(i))
-            .collect()
     }
 
     /// Share of the seats in `range` really taken (occupied or away), whatever the sensors say.

@@ -8,7 +8,7 @@ use super::*;
 use crate::sim::building::Building;
 
 fn kinds(b: &Building) -> Vec<ZoneKind> {
-    b.seats.iter().map(|s| b.zones[s.zone].kind).collect()
+    b.seat_kinds()
 }
 
 fn cal() -> Calendar {
@@ -19,8 +19,12 @@ fn wednesday_at(h: u32, m: u32) -> Secs {
     cal().at(NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(), h * 60 + m)
 }
 
+fn reports(model: &SeatModel, since: Option<u64>) -> Vec<SeatReport> {
+    model.reports(since).collect()
+}
+
 fn count(model: &SeatModel, state: SeatState) -> usize {
-    model.reports(None).iter().filter(|r| r.state == state).count()
+    reports(model, None).iter().filter(|r| r.state == state).count()
 }
 
 #[test]
@@ -42,7 +46,7 @@ fn states_appear_over_a_day_and_the_night_is_empty() {
     let mut sensors: HashMap<SensorHealth, usize> = HashMap::new();
     for step in 1..=28 {
         m.advance_to(wednesday_at(8, 0) + step * 1800);
-        for r in m.reports(None) {
+        for r in reports(&m, None) {
             *seen.entry(r.state).or_default() += 1;
             *sensors.entry(r.sensor).or_default() += 1;
         }
@@ -54,7 +58,7 @@ fn states_appear_over_a_day_and_the_night_is_empty() {
     assert!(sensors.contains_key(&SensorHealth::Degraded));
     m.advance_to(wednesday_at(22, 0));
     assert!(
-        m.reports(None)
+        reports(&m, None)
             .iter()
             .all(|r| matches!(r.state, SeatState::Free | SeatState::OutOfService)
                 || r.sensor == SensorHealth::Offline)
@@ -75,13 +79,13 @@ fn the_state_does_not_depend_on_how_time_was_cut() {
         t += 53;
         many.advance_to(t.min(start + 36 * 3600));
     }
-    assert_eq!(one.reports(None), many.reports(None));
+    assert_eq!(reports(&one, None), reports(&many, None));
     assert_eq!(one.seq(), many.seq());
     // A model built straight at the later time agrees on every seat's state (not on `since`
     // of seats free since the day before, which it cannot know).
     let fresh = SeatModel::new(3, cal(), kinds(&b), start + 36 * 3600);
     let state = |m: &SeatModel| -> Vec<(SeatState, SensorHealth)> {
-        m.reports(None).iter().map(|r| (r.state, r.sensor)).collect()
+        reports(m, None).iter().map(|r| (r.state, r.sensor)).collect()
     };
     assert_eq!(state(&one), state(&fresh));
 }
@@ -91,36 +95,31 @@ fn changes_since_a_number_are_exactly_the_changed_seats() {
     let b = Building::new(600);
     let mut m = SeatModel::new(4, cal(), kinds(&b), wednesday_at(10, 0));
     for _ in 0..12 {
-        let before = m.reports(None);
+        let before = reports(&m, None);
         let seq = m.seq();
         m.advance_to(m.now() + 5 * 60);
-        let changed: Vec<usize> = m.reports(Some(seq)).iter().map(|r| r.index).collect();
-        let differ: Vec<usize> = m
-            .reports(None)
-            .iter()
-            .zip(&before)
-            .filter(|(a, b)| a != b)
-            .map(|(a, _)| a.index)
-            .collect();
+        let changed: Vec<usize> = reports(&m, Some(seq)).iter().map(|r| r.index).collect();
+        let differ: Vec<usize> =
+            m.reports(None).zip(&before).filter(|(a, b)| a != *b).map(|(a, _)| a.index).collect();
         assert!(!changed.is_empty());
         assert_eq!(changed, differ);
     }
-    assert!(m.reports(Some(m.seq())).is_empty());
+    assert!(reports(&m, Some(m.seq())).is_empty());
 }
 
 #[test]
 fn only_away_seats_can_be_released() {
     let b = Building::new(600);
     let mut m = SeatModel::new(5, cal(), kinds(&b), wednesday_at(11, 0));
-    let reports = m.reports(None);
-    let away = reports.iter().find(|r| r.state == SeatState::Away).unwrap();
-    let occupied = reports.iter().find(|r| r.state == SeatState::Occupied).unwrap();
+    let all = reports(&m, None);
+    let away = all.iter().find(|r| r.state == SeatState::Away).unwrap();
+    let occupied = all.iter().find(|r| r.state == SeatState::Occupied).unwrap();
     assert_eq!(m.release(occupied.index), Err(NotAway(SeatState::Occupied)));
     let seq = m.seq();
     let released = m.release(away.index).unwrap();
     assert_eq!(released.state, SeatState::Free);
     assert_eq!(released.since, m.now());
-    assert_eq!(m.reports(Some(seq)).len(), 1);
+    assert_eq!(reports(&m, Some(seq)).len(), 1);
     assert_eq!(m.release(away.index), Err(NotAway(SeatState::Free)));
 }
 
