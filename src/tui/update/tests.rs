@@ -25,7 +25,10 @@ fn tabs_switch_and_load_what_they_show() {
     assert_eq!(s.tab, Tab::Seats);
     assert_eq!(press(&mut s, [code(KeyCode::Tab)]), vec![Effect::LoadQueues]);
     assert_eq!(press(&mut s, [key('2')]), vec![], "already there");
-    assert_eq!(press(&mut s, [code(KeyCode::BackTab), code(KeyCode::BackTab)]), vec![Effect::LoadSeats, Effect::LoadSystem]);
+    assert_eq!(
+        press(&mut s, [code(KeyCode::BackTab), code(KeyCode::BackTab)]),
+        vec![Effect::LoadSeats, Effect::LoadSystem]
+    );
     assert!(press(&mut s, [key('6')]).is_empty(), "already there");
     assert_eq!(
         press(&mut s, [Msg::DataChanged]),
