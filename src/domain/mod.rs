@@ -8,6 +8,7 @@ pub mod api;
 pub mod arrivals;
 pub mod audit;
 pub mod comfort;
+pub mod forecast;
 pub mod freshness;
 pub mod layout;
 pub mod merkle;
