@@ -18,6 +18,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
+use super::features::Context;
 use super::gbt::BoostParams;
 use super::history::History;
 use super::intervals::Intervals;
@@ -146,6 +147,7 @@ pub fn backtest(series: &Series, opts: &BacktestOptions) -> Result<BacktestRepor
     let origins = origins(series, opts)?;
     let calendar = Calendar::new(series.start, series.step_s, series.len(), opts.tz)?;
     let history = History::new(&calendar, &series.values);
+    let context = Context::new(&history, opts.profile_weeks);
     let setup = Setup {
         horizon_steps: opts.horizon_steps,
         profile_weeks: opts.profile_weeks,
@@ -158,10 +160,10 @@ pub fn backtest(series: &Series, opts: &BacktestOptions) -> Result<BacktestRepor
         let mut points = Vec::with_capacity(origins.len() * opts.horizon_steps);
         for &origin in &origins {
             if trained_at.is_none_or(|t| origin >= t + opts.retrain_every_steps) {
-                model.train(&history, origin);
+                model.train(&context, origin);
                 trained_at = Some(origin);
             }
-            let predicted = model.predict(&history.before(origin), origin, opts.horizon_steps);
+            let predicted = model.predict(&context, origin, opts.horizon_steps);
             for (f, &actual) in predicted.into_iter().zip(&series.values[origin..]) {
                 if !actual.is_nan() {
                     points.push((f, actual));

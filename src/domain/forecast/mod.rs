@@ -42,6 +42,7 @@ pub use gbt::BoostParams;
 pub use intervals::{IntervalBand, Intervals};
 
 use calendar::Calendar;
+use features::Context;
 use history::History;
 
 /// Seconds in a day; a step must divide it so that every day has the same slots.
@@ -273,9 +274,10 @@ fn forecast_at(
     let calendar = Calendar::new(series.start, series.step_s, origin + horizon_steps, tz)?;
     let values = &series.values[..origin.min(series.len())];
     let history = History::new(&calendar, values);
+    let context = Context::new(&history, report.profile_weeks);
     let setup =
         models::Setup { horizon_steps, profile_weeks: report.profile_weeks, boost: report.boost };
     let mut fitted = models::Fitted::new(model, &setup);
-    fitted.train(&history, origin);
-    Ok(fitted.predict(&history.before(origin), origin, horizon_steps))
+    fitted.train(&context, origin);
+    Ok(fitted.predict(&context, origin, horizon_steps))
 }

@@ -8,13 +8,15 @@
 //! bucket before the cutoff, seen from an origin a few buckets earlier (0 to horizon − 1, picked
 //! by a fixed hash of the bucket so that every horizon and every time of day occurs), with the
 //! features that origin would have had. Targets come from the last `train_weeks` weeks, sampled
-//! evenly down to `max_rows` with a stride that does not keep hitting the same slots.
+//! evenly down to `max_rows` with a stride that does not keep hitting the same slots. Targets on
+//! a day that was closed although the profile expected it open (a holiday, an outage) are left
+//! out: no feature can announce them, so learning from them would only pull other days down.
+//! Days that are always closed stay in, so the trees learn to keep them at zero.
 
 use super::ModelKind;
 use super::baseline::{seasonal_naive, seasonal_profile};
-use super::features::{self, FEATURES, Origin};
+use super::features::{Context, FEATURES};
 use super::gbt::{BoostParams, Booster};
-use super::history::{History, Past};
 
 /// What every model is set up with.
 #[derive(Debug, Clone, Copy)]
@@ -38,16 +40,17 @@ impl Fitted {
     }
 
     /// Trains on the buckets before `cutoff`; only the boosted model learns anything.
-    pub(crate) fn train(&mut self, history: &History<'_>, cutoff: usize) {
+    pub(crate) fn train(&mut self, context: &Context<'_>, cutoff: usize) {
         if self.kind == ModelKind::Boosted {
-            let (x, y, base) = training_rows(history, cutoff, &self.setup);
+            let (x, y, base) = training_rows(context, cutoff, &self.setup);
             self.booster = Booster::fit(&x, FEATURES, &y, &base, &self.setup.boost);
         }
     }
 
-    /// Forecasts `horizon` buckets from the origin of `past`.
-    pub(crate) fn predict(&self, past: &Past<'_>, origin: usize, horizon: usize) -> Vec<f64> {
+    /// Forecasts `horizon` buckets from bucket `origin`, reading only what lies before it.
+    pub(crate) fn predict(&self, context: &Context<'_>, origin: usize, horizon: usize) -> Vec<f64> {
         let weeks = self.setup.profile_weeks;
+        let past = &context.history().before(origin);
         let targets = origin..origin + horizon;
         let values: Vec<f64> = match self.kind {
             ModelKind::SeasonalNaive => targets.map(|t| seasonal_naive(past, t, weeks)).collect(),
@@ -58,11 +61,11 @@ impl Fitted {
                 })
                 .collect(),
             ModelKind::Boosted => {
-                let state = Origin::new(past, weeks);
+                let state = context.origin(origin);
                 let mut row = [0.0; FEATURES];
                 targets
                     .map(|t| {
-                        let base = features::fill(past, &state, t, weeks, &mut row);
+                        let base = state.fill(t, weeks, &mut row);
                         let correction = self.booster.as_ref().map_or(0.0, |b| b.predict(&row));
                         (base + correction) * state.scale
                     })
@@ -75,10 +78,11 @@ impl Fitted {
 
 /// Rows of features, targets and base predictions, all in units of each row's origin scale.
 fn training_rows(
-    history: &History<'_>,
+    context: &Context<'_>,
     cutoff: usize,
     setup: &Setup,
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let history = context.history();
     let cal = history.calendar();
     let (spd, spw) = (cal.steps_per_day(), cal.steps_per_week());
     let cutoff = cutoff.min(history.len());
@@ -97,17 +101,21 @@ fn training_rows(
         Vec::with_capacity(capacity),
         Vec::with_capacity(capacity),
     );
+    let known = history.before(cutoff);
     let mut row = [0.0; FEATURES];
     for t in (lo..cutoff).rev().step_by(stride) {
         let ahead = (splitmix64(t as u64) % horizon as u64) as usize;
         let Some(origin) = t.checked_sub(ahead).filter(|&o| o >= spw) else { continue };
-        let actual = history.before(cutoff).get(t);
+        let actual = known.get(t);
         if actual.is_nan() {
             continue;
         }
-        let past = history.before(origin);
-        let state = Origin::new(&past, setup.profile_weeks);
-        base.push(features::fill(&past, &state, t, setup.profile_weeks, &mut row));
+        let state = context.origin(origin);
+        let expected = state.fill(t, setup.profile_weeks, &mut row);
+        if expected > 0.0 && known.day_closed(cal.day(t)) == Some(true) {
+            continue;
+        }
+        base.push(expected);
         y.push(actual / state.scale);
         x.extend_from_slice(&row);
     }
