@@ -32,6 +32,8 @@ mod gbt;
 mod history;
 mod intervals;
 mod models;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
