@@ -2,7 +2,7 @@
 //!
 //! May use: the baselines, the features and the boosted trees. Contract: `train` reads only
 //! buckets before its cutoff (the baselines need no training), `predict` reads only through the
-//! origin's [`Past`], and predictions are never negative.
+//! origin's `Past` view, and predictions are never negative.
 //!
 //! The boosted model learns from past forecast situations: each training row is one target
 //! bucket before the cutoff, seen from an origin a few buckets earlier (0 to horizon − 1, picked

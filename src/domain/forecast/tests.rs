@@ -245,6 +245,11 @@ fn bad_input_is_named() {
         Err(ForecastError::StepMismatch { report_step_s: 3600, series_step_s: 900 })
     ));
     assert_eq!(forecast(&s, 0, &report, chrono_tz::UTC), Err(ForecastError::EmptyHorizon));
+    let err = forecast(&s.head(100), 4, &report, chrono_tz::UTC).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the series holds 100 buckets (4.2 days) but a forecast needs at least 168 buckets (7.0 days)"
+    );
     let bad =
         BacktestOptions { lower_quantile: 0.9, upper_quantile: 0.1, ..quick(3600, chrono_tz::UTC) };
     assert!(matches!(backtest(&s, &bad), Err(ForecastError::BadOptions(_))));
