@@ -5,13 +5,14 @@
 //! apart and end where the last horizon ends with the series; every model forecasts the same
 //! buckets from the same origins and reads nothing at or after an origin. The boosted model is
 //! retrained on the data before an origin once every `retrain_every_steps` (a week by default),
-//! not at every origin, which keeps a long hourly series to a few seconds. Buckets without a
+//! not at every origin, which keeps nine years of hourly counts under a second in a release
+//! build. The first origin has at least three weeks of history before it. Buckets without a
 //! count are not scored. The chosen model has the lowest mean absolute error; on a tie the
 //! simpler model is kept.
 //!
-//! The default origins are 25 hours apart, so that across the backtest every time of day is an
-//! origin once (the console refreshes its forecast at any hour), and 56 of them cover the last
-//! eight weeks or so.
+//! The default origins are a day and an hour apart (a day and one bucket for steps longer than
+//! an hour), so that every hour of the day is an origin at least twice (the console refreshes
+//! its forecast at any hour), and 56 of them cover the last eight weeks or so.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -26,7 +27,7 @@ use super::models::{Fitted, Setup};
 use super::{ForecastError, ModelKind, Series, steps_per_day};
 
 /// Whole weeks of history before the first origin, for the lags, the profile and training.
-pub const WARMUP_WEEKS: usize = 3;
+const WARMUP_WEEKS: usize = 3;
 
 /// How a backtest is run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,8 +54,8 @@ pub struct BacktestOptions {
 }
 
 impl BacktestOptions {
-    /// Defaults for a step: a one-day horizon, 56 origins 25 hours apart, a six-week profile,
-    /// weekly retraining and 10%–90% intervals.
+    /// Defaults for a step: a one-day horizon, 56 origins a day and an hour apart, at least 7 of
+    /// them, a six-week profile, weekly retraining and 10%–90% intervals.
     pub fn for_step(step_s: u32, tz: Tz) -> Self {
         let spd = steps_per_day(step_s).max(1);
         BacktestOptions {
@@ -103,7 +104,7 @@ pub struct ModelScore {
     /// Mean absolute error per bucket, in arrivals.
     pub mae: f64,
     /// Weighted absolute percentage error: Σ|error| / Σ|actual|; infinite when nothing arrived
-    /// and the model expected something.
+    /// and the model expected something (null in JSON).
     pub wape: f64,
     /// Buckets scored.
     pub points: usize,
