@@ -44,7 +44,13 @@ fn main() {
         other => panic!("unknown mode {other}: idle, live, rss or start"),
     };
     let launched = Instant::now();
-    let mut p = pty::Pty::spawn(bin, &demo, 100, 30, home.path(), &[]);
+    let extra: Vec<(String, String)> = std::env::var("MEASURE_ENV")
+        .ok()
+        .and_then(|e| e.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .into_iter()
+        .collect();
+    let env: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut p = pty::Pty::spawn(bin, &demo, 100, 30, home.path(), &env);
     p.wait_for("Ghost seats", Duration::from_secs(30));
     if mode == "start" {
         println!(
@@ -75,12 +81,17 @@ fn main() {
             };
             let hwm_kb: f64 = field("VmHWM:").parse().unwrap();
             let rss_kb: f64 = field("VmRSS:").parse().unwrap();
+            let anon_kb: f64 = field("RssAnon:").parse().unwrap();
+            let file_kb: f64 = field("RssFile:").parse().unwrap();
+            let threads = field("Threads:");
             println!(
-                "rss: demo --seats 20000 --speed 600 for {:.0} s (+10 s warm-up) = {:.1} simulated hours: peak RSS {:.1} MB, now {:.1} MB",
+                "rss: demo --seats 20000 --speed 600 for {:.0} s (+10 s warm-up) = {:.1} simulated hours: peak RSS {:.1} MB, now {:.1} MB ({:.1} MB anonymous, {:.1} MB file-backed, {threads} threads)",
                 elapsed,
                 (elapsed + warm.as_secs_f64()) * 600.0 / 3600.0,
                 hwm_kb / 1024.0,
-                rss_kb / 1024.0
+                rss_kb / 1024.0,
+                anon_kb / 1024.0,
+                file_kb / 1024.0
             );
         }
         _ => println!(

@@ -9,6 +9,7 @@ pub mod arrivals;
 pub mod audit;
 pub mod comfort;
 pub mod counts_csv;
+pub mod forecast;
 pub mod freshness;
 pub mod layout;
 pub mod merkle;

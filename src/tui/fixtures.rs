@@ -121,7 +121,7 @@ pub fn seats_snapshot_rows(
     SeatsSnapshot::build(
         &floor_rows,
         &zones,
-        &seats,
+        seats,
         &comfort,
         &ComfortLimits::default(),
         now(),

@@ -58,7 +58,7 @@ impl Loader {
         let snapshot = SeatsSnapshot::build(
             &reads::floors(store)?,
             &reads::zones(store)?,
-            &reads::seats(store, &Default::default())?,
+            reads::seats(store, &Default::default())?,
             &reads::comfort(store)?,
             &self.limits,
             sensor_now,
