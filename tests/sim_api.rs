@@ -267,7 +267,7 @@ async fn arrivals_and_strange_requests() {
     let (status, body) = get(&s, eight_weeks).await;
     assert_eq!(status, 200);
     let days: ArrivalsResponse = parse(&body);
-    assert_eq!(days.buckets.len(), 57 * 6);
+    assert_eq!(days.buckets.len(), 57 * 7);
     assert!(days.buckets.iter().all(|b| b.start < at("2026-11-18T11:00:00Z")));
     let bad = [
         "/v1/arrivals",

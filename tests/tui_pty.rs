@@ -70,3 +70,36 @@ fn sigterm_restores_the_terminal() {
     assert!(out.rfind("\u{1b}[?1049l") > out.rfind("\u{1b}[?1049h"));
     assert!(p.cooked());
 }
+
+/// On the Queues tab, put someone else at a window: pick them, confirm, and the window shows
+/// them once the simulator has confirmed the change.
+#[test]
+fn queues_tab_reassigns_a_window_and_the_simulator_confirms() {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["demo", "--seed", "4", "--speed", "0", "--start", "2026-11-18T11:00:00Z"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
+    p.wait_for("Ghost seats", WAIT);
+    p.send("2");
+    let screen = p.wait_for("circulation", WAIT);
+    let row = screen.lines().find(|l| l.contains("circ-1")).unwrap().to_owned();
+    assert!(row.contains("open"), "{row}");
+    p.send("a");
+    let picker = p.wait_for("Staff on duty", WAIT);
+    let who = picker
+        .lines()
+        .skip_while(|l| !l.contains("with:"))
+        .nth(1)
+        .and_then(|l| l.split('│').nth(1))
+        .and_then(|inside| inside.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    p.send("\r");
+    p.wait_for(&format!("put {who} at Circulation desk 1?"), WAIT);
+    p.send("y");
+    p.wait_for("Circulation desk 1: done", WAIT);
+    let screen = p.screen();
+    let row = screen.lines().find(|l| l.contains("circ-1")).unwrap();
+    assert!(row.contains(&who), "the window shows {who} after the change: {row}");
+    p.send("q");
+    assert!(p.wait_exit(WAIT));
+}

@@ -47,6 +47,16 @@ fn seats_200x60() {
 }
 
 #[test]
+fn queues_80x24() {
+    insta::assert_snapshot!(text(&render(&at((80, 24), Tab::Queues), 80, 24)));
+}
+
+#[test]
+fn queues_200x60() {
+    insta::assert_snapshot!(text(&render(&at((200, 60), Tab::Queues), 200, 60)));
+}
+
+#[test]
 fn system_80x24() {
     insta::assert_snapshot!(text(&render(&at((80, 24), Tab::System), 80, 24)));
 }
@@ -87,13 +97,20 @@ fn too_small_says_so() {
 
 fn every_state(w: u16, h: u16) -> Vec<State> {
     let mut out = vec![];
-    for tab in [Tab::Seats, Tab::System] {
+    for tab in [Tab::Seats, Tab::Queues, Tab::System] {
         for overlay in [
             None,
             Some(Overlay::Help { scroll: 3 }),
             Some(Overlay::Palette { query: "re".into(), selected: 1 }),
             Some(Overlay::Find),
             Some(Overlay::SeatDetail { seat_id: "F0-S0003".into(), history: Some(vec![]) }),
+            Some(Overlay::PickStaff {
+                window: "circ-4".into(),
+                name: "Circulation desk 4".into(),
+                options: vec!["kai".into(), "lea".into()],
+                selected: 1,
+                open: true,
+            }),
         ] {
             let mut s = at((w, h), tab);
             s.overlay = overlay;

@@ -11,6 +11,7 @@ mod config_cmd;
 mod console;
 mod demo;
 mod error;
+mod forecast;
 mod import;
 mod init;
 mod logging;
@@ -19,6 +20,7 @@ mod reads;
 mod seat;
 mod sim;
 mod staff;
+mod staffing;
 mod sync;
 mod table;
 mod time;
@@ -91,6 +93,13 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Forecast arrivals per window, or compare the models on a CSV (`forecast backtest`)
+    Forecast(forecast::ForecastArgs),
+    /// Windows needed per slot of a day, and the static-against-forecast staffing study
+    Staffing {
+        #[command(subcommand)]
+        command: staffing::StaffingCommand,
     },
     /// Import history from CSV files (checked row by row; all or nothing)
     Import {
@@ -173,6 +182,8 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Sim(args) => sim::run(&args, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),
+        Command::Forecast(args) => forecast::run(&args, cfg),
+        Command::Staffing { command } => staffing::run(&command, cfg),
         Command::Staff { command } => staff::run(&command, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }

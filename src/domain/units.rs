@@ -29,6 +29,19 @@ pub fn short_age(d: Duration) -> String {
     }
 }
 
+/// A wait for people: `45s`, `7m12s`, `1h05m`.
+pub fn wait(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "—".into();
+    }
+    let s = seconds.round().max(0.0) as i64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +56,9 @@ mod tests {
         assert_eq!(short_age(Duration::seconds(3 * 3600 + 5 * 60)), "3h05m");
         assert_eq!(short_age(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d04h");
         assert_eq!(short_age(Duration::seconds(-5)), "0s");
+        assert_eq!(wait(44.6), "45s");
+        assert_eq!(wait(432.0), "7m12s");
+        assert_eq!(wait(3900.0), "1h05m");
+        assert_eq!(wait(f64::NAN), "—");
     }
 }

@@ -45,7 +45,7 @@ pub struct SlotPlan {
 /// What to do now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Advice {
-    /// `open` or `close`.
+    /// `open`, `close`, or `short` (more windows are needed than the service has).
     pub action: &'static str,
     pub window: String,
     pub window_name: String,
@@ -161,15 +161,24 @@ pub fn overview(
         });
         let advice = match (current, now_queue) {
             (Some(s), Some(q)) if s.recommended > open => {
-                windows.iter().find(|w| !w.open).map(|w| {
-                    let what = q.what_if(open + 1, target.within_s);
-                    Advice {
+                let what = q.what_if(open + 1, target.within_s);
+                Some(match windows.iter().find(|w| !w.open) {
+                    Some(w) => Advice {
                         action: "open",
                         window: w.id.clone(),
                         window_name: w.name.clone(),
                         wait_now_s: what.now.expected.mean_wait_s(),
                         wait_after_s: what.proposed.expected.mean_wait_s(),
-                    }
+                    },
+                    // Every window is open and it is not enough: say so, with what one more
+                    // window would give, so staff can lend one from another service.
+                    None => Advice {
+                        action: "short",
+                        window: String::new(),
+                        window_name: name.clone(),
+                        wait_now_s: what.now.expected.mean_wait_s(),
+                        wait_after_s: what.proposed.expected.mean_wait_s(),
+                    },
                 })
             }
             (Some(s), Some(q)) if s.recommended < open && open > 1 => windows

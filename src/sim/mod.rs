@@ -39,6 +39,7 @@ mod recs_api;
 mod seats;
 mod sensor_api;
 mod server;
+pub mod study;
 
 pub use calendar::opening_hours;
 pub use config::{MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};

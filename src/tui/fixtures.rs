@@ -190,6 +190,111 @@ pub fn system_snapshot() -> SystemSnapshot {
     }
 }
 
+/// Three services: circulation busy enough to want a window more, enquiries short of windows,
+/// returns quiet; four hours of forecasts.
+pub fn queue_overview() -> crate::services::queues::QueueOverview {
+    use crate::domain::queueing::{Queue, ServiceTarget};
+    use crate::domain::service_point::ServicePoint;
+    use crate::services::queues::{Advice, QueueOverview, ServiceQueue, SlotPlan, WindowNow};
+    let t = now();
+    let target = ServiceTarget { within_s: 300.0, share: 0.8, max_occupancy: 0.85 };
+    let point = |id: &str,
+                 name: &str,
+                 service: &str,
+                 open: bool,
+                 staff: Option<&str>,
+                 queue: u32,
+                 aht: f64,
+                 served: u32| WindowNow {
+        point: ServicePoint {
+            id: id.into(),
+            name: name.into(),
+            service: service.into(),
+            open,
+            staff: staff.map(str::to_owned),
+            queue_length: queue,
+            oldest_waiting_since: (queue > 0).then(|| t - Duration::minutes(6)),
+            served_today: served,
+            mean_service_s: aht,
+            updated_at: t,
+        },
+        wait_now_s: (queue > 0).then(|| f64::from(queue) * aht),
+    };
+    let slots = |base: f64, open: u32, rec: &dyn Fn(usize) -> u32| -> Vec<SlotPlan> {
+        (0..16)
+            .map(|i| {
+                let a = base * (1.0 + (i as f64 * 0.45).sin() * 0.4);
+                SlotPlan {
+                    start: t + Duration::minutes(15 * i as i64),
+                    arrivals: a,
+                    lower: a * 0.7,
+                    upper: a * 1.3,
+                    recommended: rec(i),
+                    meets_target: true,
+                    planned: open,
+                    planned_wait_s: Some(60.0 + i as f64),
+                }
+            })
+            .collect()
+    };
+    let circ = ServiceQueue {
+        service: "circulation".into(),
+        windows: vec![
+            point("circ-1", "Circulation desk 1", "circulation", true, Some("ana"), 4, 150.0, 66),
+            point("circ-2", "Circulation desk 2", "circulation", true, Some("ben"), 3, 142.0, 52),
+            point("circ-3", "Circulation desk 3", "circulation", true, Some("eli"), 5, 158.0, 23),
+            point("circ-4", "Circulation desk 4", "circulation", false, None, 0, 165.0, 0),
+        ],
+        open: 3,
+        aht_s: 150.0,
+        slots: slots(14.0, 3, &|i| if (3..10).contains(&i) { 4 } else { 3 }),
+        now: Some(Queue { arrivals_per_hour: 76.0, aht_s: 150.0, servers: 3 }.outlook(300.0)),
+        advice: Some(Advice {
+            action: "open",
+            window: "circ-4".into(),
+            window_name: "Circulation desk 4".into(),
+            wait_now_s: Some(842.0),
+            wait_after_s: Some(95.0),
+        }),
+    };
+    let enq = ServiceQueue {
+        service: "enquiries".into(),
+        windows: vec![
+            point("enq-1", "Enquiries desk 1", "enquiries", true, Some("chloe"), 2, 300.0, 11),
+            point("enq-2", "Enquiries desk 2", "enquiries", false, None, 0, 285.0, 0),
+        ],
+        open: 1,
+        aht_s: 300.0,
+        slots: slots(2.0, 1, &|_| 1),
+        now: Some(Queue { arrivals_per_hour: 8.0, aht_s: 300.0, servers: 1 }.outlook(300.0)),
+        advice: None,
+    };
+    let ret = ServiceQueue {
+        service: "returns".into(),
+        windows: vec![point("ret-1", "Returns desk", "returns", true, Some("dev"), 0, 60.0, 86)],
+        open: 1,
+        aht_s: 60.0,
+        slots: slots(7.0, 1, &|_| 1),
+        now: Some(Queue { arrivals_per_hour: 28.0, aht_s: 60.0, servers: 1 }.outlook(300.0)),
+        advice: None,
+    };
+    QueueOverview {
+        now: t,
+        step_s: 900,
+        target,
+        staff_on_duty: vec![
+            "ana".into(),
+            "ben".into(),
+            "chloe".into(),
+            "dev".into(),
+            "eli".into(),
+            "kai".into(),
+        ],
+        services: vec![circ, enq, ret],
+        models: vec![],
+    }
+}
+
 /// A console state showing the fixtures, at `size`, in monochrome.
 pub fn state(size: (u16, u16), viewer: Viewer) -> State {
     let mut s = State::new(
@@ -203,6 +308,7 @@ pub fn state(size: (u16, u16), viewer: Viewer) -> State {
     s.size = size;
     s.seats.snapshot = Some(seats_snapshot(2, 120, false));
     s.system.snapshot = Some(system_snapshot());
+    s.queues.overview = Some(queue_overview());
     s.health = Health { sensor: super::model::ApiHealth::Ok, recs: super::model::ApiHealth::Off };
     s
 }

@@ -44,10 +44,16 @@ pub fn endpoint(url: &str, timeout: Duration, max_body: u64) -> Endpoint {
 pub fn options() -> IngestOptions {
     IngestOptions {
         every: Feed::ALL.into_iter().map(|f| (f, Duration::from_millis(200))).collect(),
-        arrivals_history_days: 7,
+        arrivals_history_days: 28,
         arrivals_step_s: 900,
         lease_ttl: Duration::from_secs(3),
         backoff_max: Duration::from_secs(1),
+        forecast: carrel::engine::forecasts::Plan {
+            step_s: 900,
+            history_weeks: 8,
+            horizon: chrono::Duration::days(1),
+            tz: chrono_tz::UTC,
+        },
     }
 }
 

@@ -134,11 +134,40 @@ fn claim(slot: &Slot, aht_s: f64, slot_s: u32, windows: u32) -> Option<Claim> {
 /// `slots` are consecutive slots of `slot_s` seconds of one service whose patrons take `aht_s`
 /// seconds on average; the order of preference is in the module header.
 pub fn allocate(slots: &[Slot], aht_s: f64, slot_s: u32, budget: u32) -> Allocation {
+    let windows = spread(slots, &|_| aht_s, slot_s, u64::from(budget));
+    let total =
+        total_waiting(slots.iter().map(|s| s.arrivals).zip(windows.iter().copied()), aht_s, slot_s);
+    Allocation { windows, total }
+}
+
+/// Like [`allocate`] over several services at once, each with its own handling time: one
+/// budget of window-slots is shared, so staff go to whichever service and slot needs them
+/// most (as a library moves staff between desks). Returns the windows per slot of each group.
+pub fn allocate_services(groups: &[(&[Slot], f64)], slot_s: u32, budget: u64) -> Vec<Vec<u32>> {
+    let flat: Vec<Slot> = groups.iter().flat_map(|(slots, _)| slots.iter().copied()).collect();
+    let ahts: Vec<f64> =
+        groups.iter().flat_map(|(slots, aht)| std::iter::repeat_n(*aht, slots.len())).collect();
+    let windows = spread(&flat, &|i| ahts[i], slot_s, budget);
+    let mut out = Vec::with_capacity(groups.len());
+    let mut rest = windows.as_slice();
+    for (slots, _) in groups {
+        let (mine, after) = rest.split_at(slots.len());
+        out.push(mine.to_vec());
+        rest = after;
+    }
+    out
+}
+
+/// The greedy allocation itself, with the handling time of slot `i` given by `aht(i)`.
+fn spread(slots: &[Slot], aht: &dyn Fn(usize) -> f64, slot_s: u32, budget: u64) -> Vec<u32> {
     let mut windows: Vec<u32> = slots.iter().map(|s| s.min_windows).collect();
     let mut used: u64 = windows.iter().map(|&w| u64::from(w)).sum();
-    let budget = u64::from(budget);
-    let mut claims: Vec<Option<Claim>> =
-        slots.iter().zip(&windows).map(|(s, &w)| claim(s, aht_s, slot_s, w)).collect();
+    let mut claims: Vec<Option<Claim>> = slots
+        .iter()
+        .zip(&windows)
+        .enumerate()
+        .map(|(i, (s, &w))| claim(s, aht(i), slot_s, w))
+        .collect();
     while used < budget {
         let mut best: Option<(usize, Claim)> = None;
         for (index, c) in claims.iter().enumerate() {
@@ -156,7 +185,7 @@ pub fn allocate(slots: &[Slot], aht_s: f64, slot_s: u32, budget: u32) -> Allocat
             // would fill each slot in turn: do that in one go.
             for (w, s) in windows.iter_mut().zip(slots) {
                 let room = s.max_windows.max(s.min_windows) - *w;
-                // What is left of a u32 budget fits in a u32.
+                // What is left of the budget is capped by the room, which fits in a u32.
                 let add = room.min(u32::try_from(budget - used).unwrap_or(u32::MAX));
                 *w += add;
                 used += u64::from(add);
@@ -165,11 +194,9 @@ pub fn allocate(slots: &[Slot], aht_s: f64, slot_s: u32, budget: u32) -> Allocat
         }
         windows[index] += 1;
         used += 1;
-        claims[index] = claim(&slots[index], aht_s, slot_s, windows[index]);
+        claims[index] = claim(&slots[index], aht(index), slot_s, windows[index]);
     }
-    let total =
-        total_waiting(slots.iter().map(|s| s.arrivals).zip(windows.iter().copied()), aht_s, slot_s);
-    Allocation { windows, total }
+    windows
 }
 
 #[cfg(test)]
@@ -286,5 +313,22 @@ mod tests {
             Slot { arrivals: 0.0, min_windows: 0, max_windows: 2 },
         ];
         assert_eq!(allocate(&quiet, AHT_S, SLOT_S, 3).windows, vec![2, 1]);
+    }
+
+    #[test]
+    fn a_shared_budget_goes_to_the_service_that_needs_it() {
+        // Two services over the same eight slots: a busy one (long errands) and a quiet one.
+        let busy: Vec<Slot> =
+            (0..8).map(|_| Slot { arrivals: 30.0, min_windows: 1, max_windows: 8 }).collect();
+        let quiet: Vec<Slot> =
+            (0..8).map(|_| Slot { arrivals: 2.0, min_windows: 1, max_windows: 8 }).collect();
+        let out = allocate_services(&[(&busy, 300.0), (&quiet, 120.0)], SLOT_S, 60);
+        let sum: u32 = out.iter().flatten().sum();
+        assert_eq!(sum, 60);
+        let (b, q): (u32, u32) = (out[0].iter().sum(), out[1].iter().sum());
+        assert!(b > 3 * q, "busy {b}, quiet {q}");
+        // One group alone matches `allocate`.
+        let alone = allocate_services(&[(&busy, 300.0)], SLOT_S, 40);
+        assert_eq!(alone[0], allocate(&busy, 300.0, SLOT_S, 40).windows);
     }
 }

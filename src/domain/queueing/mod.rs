@@ -17,7 +17,7 @@ pub mod allocation;
 pub mod erlang;
 pub mod staffing;
 
-pub use allocation::{Allocation, Slot, TotalWaiting, allocate, total_waiting};
+pub use allocation::{Allocation, Slot, TotalWaiting, allocate, allocate_services, total_waiting};
 pub use erlang::{Queue, Waiting, erlang_b, erlang_c};
 pub use staffing::{Outlook, Recommendation, ServiceTarget, WhatIf, per_hour, recommend};
 

@@ -39,17 +39,20 @@ pub enum Feed {
     Seats,
     Environment,
     Arrivals,
+    /// Not a remote feed: forecasts computed from the arrivals, on their own schedule.
+    Forecasts,
     Model,
     Catalog,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 7] = [
+    pub const ALL: [Feed; 8] = [
         Feed::Layout,
         Feed::ServicePoints,
         Feed::Seats,
         Feed::Environment,
         Feed::Arrivals,
+        Feed::Forecasts,
         Feed::Model,
         Feed::Catalog,
     ];
@@ -61,6 +64,7 @@ impl Feed {
             Feed::Seats => "sensor.seats",
             Feed::Environment => "sensor.environment",
             Feed::Arrivals => "sensor.arrivals",
+            Feed::Forecasts => "engine.forecasts",
             Feed::Model => "recs.model",
             Feed::Catalog => "recs.catalog",
         }
@@ -79,6 +83,7 @@ pub struct IngestOptions {
     pub arrivals_step_s: u32,
     pub lease_ttl: Duration,
     pub backoff_max: Duration,
+    pub forecast: crate::engine::forecasts::Plan,
 }
 
 impl IngestOptions {
@@ -91,6 +96,7 @@ impl IngestOptions {
             (Feed::Seats, Duration::from_secs(s.refresh_s)),
             (Feed::Environment, Duration::from_secs(s.environment_refresh_s)),
             (Feed::Arrivals, Duration::from_secs(s.arrivals_refresh_s)),
+            (Feed::Forecasts, Duration::from_secs(cfg.settings.queues.forecast_every_s)),
             (Feed::Model, Duration::from_secs(r.refresh_s)),
             (Feed::Catalog, Duration::from_secs(r.catalog_refresh_s)),
         ]);
@@ -100,6 +106,12 @@ impl IngestOptions {
             arrivals_step_s: s.arrivals_step_s,
             lease_ttl: Duration::from_secs(cfg.settings.ingest.lease_ttl_s),
             backoff_max: Duration::from_secs(cfg.settings.ingest.backoff_max_s),
+            forecast: crate::engine::forecasts::Plan {
+                step_s: s.arrivals_step_s,
+                history_weeks: cfg.settings.queues.history_weeks,
+                horizon: chrono::Duration::days(1),
+                tz: cfg.timezone,
+            },
         }
     }
 }
@@ -173,6 +185,9 @@ pub struct Ingest {
     changes: watch::Sender<u64>,
     /// Set when a seats page names seats the layout does not know.
     layout_wanted: bool,
+    /// The arrivals the last forecasts were made from (bucket count and latest start), so
+    /// forecasting again over the same history is skipped.
+    forecast_input: Option<(u64, Option<chrono::DateTime<Utc>>)>,
 }
 
 impl Ingest {
@@ -190,6 +205,7 @@ impl Ingest {
             holder: holder_id(),
             known: None,
             layout_wanted: false,
+            forecast_input: None,
             changes: watch::Sender::new(0),
         }
     }
@@ -260,6 +276,7 @@ impl Ingest {
             Feed::Seats => self.seats().await,
             Feed::Environment => self.environment().await,
             Feed::Arrivals => self.arrivals().await,
+            Feed::Forecasts => self.forecasts().await,
             Feed::Model => self.model().await,
             Feed::Catalog => self.catalog().await,
         };
@@ -314,7 +331,9 @@ impl Ingest {
     }
 
     /// Runs the feeds on their schedules until `shutdown` turns true, holding the lease while
-    /// ingesting and waiting for it otherwise. Releases the lease on the way out.
+    /// ingesting and waiting for it otherwise. The lease is renewed by a heartbeat of its own,
+    /// so a slow fetch or a long forecast never lets it lapse; the heartbeat releases it on the
+    /// way out.
     pub async fn follow(&mut self, mut shutdown: watch::Receiver<bool>) {
         let mut rng = StdRng::from_entropy();
         let feeds = self.feeds();
@@ -331,42 +350,34 @@ impl Ingest {
                 )
             })
             .collect();
-        let lease_every = self.opts.lease_ttl / 3;
-        let mut next_lease = Instant::now();
+        let (lead_tx, mut lead) = watch::channel(false);
+        let heartbeat = tokio::spawn(heartbeat(
+            self.db.clone(),
+            self.holder.clone(),
+            self.opts.lease_ttl,
+            lead_tx,
+            shutdown.clone(),
+        ));
         let mut leading = false;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            if Instant::now() >= next_lease {
-                next_lease = Instant::now() + lease_every;
-                match self.claim_lease().await {
-                    Ok(Claim::Held(_)) => {
-                        if !leading {
-                            tracing::info!(holder = %self.holder, "took the ingest lease");
-                            // Another process may have written meanwhile: reload what we know.
-                            self.known = None;
-                            for d in due.values_mut() {
-                                *d = Instant::now();
-                            }
-                        }
-                        leading = true;
-                    }
-                    Ok(Claim::HeldBy(other)) => {
-                        if leading {
-                            tracing::warn!(holder = %other.holder, "lost the ingest lease");
-                        }
-                        leading = false;
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot claim the ingest lease"),
+            let now_leading = *lead.borrow_and_update();
+            if now_leading && !leading {
+                // Another process may have written meanwhile: reload what we know.
+                self.known = None;
+                for d in due.values_mut() {
+                    *d = Instant::now();
                 }
             }
+            leading = now_leading;
             if leading {
                 if std::mem::take(&mut self.layout_wanted) {
                     due.insert(Feed::Layout, Instant::now());
                 }
                 for feed in &feeds {
-                    if *shutdown.borrow() || Instant::now() >= next_lease {
+                    if *shutdown.borrow() || !*lead.borrow() {
                         break;
                     }
                     if due[feed] > Instant::now() {
@@ -387,16 +398,19 @@ impl Ingest {
                     due.insert(*feed, Instant::now() + wait);
                 }
             }
-            let next_feed = if leading { due.values().min().copied() } else { None };
-            let wake = next_feed.map_or(next_lease, |t| t.min(next_lease));
+            let wake = if leading { due.values().min().copied() } else { None };
             tokio::select! {
-                _ = tokio::time::sleep_until(wake) => {}
+                _ = async {
+                    match wake {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+                _ = lead.changed() => {}
                 _ = shutdown.changed() => {}
             }
         }
-        if leading && let Err(e) = self.release_lease().await {
-            tracing::error!(error = %e, "cannot release the ingest lease");
-        }
+        let _ = heartbeat.await;
     }
 
     fn interval(&self, feed: Feed) -> Duration {
@@ -415,6 +429,56 @@ impl Ingest {
             quarantine::add(tx, feed.name(), now, &r.reason, &r.record)?;
         }
         feed_state::record_success(tx, feed.name(), now, success)
+    }
+}
+
+/// Claims and renews the lease every third of its time to live, telling the ingest whether it
+/// leads; gives the lease up when `shutdown` turns true.
+async fn heartbeat(
+    db: SharedStore,
+    holder: String,
+    ttl: Duration,
+    lead: watch::Sender<bool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let chrono_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(15));
+    loop {
+        let h = holder.clone();
+        let claimed = db
+            .run(move |s| {
+                s.write(|tx| lease::claim(tx, &h, Utc::now(), chrono_ttl).map_err(StoreError::from))
+            })
+            .await;
+        match claimed {
+            Ok(Claim::Held(_)) => {
+                if !*lead.borrow() {
+                    tracing::info!(holder = %holder, "took the ingest lease");
+                }
+                let _ = lead.send(true);
+            }
+            Ok(Claim::HeldBy(other)) => {
+                if *lead.borrow() {
+                    tracing::warn!(holder = %other.holder, "lost the ingest lease");
+                }
+                let _ = lead.send(false);
+            }
+            Err(e) => tracing::error!(error = %e, "cannot claim the ingest lease"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ttl / 3) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    if *lead.borrow() {
+        let h = holder.clone();
+        let released =
+            db.run(move |s| s.write(|tx| lease::release(tx, &h).map_err(StoreError::from))).await;
+        if let Err(e) = released {
+            tracing::error!(error = %e, "cannot release the ingest lease");
+        }
     }
 }
 

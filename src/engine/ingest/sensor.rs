@@ -168,6 +168,57 @@ impl Ingest {
         Ok(FeedOutcome::ok(Feed::Environment, stored, quarantined))
     }
 
+    /// Refreshes every window's forecast from the stored arrivals.
+    pub(super) async fn forecasts(&mut self) -> Result<FeedOutcome, IngestError> {
+        let step = self.opts.forecast.step_s;
+        let input = self
+            .db
+            .run(move |s| -> rusqlite::Result<_> {
+                Ok((
+                    store::arrivals::count(s.conn())?,
+                    store::arrivals::latest_start(s.conn(), step, BucketSource::Sensor)?,
+                ))
+            })
+            .await?;
+        if self.forecast_input == Some(input) {
+            return Ok(FeedOutcome::skipped(
+                Feed::Forecasts,
+                "no new arrivals since the last forecast",
+            ));
+        }
+        let offset = self
+            .db
+            .run(|s| store::feeds::get(s.conn(), Feed::ServicePoints.name()))
+            .await?
+            .and_then(|f| f.server_offset_ms);
+        let now = Utc::now() + Duration::milliseconds(offset.unwrap_or(0));
+        let done = crate::engine::forecasts::refresh(&self.db, self.opts.forecast, now)
+            .await
+            .map_err(|e| FetchError::Other(e.to_string()))?;
+        if done.forecast.is_empty() {
+            let why = done
+                .skipped
+                .first()
+                .map_or_else(|| "no windows yet".to_owned(), |(w, e)| format!("{w}: {e}"));
+            return Ok(FeedOutcome::skipped(Feed::Forecasts, &why));
+        }
+        let n = done.forecast.len() as u64;
+        self.forecast_input = Some(input);
+        self.db
+            .run(move |s| {
+                s.write(|tx| {
+                    store::feeds::record_success(
+                        tx,
+                        Feed::Forecasts.name(),
+                        Utc::now(),
+                        &Success { records_ok: n, ..Default::default() },
+                    )
+                })
+            })
+            .await?;
+        Ok(FeedOutcome::ok(Feed::Forecasts, n, 0))
+    }
+
     /// Fetches arrivals from the last stored bucket (or `arrivals_history_days` back) up to
     /// the API's now, in requests of at most [`ARRIVALS_PER_REQUEST`] buckets, each stored in
     /// its own transaction so an interrupted backfill resumes where it stopped.

@@ -29,7 +29,7 @@ fn a_fresh_library_at_eleven_is_busy_and_has_ghosts() {
     assert!(taken > 400, "{taken} taken");
     assert!(away_for(&page, lib.now(), 30 * 60) >= 1);
     let points = lib.service_points();
-    assert_eq!(points.service_points.len(), 6);
+    assert_eq!(points.service_points.len(), 7);
     assert!(points.service_points.iter().filter(|p| p.open).count() >= 5);
     assert!(points.staff_on_duty.len() > 6);
     assert_eq!(lib.environment().readings.len(), lib.building.zones.len());
@@ -100,7 +100,7 @@ fn history_covers_eight_weeks_and_stops_at_now() {
     }
     // Every window has a bucket for every step.
     let quarter = lib.arrivals_response(now - 86_400, now, 900);
-    assert_eq!(quarter.buckets.len(), 96 * 6);
+    assert_eq!(quarter.buckets.len(), 96 * 7);
     assert!(quarter.buckets.iter().any(|b| b.mean_wait_s.is_some()));
 }
 

@@ -249,3 +249,88 @@ fn quit_and_terminate_end_the_console() {
     assert_eq!(press(&mut s, [Msg::Terminate]), vec![Effect::Quit]);
     assert!(s.quit);
 }
+
+fn to_window(s: &mut State, id: &str) {
+    press(s, [key('2')]);
+    let i = queues::windows(s).iter().position(|w| w.point.id == id).unwrap();
+    s.queues.sel = 0;
+    for _ in 0..i {
+        press(s, [key('j')]);
+    }
+    assert_eq!(queues::windows(s)[s.queues.sel].point.id, id);
+}
+
+#[test]
+fn opening_a_closed_window_asks_who_then_confirms_then_sends() {
+    let mut s = fixtures::state((100, 30), desk());
+    to_window(&mut s, "circ-4");
+    assert!(press(&mut s, [key('o')]).is_empty());
+    let Some(Overlay::PickStaff { options, open: true, .. }) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert_eq!(options, &vec!["kai".to_owned()], "only staff on duty and not at an open window");
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm(Pending::Window { summary, .. })) if summary == "open Circulation desk 4 with kai")
+    );
+    let effects = press(&mut s, [key('y')]);
+    let expected = crate::domain::api::ServicePointChange {
+        open: Some(true),
+        staff: Some(Some("kai".into())),
+    };
+    assert!(
+        matches!(&effects[..], [Effect::ChangeWindow { window, change, undo: false, .. }] if window == "circ-4" && *change == expected),
+        "{effects:?}"
+    );
+    // The answer comes back with how the window was, so it can be undone.
+    let was = crate::domain::api::ServicePointChange { open: Some(false), staff: Some(None) };
+    let after = press(
+        &mut s,
+        [Msg::WindowChanged {
+            window: "circ-4".into(),
+            name: "Circulation desk 4".into(),
+            result: Ok(was.clone()),
+            undo: false,
+        }],
+    );
+    assert_eq!(after, vec![Effect::LoadQueues]);
+    assert_eq!(s.queues.undo, Some(("circ-4".into(), "Circulation desk 4".into(), was.clone())));
+    press(&mut s, [key('u')]);
+    let effects = press(&mut s, [key('y')]);
+    assert!(
+        matches!(&effects[..], [Effect::ChangeWindow { change, undo: true, .. }] if *change == was),
+        "{effects:?}"
+    );
+    press(
+        &mut s,
+        [Msg::WindowChanged {
+            window: "circ-4".into(),
+            name: "Circulation desk 4".into(),
+            result: Ok(expected),
+            undo: true,
+        }],
+    );
+    assert_eq!(s.queues.undo, None, "an undo is not itself undone");
+}
+
+#[test]
+fn closing_confirms_and_a_refusal_is_logged_not_sent() {
+    let mut s = fixtures::state((100, 30), desk());
+    to_window(&mut s, "circ-2");
+    press(&mut s, [key('c')]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm(Pending::Window { summary, .. })) if summary == "close Circulation desk 2")
+    );
+    assert!(press(&mut s, [key('n')]).is_empty());
+    let mut s = fixtures::state((100, 30), stranger());
+    to_window(&mut s, "circ-2");
+    let effects = press(&mut s, [key('c')]);
+    assert!(
+        matches!(&effects[..], [Effect::Refused { object, .. }] if object == "window:circ-2"),
+        "{effects:?}"
+    );
+    assert!(s.overlay.is_none());
+    let mut s = fixtures::state((100, 30), desk());
+    press(&mut s, [key('2'), key('u')]);
+    assert!(s.toast.as_ref().unwrap().text.contains("nothing to undo"));
+}

@@ -16,11 +16,7 @@ use crate::tui::update::queues::windows;
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 fn minutes(s: Option<f64>) -> String {
-    match s {
-        Some(s) if s < 60.0 => format!("{}s", s.round()),
-        Some(s) => age_minutes((s / 60.0).round() as i64),
-        None => "overloaded".into(),
-    }
+    s.map_or_else(|| "overloaded".into(), crate::domain::units::wait)
 }
 
 fn spark(v: f64, max: f64) -> char {
@@ -45,12 +41,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let mut lines: Vec<Line<'_>> = Vec::new();
     for s in &o.services {
         if let Some(a) = &s.advice {
+            let (what, then) = if a.action == "short" {
+                (
+                    format!(" {} needs a window more than it has", safe(&a.window_name)),
+                    "with one more",
+                )
+            } else {
+                (format!(" {} {}", a.action, safe(&a.window_name)), "→")
+            };
             lines.push(Line::from(vec![
                 Span::styled(" do now ", t.badge_alert),
-                Span::styled(format!(" {} {}", a.action, safe(&a.window_name)), t.warn),
+                Span::styled(what, t.warn),
                 Span::styled(
                     format!(
-                        ": expected wait {} → {}",
+                        ": expected wait {} {then} {}",
                         minutes(a.wait_now_s),
                         minutes(a.wait_after_s)
                     ),
@@ -146,7 +150,9 @@ fn forecast_lines<'a>(slots: &[SlotPlan], open: u32, state: &'a State) -> Vec<Li
     if slots.is_empty() {
         return vec![Line::styled("   no forecast yet (it needs a few weeks of arrivals)", t.dim)];
     }
-    let max = slots.iter().map(|s| s.upper).fold(0.0_f64, f64::max).max(1.0);
+    // Scaled to the busiest forecast slot, so the shape of the hours ahead shows; the
+    // interval is given in words after it.
+    let max = slots.iter().map(|s| s.arrivals).fold(0.0_f64, f64::max).max(1.0);
     let mut arrivals = vec![Span::styled("   arrivals ", t.dim)];
     let mut needed = vec![Span::styled("   windows  ", t.dim)];
     for (i, s) in slots.iter().enumerate() {
