@@ -72,6 +72,10 @@ pub fn run(args: &ForecastArgs, cfg: &Config) -> CliResult {
     }
 }
 
+/// Said instead of an empty table before the first sync.
+pub(crate) const NO_WINDOWS: &str =
+    "no service windows yet: `carrel sync` fetches them from the sensor API";
+
 fn ahead(args: &ForecastArgs, cfg: &Config) -> CliResult {
     let store = open_store(cfg)?;
     let (windows, _) = reads::service_points(&store)?;
@@ -105,6 +109,9 @@ fn ahead(args: &ForecastArgs, cfg: &Config) -> CliResult {
         return print_json(
             &serde_json::json!({ "generated_at": Utc::now(), "sensor_time": now, "windows": out }),
         );
+    }
+    if out.is_empty() {
+        println!("{NO_WINDOWS}");
     }
     for w in &out {
         let id = w["window"].as_str().unwrap_or("?");

@@ -80,6 +80,7 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
     let target = queue_target(cfg);
     let (windows, _) = reads::service_points(&store)?;
     let mut services: Vec<String> = windows.iter().map(|w| w.service.clone()).collect();
+    services.sort();
     services.dedup();
     let mut out = Vec::new();
     for service in services {
@@ -133,6 +134,9 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
         short_age(Duration::seconds(target.within_s as i64)),
         target.max_occupancy * 100.0
     );
+    if out.is_empty() {
+        println!("{}", super::forecast::NO_WINDOWS);
+    }
     for s in &out {
         println!(
             "\n{} ({} windows, handling {})",
