@@ -16,6 +16,7 @@ pub mod merkle;
 pub mod policy;
 pub mod pseudonym;
 pub mod queueing;
+pub mod rules;
 pub mod sanitize;
 pub mod service_point;
 pub mod staff;

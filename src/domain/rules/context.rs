@@ -1,0 +1,181 @@
+//! What the rules know besides the audit log: the clock, the library's time zone and hours, the
+//! consent registry, approved purposes and requests, and facts the store gathered (retention,
+//! the last verification, comfort samples).
+//!
+//! Plain values filled in by the services; nothing here reads a store or a clock.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::comfort::{ComfortLimits, ZoneSample};
+use crate::domain::layout::ZoneKind;
+
+/// Everything the rules read apart from the audit entries.
+#[derive(Debug, Clone)]
+pub struct RuleContext {
+    /// The time of the evaluation, for "overdue since" in summaries.
+    pub now: DateTime<Utc>,
+    /// The library's time zone: days and working hours are local.
+    pub tz: Tz,
+    /// Staff hours in library time, start inclusive and end exclusive, e.g. 07:00–22:00. A start
+    /// after the end is read as hours across midnight rather than refused.
+    pub working_hours: (NaiveTime, NaiveTime),
+    pub consent_mode: ConsentMode,
+    pub consent: ConsentBook,
+    /// Purposes for which patron data may be read without consent, e.g. `circulation`.
+    pub approved_purposes: Vec<String>,
+    /// Ids of approved data requests; a read with purpose `request:<id>` or an export naming one
+    /// is justified by it.
+    pub approved_requests: HashSet<String>,
+    pub bulk: BulkParams,
+    pub retention: Vec<RetentionFact>,
+    /// The last verification of the audit log, if one ran.
+    pub verification: Option<VerificationFact>,
+    pub comfort: Vec<ZoneComfort>,
+    pub comfort_limits: ComfortLimits,
+    /// Seconds a zone may stay out of range before it is a finding (the seed's 2 minutes: 120).
+    pub comfort_response_s: i64,
+}
+
+/// How the library treats consent, as Koha's `PrivacyPolicyConsent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMode {
+    /// No consent tracking: consent purposes count as approved.
+    Disabled,
+    /// Reads for consent purposes are allowed without consent but flagged.
+    Permissive,
+    /// Reads for consent purposes are refused without consent.
+    Enforced,
+}
+
+impl ConsentMode {
+    pub const ALL: [ConsentMode; 3] =
+        [ConsentMode::Disabled, ConsentMode::Permissive, ConsentMode::Enforced];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentMode::Disabled => "disabled",
+            ConsentMode::Permissive => "permissive",
+            ConsentMode::Enforced => "enforced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentMode> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Thresholds of the bulk-access rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BulkParams {
+    /// How many days before a day make its baseline.
+    pub baseline_days: u32,
+    /// A day is flagged above this many times the baseline...
+    pub factor: f64,
+    /// ...and above this many accesses, so a quiet baseline does not flag a normal day.
+    pub min_reads: u64,
+}
+
+impl Default for BulkParams {
+    fn default() -> Self {
+        Self { baseline_days: 28, factor: 5.0, min_reads: 50 }
+    }
+}
+
+/// Rows of one data kind due for one retention step and not yet through it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionFact {
+    /// The data kind, e.g. `loans`.
+    pub kind: String,
+    /// `anonymise`, `delete` or `lock`.
+    pub step: String,
+    pub rows: u64,
+    /// When the oldest of these rows became due.
+    pub first_due: DateTime<Utc>,
+    /// When the newest of these rows became due.
+    pub last_due: DateTime<Utc>,
+}
+
+/// The outcome of the last `audit verify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerificationFact {
+    pub at: DateTime<Utc>,
+    /// The log's size when verified.
+    pub size: u64,
+    /// The first entry that did not match, when the failure is at an entry.
+    pub first_bad: Option<u64>,
+    /// What went wrong; `None` together with `first_bad: None` means the log verified.
+    pub problem: Option<String>,
+}
+
+impl VerificationFact {
+    pub fn failed(&self) -> bool {
+        self.first_bad.is_some() || self.problem.is_some()
+    }
+}
+
+/// A zone's comfort samples, ascending by time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneComfort {
+    pub zone_id: String,
+    pub kind: ZoneKind,
+    pub samples: Vec<ZoneSample>,
+}
+
+/// A patron's consent for a purpose at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentAt {
+    /// No consent was ever recorded up to then.
+    Never,
+    Granted,
+    Withdrawn,
+}
+
+/// The history of consent per patron and purpose, to answer "was it granted then?".
+///
+/// Keyed by pseudonym, then purpose, so a look-up with two `&str` allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsentBook {
+    changes: HashMap<String, HashMap<String, ConsentHistory>>,
+}
+
+/// Changes of one patron's consent for one purpose, ascending by time: `true` is a grant.
+type ConsentHistory = Vec<(DateTime<Utc>, bool)>;
+
+impl ConsentBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a grant (`granted`) or a withdrawal at `at`. Changes may be recorded in any
+    /// order; of two at the same instant the one recorded later counts.
+    pub fn record(&mut self, pseudonym: &str, purpose: &str, at: DateTime<Utc>, granted: bool) {
+        let purposes = match self.changes.get_mut(pseudonym) {
+            Some(p) => p,
+            None => self.changes.entry(pseudonym.to_owned()).or_default(),
+        };
+        let history = match purposes.get_mut(purpose) {
+            Some(h) => h,
+            None => purposes.entry(purpose.to_owned()).or_default(),
+        };
+        let place = history.partition_point(|&(t, _)| t <= at);
+        history.insert(place, (at, granted));
+    }
+
+    /// The consent in force at `at`: the latest change at or before it.
+    pub fn state_at(&self, pseudonym: &str, purpose: &str, at: DateTime<Utc>) -> ConsentAt {
+        let Some(history) = self.changes.get(pseudonym).and_then(|p| p.get(purpose)) else {
+            return ConsentAt::Never;
+        };
+        match history.partition_point(|&(t, _)| t <= at) {
+            0 => ConsentAt::Never,
+            n if history[n - 1].1 => ConsentAt::Granted,
+            _ => ConsentAt::Withdrawn,
+        }
+    }
+}

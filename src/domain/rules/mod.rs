@@ -1,0 +1,169 @@
+//! Privacy-risk rules over the audit log and facts from the store: who read patron data without
+//! consent or an approved purpose, in bulk, out of hours; exports without an approved request;
+//! data kept past retention; recommendations after a withdrawal; a failed audit verification;
+//! a zone out of its comfort range for longer than the response time.
+//!
+//! May use: std, serde, serde_json (export details only), chrono, chrono-tz and the domain's own
+//! types. No I/O, no SQL, no clock: the time of the evaluation is [`RuleContext::now`]. Loading
+//! entries and folding findings into alerts is the services' work.
+//!
+//! Contract:
+//! - [`Rules`] streams: entries arrive in `seq` order through [`Rules::observe`], and its memory
+//!   is bounded by the actors and the days of the bulk baseline, never by the number of
+//!   entries. Per entry it does a constant amount of work and allocates nothing unless the entry
+//!   starts something that is kept (a new actor, a new finding); `details` is parsed for exports
+//!   only.
+//! - Each rule raises only its own finding for its scenario: a rule never re-reports what
+//!   another rule is about (a recommendation after a withdrawal is not also "without consent").
+//! - A finding's evidence is the `seq` numbers of its entries, ascending, at most
+//!   [`MAX_EVIDENCE`]: the first and the last half of them; its `count` stays exact.
+//! - Findings come out by severity, most severe first, then by `last_seen`, latest first.
+//!
+//! Audit conventions read here: patron data access is an allowed entry whose object is
+//! `patron:<pseudonym>`; reads are `patron.read` (purpose in `purpose`), served recommendations
+//! `recs.serve`, exports `data.export` (whatever the object, with `{"request": "<id>"}` in
+//! `details`), consent changes `consent.change`. Denied and failed entries are never access.
+
+mod context;
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use context::{
+    BulkParams, ConsentAt, ConsentBook, ConsentMode, RetentionFact, RuleContext, VerificationFact,
+    ZoneComfort,
+};
+
+/// Evidence kept per finding: the first 25 and the last 25 entries.
+pub const MAX_EVIDENCE: usize = 50;
+
+/// A privacy or comfort rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    AccessWithoutConsent,
+    BulkAccess,
+    OffHoursAccess,
+    ExportWithoutRequest,
+    PastRetention,
+    RecsAfterWithdrawal,
+    AuditVerifyFailed,
+    ComfortOutOfRange,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 8] = [
+        Rule::AccessWithoutConsent,
+        Rule::BulkAccess,
+        Rule::OffHoursAccess,
+        Rule::ExportWithoutRequest,
+        Rule::PastRetention,
+        Rule::RecsAfterWithdrawal,
+        Rule::AuditVerifyFailed,
+        Rule::ComfortOutOfRange,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::AccessWithoutConsent => "access-without-consent",
+            Rule::BulkAccess => "bulk-access",
+            Rule::OffHoursAccess => "off-hours-access",
+            Rule::ExportWithoutRequest => "export-without-request",
+            Rule::PastRetention => "past-retention",
+            Rule::RecsAfterWithdrawal => "recs-after-withdrawal",
+            Rule::AuditVerifyFailed => "audit-verify-failed",
+            Rule::ComfortOutOfRange => "comfort-out-of-range",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Rule> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::AuditVerifyFailed => Severity::Critical,
+            Rule::ExportWithoutRequest
+            | Rule::RecsAfterWithdrawal
+            | Rule::AccessWithoutConsent
+            | Rule::BulkAccess => Severity::High,
+            Rule::OffHoursAccess | Rule::PastRetention => Severity::Medium,
+            Rule::ComfortOutOfRange => Severity::Low,
+        }
+    }
+
+    /// What the rule is about, in one line.
+    pub fn title(self) -> &'static str {
+        match self {
+            Rule::AccessWithoutConsent => "Patron data read without consent or an approved purpose",
+            Rule::BulkAccess => "Patron records accessed far above the staff member's own baseline",
+            Rule::OffHoursAccess => "Patron data accessed outside working hours",
+            Rule::ExportWithoutRequest => "Data exported without an approved data request",
+            Rule::PastRetention => "Data kept past its retention period",
+            Rule::RecsAfterWithdrawal => "Recommendations served after consent was withdrawn",
+            Rule::AuditVerifyFailed => "Audit log verification failed",
+            Rule::ComfortOutOfRange => "Zone comfort out of range longer than the response time",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How urgent a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] =
+        [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule broken by one subject (an actor, a patron, a data kind, a zone's spell, the log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: Rule,
+    /// The subject within the rule, to fold repeated evaluations into one alert:
+    /// `actor:alice`, `patron:<pseudonym>`, `kind:loans:anonymise`, `zone:z1:co2:<start ms>`,
+    /// `audit`.
+    pub key: String,
+    pub severity: Severity,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Occurrences: entries, rows or spans.
+    pub count: u64,
+    /// Audit entry `seq` numbers, ascending, at most [`MAX_EVIDENCE`].
+    pub evidence: Vec<u64>,
+    /// One line for a person.
+    pub summary: String,
+}
