@@ -24,17 +24,27 @@
 //! `recs.serve`, exports `data.export` (whatever the object, with `{"request": "<id>"}` in
 //! `details`), consent changes `consent.change`. Denied and failed entries are never access.
 
+mod access;
+mod bulk;
 mod context;
+mod facts;
+mod tally;
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::audit::{Entry, Outcome};
+
 pub use context::{
     BulkParams, ConsentAt, ConsentBook, ConsentMode, RetentionFact, RuleContext, VerificationFact,
     ZoneComfort,
 };
+
+use access::PerEntry;
+use bulk::Bulk;
+use tally::Actors;
 
 /// Evidence kept per finding: the first 25 and the last 25 entries.
 pub const MAX_EVIDENCE: usize = 50;
@@ -166,4 +176,86 @@ pub struct Finding {
     pub evidence: Vec<u64>,
     /// One line for a person.
     pub summary: String,
+}
+
+/// The streaming engine: feed it the log in `seq` order, then [`Rules::finish`].
+#[derive(Debug)]
+pub struct Rules<'a> {
+    ctx: &'a RuleContext,
+    actors: Actors,
+    per_entry: PerEntry,
+    bulk: Bulk,
+}
+
+/// The actions the rules read.
+const READ: &str = "patron.read";
+const RECS: &str = "recs.serve";
+const EXPORT: &str = "data.export";
+
+impl<'a> Rules<'a> {
+    pub fn new(ctx: &'a RuleContext) -> Self {
+        Self {
+            ctx,
+            actors: Actors::default(),
+            per_entry: PerEntry::default(),
+            bulk: Bulk::default(),
+        }
+    }
+
+    /// Reads one entry; entries must come in `seq` order. Patron access (any allowed entry on
+    /// `patron:…`) feeds the off-hours and bulk rules, reads and served recommendations also the
+    /// consent rules; an allowed export, whatever its object, feeds the export rule.
+    pub fn observe(&mut self, e: &Entry) {
+        let n = &e.entry;
+        if n.outcome != Outcome::Allowed {
+            return;
+        }
+        let patron = n.object.strip_prefix("patron:");
+        let export = n.action == EXPORT;
+        if patron.is_none() && !export {
+            return;
+        }
+        let actor = self.actors.intern(&n.actor);
+        let ctx = self.ctx;
+        if let Some(patron) = patron {
+            let local = n.at.with_timezone(&ctx.tz);
+            self.per_entry.off_hours(ctx, actor, e.seq, n.at, local.time());
+            self.bulk.observe(ctx, actor, e.seq, n.at, local.date_naive());
+            match n.action.as_str() {
+                READ => self.per_entry.read(ctx, actor, e.seq, n.at, patron, &n.purpose),
+                RECS => self.per_entry.recs(ctx, actor, e.seq, n.at, patron),
+                _ => {}
+            }
+        }
+        if export {
+            self.per_entry.export(ctx, actor, e.seq, n.at, &n.object, &n.details);
+        }
+    }
+
+    /// The findings of the entries seen and of the context's facts, most severe first.
+    pub fn finish(self) -> Vec<Finding> {
+        let ctx = self.ctx;
+        let mut out = self.per_entry.findings(ctx, &self.actors);
+        out.extend(self.bulk.findings(ctx, &self.actors));
+        out.extend(facts::past_retention(ctx));
+        out.extend(facts::audit_verify_failed(ctx));
+        out.extend(facts::comfort_out_of_range(ctx));
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.last_seen.cmp(&a.last_seen))
+                .then(a.rule.cmp(&b.rule))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        out
+    }
+}
+
+/// Runs every rule over `entries` (in `seq` order) and the context's facts.
+pub fn evaluate(ctx: &RuleContext, entries: &[Entry]) -> Vec<Finding> {
+    let mut rules = Rules::new(ctx);
+    for e in entries {
+        rules.observe(e);
+    }
+    rules.finish()
 }

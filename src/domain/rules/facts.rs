@@ -1,0 +1,162 @@
+//! The rules over facts the store gathered rather than audit entries: data past retention, a
+//! failed audit verification, a zone out of its comfort range for too long.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::comfort::{Measure, OutOfRange};
+
+use super::context::{RuleContext, ZoneComfort};
+use super::{Finding, Rule};
+
+/// **PastRetention**: one finding per data kind and step with rows still due, from the first
+/// to the last row's due time; no evidence (rows are not audit entries).
+pub(super) fn past_retention(ctx: &RuleContext) -> Vec<Finding> {
+    ctx.retention
+        .iter()
+        .filter(|f| f.rows > 0)
+        .map(|f| {
+            let overdue = (ctx.now - f.first_due).num_days().max(0);
+            let since = f.first_due.with_timezone(&ctx.tz).date_naive();
+            Finding {
+                rule: Rule::PastRetention,
+                key: format!("kind:{}:{}", f.kind, f.step),
+                severity: Rule::PastRetention.severity(),
+                first_seen: f.first_due,
+                last_seen: f.last_due,
+                count: f.rows,
+                evidence: Vec::new(),
+                summary: format!(
+                    "{} {} rows past retention, not yet through '{}': due since {since} \
+                     ({overdue} days overdue)",
+                    f.rows, f.kind, f.step
+                ),
+            }
+        })
+        .collect()
+}
+
+/// **AuditVerifyFailed**: the last verification of the log failed. Evidence is the first bad
+/// entry when the failure is at one.
+pub(super) fn audit_verify_failed(ctx: &RuleContext) -> Option<Finding> {
+    let v = ctx.verification.as_ref().filter(|v| v.failed())?;
+    let place = match v.first_bad {
+        Some(i) => format!("at entry {i} of {}", v.size),
+        None => format!("over {} entries", v.size),
+    };
+    let summary = match &v.problem {
+        Some(problem) => format!("audit log verification failed {place}: {problem}"),
+        None => format!("audit log verification failed {place}"),
+    };
+    Some(Finding {
+        rule: Rule::AuditVerifyFailed,
+        key: "audit".to_owned(),
+        severity: Rule::AuditVerifyFailed.severity(),
+        first_seen: v.at,
+        last_seen: v.at,
+        count: 1,
+        evidence: v.first_bad.into_iter().collect(),
+        summary,
+    })
+}
+
+const MEASURES: [Measure; 4] = [Measure::Temperature, Measure::Co2, Measure::Light, Measure::Noise];
+
+/// A run of out-of-range samples of one measure.
+struct Spell {
+    start: DateTime<Utc>,
+    /// The reading furthest beyond its limit.
+    worst: OutOfRange,
+}
+
+/// **ComfortOutOfRange**: per zone and measure, a spell runs from the first sample out of range
+/// to the first sample back in range (or to the last sample if it never came back); a spell
+/// longer than `comfort_response_s` is a finding. Exactly the response time is not.
+pub(super) fn comfort_out_of_range(ctx: &RuleContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for zone in &ctx.comfort {
+        zone_spells(ctx, zone, &mut out);
+    }
+    out
+}
+
+fn zone_spells(ctx: &RuleContext, zone: &ZoneComfort, out: &mut Vec<Finding>) {
+    let mut open: [Option<Spell>; 4] = [None, None, None, None];
+    for sample in &zone.samples {
+        let marks = ctx.comfort_limits.assess(&sample.comfort, zone.kind);
+        for (i, &measure) in MEASURES.iter().enumerate() {
+            match (marks.iter().find(|m| m.measure == measure), &mut open[i]) {
+                (Some(&mark), Some(spell)) => {
+                    if beyond(&mark) > beyond(&spell.worst) {
+                        spell.worst = mark;
+                    }
+                }
+                (Some(&mark), slot @ None) => *slot = Some(Spell { start: sample.at, worst: mark }),
+                (None, slot @ Some(_)) => {
+                    if let Some(spell) = slot.take() {
+                        out.extend(spell_finding(ctx, zone, &spell, sample.at));
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    if let Some(last) = zone.samples.last() {
+        for spell in open.into_iter().flatten() {
+            out.extend(spell_finding(ctx, zone, &spell, last.at));
+        }
+    }
+}
+
+/// How far a reading is beyond the limit it broke.
+fn beyond(mark: &OutOfRange) -> f64 {
+    if mark.value > mark.high { mark.value - mark.high } else { mark.low - mark.value }
+}
+
+fn spell_finding(
+    ctx: &RuleContext,
+    zone: &ZoneComfort,
+    spell: &Spell,
+    end: DateTime<Utc>,
+) -> Option<Finding> {
+    let lasted = end - spell.start;
+    if lasted.num_milliseconds() <= ctx.comfort_response_s.saturating_mul(1000) {
+        return None;
+    }
+    let w = spell.worst;
+    let (unit, decimals) = match w.measure {
+        Measure::Temperature => (" °C", 1),
+        Measure::Co2 => (" ppm", 0),
+        Measure::Light => (" lux", 0),
+        Measure::Noise => (" dB", 1),
+    };
+    let limit = if w.value > w.high { w.high } else { w.low };
+    let start_ms = spell.start.timestamp_millis();
+    let since = spell.start.with_timezone(&ctx.tz).format("%Y-%m-%d %H:%M");
+    Some(Finding {
+        rule: Rule::ComfortOutOfRange,
+        key: format!("zone:{}:{}:{start_ms}", zone.zone_id, w.measure.as_str()),
+        severity: Rule::ComfortOutOfRange.severity(),
+        first_seen: spell.start,
+        last_seen: end,
+        count: 1,
+        evidence: Vec::new(),
+        summary: format!(
+            "{} in zone {} out of range for {} from {since}: worst {:.decimals$}{unit}, \
+             limit {:.decimals$}{unit}",
+            w.measure.as_str(),
+            zone.zone_id,
+            duration(lasted.num_seconds()),
+            w.value,
+            limit,
+        ),
+    })
+}
+
+/// "45 s", "2 min 1 s", "1 h 5 min".
+fn duration(s: i64) -> String {
+    match s {
+        ..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
