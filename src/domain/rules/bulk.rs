@@ -94,6 +94,11 @@ impl Bulk {
         }
         out
     }
+
+    #[cfg(test)]
+    pub(super) fn retained_days(&self) -> usize {
+        self.actors.iter().map(|d| d.past.len()).sum()
+    }
 }
 
 impl ActorDays {

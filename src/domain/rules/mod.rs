@@ -29,6 +29,8 @@ mod bulk;
 mod context;
 mod facts;
 mod tally;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
@@ -248,6 +250,12 @@ impl<'a> Rules<'a> {
                 .then_with(|| a.key.cmp(&b.key))
         });
         out
+    }
+
+    /// Counters the bulk rule holds, to check its memory stays bounded.
+    #[cfg(test)]
+    fn retained_days(&self) -> usize {
+        self.bulk.retained_days()
     }
 }
 

@@ -139,6 +139,11 @@ impl Actors {
     pub(super) fn name(&self, id: usize) -> &str {
         &self.names[id]
     }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.names.len()
+    }
 }
 
 /// One optional value per actor, grown as actors appear.
@@ -157,6 +162,11 @@ impl<T> PerActor<T> {
             self.0.resize_with(actor + 1, || None);
         }
         &mut self.0[actor]
+    }
+
+    #[cfg(test)]
+    pub(super) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().flatten()
     }
 
     /// The values with their actor ids, in id order.
