@@ -66,7 +66,16 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     keys::write_new(&cfg.key_file(), &keys, false)?;
     keys::record(&mut store, &keys)?;
     super::init::seed_demo_staff(&mut store)?;
-    super::init::seed_demo_patrons(&mut store, &keys, args.seed, start)?;
+    // The patrons are seeded beside the start-up (on their own connection, a few tenths of a
+    // second of writing), so the first screen comes no later than without them; the console
+    // shows no patron data that could be missing meanwhile.
+    let seeding = {
+        let (db, seed) = (cfg.db_path.clone(), args.seed);
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db, StoreOptions::default())?;
+            super::init::seed_demo_patrons(&mut store, &keys, seed, start)
+        })
+    };
     let login = identity::os_login();
     if !super::init::DEMO_STAFF.iter().any(|s| s.0 == login) {
         // You run the demo at the desk; `--as sam` (or any demo login) shows another role.
@@ -127,6 +136,11 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         .block_on(crate::tui::run(console))
         .map_err(|e| CliError::Failed(format!("terminal: {e}")));
     runtime.block_on(handle.shutdown());
+    match seeding.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "seeding the demo's patrons failed"),
+        Err(_) => tracing::warn!("seeding the demo's patrons panicked"),
+    }
     drop(dir);
     result
 }
