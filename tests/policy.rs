@@ -3,11 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use carrel::domain::audit::Outcome;
+use carrel::domain::consent::{ConsentPurpose, ConsentSource};
+use carrel::domain::crypto::Keys;
 use carrel::domain::layout::{Floor, Seat, SeatState, SensorHealth, Zone, ZoneKind};
+use carrel::domain::patron_csv::PatronRecord;
 use carrel::domain::policy::{POLICY, Permission};
 use carrel::domain::staff::{Grant, Party, Role, StaffMember};
 use carrel::services::identity::Actor;
-use carrel::services::{ServiceError, audit, seats, staff};
+use carrel::services::{ServiceError, audit, consent, patrons, seats, staff};
 use carrel::store::audit::EntryFilter;
 use carrel::store::seats::SeatEvent;
 use carrel::store::{Store, layout};
@@ -59,10 +62,31 @@ fn store() -> Store {
                 observed: Utc::now(),
             }],
         )?;
-        carrel::store::staff::upsert(tx, "target", "Target", 0)
+        carrel::store::staff::upsert(tx, "target", "Target", 0)?;
+        carrel::store::patrons::upsert(
+            tx,
+            &carrel::store::patrons::PatronRow {
+                pseudonym: keys().pseudonym(CARD),
+                card_enc: None,
+                name_enc: None,
+                email_enc: None,
+                category: "adult".into(),
+                joined: Utc::now(),
+                last_active: Utc::now(),
+                state: carrel::domain::patron::PatronState::Active,
+                state_since: Utc::now(),
+            },
+        )
     })
     .unwrap();
     s
+}
+
+/// The card of the one patron in [`store`].
+const CARD: &str = "29000001";
+
+fn keys() -> Keys {
+    Keys::new([1u8; 32], b"policy test site key".to_vec()).unwrap()
 }
 
 /// Attempts what `p` permits, through the service that does it.
@@ -84,6 +108,25 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
         Permission::ImportArrivals => {
             let t = Utc::now();
             carrel::services::arrivals::import(store, who, "W1", 900, &[(t, 3.0)], "test.csv")
+                .map(|_| ())
+        }
+        Permission::ImportPatrons => {
+            let row = PatronRecord {
+                line: 2,
+                card: "29000002".into(),
+                name: "Someone".into(),
+                email: None,
+                category: None,
+                joined: None,
+                consent_recommendations: Some(true),
+                consent_profiling: None,
+            };
+            patrons::import_patrons(store, who, &keys(), &[row], "test.csv", ConsentSource::Import)
+                .map(|_| ())
+        }
+        Permission::ViewConsent => consent::show(store, who, &keys(), CARD, None).map(|_| ()),
+        Permission::ChangeConsent => {
+            consent::change(store, who, &keys(), CARD, ConsentPurpose::Recommendations, true, "")
                 .map(|_| ())
         }
     }

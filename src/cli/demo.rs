@@ -1,5 +1,6 @@
-//! `carrel demo`: a fresh temporary demo database, the simulator in this process on an
-//! ephemeral loopback port, the feeds, and the console — nothing to configure.
+//! `carrel demo`: a fresh temporary demo database (with its own key file, and the simulated
+//! library's patrons and their activity), the simulator in this process on an ephemeral
+//! loopback port, the feeds, and the console — nothing to configure.
 
 use std::time::Duration as StdDuration;
 
@@ -14,7 +15,7 @@ use crate::engine::ingest::{Feed, Ingest, IngestOptions};
 use crate::feeds::ApiClient;
 use crate::feeds::recs::RecsClient;
 use crate::feeds::sensor::SensorClient;
-use crate::services::identity;
+use crate::services::{identity, keys};
 use crate::sim::{self, SimConfig};
 use crate::store::{Store, StoreOptions};
 
@@ -55,10 +56,26 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     let mut cfg = cfg.clone();
     cfg.db_path = dir.path().join("demo.db");
     cfg.state_dir = dir.path().to_owned();
+    cfg.settings.privacy.key_file = None;
     let _log = super::logging::init(&cfg);
+    let start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
 
     let mut store = Store::create(&cfg.db_path, true, StoreOptions::default())?;
+    // The simulated recommendation service knows patrons by the seed's site key.
+    let keys = keys::generate(Some(sim::site_key_for(args.seed)));
+    keys::write_new(&cfg.key_file(), &keys, false)?;
+    keys::record(&mut store, &keys)?;
     super::init::seed_demo_staff(&mut store)?;
+    // The patrons are seeded beside the start-up (on their own connection, a few tenths of a
+    // second of writing), so the first screen comes no later than without them; the console
+    // shows no patron data that could be missing meanwhile.
+    let seeding = {
+        let (db, seed) = (cfg.db_path.clone(), args.seed);
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db, StoreOptions::default())?;
+            super::init::seed_demo_patrons(&mut store, &keys, seed, start)
+        })
+    };
     let login = identity::os_login();
     if !super::init::DEMO_STAFF.iter().any(|s| s.0 == login) {
         // You run the demo at the desk; `--as sam` (or any demo login) shows another role.
@@ -75,7 +92,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     sim_cfg.speed = args.speed;
     sim_cfg.seats = args.seats;
     sim_cfg.timezone = cfg.timezone;
-    sim_cfg.start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
+    sim_cfg.start = start;
     sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -119,6 +136,11 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         .block_on(crate::tui::run(console))
         .map_err(|e| CliError::Failed(format!("terminal: {e}")));
     runtime.block_on(handle.shutdown());
+    match seeding.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "seeding the demo's patrons failed"),
+        Err(_) => tracing::warn!("seeding the demo's patrons panicked"),
+    }
     drop(dir);
     result
 }

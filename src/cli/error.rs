@@ -51,6 +51,16 @@ impl From<ServiceError> for CliError {
     }
 }
 
+impl From<crate::services::keys::KeyError> for CliError {
+    fn from(e: crate::services::keys::KeyError) -> Self {
+        if e.is_bad_input() {
+            CliError::BadInput(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
+        }
+    }
+}
+
 impl From<IngestError> for CliError {
     fn from(e: IngestError) -> Self {
         match e {

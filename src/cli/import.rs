@@ -1,9 +1,11 @@
 //! `carrel import`: bring history in from CSV files, checked row by row, all or nothing.
+//! Arrivals are here; the patron directory and activity are in `patron_import.rs`.
 
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
+use super::patron_import::{self, PatronFile, PatronFileArgs};
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::arrivals::{bucketize, detect_step};
@@ -18,6 +20,15 @@ pub enum ImportCommand {
     /// Arrivals at a service window: a CSV of times and counts, summed into 15-minute buckets
     /// (or the file's own spacing when coarser)
     Arrivals(ArrivalsArgs),
+    /// The patron directory: card,name[,email][,category][,joined][,consent_recommendations]
+    /// [,consent_profiling]; names, cards and emails are stored encrypted (sysadmin)
+    Patrons(PatronFileArgs),
+    /// Loans: card,item,loaned[,returned]; every card must be in the directory (sysadmin)
+    Loans(PatronFileArgs),
+    /// Catalogue searches: card,at,query; every card must be in the directory (sysadmin)
+    Searches(PatronFileArgs),
+    /// Visits: card,at[,zone]; every card must be in the directory (sysadmin)
+    Visits(PatronFileArgs),
 }
 
 /// How a CSV of counts over time is read; shared with `carrel forecast backtest`.
@@ -53,7 +64,7 @@ pub struct ArrivalsArgs {
     pub json: bool,
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, String> {
+pub(super) fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
@@ -61,7 +72,7 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-fn parse_tz(s: &str) -> Result<Tz, String> {
+pub(super) fn parse_tz(s: &str) -> Result<Tz, String> {
     s.parse()
         .map_err(|_| format!("unknown time zone '{s}' (use an IANA name such as Europe/London)"))
 }
@@ -83,8 +94,8 @@ pub fn parse_step(s: &str) -> Result<u32, String> {
     Ok(secs)
 }
 
-/// Reads and checks a CSV of counts; errors name the file and each bad line.
-pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<counts_csv::Count>> {
+/// The bytes of an input file, refused when larger than [`MAX_FILE`].
+pub(super) fn read_file(path: &Path) -> CliResult<Vec<u8>> {
     let size = std::fs::metadata(path)
         .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
         .len();
@@ -95,8 +106,12 @@ pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<c
             MAX_FILE >> 20
         )));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
+}
+
+/// Reads and checks a CSV of counts; errors name the file and each bad line.
+pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<counts_csv::Count>> {
+    let bytes = read_file(path)?;
     let opts = CsvOptions {
         time_col: args.time_col.clone(),
         count_col: args.count_col.clone(),
@@ -113,6 +128,10 @@ pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<c
 pub fn run(command: &ImportCommand, cfg: &Config) -> CliResult {
     match command {
         ImportCommand::Arrivals(args) => arrivals_cmd(args, cfg),
+        ImportCommand::Patrons(args) => patron_import::run(PatronFile::Patrons, args, cfg),
+        ImportCommand::Loans(args) => patron_import::run(PatronFile::Loans, args, cfg),
+        ImportCommand::Searches(args) => patron_import::run(PatronFile::Searches, args, cfg),
+        ImportCommand::Visits(args) => patron_import::run(PatronFile::Visits, args, cfg),
     }
 }
 

@@ -1,17 +1,37 @@
-//! `carrel init`: create the database.
+//! `carrel init`: create the database and its patron key file; on a database made before
+//! patron keys existed, make its key file.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 
 use super::{CliError, CliResult};
 use crate::config::Config;
+use crate::domain::consent::ConsentSource;
+use crate::domain::crypto::Keys;
+use crate::domain::patron_csv::{LoanRecord, PatronRecord, SearchRecord, VisitRecord};
 use crate::domain::staff::{Party, Role};
-use crate::services::{identity, staff};
-use crate::store::{Store, StoreOptions};
+use crate::services::{identity, keys, patrons, staff};
+use crate::sim;
+use crate::store::{self, Store, StoreError, StoreOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// Mark the database as a demo database and seed it with staff of every role
+    /// Mark the database as a demo database and seed it with staff of every role, and with the
+    /// simulated library's patrons (seed 1) and two years of their loans, searches and visits
     #[arg(long)]
     pub demo: bool,
+    /// The pseudonym key shared with the recommendation service: the first line of FILE, as
+    /// hex or as its bytes, at least 16 [default: a random key]
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub site_key: Option<PathBuf>,
 }
+
+/// The simulator seed whose patrons `carrel init --demo` seeds (the simulator's default).
+pub const DEMO_SEED: u64 = 1;
+
+/// The demo staff member who imports the demo's patrons (a sysadmin, as for a real import).
+pub const DEMO_IMPORTER: &str = "sam";
 
 /// Staff of a demo database: one per role and one per committee party.
 pub const DEMO_STAFF: &[(&str, &str, Role, Option<Party>)] = &[
@@ -25,6 +45,18 @@ pub const DEMO_STAFF: &[(&str, &str, Role, Option<Party>)] = &[
 
 pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     let path = &cfg.db_path;
+    let key_path = cfg.key_file();
+    let site_key = match &args.site_key {
+        Some(file) => Some(keys::read_site_key(file)?),
+        None if args.demo => Some(sim::site_key_for(DEMO_SEED)),
+        None => None,
+    };
+    if path.exists() {
+        if args.demo {
+            return Err(StoreError::AlreadyExists(path.clone()).into());
+        }
+        return add_keys(cfg, &key_path, site_key);
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.exists()
     {
@@ -44,13 +76,21 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
             }
         }
     }
+    // Everything about the keys is checked before anything is made.
+    let (keys, existing) = keys::prepare(&key_path, site_key)?;
     let options = StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
     let mut store = Store::create(path, args.demo, options)?;
+    if let Err(e) = install_keys(cfg, &mut store, &key_path, &keys, existing) {
+        drop(store);
+        store::remove_database_files(path);
+        return Err(e);
+    }
     let login = identity::os_login();
     if args.demo {
         seed_demo_staff(&mut store)?;
+        seed_demo_patrons(&mut store, &keys, DEMO_SEED, Utc::now())?;
     } else {
         // Someone must be able to manage staff: the person who made the database.
         staff::bootstrap(&mut store, &login, &login, Role::Sysadmin, None)?;
@@ -61,11 +101,56 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         path.display(),
         store.schema_version()?,
         if args.demo {
-            format!("; staff: {}", DEMO_STAFF.iter().map(|s| s.0).collect::<Vec<_>>().join(", "))
+            format!(
+                "; staff: {}; {} patrons",
+                DEMO_STAFF.iter().map(|s| s.0).collect::<Vec<_>>().join(", "),
+                sim::patrons(DEMO_SEED).len()
+            )
         } else {
             format!("; {login} is its first sysadmin")
         }
     );
+    print_key_file(&key_path, existing);
+    Ok(())
+}
+
+/// Writes the key file (unless it was there already) and records its keys in the database.
+fn install_keys(
+    cfg: &Config,
+    store: &mut Store,
+    key_path: &Path,
+    keys: &Keys,
+    existing: bool,
+) -> CliResult {
+    if !existing {
+        // The default state directory is ours to make; a directory someone named is not.
+        keys::write_new(key_path, keys, cfg.settings.privacy.key_file.is_none())?;
+    }
+    keys::record(store, keys)?;
+    Ok(())
+}
+
+fn print_key_file(key_path: &Path, existing: bool) {
+    if existing {
+        println!("patron keys: the existing key file {}", key_path.display());
+    } else {
+        println!(
+            "patron keys: {} (mode 0600). Keep it secret, and back it up apart from the database: without it patron data cannot be read or written",
+            key_path.display()
+        );
+    }
+}
+
+/// `carrel init` on an existing database: makes its key file if it has none yet.
+fn add_keys(cfg: &Config, key_path: &Path, site_key: Option<Vec<u8>>) -> CliResult {
+    let mut store = super::open_store(cfg)?;
+    if keys::is_set_up(&store)? {
+        return Err(StoreError::AlreadyExists(cfg.db_path.clone()).into());
+    }
+    let (keys, existing) = keys::prepare(key_path, site_key)?;
+    install_keys(cfg, &mut store, key_path, &keys, existing)?;
+    println!("database {} now has patron keys", cfg.db_path.display());
+    print_key_file(key_path, existing);
     Ok(())
 }
 
@@ -74,5 +159,58 @@ pub fn seed_demo_staff(store: &mut Store) -> CliResult {
     for (login, name, role, party) in DEMO_STAFF {
         staff::bootstrap(store, login, name, *role, *party)?;
     }
+    Ok(())
+}
+
+/// Seeds a demo database with the simulated library's patrons of `seed` (whose pseudonyms the
+/// simulated recommendation service knows when `keys` hold its site key) and their activity
+/// over the two years before `until`: imported by the demo sysadmin through the same services
+/// as a file, so the import is audited, and consent recorded as from source `demo`.
+pub fn seed_demo_patrons(
+    store: &mut Store,
+    keys: &Keys,
+    seed: u64,
+    until: DateTime<Utc>,
+) -> CliResult {
+    let importer = identity::actor(store, DEMO_IMPORTER)?;
+    let activity = sim::activity(seed, until);
+    let people = sim::patrons(seed);
+    let line = |i: usize| i as u64 + 2;
+    let directory: Vec<PatronRecord> = people
+        .iter()
+        .zip(&activity.members)
+        .enumerate()
+        .map(|(i, (p, m))| PatronRecord {
+            line: line(i),
+            card: p.card.clone(),
+            name: p.name.clone(),
+            email: Some(m.email.clone()),
+            category: Some(m.category.to_owned()),
+            joined: Some(m.joined),
+            consent_recommendations: Some(p.consents_to_recommendations),
+            consent_profiling: Some(p.consents_to_recommendations),
+        })
+        .collect();
+    let loans: Vec<LoanRecord> = (activity.loans.into_iter().enumerate())
+        .map(|(i, l)| LoanRecord {
+            line: line(i),
+            card: l.card,
+            item_id: l.item_id,
+            loaned: l.loaned,
+            returned: l.returned,
+        })
+        .collect();
+    let searches: Vec<SearchRecord> = (activity.searches.into_iter().enumerate())
+        .map(|(i, s)| SearchRecord { line: line(i), card: s.card, at: s.at, query: s.query })
+        .collect();
+    let visits: Vec<VisitRecord> = (activity.visits.into_iter().enumerate())
+        .map(|(i, v)| VisitRecord { line: line(i), card: v.card, at: v.at, zone_id: v.zone_id })
+        .collect();
+    let source = ConsentSource::Demo;
+    let file = format!("simulated library, seed {seed}");
+    patrons::import_patrons(store, &importer, keys, &directory, &file, source)?;
+    patrons::import_loans(store, &importer, keys, &loans, &file, source)?;
+    patrons::import_searches(store, &importer, keys, &searches, &file, source)?;
+    patrons::import_visits(store, &importer, keys, &visits, &file, source)?;
     Ok(())
 }

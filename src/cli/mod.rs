@@ -8,6 +8,7 @@
 
 mod audit;
 mod config_cmd;
+mod consent;
 mod console;
 mod demo;
 mod error;
@@ -16,6 +17,7 @@ mod import;
 mod init;
 mod logging;
 mod man;
+mod patron_import;
 mod reads;
 mod seat;
 mod sim;
@@ -106,6 +108,11 @@ pub enum Command {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
+    /// A patron's consent to profiling and recommendations: show, grant, withdraw
+    Consent {
+        #[command(subcommand)]
+        command: consent::ConsentCommand,
+    },
     /// Staff and roles (sysadmin), and the permission policy
     Staff {
         #[command(subcommand)]
@@ -182,6 +189,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Sim(args) => sim::run(&args, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),
+        Command::Consent { command } => consent::run(&command, cfg),
         Command::Forecast(args) => forecast::run(&args, cfg),
         Command::Staffing { command } => staffing::run(&command, cfg),
         Command::Staff { command } => staff::run(&command, cfg),
@@ -222,6 +230,15 @@ pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
     Ok(crate::store::Store::open(&cfg.db_path, options)?)
+}
+
+/// The patron keys of the database in `store`, from the configured key file; refused when the
+/// file is missing, readable by others, malformed or another database's.
+pub(crate) fn load_keys(
+    cfg: &Config,
+    store: &crate::store::Store,
+) -> CliResult<crate::domain::crypto::Keys> {
+    Ok(crate::services::keys::load(store, &cfg.key_file())?)
 }
 
 /// Writes JSON to stdout, pretty-printed, with a final newline.

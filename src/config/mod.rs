@@ -23,7 +23,7 @@ pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {
 }
 pub use sections::{
     DatabaseSection, FeedsSection, FileConfig, IngestSection, LibrarySection, LoggingSection,
-    QueuesSection, RecsFeed, SeatsSection, SensorFeed, UiSection,
+    PrivacySection, QueuesSection, RecsFeed, SeatsSection, SensorFeed, UiSection,
 };
 
 /// Environment variables carrel reads.
@@ -166,6 +166,9 @@ pub fn load_with(
         dirs.data.join("carrel.db")
     };
     settings.database.path = Some(db_path.clone());
+    if let Some(k) = &settings.privacy.key_file {
+        settings.privacy.key_file = Some(relative_to(file.as_deref(), k));
+    }
 
     for (key, flag, var, slot) in [
         ("feeds.sensor.url", &overrides.sensor_url, ENV_SENSOR_URL, &mut settings.feeds.sensor.url),
@@ -314,6 +317,20 @@ fn endpoint(
 }
 
 impl Config {
+    /// The patron key file: `[privacy] key_file`, or `patron.key` in the state directory.
+    pub fn key_file(&self) -> PathBuf {
+        match &self.settings.privacy.key_file {
+            Some(p) => p.clone(),
+            None => self.state_dir.join(crate::domain::crypto::KEY_FILE_NAME),
+        }
+    }
+
+    /// How consent is enforced (`[privacy] consent_mode`, checked when the file was loaded).
+    pub fn consent_mode(&self) -> crate::domain::consent::ConsentMode {
+        crate::domain::consent::ConsentMode::parse(&self.settings.privacy.consent_mode)
+            .unwrap_or_default()
+    }
+
     /// When each feed's data counts as stale.
     pub fn staleness(&self) -> crate::domain::freshness::Staleness {
         let s = &self.settings.feeds.sensor;

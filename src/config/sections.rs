@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub logging: LoggingSection,
     pub ui: UiSection,
     pub queues: QueuesSection,
+    pub privacy: PrivacySection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,6 +237,22 @@ impl Default for QueuesSection {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct PrivacySection {
+    /// The patron key file; default: `patron.key` in the state directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// disabled, permissive or enforced (see `domain::consent::ConsentMode`).
+    pub consent_mode: String,
+}
+
+impl Default for PrivacySection {
+    fn default() -> Self {
+        Self { key_file: None, consent_mode: "enforced".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct UiSection {
     /// auto, dark, light, 16 or mono. `NO_COLOR` always wins.
     pub theme: String,
@@ -327,6 +344,9 @@ impl FileConfig {
                 "theme",
                 format!("'{}' is not one of auto, dark, light, 16, mono", self.ui.theme),
             ));
+        }
+        if let Err(m) = crate::domain::consent::ConsentMode::parse(&self.privacy.consent_mode) {
+            return Err(("privacy", "consent_mode", m));
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return Err((

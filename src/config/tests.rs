@@ -40,6 +40,7 @@ fn the_example_file_loads_and_documents_every_key() {
     full.feeds.recs.url = Some("x".into());
     full.feeds.recs.token_file = Some("x".into());
     full.logging.dir = Some("x".into());
+    full.privacy.key_file = Some("x".into());
     let rendered = toml::to_string(&full).unwrap();
     let mut table = String::new();
     for line in rendered.lines() {

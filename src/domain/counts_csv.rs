@@ -55,10 +55,11 @@ impl std::fmt::Display for CsvErrors {
 
 impl std::error::Error for CsvErrors {}
 
-struct Problems(Vec<String>, usize);
+/// Problems found so far: those listed, and how many more.
+pub(crate) struct Problems(pub(crate) Vec<String>, pub(crate) usize);
 
 impl Problems {
-    fn add(&mut self, p: String) {
+    pub(crate) fn add(&mut self, p: String) {
         if self.0.len() < MAX_LISTED {
             self.0.push(p);
         } else {
@@ -67,7 +68,7 @@ impl Problems {
     }
 }
 
-fn one(p: String) -> CsvErrors {
+pub(crate) fn one(p: String) -> CsvErrors {
     CsvErrors { problems: vec![p], more: 0 }
 }
 
@@ -111,7 +112,7 @@ fn shorten(s: &str) -> String {
 }
 
 /// The likely delimiter, when the header reads as one column under the given one.
-fn guess_delimiter(header: &str, given: u8) -> Option<char> {
+pub(crate) fn guess_delimiter(header: &str, given: u8) -> Option<char> {
     [',', ';', '\t', '|'].into_iter().find(|c| *c as u32 != u32::from(given) && header.contains(*c))
 }
 

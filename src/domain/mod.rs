@@ -1,5 +1,5 @@
 //! Pure types and rules of the library: seats, zones, comfort, service windows, the wire types
-//! of the remote APIs, pseudonyms, and text sanitising.
+//! of the remote APIs, pseudonyms, patrons and consent, field encryption, and text sanitising.
 //!
 //! May use: std, serde, chrono, small math and hashing crates. No I/O, no async, no terminal.
 //! Everything here is tested with plain values.
@@ -8,11 +8,15 @@ pub mod api;
 pub mod arrivals;
 pub mod audit;
 pub mod comfort;
+pub mod consent;
 pub mod counts_csv;
+pub mod crypto;
 pub mod forecast;
 pub mod freshness;
 pub mod layout;
 pub mod merkle;
+pub mod patron;
+pub mod patron_csv;
 pub mod policy;
 pub mod pseudonym;
 pub mod queueing;

@@ -32,10 +32,17 @@ pub enum Permission {
     AnnotateAudit,
     /// Import arrival history from a CSV file.
     ImportArrivals,
+    /// Import the patron directory and patron activity (loans, searches, visits) from CSV.
+    /// The importer writes patron data but never reads it back.
+    ImportPatrons,
+    /// See a patron's consent and its history.
+    ViewConsent,
+    /// Record a patron's grant or withdrawal of consent.
+    ChangeConsent,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -46,6 +53,9 @@ impl Permission {
         Permission::SignCheckpoint,
         Permission::AnnotateAudit,
         Permission::ImportArrivals,
+        Permission::ImportPatrons,
+        Permission::ViewConsent,
+        Permission::ChangeConsent,
     ];
 
     /// The name used in audit entries.
@@ -61,6 +71,9 @@ impl Permission {
             Permission::SignCheckpoint => "audit.checkpoint",
             Permission::AnnotateAudit => "audit.note",
             Permission::ImportArrivals => "arrivals.import",
+            Permission::ImportPatrons => "patrons.import",
+            Permission::ViewConsent => "consent.view",
+            Permission::ChangeConsent => "consent.change",
         }
     }
 
@@ -76,6 +89,9 @@ impl Permission {
             Permission::SignCheckpoint => "sign a checkpoint of the audit log",
             Permission::AnnotateAudit => "add a note to the audit log",
             Permission::ImportArrivals => "import arrival history",
+            Permission::ImportPatrons => "import patrons, loans, searches and visits",
+            Permission::ViewConsent => "see a patron's consent",
+            Permission::ChangeConsent => "record a patron's consent",
         }
     }
 }
@@ -97,6 +113,9 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::SignCheckpoint, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
     (Permission::AnnotateAudit, false, &[Role::Sysadmin, Role::Auditor]),
     (Permission::ImportArrivals, false, &[Role::Sysadmin]),
+    (Permission::ImportPatrons, false, &[Role::Sysadmin]),
+    (Permission::ViewConsent, false, &[Role::Desk, Role::Committee, Role::Auditor]),
+    (Permission::ChangeConsent, false, &[Role::Desk]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

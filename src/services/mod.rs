@@ -7,7 +7,10 @@
 
 pub mod arrivals;
 pub mod audit;
+pub mod consent;
 pub mod identity;
+pub mod keys;
+pub mod patrons;
 pub mod queues;
 pub mod reads;
 pub mod seats;
@@ -32,4 +35,7 @@ pub enum ServiceError {
     /// What was given is not valid (a malformed checkpoint, a bad role).
     #[error("{0}")]
     Invalid(String),
+    /// A sealed patron field would not open: altered, moved, or sealed under another key.
+    #[error(transparent)]
+    Decrypt(#[from] crate::domain::crypto::DecryptError),
 }

@@ -26,7 +26,7 @@ pub const SUBJECTS: [&str; 12] = [
     "Art",
 ];
 
-const TOPICS: [[&str; 8]; 12] = [
+pub(super) const TOPICS: [[&str; 8]; 12] = [
     [
         "Distributed Systems",
         "Compilers",

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod activity;
 mod body;
 mod building;
 pub mod calendar;
@@ -41,6 +42,7 @@ mod sensor_api;
 mod server;
 pub mod study;
 
+pub use activity::{Activity, activity};
 pub use calendar::opening_hours;
 pub use config::{MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};

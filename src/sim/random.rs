@@ -27,6 +27,7 @@ pub enum Purpose {
     Patrons = 9,
     Catalogue = 10,
     Recommendations = 11,
+    Activity = 12,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -6,6 +6,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub const CREATED_MS: &str = "created_ms";
 /// "1" on databases made by `carrel init --demo`; impersonation (`--as`) is allowed only there.
 pub const DEMO: &str = "demo";
+/// Id of the key that encrypts the patron directory (`domain::crypto::key_id`).
+pub const PATRON_KEY_ID: &str = "patron_key_id";
+/// Id of the key that makes pseudonyms.
+pub const PSEUDONYM_KEY_ID: &str = "pseudonym_key_id";
 
 pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()

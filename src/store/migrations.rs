@@ -239,8 +239,77 @@ CREATE TABLE forecast_models (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 4: the patron directory (fields encrypted, see `domain::crypto`), patron activity
+/// named by pseudonym only, and the consent registry's history.
+const V4_PATRONS: &str = r#"
+-- One row per patron, keyed by pseudonym (HMAC-SHA256 of the card under the pseudonym key).
+-- card_enc, name_enc and email_enc are AES-256-GCM values bound to their column and row;
+-- they are NULL once the patron is anonymised.
+CREATE TABLE patrons (
+    pseudonym      TEXT PRIMARY KEY,
+    card_enc       BLOB,
+    name_enc       BLOB,
+    email_enc      BLOB,
+    category       TEXT NOT NULL,
+    joined_ms      INTEGER NOT NULL,
+    last_active_ms INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked', 'anonymised')),
+    state_since_ms INTEGER NOT NULL
+);
+CREATE INDEX patrons_by_last_active ON patrons(last_active_ms);
+
+-- Activity holds pseudonyms only, never names or card numbers. No foreign key to patrons:
+-- retention anonymises activity (pseudonym NULL) and removes patrons on its own schedule.
+CREATE TABLE loans (
+    id            INTEGER PRIMARY KEY,
+    pseudonym     TEXT,
+    item_id       TEXT NOT NULL,
+    loaned_ms     INTEGER NOT NULL,
+    returned_ms   INTEGER,
+    anonymised_ms INTEGER,
+    UNIQUE (pseudonym, item_id, loaned_ms)
+);
+CREATE INDEX loans_by_loaned ON loans(loaned_ms);
+CREATE INDEX loans_by_returned ON loans(returned_ms);
+
+CREATE TABLE searches (
+    id            INTEGER PRIMARY KEY,
+    pseudonym     TEXT,
+    at_ms         INTEGER NOT NULL,
+    query         TEXT NOT NULL,
+    anonymised_ms INTEGER,
+    UNIQUE (pseudonym, at_ms, query)
+);
+CREATE INDEX searches_by_time ON searches(at_ms);
+
+CREATE TABLE visits (
+    id            INTEGER PRIMARY KEY,
+    pseudonym     TEXT,
+    at_ms         INTEGER NOT NULL,
+    zone_id       TEXT,
+    anonymised_ms INTEGER,
+    UNIQUE (pseudonym, at_ms)
+);
+CREATE INDEX visits_by_time ON visits(at_ms);
+
+-- Every grant and withdrawal; a patron's consent to a purpose is the latest row for it.
+CREATE TABLE consent_changes (
+    id        INTEGER PRIMARY KEY,
+    pseudonym TEXT NOT NULL,
+    purpose   TEXT NOT NULL CHECK (purpose IN ('profiling', 'recommendations')),
+    granted   INTEGER NOT NULL CHECK (granted IN (0, 1)),
+    at_ms     INTEGER NOT NULL,
+    "by"      TEXT NOT NULL,
+    source    TEXT NOT NULL CHECK (source IN ('desk', 'import', 'demo')),
+    note      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX consent_by_patron ON consent_changes(pseudonym, purpose, at_ms);
+CREATE INDEX consent_by_time ON consent_changes(at_ms);
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT), M::up(V3_FORECASTS)];
+pub const MIGRATIONS: &[M<'static>] =
+    &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT), M::up(V3_FORECASTS), M::up(V4_PATRONS)];
 
 /// The schema version this build of carrel writes.
 pub fn latest_version() -> usize {

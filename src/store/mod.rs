@@ -9,9 +9,11 @@
 //!
 //! May use: rusqlite, rusqlite_migration, domain. No async, no network.
 
+pub mod activity;
 pub mod arrivals;
 pub mod audit;
 pub mod catalog;
+pub mod consent;
 pub mod environment;
 pub mod feeds;
 pub mod forecasts;
@@ -19,6 +21,7 @@ pub mod layout;
 pub mod lease;
 pub mod meta;
 pub mod migrations;
+pub mod patrons;
 pub mod quarantine;
 pub mod seats;
 pub mod service_points;
@@ -315,7 +318,8 @@ fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
-fn remove_database_files(path: &Path) {
+/// Removes a database file with its write-ahead log and shared-memory index, if there.
+pub fn remove_database_files(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);

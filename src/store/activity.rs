@@ -1,0 +1,160 @@
+//! Patron activity: loans, catalogue searches and visits, each named by pseudonym only (NULL
+//! once retention has anonymised the row). Writing a row that is already there changes
+//! nothing, so an import can be repeated.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::to_ms;
+
+/// What writing one row did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    New,
+    Changed,
+    Unchanged,
+}
+
+/// A loan of a catalogue item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loan {
+    pub pseudonym: String,
+    pub item_id: String,
+    pub loaned: DateTime<Utc>,
+    pub returned: Option<DateTime<Utc>>,
+}
+
+/// A catalogue search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub pseudonym: String,
+    pub at: DateTime<Utc>,
+    pub query: String,
+}
+
+/// A visit to the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    pub pseudonym: String,
+    pub at: DateTime<Utc>,
+    pub zone_id: Option<String>,
+}
+
+/// A loan, identified by patron, item and loan time. A return time given updates a loan
+/// already there; a return time missing never clears one (a return does not un-happen, and an
+/// older file simply predates it).
+pub fn write_loan(conn: &Connection, l: &Loan) -> rusqlite::Result<Written> {
+    let returned = l.returned.map(to_ms);
+    let added = conn
+        .prepare_cached(
+            "INSERT INTO loans(pseudonym, item_id, loaned_ms, returned_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(pseudonym, item_id, loaned_ms) DO NOTHING",
+        )?
+        .execute(params![l.pseudonym, l.item_id, to_ms(l.loaned), returned])?;
+    if added > 0 {
+        return Ok(Written::New);
+    }
+    let Some(returned) = returned else { return Ok(Written::Unchanged) };
+    let changed = conn
+        .prepare_cached(
+            "UPDATE loans SET returned_ms = ?4
+             WHERE pseudonym = ?1 AND item_id = ?2 AND loaned_ms = ?3 AND returned_ms IS NOT ?4",
+        )?
+        .execute(params![l.pseudonym, l.item_id, to_ms(l.loaned), returned])?;
+    Ok(if changed > 0 { Written::Changed } else { Written::Unchanged })
+}
+
+/// A search, identified by patron, time and query.
+pub fn write_search(conn: &Connection, s: &Search) -> rusqlite::Result<Written> {
+    let added = conn
+        .prepare_cached(
+            "INSERT INTO searches(pseudonym, at_ms, query) VALUES (?1, ?2, ?3)
+             ON CONFLICT(pseudonym, at_ms, query) DO NOTHING",
+        )?
+        .execute(params![s.pseudonym, to_ms(s.at), s.query])?;
+    Ok(if added > 0 { Written::New } else { Written::Unchanged })
+}
+
+/// A visit, identified by patron and time. A zone given updates a visit already there; a zone
+/// missing never clears one.
+pub fn write_visit(conn: &Connection, v: &Visit) -> rusqlite::Result<Written> {
+    let added = conn
+        .prepare_cached(
+            "INSERT INTO visits(pseudonym, at_ms, zone_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT(pseudonym, at_ms) DO NOTHING",
+        )?
+        .execute(params![v.pseudonym, to_ms(v.at), v.zone_id])?;
+    if added > 0 {
+        return Ok(Written::New);
+    }
+    let Some(zone) = &v.zone_id else { return Ok(Written::Unchanged) };
+    let changed = conn
+        .prepare_cached(
+            "UPDATE visits SET zone_id = ?3 WHERE pseudonym = ?1 AND at_ms = ?2 AND zone_id IS NOT ?3",
+        )?
+        .execute(params![v.pseudonym, to_ms(v.at), zone])?;
+    Ok(if changed > 0 { Written::Changed } else { Written::Unchanged })
+}
+
+/// How many rows each activity table holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ActivityCounts {
+    pub loans: u64,
+    pub searches: u64,
+    pub visits: u64,
+}
+
+pub fn counts(conn: &Connection) -> rusqlite::Result<ActivityCounts> {
+    let n = |table: &str| {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+    };
+    Ok(ActivityCounts { loans: n("loans")?, searches: n("searches")?, visits: n("visits")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, from_ms};
+
+    #[test]
+    fn writing_again_changes_nothing_and_returns_and_zones_only_fill_in() {
+        let mut s = Store::open_in_memory().unwrap();
+        let loan = Loan {
+            pseudonym: "p".into(),
+            item_id: "bib-1".into(),
+            loaned: from_ms(1_000),
+            returned: None,
+        };
+        let returned = Loan { returned: Some(from_ms(5_000)), ..loan.clone() };
+        let search = Search { pseudonym: "p".into(), at: from_ms(2_000), query: "law".into() };
+        let visit = Visit { pseudonym: "p".into(), at: from_ms(3_000), zone_id: None };
+        let zoned = Visit { zone_id: Some("F0-Z1".into()), ..visit.clone() };
+        let results = s
+            .write(|tx| {
+                Ok::<_, rusqlite::Error>(vec![
+                    write_loan(tx, &loan)?,
+                    write_loan(tx, &loan)?,
+                    write_loan(tx, &returned)?,
+                    write_loan(tx, &returned)?,
+                    write_loan(tx, &loan)?,
+                    write_search(tx, &search)?,
+                    write_search(tx, &search)?,
+                    write_visit(tx, &visit)?,
+                    write_visit(tx, &zoned)?,
+                    write_visit(tx, &visit)?,
+                ])
+            })
+            .unwrap();
+        use Written::*;
+        assert_eq!(
+            results,
+            vec![
+                New, Unchanged, Changed, Unchanged, Unchanged, New, Unchanged, New, Changed,
+                Unchanged
+            ]
+        );
+        assert_eq!(counts(s.conn()).unwrap(), ActivityCounts { loans: 1, searches: 1, visits: 1 });
+    }
+}

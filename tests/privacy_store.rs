@@ -1,0 +1,351 @@
+//! The patron directory through the real binary on real database files: no name, card number
+//! or email in the bytes of the database or its write-ahead log; a key file that is missing,
+//! readable by others or another database's refused with nothing written; a sealed value moved
+//! to another row refused by name; bad CSV files refused whole, and good ones imported once.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use carrel::domain::crypto::Keys;
+
+fn carrel(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carrel"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Names, cards (as printed, and as digits) and emails that appear nowhere else.
+const SECRETS: [&str; 10] = [
+    "Zebulon",
+    "Quartermaine",
+    "Xanthippe Oddbody",
+    "7391 8264 5502",
+    "739182645502",
+    "7391-8264-5503",
+    "739182645503",
+    "zebulon.q@plinth-example.org",
+    "plinth-example",
+    "Oddbody",
+];
+
+const DIRECTORY: &str = "card,name,email,category,joined,consent_recommendations,consent_profiling\n\
+7391 8264 5502,Zebulon Quartermaine,zebulon.q@plinth-example.org,student,2024-09-01,yes,no\n\
+7391-8264-5503,Xanthippe Oddbody,,adult,,no,\n";
+
+/// A home with a database made by `carrel init` and the directory file beside it.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("lib.db");
+    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = home.path().join("patrons.csv");
+    std::fs::write(&csv, DIRECTORY).unwrap();
+    (home, db, csv)
+}
+
+fn key_path(home: &Path) -> PathBuf {
+    home.join("state/carrel/patron.key")
+}
+
+fn keys(home: &Path) -> Keys {
+    Keys::from_file_text(&std::fs::read_to_string(key_path(home)).unwrap()).unwrap()
+}
+
+fn wal(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+fn assert_no_secrets(what: &str, bytes: &[u8]) {
+    for s in SECRETS {
+        assert!(!contains(bytes, s), "{what} holds {s:?}");
+    }
+}
+
+/// Rows in every patron table and the audit log.
+fn counts(db: &Path) -> Vec<i64> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    ["patrons", "loans", "searches", "visits", "consent_changes", "audit_log"]
+        .iter()
+        .map(|t| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+        .collect()
+}
+
+fn import(home: &Path, db: &Path, kind: &str, file: &Path) -> Output {
+    carrel(home, &["import", kind, file.to_str().unwrap(), "--db", db.to_str().unwrap()])
+}
+
+#[test]
+fn neither_the_database_nor_its_write_ahead_log_holds_a_name_card_or_email() {
+    let (home, db, csv) = setup();
+    // A reader holds the database open, so the importer's close neither checkpoints nor
+    // removes the write-ahead log: its bytes are read as they were written.
+    let reader = rusqlite::Connection::open(&db).unwrap();
+    let _: i64 = reader.query_row("SELECT count(*) FROM meta", [], |r| r.get(0)).unwrap();
+    let o = import(home.path(), &db, "patrons", &csv);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 new"), "{}", stdout(&o));
+    let log = std::fs::read(wal(&db)).unwrap();
+    let zebulon = keys(home.path()).pseudonym("7391 8264 5502");
+    assert!(contains(&log, &zebulon), "the log holds the new rows (and so means something)");
+    assert_no_secrets("the write-ahead log", &log);
+    assert_no_secrets("the database", &std::fs::read(&db).unwrap());
+
+    // After a checkpoint, and after another process opened and closed the database.
+    reader.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    drop(reader);
+    let again = import(home.path(), &db, "patrons", &csv);
+    assert!(stdout(&again).contains("0 new, 0 changed, 2 unchanged"), "{}", stdout(&again));
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(contains(&bytes, &zebulon));
+    assert_no_secrets("the database after a checkpoint", &bytes);
+    if let Ok(log) = std::fs::read(wal(&db)) {
+        assert_no_secrets("the write-ahead log after reopening", &log);
+    }
+}
+
+#[test]
+fn the_key_file_is_private_and_refused_when_missing_exposed_or_foreign() {
+    use std::os::unix::fs::PermissionsExt;
+    let (home, db, csv) = setup();
+    let key = key_path(home.path());
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.contains("KEEP THIS FILE SECRET") && text.contains("format = \"carrel-keys/1\""));
+    assert!(import(home.path(), &db, "patrons", &csv).status.success());
+    let before = counts(&db);
+    let bytes = std::fs::read(&db).unwrap();
+    let refused = |what: &str, expected: &[&str]| {
+        for args in [
+            vec!["import", "patrons", csv.to_str().unwrap()],
+            vec!["consent", "show", "7391 8264 5502"],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--db", db.to_str().unwrap()]);
+            let o = carrel(home.path(), &args);
+            assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+            for e in expected {
+                assert!(stderr(&o).contains(e), "{what}: no {e:?} in {}", stderr(&o));
+            }
+            assert_eq!(counts(&db), before, "{what}: something was written");
+            assert!(std::fs::read(&db).unwrap() == bytes, "{what}: the file changed");
+        }
+    };
+
+    let aside = home.path().join("backup.key");
+    std::fs::rename(&key, &aside).unwrap();
+    let shown = key.display().to_string();
+    refused("missing", &[&shown, "cannot be read or written", "restore it from your backup"]);
+    std::fs::rename(&aside, &key).unwrap();
+
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    refused("mode 0644", &[&shown, &format!("chmod 600 {shown}")]);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // Another database, with its own key file named in a configuration file.
+    let other_db = home.path().join("other.db");
+    let cfg = home.path().join("other.toml");
+    std::fs::write(&cfg, "[privacy]\nkey_file = \"other.key\"\n").unwrap();
+    let o = carrel(
+        home.path(),
+        &["--config", cfg.to_str().unwrap(), "init", "--db", other_db.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let other_key = home.path().join("other.key");
+    assert_ne!(
+        keys(home.path()),
+        Keys::from_file_text(&std::fs::read_to_string(&other_key).unwrap()).unwrap()
+    );
+    let own_id = keys(home.path()).directory_key_id();
+    std::fs::copy(&other_key, &key).unwrap();
+    let other_id = keys(home.path()).directory_key_id();
+    let message = format!(
+        "key file {shown} does not belong to this database (key id {other_id}, database expects {own_id})"
+    );
+    refused("another database's key file", &[&message]);
+
+    // The right key file again: all is well.
+    std::fs::write(&key, &text).unwrap();
+    let o = import(home.path(), &db, "patrons", &csv);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_database_from_before_patron_keys_gets_its_key_file_from_init() {
+    let (home, db, _) = setup();
+    let key = key_path(home.path());
+    std::fs::remove_file(&key).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute("DELETE FROM meta WHERE key IN ('patron_key_id', 'pseudonym_key_id')", []).unwrap();
+    drop(c);
+    let o = carrel(home.path(), &["consent", "show", "29000001", "--db", db.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no patron keys yet"), "{}", stderr(&o));
+    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("now has patron keys"), "{}", stdout(&o));
+    assert!(key.exists());
+    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_sealed_name_moved_to_another_patron_is_refused_by_name() {
+    let (home, db, csv) = setup();
+    assert!(import(home.path(), &db, "patrons", &csv).status.success());
+    let k = keys(home.path());
+    let (a, b) = (k.pseudonym("739182645502"), k.pseudonym("739182645503"));
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let get = |p: &str| -> Vec<u8> {
+        c.query_row("SELECT name_enc FROM patrons WHERE pseudonym = ?1", [p], |r| r.get(0)).unwrap()
+    };
+    let (na, nb) = (get(&a), get(&b));
+    c.execute("UPDATE patrons SET name_enc = ?2 WHERE pseudonym = ?1", rusqlite::params![a, nb])
+        .unwrap();
+    c.execute("UPDATE patrons SET name_enc = ?2 WHERE pseudonym = ?1", rusqlite::params![b, na])
+        .unwrap();
+    drop(c);
+    let before = counts(&db);
+    let o = import(home.path(), &db, "patrons", &csv);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("cannot decrypt name of patron {a}")), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Xanthippe") && !stderr(&o).contains("Zebulon"));
+    assert_eq!(counts(&db), before);
+}
+
+#[test]
+fn bad_files_import_nothing_and_good_ones_import_once() {
+    let (home, db, csv) = setup();
+    assert!(import(home.path(), &db, "patrons", &csv).status.success());
+    let goods: [(&str, &str, &str); 3] = [
+        (
+            "loans",
+            "card,item,loaned,returned\n7391 8264 5502,bib-00001,2026-01-05 10:00,2026-01-20 12:00\n739182645503,bib-00002,2026-02-01 09:30,\n",
+            "2 new",
+        ),
+        ("searches", "card,at,query\n739182645502,2026-01-05 10:05,data protection\n", "1 new"),
+        (
+            "visits",
+            "card,at,zone\n739182645502,2026-01-05 09:55,F0-Z1\n739182645503,2026-02-01 09:20,\n",
+            "2 new",
+        ),
+    ];
+    for (kind, text, expected) in goods {
+        let f = home.path().join(format!("{kind}.csv"));
+        std::fs::write(&f, text).unwrap();
+        let o = import(home.path(), &db, kind, &f);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        assert!(stdout(&o).contains(expected), "{kind}: {}", stdout(&o));
+        let again = import(home.path(), &db, kind, &f);
+        assert!(stdout(&again).contains("0 new, 0 changed"), "{kind}: {}", stdout(&again));
+    }
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let last_active: i64 = c
+        .query_row(
+            "SELECT last_active_ms FROM patrons WHERE pseudonym = ?1",
+            [keys(home.path()).pseudonym("739182645502")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(c);
+    assert_eq!(
+        last_active,
+        chrono::DateTime::parse_from_rfc3339("2026-01-20T12:00:00Z").unwrap().timestamp_millis(),
+        "last activity is the latest loan, return, search or visit"
+    );
+
+    let before = counts(&db);
+    let cases: [(&str, &str, &str, &str); 9] = [
+        (
+            "patrons",
+            "missing-column.csv",
+            "card,email\n29000009,a@b.org\n",
+            "line 1: no column 'name'",
+        ),
+        (
+            "loans",
+            "bad-time.csv",
+            "card,item,loaned\n739182645502,bib-1,2026-01-05 10:00\n739182645502,bib-2,Tuesday\n",
+            "line 3: column 'loaned': cannot read 'Tuesday'",
+        ),
+        (
+            "visits",
+            "unknown-card.csv",
+            "card,at\n739182645502,2026-03-01 10:00\n29009999,2026-03-01 11:00\n",
+            "line 3: no patron with this card in the directory",
+        ),
+        (
+            "searches",
+            "duplicate.csv",
+            "card,at,query\n739182645502,2026-03-01 10:00,law\n739182645502,2026-03-01 10:05,art\n7391 8264 5502,2026-03-01 10:00,law\n",
+            "line 4: the same search as line 2",
+        ),
+        (
+            "patrons",
+            "duplicate-card.csv",
+            "card,name\n29000011,Ann\n2900-0011,Ann again\n",
+            "line 3: the same card as line 2",
+        ),
+        ("loans", "empty.csv", "", "the file is empty"),
+        ("visits", "header-only.csv", "card,at\n", "the file has a header but no rows"),
+        (
+            "searches",
+            "semicolons.csv",
+            "card;at;query\n739182645502;2026-03-01 10:00;law\n",
+            "try --delimiter ';'",
+        ),
+        (
+            "patrons",
+            "unknown-column.csv",
+            "card,name,emial\n29000012,Bo,bo@x.org\n",
+            "unknown column 'emial'",
+        ),
+    ];
+    for (kind, name, text, expected) in cases {
+        let f = home.path().join(name);
+        std::fs::write(&f, text).unwrap();
+        let o = import(home.path(), &db, kind, &f);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let prefix = format!("carrel: {}: ", f.display());
+        assert!(stderr(&o).starts_with(&prefix), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains("nothing was imported"), "{name}: {}", stderr(&o));
+        assert_eq!(counts(&db), before, "{name} changed the database");
+    }
+    // The right delimiter reads the same file.
+    let f = home.path().join("semicolons.csv");
+    let o = carrel(
+        home.path(),
+        &[
+            "import",
+            "searches",
+            f.to_str().unwrap(),
+            "--delimiter",
+            ";",
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
