@@ -349,3 +349,36 @@ fn bad_files_import_nothing_and_good_ones_import_once() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn init_takes_the_pseudonym_key_shared_with_the_recommendation_service() {
+    let home = tempfile::tempdir().unwrap();
+    let site = home.path().join("site.key");
+    std::fs::write(&site, "00112233445566778899aabbccddeeff0011\nsecond line ignored\n").unwrap();
+    let db = home.path().join("lib.db");
+    let o = carrel(
+        home.path(),
+        &["init", "--site-key", site.to_str().unwrap(), "--db", db.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shared = hex::decode("00112233445566778899aabbccddeeff0011").unwrap();
+    assert_eq!(
+        keys(home.path()).pseudonym("2900 0001"),
+        carrel::domain::pseudonym::pseudonym(&shared, "29000001"),
+        "patrons get the pseudonyms the recommendation service knows"
+    );
+    std::fs::write(&site, "too short\n").unwrap();
+    let o = carrel(
+        home.path(),
+        &[
+            "init",
+            "--site-key",
+            site.to_str().unwrap(),
+            "--db",
+            home.path().join("b.db").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("at least 16"), "{}", stderr(&o));
+    assert!(!home.path().join("b.db").exists());
+}
