@@ -129,6 +129,51 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
             consent::change(store, who, &keys(), CARD, ConsentPurpose::Recommendations, true, "")
                 .map(|_| ())
         }
+        Permission::ViewAlerts => carrel::services::alerts::list(store, who, None).map(|_| ()),
+        Permission::HandleAlerts => {
+            // A fresh alert each time, so the lifecycle never stands in the way.
+            let f = carrel::domain::rules::Finding {
+                rule: carrel::domain::rules::Rule::OffHoursAccess,
+                key: format!("actor:{}", who.login),
+                severity: carrel::domain::rules::Severity::Medium,
+                first_seen: Utc::now(),
+                last_seen: Utc::now(),
+                count: 1,
+                evidence: vec![],
+                summary: "test".into(),
+            };
+            let (raised, _) = carrel::services::alerts::apply(store, &[f], Utc::now()).unwrap();
+            let id = raised.first().copied().unwrap_or(1);
+            carrel::services::alerts::act(
+                store,
+                who,
+                id,
+                carrel::domain::alerts::AlertAction::Escalate,
+                "",
+                Utc::now(),
+            )
+            .map(|_| ())
+        }
+        Permission::CheckRules => {
+            let settings = carrel::services::alerts::RulesSettings {
+                tz: chrono_tz::UTC,
+                working_hours: (
+                    chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+                    chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+                ),
+                approved_purposes: vec!["circulation".into()],
+                bulk: Default::default(),
+                consent_mode: Default::default(),
+                comfort_limits: Default::default(),
+                comfort_response_s: 120,
+                retention: carrel::config::RetentionSection::default().policy().unwrap(),
+            };
+            carrel::services::alerts::check_now(store, who, &settings, Utc::now()).map(|_| ())
+        }
+        Permission::PurgeData => {
+            let policy = carrel::config::RetentionSection::default().policy().unwrap();
+            carrel::services::retention::plan(store, who, &policy, Utc::now()).map(|_| ())
+        }
     }
 }
 

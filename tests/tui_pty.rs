@@ -103,3 +103,30 @@ fn queues_tab_reassigns_a_window_and_the_simulator_confirms() {
     p.send("q");
     assert!(p.wait_exit(WAIT));
 }
+
+#[test]
+fn alerts_tab_acknowledges_an_alert() {
+    let home = tempfile::tempdir().unwrap();
+    let args =
+        ["--as", "ada", "demo", "--seed", "5", "--speed", "0", "--start", "2026-11-18T11:00:00Z"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
+    p.wait_for("Ghost seats", WAIT);
+    // The demo's seeded history holds loans past their retention period: the rules raise it.
+    p.wait_for("3 Alerts (", WAIT);
+    p.send("3");
+    p.wait_for(" active alert", WAIT);
+    let screen = p.wait_for("evidence", WAIT);
+    let row = screen.lines().find(|l| l.starts_with('▸')).unwrap().to_owned();
+    let id = row.split('#').nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_owned();
+    assert!(row.contains("open"), "{row}");
+    p.send("a");
+    p.wait_for(&format!("Acknowledge alert {id}"), WAIT);
+    p.send("purge booked for tonight\r");
+    p.wait_for(&format!("alert {id} is now acknowledged"), WAIT);
+    let screen = p.screen();
+    let row = screen.lines().find(|l| l.contains(&format!("#{id} "))).unwrap();
+    assert!(row.contains("acknowledged"), "{row}");
+    p.wait_for("purge booked for tonight", WAIT);
+    p.send("q");
+    assert!(p.wait_exit(WAIT));
+}

@@ -56,6 +56,42 @@ fn queues_200x60() {
     insta::assert_snapshot!(text(&render(&at((200, 60), Tab::Queues), 200, 60)));
 }
 
+fn alerts_at(size: (u16, u16)) -> State {
+    let mut s = fixtures::state(size, fixtures::auditor());
+    s.tab = Tab::Alerts;
+    s
+}
+
+#[test]
+fn alerts_80x24() {
+    insta::assert_snapshot!(text(&render(&alerts_at((80, 24)), 80, 24)));
+}
+
+#[test]
+fn alerts_200x60() {
+    insta::assert_snapshot!(text(&render(&alerts_at((200, 60)), 200, 60)));
+}
+
+#[test]
+fn alerts_are_not_shown_to_the_desk() {
+    let screen = text(&render(&at((80, 24), Tab::Alerts), 80, 24));
+    assert!(screen.contains("shown to sysadmins, committee members and auditors"), "{screen}");
+    assert!(!screen.contains("sam read"), "{screen}");
+}
+
+#[test]
+fn the_alert_note_box_shows_what_is_typed() {
+    let mut s = alerts_at((80, 24));
+    s.overlay = Some(Overlay::AlertNote {
+        id: 6,
+        action: carrel::domain::alerts::AlertAction::Resolve,
+        note: "spoke to sam".into(),
+    });
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("Resolve alert 6"), "{screen}");
+    assert!(screen.contains("spoke to sam▏"), "{screen}");
+}
+
 #[test]
 fn system_80x24() {
     insta::assert_snapshot!(text(&render(&at((80, 24), Tab::System), 80, 24)));
@@ -97,7 +133,7 @@ fn too_small_says_so() {
 
 fn every_state(w: u16, h: u16) -> Vec<State> {
     let mut out = vec![];
-    for tab in [Tab::Seats, Tab::Queues, Tab::System] {
+    for tab in Tab::ALL {
         for overlay in [
             None,
             Some(Overlay::Help { scroll: 3 }),
@@ -111,8 +147,14 @@ fn every_state(w: u16, h: u16) -> Vec<State> {
                 selected: 1,
                 open: true,
             }),
+            Some(Overlay::AlertNote {
+                id: 6,
+                action: carrel::domain::alerts::AlertAction::Escalate,
+                note: "x".repeat(300),
+            }),
         ] {
-            let mut s = at((w, h), tab);
+            let mut s = fixtures::state((w, h), fixtures::auditor());
+            s.tab = tab;
             s.overlay = overlay;
             out.push(s);
         }

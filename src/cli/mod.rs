@@ -6,6 +6,7 @@
 //!
 //! May use: config, services, engine, sim; never SQL.
 
+mod alerts;
 mod audit;
 mod config_cmd;
 mod consent;
@@ -18,6 +19,7 @@ mod init;
 mod logging;
 mod man;
 mod patron_import;
+mod purge;
 mod reads;
 mod seat;
 mod sim;
@@ -125,6 +127,10 @@ pub enum Command {
         #[command(subcommand)]
         command: config_cmd::ConfigCommand,
     },
+    /// Privacy-risk alerts: list, show, ack, resolve, escalate, check
+    Alerts(alerts::AlertsArgs),
+    /// Anonymise and delete patron data past its retention period (a dry run unless --confirm)
+    Purge(purge::PurgeArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -193,6 +199,8 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Forecast(args) => forecast::run(&args, cfg),
         Command::Staffing { command } => staffing::run(&command, cfg),
         Command::Staff { command } => staff::run(&command, cfg),
+        Command::Alerts(args) => alerts::run(&args, cfg),
+        Command::Purge(args) => purge::run(&args, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

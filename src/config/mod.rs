@@ -8,6 +8,7 @@
 //! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain.
 
 mod error;
+mod privacy;
 mod sections;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use chrono_tz::Tz;
 use reqwest::Url;
 
 pub use error::ConfigError;
+pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
 
 /// The name in `names` closest to `given`, if close enough to be a likely typo.
 pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {

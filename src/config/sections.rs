@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub ui: UiSection,
     pub queues: QueuesSection,
     pub privacy: PrivacySection,
+    pub alerts: super::privacy::AlertsSection,
+    pub retention: super::privacy::RetentionSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -338,6 +340,8 @@ impl FileConfig {
         range("queues", "horizon_h", u64::from(q.horizon_h), 1, 48)?;
         range("queues", "forecast_every_s", q.forecast_every_s, 60, DAY)?;
         range("queues", "history_weeks", u64::from(q.history_weeks), 2, 104)?;
+        self.alerts.validate()?;
+        self.retention.policy()?;
         if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
             return Err((
                 "ui",

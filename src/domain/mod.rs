@@ -4,6 +4,7 @@
 //! May use: std, serde, chrono, small math and hashing crates. No I/O, no async, no terminal.
 //! Everything here is tested with plain values.
 
+pub mod alerts;
 pub mod api;
 pub mod arrivals;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod patron_csv;
 pub mod policy;
 pub mod pseudonym;
 pub mod queueing;
+pub mod retention;
 pub mod rules;
 pub mod sanitize;
 pub mod service_point;

@@ -39,10 +39,18 @@ pub enum Permission {
     ViewConsent,
     /// Record a patron's grant or withdrawal of consent.
     ChangeConsent,
+    /// See privacy-risk alerts and their evidence.
+    ViewAlerts,
+    /// Acknowledge, resolve or escalate an alert.
+    HandleAlerts,
+    /// Run the privacy rules now.
+    CheckRules,
+    /// Anonymise and delete patron data past its retention period.
+    PurgeData,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -56,6 +64,10 @@ impl Permission {
         Permission::ImportPatrons,
         Permission::ViewConsent,
         Permission::ChangeConsent,
+        Permission::ViewAlerts,
+        Permission::HandleAlerts,
+        Permission::CheckRules,
+        Permission::PurgeData,
     ];
 
     /// The name used in audit entries.
@@ -74,6 +86,10 @@ impl Permission {
             Permission::ImportPatrons => "patrons.import",
             Permission::ViewConsent => "consent.view",
             Permission::ChangeConsent => "consent.change",
+            Permission::ViewAlerts => "alerts.view",
+            Permission::HandleAlerts => "alert.handle",
+            Permission::CheckRules => "alerts.check",
+            Permission::PurgeData => "data.purge",
         }
     }
 
@@ -92,6 +108,10 @@ impl Permission {
             Permission::ImportPatrons => "import patrons, loans, searches and visits",
             Permission::ViewConsent => "see a patron's consent",
             Permission::ChangeConsent => "record a patron's consent",
+            Permission::ViewAlerts => "see privacy-risk alerts",
+            Permission::HandleAlerts => "acknowledge, resolve or escalate an alert",
+            Permission::CheckRules => "run the privacy rules",
+            Permission::PurgeData => "purge patron data past its retention",
         }
     }
 }
@@ -116,6 +136,10 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::ImportPatrons, false, &[Role::Sysadmin]),
     (Permission::ViewConsent, false, &[Role::Desk, Role::Committee, Role::Auditor]),
     (Permission::ChangeConsent, false, &[Role::Desk]),
+    (Permission::ViewAlerts, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::HandleAlerts, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::CheckRules, false, &[Role::Sysadmin, Role::Auditor]),
+    (Permission::PurgeData, false, &[Role::Sysadmin]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

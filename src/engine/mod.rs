@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod forecasts;
 pub mod ingest;
+pub mod rules;
 mod shared;
 
 pub use shared::SharedStore;

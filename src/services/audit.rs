@@ -126,16 +126,7 @@ pub fn verify(
     kept: Option<&Checkpoint>,
 ) -> Result<Verification, ServiceError> {
     let role = authorize(store, actor, Permission::VerifyAudit, "audit")?;
-    let mut anchors = Vec::new();
-    for (i, cp) in log::checkpoints(store.conn())?.iter().enumerate() {
-        if let Some(root) = parse_root(&cp.root) {
-            anchors.push(Anchor {
-                size: cp.size,
-                root,
-                name: format!("checkpoint #{} (size {})", i + 1, cp.size),
-            });
-        }
-    }
+    let mut anchors = stored_anchors(store)?;
     if let Some(cp) = kept {
         check_signature(cp)?;
         let root = parse_root(&cp.root)
@@ -158,6 +149,21 @@ pub fn verify(
         )
     })?;
     Ok(v)
+}
+
+/// The checkpoints signed here, as anchors to verify the log against.
+pub(crate) fn stored_anchors(store: &Store) -> Result<Vec<Anchor>, ServiceError> {
+    let mut anchors = Vec::new();
+    for (i, cp) in log::checkpoints(store.conn())?.iter().enumerate() {
+        if let Some(root) = parse_root(&cp.root) {
+            anchors.push(Anchor {
+                size: cp.size,
+                root,
+                name: format!("checkpoint #{} (size {})", i + 1, cp.size),
+            });
+        }
+    }
+    Ok(anchors)
 }
 
 fn parse_root(hex_root: &str) -> Option<Hash> {

@@ -5,6 +5,7 @@
 //!
 //! May use: domain, store.
 
+pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod consent;
@@ -13,6 +14,7 @@ pub mod keys;
 pub mod patrons;
 pub mod queues;
 pub mod reads;
+pub mod retention;
 pub mod seats;
 pub mod staff;
 pub mod windows;

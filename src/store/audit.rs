@@ -102,6 +102,46 @@ pub fn entries(conn: &Connection, f: &EntryFilter) -> rusqlite::Result<Vec<Entry
     rows.collect()
 }
 
+/// Calls `f` with every entry in order, reading one row at a time: memory stays flat however
+/// long the log is.
+pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> rusqlite::Result<u64> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details FROM audit_log ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let outcome: String = r.get(7)?;
+        let entry = Entry {
+            seq: r.get::<_, i64>(0)?.max(0).unsigned_abs(),
+            entry: NewEntry {
+                at: from_ms(r.get(1)?),
+                actor: r.get(2)?,
+                role: r.get(3)?,
+                action: r.get(4)?,
+                object: r.get(5)?,
+                purpose: r.get(6)?,
+                outcome: parse_column::<Outcome>(&outcome, 7)?,
+                details: r.get(8)?,
+            },
+        };
+        f(&entry);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Entries by index, in order; numbers not in the log are left out.
+pub fn entries_by_seq(conn: &Connection, seqs: &[u64]) -> rusqlite::Result<Vec<Entry>> {
+    let mut out = Vec::with_capacity(seqs.len());
+    for &s in seqs {
+        if let Some(e) = entry(conn, s)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 /// One entry by index.
 pub fn entry(conn: &Connection, seq: u64) -> rusqlite::Result<Option<Entry>> {
     conn.prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?

@@ -40,6 +40,40 @@ pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> rusqlite::Result<usi
     Ok(n)
 }
 
+/// Every active zone's kind and its samples since `since`, oldest first.
+pub fn history_since(
+    conn: &Connection,
+    since: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<Vec<(String, ZoneKind, Vec<ZoneSample>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT z.id, z.kind, e.at_ms, e.temperature_c, e.co2_ppm, e.light_lux, e.noise_db
+         FROM environment_samples e JOIN zones z ON z.id = e.zone_id
+         WHERE e.at_ms >= ?1 AND z.retired_ms IS NULL
+         ORDER BY z.id, e.at_ms",
+    )?;
+    let mut rows = stmt.query([to_ms(since)])?;
+    let mut out: Vec<(String, ZoneKind, Vec<ZoneSample>)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let zone_id: String = r.get(0)?;
+        let kind: String = r.get(1)?;
+        let sample = ZoneSample {
+            zone_id: zone_id.clone(),
+            at: from_ms(r.get(2)?),
+            comfort: Comfort {
+                temperature_c: r.get(3)?,
+                co2_ppm: r.get(4)?,
+                light_lux: r.get(5)?,
+                noise_db: r.get(6)?,
+            },
+        };
+        match out.last_mut() {
+            Some((z, _, samples)) if *z == zone_id => samples.push(sample),
+            _ => out.push((zone_id, parse_column::<ZoneKind>(&kind, 1)?, vec![sample])),
+        }
+    }
+    Ok(out)
+}
+
 /// Every active zone with its latest sample, if any.
 pub fn latest(conn: &Connection) -> rusqlite::Result<Vec<ZoneComfort>> {
     let mut stmt = conn.prepare_cached(

@@ -307,9 +307,44 @@ CREATE INDEX consent_by_patron ON consent_changes(pseudonym, purpose, at_ms);
 CREATE INDEX consent_by_time ON consent_changes(at_ms);
 "#;
 
+/// Version 5: privacy-risk alerts and what people did with them.
+const V5_ALERTS: &str = r#"
+CREATE TABLE alerts (
+    id            INTEGER PRIMARY KEY,
+    rule          TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    severity      TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+    state         TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'escalated', 'resolved')),
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms  INTEGER NOT NULL,
+    count         INTEGER NOT NULL,
+    evidence      TEXT NOT NULL,
+    summary       TEXT NOT NULL,
+    raised_ms     INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+);
+CREATE INDEX alerts_by_key ON alerts(rule, key, id);
+CREATE INDEX alerts_by_state ON alerts(state);
+
+CREATE TABLE alert_events (
+    id       INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    at_ms    INTEGER NOT NULL,
+    actor    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    note     TEXT NOT NULL
+);
+CREATE INDEX alert_events_by_alert ON alert_events(alert_id, id);
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
-pub const MIGRATIONS: &[M<'static>] =
-    &[M::up(V1_DATA_PLANE), M::up(V2_AUDIT), M::up(V3_FORECASTS), M::up(V4_PATRONS)];
+pub const MIGRATIONS: &[M<'static>] = &[
+    M::up(V1_DATA_PLANE),
+    M::up(V2_AUDIT),
+    M::up(V3_FORECASTS),
+    M::up(V4_PATRONS),
+    M::up(V5_ALERTS),
+];
 
 /// The schema version this build of carrel writes.
 pub fn latest_version() -> usize {

@@ -10,6 +10,7 @@
 //! May use: rusqlite, rusqlite_migration, domain. No async, no network.
 
 pub mod activity;
+pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod catalog;
@@ -23,6 +24,7 @@ pub mod meta;
 pub mod migrations;
 pub mod patrons;
 pub mod quarantine;
+pub mod retention;
 pub mod seats;
 pub mod service_points;
 pub mod staff;

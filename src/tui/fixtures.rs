@@ -30,6 +30,136 @@ pub fn desk() -> Viewer {
     }
 }
 
+/// An auditor: sees the privacy-risk alerts and may handle them.
+pub fn auditor() -> Viewer {
+    Viewer {
+        login: "ines".into(),
+        display_name: Some("Ines Auditor".into()),
+        grants: vec![Grant { role: Role::Auditor, party: None }],
+    }
+}
+
+/// Alerts of several rules, severities and states, most severe first, and the detail of the
+/// first with its history and evidence.
+pub fn alerts() -> (Vec<crate::domain::alerts::Alert>, crate::services::alerts::AlertDetail) {
+    use crate::domain::alerts::{Alert, AlertState};
+    use crate::domain::audit::{Entry, NewEntry, Outcome};
+    use crate::domain::rules::Rule;
+    let t = now();
+    let alert = |id: u64,
+                 rule: Rule,
+                 key: &str,
+                 state: AlertState,
+                 ago_min: i64,
+                 count: u64,
+                 summary: &str,
+                 evidence: Vec<u64>| Alert {
+        id,
+        rule,
+        key: key.into(),
+        severity: rule.severity(),
+        state,
+        first_seen: t - Duration::minutes(ago_min + 30),
+        last_seen: t - Duration::minutes(ago_min),
+        count,
+        evidence,
+        summary: summary.into(),
+        raised: t - Duration::minutes(ago_min + 29),
+        updated: t - Duration::minutes(ago_min),
+    };
+    let list = vec![
+        alert(
+            7,
+            Rule::AuditVerifyFailed,
+            "audit",
+            AlertState::Open,
+            3,
+            1,
+            "the audit log does not verify: entry 1204 differs from its leaf",
+            vec![1204],
+        ),
+        alert(
+            6,
+            Rule::BulkAccess,
+            "actor:sam",
+            AlertState::Acknowledged,
+            12,
+            412,
+            "sam read 412 patron records on 2026-11-18 (baseline 9.5/day)",
+            vec![1100, 1101, 1102],
+        ),
+        alert(
+            5,
+            Rule::OffHoursAccess,
+            "actor:kai",
+            AlertState::Open,
+            600,
+            2,
+            "kai accessed patron data 2 times outside 07:00–22:00",
+            vec![980, 981],
+        ),
+        alert(
+            4,
+            Rule::PastRetention,
+            "kind:loans:anonymise",
+            AlertState::Escalated,
+            60,
+            1840,
+            "1840 loans are past their anonymise period",
+            vec![],
+        ),
+        alert(
+            3,
+            Rule::ComfortOutOfRange,
+            "zone:F1-quiet:co2:1795000000000",
+            AlertState::Open,
+            45,
+            1,
+            "CO2 1260 ppm above 1000 ppm for 9 min in F1-quiet",
+            vec![],
+        ),
+    ];
+    let entry = |seq: u64, min: i64, action: &str, purpose: &str| Entry {
+        seq,
+        entry: NewEntry {
+            at: t - Duration::minutes(min),
+            actor: "sam".into(),
+            role: "desk".into(),
+            action: action.into(),
+            object: format!("patron:{}", "ab12".repeat(16)),
+            purpose: purpose.into(),
+            outcome: Outcome::Allowed,
+            details: String::new(),
+        },
+    };
+    let first = list[1].clone();
+    let detail = crate::services::alerts::AlertDetail {
+        alert: first,
+        events: vec![
+            crate::store::alerts::AlertEvent {
+                alert_id: 6,
+                at: t - Duration::minutes(41),
+                actor: "carrel-rules".into(),
+                action: "raised".into(),
+                note: "sam read 400 patron records".into(),
+            },
+            crate::store::alerts::AlertEvent {
+                alert_id: 6,
+                at: t - Duration::minutes(20),
+                actor: "ines".into(),
+                action: "acknowledge".into(),
+                note: "asked sam's team lead".into(),
+            },
+        ],
+        evidence: vec![
+            entry(1100, 50, "patron.read", "circulation"),
+            entry(1101, 49, "patron.read", "circulation"),
+            entry(1102, 48, "patron.read", ""),
+        ],
+    };
+    (list, detail)
+}
+
 /// Someone carrel does not know.
 pub fn stranger() -> Viewer {
     Viewer { login: "guest".into(), display_name: None, grants: vec![] }
@@ -309,6 +439,11 @@ pub fn state(size: (u16, u16), viewer: Viewer) -> State {
     s.seats.snapshot = Some(seats_snapshot(2, 120, false));
     s.system.snapshot = Some(system_snapshot());
     s.queues.overview = Some(queue_overview());
+    let (list, detail) = alerts();
+    s.alerts.active = Some(list.len() as u64);
+    s.alerts.list = Some(list);
+    s.alerts.sel = 1;
+    s.alerts.detail = Some(detail);
     s.health = Health { sensor: super::model::ApiHealth::Ok, recs: super::model::ApiHealth::Off };
     s
 }

@@ -23,6 +23,8 @@ pub enum Scope {
     Seats,
     /// On the Queues tab.
     Queues,
+    /// On the Alerts tab.
+    Alerts,
 }
 
 /// Everything a key can do.
@@ -38,6 +40,7 @@ pub enum Action {
     PrevTab,
     TabSeats,
     TabQueues,
+    TabAlerts,
     TabSystem,
     Up,
     Down,
@@ -59,10 +62,14 @@ pub enum Action {
     CloseWindow,
     AssignStaff,
     Undo,
+    Acknowledge,
+    Resolve,
+    Escalate,
+    AlertStates,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -72,6 +79,7 @@ impl Action {
         Action::PrevTab,
         Action::TabSeats,
         Action::TabQueues,
+        Action::TabAlerts,
         Action::TabSystem,
         Action::Up,
         Action::Down,
@@ -93,6 +101,10 @@ impl Action {
         Action::CloseWindow,
         Action::AssignStaff,
         Action::Undo,
+        Action::Acknowledge,
+        Action::Resolve,
+        Action::Escalate,
+        Action::AlertStates,
     ];
 
     /// The name used in `keymap.toml` and `[ui.keys]`.
@@ -107,6 +119,7 @@ impl Action {
             Action::PrevTab => "prev_tab",
             Action::TabSeats => "tab_seats",
             Action::TabQueues => "tab_queues",
+            Action::TabAlerts => "tab_alerts",
             Action::TabSystem => "tab_system",
             Action::Up => "up",
             Action::Down => "down",
@@ -128,6 +141,10 @@ impl Action {
             Action::CloseWindow => "close_window",
             Action::AssignStaff => "assign_staff",
             Action::Undo => "undo",
+            Action::Acknowledge => "acknowledge",
+            Action::Resolve => "resolve",
+            Action::Escalate => "escalate",
+            Action::AlertStates => "alert_states",
         }
     }
 
@@ -143,6 +160,7 @@ impl Action {
             Action::PrevTab => "previous tab",
             Action::TabSeats => "go to Seats",
             Action::TabQueues => "go to Queues",
+            Action::TabAlerts => "go to Alerts",
             Action::TabSystem => "go to System",
             Action::Up => "move up",
             Action::Down => "move down",
@@ -164,6 +182,10 @@ impl Action {
             Action::CloseWindow => "close the selected window",
             Action::AssignStaff => "put someone at the selected window",
             Action::Undo => "undo your last window change",
+            Action::Acknowledge => "acknowledge the selected alert",
+            Action::Resolve => "resolve the selected alert, with a note",
+            Action::Escalate => "escalate the selected alert to the committee",
+            Action::AlertStates => "show active, open, acknowledged, escalated or resolved alerts",
         }
     }
 
@@ -179,6 +201,7 @@ impl Action {
             Action::PrevTab => "prev tab",
             Action::TabSeats => "seats",
             Action::TabQueues => "queues",
+            Action::TabAlerts => "alerts",
             Action::TabSystem => "system",
             Action::Up | Action::Down | Action::Left | Action::Right => "move",
             Action::PageUp | Action::PageDown => "page",
@@ -195,6 +218,10 @@ impl Action {
             Action::CloseWindow => "close",
             Action::AssignStaff => "assign",
             Action::Undo => "undo",
+            Action::Acknowledge => "ack",
+            Action::Resolve => "resolve",
+            Action::Escalate => "escalate",
+            Action::AlertStates => "states",
         }
     }
 
@@ -217,6 +244,9 @@ impl Action {
             | Action::Release => Scope::Seats,
             Action::OpenWindow | Action::CloseWindow | Action::AssignStaff | Action::Undo => {
                 Scope::Queues
+            }
+            Action::Acknowledge | Action::Resolve | Action::Escalate | Action::AlertStates => {
+                Scope::Alerts
             }
             _ => Scope::Global,
         }

@@ -83,6 +83,26 @@ impl Loader {
         Ok((overview, health, offset))
     }
 
+    /// The alerts in `filter` (active when `None`), the detail of `selected` (or of the first
+    /// listed), and the count of active alerts. The console asks only for a viewer the policy
+    /// lets see them.
+    pub fn alerts(
+        &self,
+        store: &Store,
+        filter: Option<crate::domain::alerts::AlertState>,
+        selected: Option<u64>,
+    ) -> Result<super::msg::AlertsSnapshot, ServiceError> {
+        let list = crate::services::alerts::list_unchecked(store, filter)?;
+        let id =
+            selected.filter(|id| list.iter().any(|a| a.id == *id)).or(list.first().map(|a| a.id));
+        let detail = match id {
+            Some(id) => Some(crate::services::alerts::detail_unchecked(store, id)?),
+            None => None,
+        };
+        let active = crate::services::alerts::open_count(store)?;
+        Ok(super::msg::AlertsSnapshot { filter, list, detail, active })
+    }
+
     pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {
         let status = reads::system_status(store)?;
         let (health, offset) = self.health(&status.feeds);

@@ -6,7 +6,18 @@ use crossterm::event::KeyEvent;
 use super::model::SeatsSnapshot;
 use super::model::SystemSnapshot;
 use super::state::Health;
+use crate::domain::alerts::{Alert, AlertAction, AlertState};
+use crate::services::alerts::AlertDetail;
 use crate::store::seats::SeatEvent;
+
+/// What the Alerts tab shows, read in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsSnapshot {
+    pub filter: Option<AlertState>,
+    pub list: Vec<Alert>,
+    pub detail: Option<AlertDetail>,
+    pub active: u64,
+}
 
 /// Something that happened.
 #[derive(Debug, Clone)]
@@ -35,6 +46,14 @@ pub enum Msg {
         label: String,
         result: Result<(), String>,
     },
+    AlertsLoaded(Box<AlertsSnapshot>),
+    /// The number of active alerts, for the badge.
+    AlertCount(u64),
+    AlertActed {
+        id: u64,
+        action: AlertAction,
+        result: Result<AlertState, String>,
+    },
     LoadFailed(String),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
@@ -53,6 +72,17 @@ pub enum Effect {
         undo: bool,
     },
     LoadHistory(String),
+    /// The alerts in `filter` (active ones when `None`) and the detail of `selected`.
+    LoadAlerts {
+        filter: Option<AlertState>,
+        selected: Option<u64>,
+    },
+    CountAlerts,
+    ActOnAlert {
+        id: u64,
+        action: AlertAction,
+        note: String,
+    },
     Release {
         seat_id: String,
         label: String,

@@ -74,6 +74,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut last_draw = Instant::now() - FRAME;
 
     let mut pending = vec![Effect::LoadSeats];
+    if state.viewer.sees_alerts() {
+        pending.push(Effect::CountAlerts);
+    }
     loop {
         for effect in pending.drain(..) {
             match effect {
@@ -253,6 +256,36 @@ fn execute(
                     .map(|_| ())
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::ReleaseDone { label, result });
+            });
+        }
+        Effect::LoadAlerts { filter, selected } => {
+            let loader = Arc::clone(loader);
+            tokio::spawn(async move {
+                let msg = match db.run(move |s| loader.alerts(s, filter, selected)).await {
+                    Ok(snap) => Msg::AlertsLoaded(Box::new(snap)),
+                    Err(e) => Msg::LoadFailed(e.to_string()),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::CountAlerts => {
+            tokio::spawn(async move {
+                if let Ok(n) = db.run(|s| crate::services::alerts::open_count(s)).await {
+                    let _ = tx.send(Msg::AlertCount(n));
+                }
+            });
+        }
+        Effect::ActOnAlert { id, action, note } => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = db
+                    .run(move |s| {
+                        crate::services::alerts::act(s, &actor, id, action, &note, Utc::now())
+                    })
+                    .await
+                    .map(|a| a.state)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::AlertActed { id, action, result });
             });
         }
         Effect::Refused { permission, object } => {

@@ -17,16 +17,18 @@ use crate::store::seats::SeatEvent;
 pub enum Tab {
     Seats,
     Queues,
+    Alerts,
     System,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Seats, Tab::Queues, Tab::System];
+    pub const ALL: [Tab; 4] = [Tab::Seats, Tab::Queues, Tab::Alerts, Tab::System];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Seats => "Seats",
             Tab::Queues => "Queues",
+            Tab::Alerts => "Alerts",
             Tab::System => "System",
         }
     }
@@ -37,6 +39,7 @@ impl Tab {
         match self {
             Tab::Seats => 1,
             Tab::Queues => 2,
+            Tab::Alerts => 3,
             Tab::System => 6,
         }
     }
@@ -62,6 +65,16 @@ impl Viewer {
 
     pub fn has(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Whether the policy lets this viewer see privacy-risk alerts.
+    pub fn sees_alerts(&self) -> bool {
+        !self.read_only()
+            && crate::domain::policy::permitting_role(
+                &self.grants,
+                crate::domain::policy::Permission::ViewAlerts,
+            )
+            .is_some()
     }
 }
 
@@ -157,6 +170,19 @@ pub struct QueuesTab {
     pub undo: Option<(String, String, crate::domain::api::ServicePointChange)>,
 }
 
+/// The Alerts tab: the list (active alerts, or those in one state), the selected alert's
+/// detail, and the count of active alerts for the tab bar's badge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertsTab {
+    pub list: Option<Vec<crate::domain::alerts::Alert>>,
+    /// `None`: every active alert.
+    pub state_filter: Option<crate::domain::alerts::AlertState>,
+    pub sel: usize,
+    pub detail: Option<crate::services::alerts::AlertDetail>,
+    /// Active alerts, for the badge; `None` until known or when the viewer may not see them.
+    pub active: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemTab {
     pub snapshot: Option<SystemSnapshot>,
@@ -197,6 +223,12 @@ pub enum Overlay {
         history: Option<Vec<SeatEvent>>,
     },
     Find,
+    /// A note for what is being done to an alert; enter does it.
+    AlertNote {
+        id: u64,
+        action: crate::domain::alerts::AlertAction,
+        note: String,
+    },
     /// Choose who staffs a window; `open` opens it with them.
     PickStaff {
         window: String,
@@ -253,6 +285,7 @@ pub struct State {
     pub filter: Filter,
     pub seats: SeatsTab,
     pub queues: QueuesTab,
+    pub alerts: AlertsTab,
     pub system: SystemTab,
     pub health: Health,
     pub toast: Option<Toast>,
@@ -287,6 +320,7 @@ impl State {
             filter: Filter::default(),
             seats: SeatsTab::default(),
             queues: QueuesTab::default(),
+            alerts: AlertsTab::default(),
             system: SystemTab::default(),
             health: Health::default(),
             toast: None,

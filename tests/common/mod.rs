@@ -54,6 +54,7 @@ pub fn options() -> IngestOptions {
             horizon: chrono::Duration::days(1),
             tz: chrono_tz::UTC,
         },
+        rules: None,
     }
 }
 

@@ -40,34 +40,9 @@ pub struct RuleContext {
     pub comfort_response_s: i64,
 }
 
-/// How the library treats consent, as Koha's `PrivacyPolicyConsent`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentMode {
-    /// No consent tracking: consent purposes count as approved.
-    Disabled,
-    /// Reads for consent purposes are allowed without consent but flagged.
-    Permissive,
-    /// Reads for consent purposes are refused without consent.
-    Enforced,
-}
-
-impl ConsentMode {
-    pub const ALL: [ConsentMode; 3] =
-        [ConsentMode::Disabled, ConsentMode::Permissive, ConsentMode::Enforced];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConsentMode::Disabled => "disabled",
-            ConsentMode::Permissive => "permissive",
-            ConsentMode::Enforced => "enforced",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ConsentMode> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
+/// How the library treats consent, as Koha's `PrivacyPolicyConsent`; one type for the
+/// registry, the configuration and the rules.
+pub use crate::domain::consent::ConsentMode;
 
 /// Thresholds of the bulk-access rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

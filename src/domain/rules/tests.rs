@@ -147,7 +147,7 @@ fn names_round_trip_and_severities_order() {
         assert_eq!(Severity::parse(s.as_str()), Some(s));
     }
     for m in ConsentMode::ALL {
-        assert_eq!(ConsentMode::parse(m.as_str()), Some(m));
+        assert_eq!(ConsentMode::parse(m.as_str()), Ok(m));
     }
     assert_eq!(Rule::parse("bulk"), None);
     assert!(Severity::Low < Severity::Medium && Severity::High < Severity::Critical);

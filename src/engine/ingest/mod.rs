@@ -9,6 +9,7 @@
 //! redraw.
 
 mod recs;
+mod rules;
 mod sensor;
 
 use std::collections::{HashMap, HashSet};
@@ -43,10 +44,12 @@ pub enum Feed {
     Forecasts,
     Model,
     Catalog,
+    /// Not a remote feed: the privacy rules over the audit log and the store.
+    Rules,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 8] = [
+    pub const ALL: [Feed; 9] = [
         Feed::Layout,
         Feed::ServicePoints,
         Feed::Seats,
@@ -55,6 +58,7 @@ impl Feed {
         Feed::Forecasts,
         Feed::Model,
         Feed::Catalog,
+        Feed::Rules,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,11 +71,12 @@ impl Feed {
             Feed::Forecasts => "engine.forecasts",
             Feed::Model => "recs.model",
             Feed::Catalog => "recs.catalog",
+            Feed::Rules => "engine.rules",
         }
     }
 
     pub fn is_sensor(self) -> bool {
-        !matches!(self, Feed::Model | Feed::Catalog)
+        !matches!(self, Feed::Model | Feed::Catalog | Feed::Rules)
     }
 }
 
@@ -84,6 +89,8 @@ pub struct IngestOptions {
     pub lease_ttl: Duration,
     pub backoff_max: Duration,
     pub forecast: crate::engine::forecasts::Plan,
+    /// The privacy rules' settings; `None` turns the rules off.
+    pub rules: Option<crate::services::alerts::RulesSettings>,
 }
 
 impl IngestOptions {
@@ -99,6 +106,7 @@ impl IngestOptions {
             (Feed::Forecasts, Duration::from_secs(cfg.settings.queues.forecast_every_s)),
             (Feed::Model, Duration::from_secs(r.refresh_s)),
             (Feed::Catalog, Duration::from_secs(r.catalog_refresh_s)),
+            (Feed::Rules, Duration::from_secs(cfg.settings.alerts.every_s)),
         ]);
         Self {
             every,
@@ -112,6 +120,7 @@ impl IngestOptions {
                 horizon: chrono::Duration::days(1),
                 tz: cfg.timezone,
             },
+            rules: crate::engine::rules::settings(cfg).ok(),
         }
     }
 }
@@ -230,7 +239,11 @@ impl Ingest {
     pub fn feeds(&self) -> Vec<Feed> {
         Feed::ALL
             .into_iter()
-            .filter(|f| if f.is_sensor() { self.sensor.is_some() } else { self.recs.is_some() })
+            .filter(|f| match f {
+                Feed::Rules => self.opts.rules.is_some(),
+                f if f.is_sensor() => self.sensor.is_some(),
+                _ => self.recs.is_some(),
+            })
             .collect()
     }
 
@@ -279,6 +292,7 @@ impl Ingest {
             Feed::Forecasts => self.forecasts().await,
             Feed::Model => self.model().await,
             Feed::Catalog => self.catalog().await,
+            Feed::Rules => self.rules().await,
         };
         match result {
             Ok(outcome) => {

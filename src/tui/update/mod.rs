@@ -2,6 +2,7 @@
 //! runtime carries out the effects and feeds their results back as messages. Tests drive it
 //! with plain values, no terminal and no network.
 
+pub mod alerts;
 pub mod overlays;
 pub mod queues;
 pub mod seats;
@@ -38,7 +39,41 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::DataChanged => vec![load(state.tab)],
+        Msg::DataChanged => {
+            let mut out = loads(state);
+            if state.viewer.sees_alerts() && state.tab != Tab::Alerts {
+                out.push(Effect::CountAlerts);
+            }
+            out
+        }
+        Msg::AlertsLoaded(snapshot) => {
+            let s = *snapshot;
+            if s.filter != state.alerts.state_filter {
+                // An answer to an earlier choice of states.
+                return vec![];
+            }
+            let before = state.alerts.clone();
+            state.alerts.list = Some(s.list);
+            state.alerts.active = Some(s.active);
+            alerts::clamp(state);
+            let wanted = alerts::selected_id(state);
+            state.alerts.detail = s.detail.filter(|d| Some(d.alert.id) == wanted);
+            if state.alerts != before {
+                state.redraw = true;
+            }
+            if wanted.is_some() && state.alerts.detail.is_none() {
+                return vec![alerts::load(state)];
+            }
+            vec![]
+        }
+        Msg::AlertCount(n) => {
+            if state.alerts.active != Some(n) {
+                state.alerts.active = Some(n);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::AlertActed { id, action, result } => alerts::acted(state, id, action, result),
         Msg::SeatsLoaded(snapshot, health, offset) => {
             set_health(state, health, offset);
             if state.seats.snapshot.as_ref() != Some(&*snapshot) {
@@ -118,10 +153,19 @@ pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
     state.redraw = true;
 }
 
-fn load(tab: Tab) -> Effect {
-    match tab {
+/// What reloading the visible tab takes: nothing for a tab the viewer may not see.
+fn loads(state: &State) -> Vec<Effect> {
+    if state.tab == Tab::Alerts && !state.viewer.sees_alerts() {
+        return vec![];
+    }
+    vec![load(state)]
+}
+
+fn load(state: &State) -> Effect {
+    match state.tab {
         Tab::Seats => Effect::LoadSeats,
         Tab::Queues => Effect::LoadQueues,
+        Tab::Alerts => alerts::load(state),
         Tab::System => Effect::LoadSystem,
     }
 }
@@ -132,6 +176,7 @@ pub fn applies(state: &State, action: Action) -> bool {
         Scope::Global | Scope::Navigation => true,
         Scope::Seats => state.tab == Tab::Seats,
         Scope::Queues => state.tab == Tab::Queues,
+        Scope::Alerts => state.tab == Tab::Alerts,
     }
 }
 
@@ -168,7 +213,11 @@ fn on_filter_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
     }
     seats::clamp(state);
     system::clamp(state);
+    alerts::clamp(state);
     state.redraw = true;
+    if state.tab == Tab::Alerts && state.viewer.sees_alerts() {
+        return vec![alerts::load(state)];
+    }
     vec![]
 }
 
@@ -192,23 +241,26 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.editing = true;
             vec![]
         }
-        Action::Refresh => vec![load(state.tab)],
+        Action::Refresh => loads(state),
         Action::NextTab => switch(state, Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
         Action::PrevTab => {
             switch(state, Tab::ALL[(state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()])
         }
         Action::TabSeats => switch(state, Tab::Seats),
         Action::TabQueues => switch(state, Tab::Queues),
+        Action::TabAlerts => switch(state, Tab::Alerts),
         Action::TabSystem => switch(state, Tab::System),
         Action::Back if !state.filter.text.is_empty() => {
             state.filter.text.clear();
             seats::clamp(state);
             system::clamp(state);
+            alerts::clamp(state);
             vec![]
         }
         other => match state.tab {
             Tab::Seats => seats::run(state, other),
             Tab::Queues => queues::run(state, other),
+            Tab::Alerts => alerts::run(state, other),
             Tab::System => system::run(state, other),
         },
     }
@@ -220,7 +272,7 @@ fn switch(state: &mut State, tab: Tab) -> Vec<Effect> {
     }
     state.tab = tab;
     state.filter = Default::default();
-    vec![load(tab)]
+    loads(state)
 }
 
 #[cfg(test)]

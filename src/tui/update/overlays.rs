@@ -145,6 +145,28 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
+        Overlay::AlertNote { id, action, mut note } => match event.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => super::alerts::submit(state, id, action, note),
+            KeyCode::Backspace => {
+                note.pop();
+                state.overlay = Some(Overlay::AlertNote { id, action, note });
+                vec![]
+            }
+            KeyCode::Char(c)
+                if !c.is_control()
+                    && !event.modifiers.contains(KeyModifiers::CONTROL)
+                    && note.chars().count() < 200 =>
+            {
+                note.push(c);
+                state.overlay = Some(Overlay::AlertNote { id, action, note });
+                vec![]
+            }
+            _ => {
+                state.overlay = Some(Overlay::AlertNote { id, action, note });
+                vec![]
+            }
+        },
         Overlay::Find => {
             match event.code {
                 KeyCode::Esc => {}

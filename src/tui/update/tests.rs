@@ -334,3 +334,105 @@ fn closing_confirms_and_a_refusal_is_logged_not_sent() {
     press(&mut s, [key('2'), key('u')]);
     assert!(s.toast.as_ref().unwrap().text.contains("nothing to undo"));
 }
+
+mod alert_tab {
+    use super::*;
+    use crate::domain::alerts::{AlertAction, AlertState};
+
+    fn on_alerts() -> State {
+        let mut s = fixtures::state((100, 30), fixtures::auditor());
+        s.tab = Tab::Alerts;
+        s.alerts.sel = 0;
+        s
+    }
+
+    #[test]
+    fn moving_loads_the_selected_alerts_detail() {
+        let mut s = on_alerts();
+        assert_eq!(
+            press(&mut s, [key('j')]),
+            vec![Effect::LoadAlerts { filter: None, selected: Some(6) }]
+        );
+        assert_eq!(press(&mut s, [key('k'), key('k')]).len(), 1, "no move at the top, no load");
+    }
+
+    #[test]
+    fn the_state_key_cycles_through_the_states() {
+        let mut s = on_alerts();
+        let mut seen = vec![];
+        for _ in 0..5 {
+            press(&mut s, [key('s')]);
+            seen.push(s.alerts.state_filter);
+        }
+        assert_eq!(
+            seen,
+            [
+                Some(AlertState::Open),
+                Some(AlertState::Acknowledged),
+                Some(AlertState::Escalated),
+                Some(AlertState::Resolved),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn acknowledging_asks_for_a_note_then_acts() {
+        let mut s = on_alerts();
+        assert!(press(&mut s, [key('a')]).is_empty());
+        assert!(matches!(
+            s.overlay,
+            Some(Overlay::AlertNote { id: 7, action: AlertAction::Acknowledge, .. })
+        ));
+        let effects = press(&mut s, [key('o'), key('n'), code(KeyCode::Enter)]);
+        assert_eq!(
+            effects,
+            vec![Effect::ActOnAlert { id: 7, action: AlertAction::Acknowledge, note: "on".into() }]
+        );
+        assert!(s.overlay.is_none());
+        assert!(s.busy.is_some());
+        let back = update(
+            &mut s,
+            Msg::AlertActed {
+                id: 7,
+                action: AlertAction::Acknowledge,
+                result: Ok(AlertState::Acknowledged),
+            },
+        );
+        assert!(back.contains(&Effect::CountAlerts));
+        assert!(s.busy.is_none());
+        assert!(s.toast.as_ref().is_some_and(|t| t.text.contains("now acknowledged")));
+    }
+
+    #[test]
+    fn resolving_needs_a_note_and_esc_cancels() {
+        let mut s = on_alerts();
+        press(&mut s, [key('x')]);
+        assert!(press(&mut s, [code(KeyCode::Enter)]).is_empty(), "no note, nothing done");
+        assert!(matches!(s.overlay, Some(Overlay::AlertNote { .. })));
+        assert!(press(&mut s, [code(KeyCode::Esc)]).is_empty());
+        assert!(s.overlay.is_none());
+    }
+
+    #[test]
+    fn steps_the_lifecycle_does_not_allow_are_not_offered() {
+        let mut s = on_alerts();
+        s.alerts.sel = 1; // acknowledged already
+        assert!(press(&mut s, [key('a')]).is_empty());
+        assert!(s.overlay.is_none());
+        assert!(s.toast.as_ref().is_some_and(|t| t.text.contains("already acknowledged")));
+        s.alerts.sel = 3; // escalated: the committee's
+        let effects = press(&mut s, [key('x')]);
+        assert!(matches!(effects.as_slice(), [Effect::Refused { .. }]), "{effects:?}");
+    }
+
+    #[test]
+    fn the_desk_neither_loads_nor_acts_on_alerts() {
+        let mut s = fixtures::state((100, 30), desk());
+        assert!(press(&mut s, [key('3')]).is_empty());
+        assert_eq!(s.tab, Tab::Alerts);
+        assert!(press(&mut s, [key('a'), key('x'), key('e'), key('s')]).is_empty());
+        assert!(s.overlay.is_none());
+        assert_eq!(press(&mut s, [Msg::DataChanged]), vec![], "no count for the desk");
+    }
+}

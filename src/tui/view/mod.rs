@@ -2,6 +2,7 @@
 //! bar, the current tab, a status line and a key bar listing the keys that apply now;
 //! overlays (help, palette, confirm, details, find) draw on top.
 
+mod alerts;
 mod overlays;
 mod queues;
 mod seats;
@@ -35,6 +36,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     match state.tab {
         Tab::Seats => seats::draw(frame, areas.content, state),
         Tab::Queues => queues::draw(frame, areas.content, state),
+        Tab::Alerts => alerts::draw(frame, areas.content, state),
         Tab::System => system::draw(frame, areas.content, state),
     }
     draw_status(frame, areas.status, state);
@@ -71,6 +73,11 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let style = if tab == state.tab { t.tab_active } else { t.tab };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {} {} ", tab.number(), tab.title()), style));
+        if tab == Tab::Alerts
+            && let Some(n) = state.alerts.active.filter(|n| *n > 0)
+        {
+            spans.push(Span::styled(format!("({n})"), t.badge_alert));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -171,6 +178,14 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Undo,
             Action::Filter,
         ],
+        Tab::Alerts => vec![
+            Action::Down,
+            Action::Acknowledge,
+            Action::Resolve,
+            Action::Escalate,
+            Action::AlertStates,
+            Action::Filter,
+        ],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
     };
     out.extend([Action::NextTab, Action::Palette]);
@@ -188,6 +203,11 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Overlay::Confirm(_)) => {
             hint(&mut spans, "y".into(), "confirm");
             hint(&mut spans, "n".into(), "cancel");
+        }
+        Some(Overlay::AlertNote { .. }) => {
+            hint(&mut spans, "type".into(), "the note");
+            hint(&mut spans, "enter".into(), "do it");
+            hint(&mut spans, "esc".into(), "cancel");
         }
         Some(Overlay::PickStaff { .. }) => {
             hint(&mut spans, "↑↓".into(), "choose");

@@ -39,6 +39,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, overlay: &Overlay)
             detail(frame, area, state, seat_id, history.as_deref())
         }
         Overlay::Find => find(frame, area, state),
+        Overlay::AlertNote { id, action, note } => {
+            alert_note(frame, area, state, *id, *action, note)
+        }
         Overlay::PickStaff { name, options, selected, open, .. } => {
             pick_staff(frame, area, state, name, options, *selected, *open)
         }
@@ -52,6 +55,8 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         (Scope::Global, "Everywhere"),
         (Scope::Navigation, "Lists and map"),
         (Scope::Seats, "Seats tab"),
+        (Scope::Queues, "Queues tab"),
+        (Scope::Alerts, "Alerts tab"),
     ] {
         lines.push(Line::styled(title, t.title));
         for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {
@@ -124,6 +129,43 @@ fn pick_staff(
     let r = centred(area, 40, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Staff on duty", state)), r);
+}
+
+fn alert_note(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    id: u64,
+    action: crate::domain::alerts::AlertAction,
+    note: &str,
+) {
+    use crate::domain::alerts::AlertAction;
+    let t = &state.theme;
+    let (title, what) = match action {
+        AlertAction::Acknowledge => ("Acknowledge", "You are looking into it. Note (optional):"),
+        AlertAction::Resolve => ("Resolve", "What was done? (a note is required)"),
+        AlertAction::Escalate => ("Escalate", "Hand it to the governance committee. Why?"),
+    };
+    let r = centred(area, 64, 6);
+    let width = r.width.saturating_sub(4) as usize;
+    // The end of a long note stays in view as it is typed.
+    let shown: String = {
+        let chars: Vec<char> = safe(note).chars().collect();
+        chars[chars.len().saturating_sub(width.saturating_sub(1))..].iter().collect()
+    };
+    let lines = vec![
+        Line::styled(format!("{title} alert {id}"), t.title),
+        Line::styled(what, t.dim),
+        Line::from(vec![Span::styled(format!("{shown}▏"), t.key)]),
+        Line::from(vec![
+            Span::styled("enter", t.key),
+            Span::styled(" do it   ", t.base),
+            Span::styled("esc", t.key),
+            Span::styled(" cancel", t.base),
+        ]),
+    ];
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed(title, state)), r);
 }
 
 fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {

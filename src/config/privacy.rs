@@ -1,0 +1,188 @@
+//! `[alerts]` and `[retention]`: when the privacy rules run and what they look for, and how
+//! long each kind of patron data is kept.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::retention::{Period, RetentionPolicy, Steps};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSection {
+    /// How often the ingesting process runs the privacy rules, in seconds.
+    pub every_s: u64,
+    /// Staff working hours in library time, `HH:MM-HH:MM`.
+    pub working_hours: String,
+    /// Purposes a patron read may give without the patron's consent.
+    pub approved_purposes: Vec<String>,
+    /// A day's reads above this multiple of the reader's own daily mean are bulk access…
+    pub bulk_factor: f64,
+    /// …and above this many at least.
+    pub bulk_min_reads: u64,
+    /// Days the daily mean is taken over.
+    pub bulk_baseline_days: u32,
+    /// A comfort reading out of range for longer than this, in seconds, raises an alert.
+    pub comfort_response_s: u32,
+}
+
+impl Default for AlertsSection {
+    fn default() -> Self {
+        Self {
+            every_s: 60,
+            working_hours: "07:00-22:00".into(),
+            approved_purposes: vec!["circulation".into(), "account".into(), "consent".into()],
+            bulk_factor: 5.0,
+            bulk_min_reads: 50,
+            bulk_baseline_days: 28,
+            comfort_response_s: 120,
+        }
+    }
+}
+
+/// Two periods of an analytics table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindRetention {
+    pub anonymise_after: String,
+    pub delete_after: String,
+}
+
+/// The three periods of the patron directory, from a patron's last activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatronRetention {
+    pub lock_after: String,
+    pub anonymise_after: String,
+    pub delete_after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSection {
+    pub loans: KindRetention,
+    pub searches: KindRetention,
+    pub visits: KindRetention,
+    pub patrons: PatronRetention,
+}
+
+fn kind(a: &str, d: &str) -> KindRetention {
+    KindRetention { anonymise_after: a.into(), delete_after: d.into() }
+}
+
+impl Default for RetentionSection {
+    fn default() -> Self {
+        Self {
+            loans: kind("1y", "3y"),
+            searches: kind("30d", "180d"),
+            visits: kind("90d", "1y"),
+            patrons: PatronRetention {
+                lock_after: "2y".into(),
+                anonymise_after: "3y".into(),
+                delete_after: "5y".into(),
+            },
+        }
+    }
+}
+
+type Invalid = (&'static str, &'static str, String);
+
+impl RetentionSection {
+    /// The periods, checked: each parses, and each step comes after the one before.
+    pub fn policy(&self) -> Result<RetentionPolicy, Invalid> {
+        let period = |table: &'static str, key: &'static str, s: &str| {
+            Period::parse(s).map_err(|e| (table, key, e))
+        };
+        let two = |table: &'static str, k: &KindRetention| -> Result<Steps, Invalid> {
+            let anonymise = period(table, "anonymise_after", &k.anonymise_after)?;
+            let delete = period(table, "delete_after", &k.delete_after)?;
+            if delete.days <= anonymise.days {
+                return Err((
+                    table,
+                    "delete_after",
+                    format!("{} must be longer than anonymise_after ({anonymise})", k.delete_after),
+                ));
+            }
+            Ok(Steps { lock: None, anonymise, delete })
+        };
+        let p = &self.patrons;
+        let lock = period("retention.patrons", "lock_after", &p.lock_after)?;
+        let anonymise = period("retention.patrons", "anonymise_after", &p.anonymise_after)?;
+        let delete = period("retention.patrons", "delete_after", &p.delete_after)?;
+        if anonymise.days <= lock.days {
+            return Err((
+                "retention.patrons",
+                "anonymise_after",
+                format!("{} must be longer than lock_after ({lock})", p.anonymise_after),
+            ));
+        }
+        if delete.days <= anonymise.days {
+            return Err((
+                "retention.patrons",
+                "delete_after",
+                format!("{} must be longer than anonymise_after ({anonymise})", p.delete_after),
+            ));
+        }
+        Ok(RetentionPolicy {
+            loans: two("retention.loans", &self.loans)?,
+            searches: two("retention.searches", &self.searches)?,
+            visits: two("retention.visits", &self.visits)?,
+            patrons: Steps { lock: Some(lock), anonymise, delete },
+        })
+    }
+}
+
+impl AlertsSection {
+    /// Checks the values: (table, key, message) of the first bad one.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        const T: &str = "alerts";
+        if !(10..=86_400).contains(&self.every_s) {
+            return Err((T, "every_s", format!("{} is out of range 10..=86400", self.every_s)));
+        }
+        self.hours().map_err(|e| (T, "working_hours", e))?;
+        if !(self.bulk_factor.is_finite() && self.bulk_factor >= 1.0) {
+            return Err((
+                T,
+                "bulk_factor",
+                format!("{} is not a factor of at least 1", self.bulk_factor),
+            ));
+        }
+        if !(1..=365).contains(&self.bulk_baseline_days) {
+            return Err((
+                T,
+                "bulk_baseline_days",
+                format!("{} is out of range 1..=365", self.bulk_baseline_days),
+            ));
+        }
+        if !(10..=86_400).contains(&self.comfort_response_s) {
+            return Err((
+                T,
+                "comfort_response_s",
+                format!("{} is out of range 10..=86400", self.comfort_response_s),
+            ));
+        }
+        if let Some(p) = self.approved_purposes.iter().find(|p| {
+            p.is_empty() || !p.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+        }) {
+            return Err((
+                T,
+                "approved_purposes",
+                format!("'{p}' is not a purpose name (lowercase letters, - and _)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The working hours as (start, end) in library time.
+    pub fn hours(&self) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+        let bad = || format!("'{}' is not HH:MM-HH:MM (e.g. 07:00-22:00)", self.working_hours);
+        let (a, b) = self.working_hours.split_once('-').ok_or_else(bad)?;
+        let t = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
+        let (start, end) = (t(a)?, t(b)?);
+        if start >= end {
+            return Err(format!(
+                "'{}': the start must come before the end on the same day",
+                self.working_hours
+            ));
+        }
+        Ok((start, end))
+    }
+}

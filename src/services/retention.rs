@@ -1,0 +1,113 @@
+//! Retention: what is past its period, and the purge that anonymises, locks and deletes it.
+//! A purge is planned and carried out in one transaction, with its audit entry; without
+//! confirmation it is only the plan.
+
+use chrono::{DateTime, Utc};
+
+use super::ServiceError;
+use super::audit::{self, entry};
+use super::identity::Actor;
+use crate::domain::audit::Outcome;
+use crate::domain::policy::Permission;
+use crate::domain::retention::{DataKind, PurgeBatch, PurgePlan, RetentionPolicy};
+use crate::domain::rules::RetentionFact;
+use crate::store::{self, Store, StoreError, audit as log};
+
+/// Everything due at `now`, kind by kind, each kind's steps latest first (a row due for
+/// deletion is not also listed for anonymising).
+pub fn plan_in(
+    conn: &rusqlite::Connection,
+    policy: &RetentionPolicy,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<PurgePlan> {
+    let mut batches = Vec::new();
+    for kind in DataKind::ALL {
+        let mut later: Option<DateTime<Utc>> = None;
+        for (step, period) in policy.order(kind) {
+            let cutoff = period.cutoff(now);
+            let rows = store::retention::due(conn, kind, step, cutoff, later)?;
+            later = Some(cutoff);
+            if rows.is_empty() {
+                continue;
+            }
+            let first = rows.iter().map(|r| r.1).min().map(|t| t + period.duration());
+            let last = rows.iter().map(|r| r.1).max().map(|t| t + period.duration());
+            batches.push(PurgeBatch {
+                kind,
+                step,
+                period,
+                rows: rows.into_iter().map(|r| r.0).collect(),
+                first_due: first,
+                last_due: last,
+            });
+        }
+    }
+    Ok(PurgePlan { now, batches })
+}
+
+/// The plan, for a dry run. Needs the purge permission: it lists what would be erased.
+pub fn plan(
+    store: &mut Store,
+    actor: &Actor,
+    policy: &RetentionPolicy,
+    now: DateTime<Utc>,
+) -> Result<PurgePlan, ServiceError> {
+    audit::authorize(store, actor, Permission::PurgeData, "retention")?;
+    Ok(plan_in(store.conn(), policy, now)?)
+}
+
+/// Plans and carries out the purge in one transaction with its audit entry; returns what was
+/// done, which is the plan a dry run at the same moment lists.
+pub fn purge(
+    store: &mut Store,
+    actor: &Actor,
+    policy: &RetentionPolicy,
+    now: DateTime<Utc>,
+) -> Result<PurgePlan, ServiceError> {
+    let role = audit::authorize(store, actor, Permission::PurgeData, "retention")?;
+    store
+        .write(|tx| {
+            let plan = plan_in(tx, policy, now)?;
+            for b in &plan.batches {
+                let n = store::retention::apply(tx, b.kind, b.step, &b.rows, now)?;
+                if n != b.rows.len() {
+                    return Err(StoreError::Invalid(format!(
+                        "{} {}: {n} rows changed where {} were planned",
+                        b.step.as_str(),
+                        b.kind.as_str(),
+                        b.rows.len()
+                    )));
+                }
+            }
+            let counts: Vec<serde_json::Value> = plan
+                .batches
+                .iter()
+                .map(
+                    |b| serde_json::json!({ "kind": b.kind, "step": b.step, "rows": b.rows.len() }),
+                )
+                .collect();
+            let details = serde_json::json!({ "changed": counts }).to_string();
+            log::append(
+                tx,
+                entry(actor, &role, Permission::PurgeData, "retention", Outcome::Allowed, details),
+            )?;
+            Ok::<_, StoreError>(plan)
+        })
+        .map_err(ServiceError::from)
+}
+
+/// What the past-retention rule looks at: each batch a purge would carry out now.
+pub fn facts(plan: &PurgePlan) -> Vec<RetentionFact> {
+    plan.batches
+        .iter()
+        .filter_map(|b| {
+            Some(RetentionFact {
+                kind: b.kind.as_str().to_owned(),
+                step: b.step.as_str().to_owned(),
+                rows: b.rows.len() as u64,
+                first_due: b.first_due?,
+                last_due: b.last_due?,
+            })
+        })
+        .collect()
+}
