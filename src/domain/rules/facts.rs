@@ -26,8 +26,7 @@ pub(super) fn past_retention(ctx: &RuleContext) -> Vec<Finding> {
                 count: f.rows,
                 evidence: Vec::new(),
                 summary: format!(
-                    "{} {} rows past retention, not yet through '{}': due since {since} \
-                     ({overdue} days overdue)",
+                    "{} {} due to {} since {since} ({overdue} days overdue): `carrel purge`",
                     f.rows, f.kind, f.step
                 ),
             }

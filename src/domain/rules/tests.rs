@@ -358,7 +358,7 @@ fn data_past_retention() {
     assert_eq!((f.count, f.first_seen, f.last_seen), (12, nov(1, 0, 0), nov(15, 0, 0)));
     assert!(f.evidence.is_empty());
     assert!(
-        f.summary.contains("12 loans rows") && f.summary.contains("20 days overdue"),
+        f.summary.contains("12 loans due to anonymise") && f.summary.contains("20 days overdue"),
         "{}",
         f.summary
     );

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{age_minutes, safe};
 use crate::domain::alerts::Alert;
@@ -199,5 +199,5 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if a.evidence.is_empty() {
         lines.push(Line::styled(" (a condition of the store, not of the log)", t.dim));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
