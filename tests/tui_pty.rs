@@ -97,9 +97,20 @@ fn queues_tab_reassigns_a_window_and_the_simulator_confirms() {
     p.wait_for(&format!("put {who} at Circulation desk 1?"), WAIT);
     p.send("y");
     p.wait_for("Circulation desk 1: done", WAIT);
-    let screen = p.screen();
-    let row = screen.lines().find(|l| l.contains("circ-1")).unwrap();
-    assert!(row.contains(&who), "the window shows {who} after the change: {row}");
+    // The tab reloads after the change; the row shows the new staff once it has.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let screen = p.screen();
+        let row = screen.lines().find(|l| l.contains("circ-1")).unwrap_or_default().to_owned();
+        if row.contains(&who) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window shows {who} after the change: {row}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     p.send("q");
     assert!(p.wait_exit(WAIT));
 }

@@ -87,7 +87,14 @@ pub fn run(args: &AlertsArgs, cfg: &Config) -> CliResult {
                     clean_text(&e.note, 200)
                 );
             }
-            println!("\nevidence ({} audit entries kept of {}):", d.evidence.len(), d.alert.count);
+            if d.alert.evidence.is_empty() {
+                println!("\nevidence: a condition of the store, not of the audit log");
+            } else {
+                println!(
+                    "\nevidence ({} audit entries; the first and last 25 are kept):",
+                    d.evidence.len()
+                );
+            }
             for e in &d.evidence {
                 let n = &e.entry;
                 let at = n.at.with_timezone(&cfg.timezone).format("%Y-%m-%d %H:%M:%S");
