@@ -10,10 +10,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// Evidence entries kept per alert, as per finding: the first and last halves of this many.
+pub use super::rules::MAX_EVIDENCE;
 use super::rules::{Finding, Rule, Severity};
-
-/// Evidence entries kept per alert: the first and last halves of this many.
-pub const MAX_EVIDENCE: usize = 50;
 
 /// Where an alert is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
