@@ -5,12 +5,15 @@
 use carrel::domain::audit::Outcome;
 use carrel::domain::consent::{ConsentPurpose, ConsentSource};
 use carrel::domain::crypto::Keys;
+use carrel::domain::dlaplace::Epsilon;
+use carrel::domain::governance::{DataKind, LegalBasis, MilliEps, NewRequest, ReportPeriod, Scope};
 use carrel::domain::layout::{Floor, Seat, SeatState, SensorHealth, Zone, ZoneKind};
 use carrel::domain::patron_csv::PatronRecord;
 use carrel::domain::policy::{POLICY, Permission};
+use carrel::domain::quorum::RequestState;
 use carrel::domain::staff::{Grant, Party, Role, StaffMember};
 use carrel::services::identity::Actor;
-use carrel::services::{ServiceError, audit, consent, patrons, seats, staff};
+use carrel::services::{ServiceError, audit, consent, patrons, requests, seats, staff};
 use carrel::store::audit::EntryFilter;
 use carrel::store::seats::SeatEvent;
 use carrel::store::{Store, layout};
@@ -174,6 +177,58 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
             let policy = carrel::config::RetentionSection::default().policy().unwrap();
             carrel::services::retention::plan(store, who, &policy, Utc::now()).map(|_| ())
         }
+        Permission::ViewRequests => requests::list(store, who, None, Utc::now()).map(|_| ()),
+        Permission::FileRequest => {
+            requests::file(store, who, &new_request(), false, Utc::now()).map(|_| ())
+        }
+        Permission::VoteRequest => {
+            // Filed by someone else, so the requester rule never stands in the way.
+            let id = store
+                .write(|tx| {
+                    carrel::store::governance::insert_request(
+                        tx,
+                        "target",
+                        &new_request(),
+                        RequestState::Submitted,
+                        Utc::now(),
+                    )
+                })
+                .unwrap();
+            requests::vote(store, who, id, true, "", Utc::now()).map(|_| ())
+        }
+        Permission::ReviewAccess => carrel::services::review::queue(store, who).map(|_| ()),
+        Permission::TransparencyReport => {
+            use rand::SeedableRng;
+            let settings = carrel::services::transparency::ReportSettings {
+                tz: chrono_tz::UTC,
+                budget: MilliEps(2000),
+            };
+            carrel::services::transparency::transparency(
+                store,
+                who,
+                settings,
+                &ReportPeriod::parse("2026-10").unwrap(),
+                Epsilon::parse("0.5").unwrap(),
+                None,
+                Utc::now(),
+                &mut rand_chacha::ChaCha20Rng::seed_from_u64(1),
+            )
+            .map(|_| ())
+        }
+    }
+}
+
+fn new_request() -> NewRequest {
+    NewRequest {
+        title: "Loans by subject".into(),
+        purpose: "Collection planning".into(),
+        kinds: vec![DataKind::Loans],
+        fields: vec!["subject".into()],
+        scope: Scope::Aggregate,
+        retention_days: 30,
+        legal_basis: LegalBasis::PublicTask,
+        expires: Utc::now() + chrono::Duration::days(7),
+        epsilon: Some(MilliEps(500)),
     }
 }
 

@@ -1,5 +1,6 @@
-//! `[alerts]` and `[retention]`: when the privacy rules run and what they look for, and how
-//! long each kind of patron data is kept.
+//! `[alerts]`, `[retention]` and `[governance]`: when the privacy rules run and what they look
+//! for, how long each kind of patron data is kept, and the committee's review sample and ε
+//! budget.
 
 use serde::{Deserialize, Serialize};
 
@@ -184,5 +185,63 @@ impl AlertsSection {
             ));
         }
         Ok((start, end))
+    }
+}
+
+/// `[governance]`: data requests, the audit review sample and the ε budget of transparency
+/// reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GovernanceSection {
+    /// Days a filed request stays open for votes unless `--expires` says otherwise.
+    pub request_open_days: u32,
+    /// Patron-data accesses sampled for review per library day.
+    pub review_sample_per_day: u32,
+    /// How many past days the first sampling run goes back (later runs continue from the last
+    /// sampled day).
+    pub review_lookback_days: u32,
+    /// ε each dataset may spend per month of data, over all transparency reports.
+    pub epsilon_budget: f64,
+}
+
+impl Default for GovernanceSection {
+    fn default() -> Self {
+        Self {
+            request_open_days: 14,
+            review_sample_per_day: 20,
+            review_lookback_days: 7,
+            epsilon_budget: 2.0,
+        }
+    }
+}
+
+impl GovernanceSection {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        const T: &str = "governance";
+        let within = |key: &'static str, v: u32, lo: u32, hi: u32| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err((T, key, format!("{v} is out of range {lo}..={hi}")))
+            }
+        };
+        within("request_open_days", self.request_open_days, 1, 366)?;
+        within("review_sample_per_day", self.review_sample_per_day, 0, 10_000)?;
+        within("review_lookback_days", self.review_lookback_days, 1, 366)?;
+        self.budget().map_err(|m| (T, "epsilon_budget", m))?;
+        Ok(())
+    }
+
+    /// The budget in thousandths of ε: a number from 0.001 to 100 with at most three decimals.
+    pub fn budget(&self) -> Result<crate::domain::governance::MilliEps, String> {
+        let v = self.epsilon_budget;
+        let milli = (v * 1000.0).round();
+        if !(v.is_finite()
+            && (1.0..=100_000.0).contains(&milli)
+            && (v * 1000.0 - milli).abs() < 1e-6)
+        {
+            return Err(format!("{v} is not an ε from 0.001 to 100 with at most three decimals"));
+        }
+        Ok(crate::domain::governance::MilliEps(milli as u64))
     }
 }

@@ -23,6 +23,7 @@ pub struct FileConfig {
     pub privacy: PrivacySection,
     pub alerts: super::privacy::AlertsSection,
     pub retention: super::privacy::RetentionSection,
+    pub governance: super::privacy::GovernanceSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +343,7 @@ impl FileConfig {
         range("queues", "history_weeks", u64::from(q.history_weeks), 2, 104)?;
         self.alerts.validate()?;
         self.retention.policy()?;
+        self.governance.validate()?;
         if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
             return Err((
                 "ui",

@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod dlaplace;
 pub mod forecast;
 pub mod freshness;
+pub mod governance;
 pub mod layout;
 pub mod merkle;
 pub mod patron;

@@ -47,10 +47,21 @@ pub enum Permission {
     CheckRules,
     /// Anonymise and delete patron data past its retention period.
     PurgeData,
+    /// See data requests, their votes and the ε ledger.
+    ViewRequests,
+    /// File a data request (and submit or withdraw one's own).
+    FileRequest,
+    /// Vote on a data request, for the party one sits for.
+    VoteRequest,
+    /// See the audit review queue and give verdicts on sampled accesses.
+    ReviewAccess,
+    /// Run a transparency report, spending ε. The requester of an approved aggregate request
+    /// may too, within the request's ε (checked by the service, not this table).
+    TransparencyReport,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -68,6 +79,11 @@ impl Permission {
         Permission::HandleAlerts,
         Permission::CheckRules,
         Permission::PurgeData,
+        Permission::ViewRequests,
+        Permission::FileRequest,
+        Permission::VoteRequest,
+        Permission::ReviewAccess,
+        Permission::TransparencyReport,
     ];
 
     /// The name used in audit entries.
@@ -90,6 +106,11 @@ impl Permission {
             Permission::HandleAlerts => "alert.handle",
             Permission::CheckRules => "alerts.check",
             Permission::PurgeData => "data.purge",
+            Permission::ViewRequests => "requests.view",
+            Permission::FileRequest => "request.file",
+            Permission::VoteRequest => "request.vote",
+            Permission::ReviewAccess => "review.mark",
+            Permission::TransparencyReport => "report.transparency",
         }
     }
 
@@ -112,6 +133,11 @@ impl Permission {
             Permission::HandleAlerts => "acknowledge, resolve or escalate an alert",
             Permission::CheckRules => "run the privacy rules",
             Permission::PurgeData => "purge patron data past its retention",
+            Permission::ViewRequests => "see data requests and the ε ledger",
+            Permission::FileRequest => "file a data request",
+            Permission::VoteRequest => "vote on a data request",
+            Permission::ReviewAccess => "review sampled patron-data accesses",
+            Permission::TransparencyReport => "run a transparency report",
         }
     }
 }
@@ -140,6 +166,15 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::HandleAlerts, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
     (Permission::CheckRules, false, &[Role::Sysadmin, Role::Auditor]),
     (Permission::PurgeData, false, &[Role::Sysadmin]),
+    (
+        Permission::ViewRequests,
+        false,
+        &[Role::Desk, Role::Sysadmin, Role::Committee, Role::Auditor],
+    ),
+    (Permission::FileRequest, false, &[Role::Desk, Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::VoteRequest, false, &[Role::Committee]),
+    (Permission::ReviewAccess, false, &[Role::Committee, Role::Auditor]),
+    (Permission::TransparencyReport, false, &[Role::Committee]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

@@ -93,10 +93,9 @@ pub fn context(
     })
 }
 
-/// Data requests the committee approved. None exist until governance records them, so until
-/// then every export is one without an approved request.
-fn approved_requests(_store: &Store) -> Result<HashSet<String>, ServiceError> {
-    Ok(HashSet::new())
+/// Data requests the committee approved, by id as exports and `request:ID` purposes name them.
+fn approved_requests(store: &Store) -> Result<HashSet<String>, ServiceError> {
+    Ok(super::requests::approved_ids(store)?.into_iter().map(|id| id.to_string()).collect())
 }
 
 /// Runs every rule over the whole log and the store, and folds what they find into alerts.

@@ -14,9 +14,12 @@ pub mod keys;
 pub mod patrons;
 pub mod queues;
 pub mod reads;
+pub mod requests;
 pub mod retention;
+pub mod review;
 pub mod seats;
 pub mod staff;
+pub mod transparency;
 pub mod windows;
 
 /// Why a service call was refused or failed.

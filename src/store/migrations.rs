@@ -337,6 +337,83 @@ CREATE TABLE alert_events (
 CREATE INDEX alert_events_by_alert ON alert_events(alert_id, id);
 "#;
 
+const V6_GOVERNANCE: &str = r#"
+-- Data requests to the governance committee. kinds and fields are comma-separated names;
+-- epsilon_milli is the ε asked in thousandths (aggregate requests only). A submitted request
+-- past expires_ms reads as expired; the row is marked when someone next tries to vote.
+CREATE TABLE data_requests (
+    id             INTEGER PRIMARY KEY,
+    requester      TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    purpose        TEXT NOT NULL,
+    kinds          TEXT NOT NULL,
+    fields         TEXT NOT NULL,
+    scope          TEXT NOT NULL CHECK (scope IN ('row_level', 'aggregate')),
+    retention_days INTEGER NOT NULL,
+    legal_basis    TEXT NOT NULL,
+    epsilon_milli  INTEGER,
+    state          TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'approved', 'denied', 'expired', 'withdrawn')),
+    created_ms     INTEGER NOT NULL,
+    submitted_ms   INTEGER,
+    decided_ms     INTEGER,
+    expires_ms     INTEGER NOT NULL,
+    CHECK ((scope = 'aggregate') = (epsilon_milli IS NOT NULL))
+);
+CREATE INDEX data_requests_by_state ON data_requests(state, id);
+
+-- One vote per person per request; the quorum rules decide the request in the same
+-- transaction as the vote.
+CREATE TABLE request_votes (
+    request_id INTEGER NOT NULL REFERENCES data_requests(id),
+    voter      TEXT NOT NULL,
+    party      TEXT NOT NULL CHECK (party IN ('user_committee', 'library', 'supplier')),
+    approve    INTEGER NOT NULL CHECK (approve IN (0, 1)),
+    reason     TEXT NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    PRIMARY KEY (request_id, voter)
+) WITHOUT ROWID;
+
+-- The audit review queue: sampled patron-data accesses and alert evidence, one row per audit
+-- entry, assigned to a reviewer, with the verdict once given.
+CREATE TABLE review_items (
+    id          INTEGER PRIMARY KEY,
+    seq         INTEGER NOT NULL UNIQUE REFERENCES audit_log(seq),
+    source      TEXT NOT NULL CHECK (source IN ('sample', 'alert')),
+    alert_id    INTEGER REFERENCES alerts(id),
+    day         TEXT,
+    assignee    TEXT,
+    added_ms    INTEGER NOT NULL,
+    verdict     TEXT CHECK (verdict IN ('justified', 'unjustified')),
+    reviewer    TEXT,
+    note        TEXT,
+    reviewed_ms INTEGER,
+    raised      INTEGER REFERENCES alerts(id)
+);
+CREATE INDEX review_items_open ON review_items(verdict, assignee, id);
+
+-- Library-local days whose accesses have been sampled (each once).
+CREATE TABLE review_days (
+    day        TEXT PRIMARY KEY,
+    accesses   INTEGER NOT NULL,
+    sampled    INTEGER NOT NULL,
+    sampled_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Privacy loss spent by transparency reports, per dataset and month of the data, in
+-- thousandths of ε.
+CREATE TABLE epsilon_ledger (
+    id            INTEGER PRIMARY KEY,
+    dataset       TEXT NOT NULL,
+    month         TEXT NOT NULL,
+    epsilon_milli INTEGER NOT NULL CHECK (epsilon_milli > 0),
+    at_ms         INTEGER NOT NULL,
+    actor         TEXT NOT NULL,
+    request_id    INTEGER REFERENCES data_requests(id),
+    period        TEXT NOT NULL
+);
+CREATE INDEX epsilon_ledger_by_cell ON epsilon_ledger(dataset, month);
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_DATA_PLANE),
@@ -344,6 +421,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V3_FORECASTS),
     M::up(V4_PATRONS),
     M::up(V5_ALERTS),
+    M::up(V6_GOVERNANCE),
 ];
 
 /// The schema version this build of carrel writes.

@@ -18,6 +18,7 @@ pub mod consent;
 pub mod environment;
 pub mod feeds;
 pub mod forecasts;
+pub mod governance;
 pub mod layout;
 pub mod lease;
 pub mod meta;

@@ -63,10 +63,12 @@ pub enum Rule {
     RecsAfterWithdrawal,
     AuditVerifyFailed,
     ComfortOutOfRange,
+    /// Not found by the engine: a committee reviewer judged a sampled access unjustified.
+    UnjustifiedAccess,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Rule::AccessWithoutConsent,
         Rule::BulkAccess,
         Rule::OffHoursAccess,
@@ -75,6 +77,7 @@ impl Rule {
         Rule::RecsAfterWithdrawal,
         Rule::AuditVerifyFailed,
         Rule::ComfortOutOfRange,
+        Rule::UnjustifiedAccess,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl Rule {
             Rule::RecsAfterWithdrawal => "recs-after-withdrawal",
             Rule::AuditVerifyFailed => "audit-verify-failed",
             Rule::ComfortOutOfRange => "comfort-out-of-range",
+            Rule::UnjustifiedAccess => "unjustified-access",
         }
     }
 
@@ -100,7 +104,8 @@ impl Rule {
             Rule::ExportWithoutRequest
             | Rule::RecsAfterWithdrawal
             | Rule::AccessWithoutConsent
-            | Rule::BulkAccess => Severity::High,
+            | Rule::BulkAccess
+            | Rule::UnjustifiedAccess => Severity::High,
             Rule::OffHoursAccess | Rule::PastRetention => Severity::Medium,
             Rule::ComfortOutOfRange => Severity::Low,
         }
@@ -117,6 +122,7 @@ impl Rule {
             Rule::RecsAfterWithdrawal => "Recommendations served after consent was withdrawn",
             Rule::AuditVerifyFailed => "Audit log verification failed",
             Rule::ComfortOutOfRange => "Zone comfort out of range longer than the response time",
+            Rule::UnjustifiedAccess => "A reviewer judged a patron-data access unjustified",
         }
     }
 }
