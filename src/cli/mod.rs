@@ -21,6 +21,8 @@ mod man;
 mod patron_import;
 mod purge;
 mod reads;
+mod requests;
+mod review;
 mod seat;
 mod sim;
 mod staff;
@@ -131,6 +133,21 @@ pub enum Command {
     Alerts(alerts::AlertsArgs),
     /// Anonymise and delete patron data past its retention period (a dry run unless --confirm)
     Purge(purge::PurgeArgs),
+    /// Data requests to the governance committee: list, show, file, submit, approve, deny, withdraw
+    Requests {
+        #[command(subcommand)]
+        command: requests::RequestsCommand,
+    },
+    /// The audit review queue: next item, mark justified or unjustified
+    Review {
+        #[command(subcommand)]
+        command: review::ReviewCommand,
+    },
+    /// Transparency reports with discrete Laplace noise, and the ε ledger
+    Report {
+        #[command(subcommand)]
+        command: review::ReportCommand,
+    },
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -201,6 +218,9 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Staff { command } => staff::run(&command, cfg),
         Command::Alerts(args) => alerts::run(&args, cfg),
         Command::Purge(args) => purge::run(&args, cfg),
+        Command::Requests { command } => requests::run(&command, cfg),
+        Command::Review { command } => review::run_review(&command, cfg),
+        Command::Report { command } => review::run_report(&command, cfg),
         Command::Config { .. } | Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

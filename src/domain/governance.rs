@@ -148,12 +148,12 @@ impl MilliEps {
 impl fmt::Display for MilliEps {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (w, r) = (self.0 / 1000, self.0 % 1000);
-        if r == 0 {
-            write!(f, "{w}")
+        let text = if r == 0 {
+            w.to_string()
         } else {
-            let frac = format!("{r:03}");
-            write!(f, "{w}.{}", frac.trim_end_matches('0'))
-        }
+            format!("{w}.{}", format!("{r:03}").trim_end_matches('0'))
+        };
+        f.pad(&text)
     }
 }
 

@@ -1,10 +1,22 @@
 //! The privacy rules on a schedule: the ingesting process runs them every `[alerts] every_s`
 //! seconds over the whole audit log and the store (and `carrel alerts check` runs them on
-//! demand), folding what they find into alerts.
+//! demand), folding what they find into alerts; then the audit review queue takes the day's
+//! sample and the new alert evidence.
 
 use crate::config::Config;
 use crate::domain::rules::BulkParams;
 use crate::services::alerts::RulesSettings;
+use crate::services::review::ReviewSettings;
+
+/// How the audit review queue is filled, from `[governance]`.
+pub fn review_settings(cfg: &Config) -> ReviewSettings {
+    let g = &cfg.settings.governance;
+    ReviewSettings {
+        tz: cfg.timezone,
+        per_day: g.review_sample_per_day,
+        lookback_days: g.review_lookback_days,
+    }
+}
 
 /// The rules' settings from the configuration, or what is wrong with them.
 pub fn settings(cfg: &Config) -> Result<RulesSettings, String> {

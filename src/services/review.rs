@@ -24,7 +24,7 @@ use crate::domain::rules::Rule;
 use crate::domain::sanitize::clean_text;
 use crate::domain::staff::Role;
 use crate::store::alerts::AlertEvent;
-use crate::store::governance::{ReviewItem, ReviewSource};
+pub use crate::store::governance::{ReviewItem, ReviewSource};
 use crate::store::{self, Store, StoreError, audit as log};
 
 /// The login recorded for the sampler.

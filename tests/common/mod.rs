@@ -55,6 +55,7 @@ pub fn options() -> IngestOptions {
             tz: chrono_tz::UTC,
         },
         rules: None,
+        review: None,
     }
 }
 

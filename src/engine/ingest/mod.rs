@@ -91,6 +91,8 @@ pub struct IngestOptions {
     pub forecast: crate::engine::forecasts::Plan,
     /// The privacy rules' settings; `None` turns the rules off.
     pub rules: Option<crate::services::alerts::RulesSettings>,
+    /// How the audit review queue is filled after each rules run; `None` leaves it alone.
+    pub review: Option<crate::services::review::ReviewSettings>,
 }
 
 impl IngestOptions {
@@ -121,6 +123,7 @@ impl IngestOptions {
                 tz: cfg.timezone,
             },
             rules: crate::engine::rules::settings(cfg).ok(),
+            review: Some(crate::engine::rules::review_settings(cfg)),
         }
     }
 }

@@ -18,7 +18,15 @@ impl Ingest {
             .run(move |s| crate::services::alerts::check(s, &settings, Utc::now()))
             .await
             .map_err(|e| FetchError::Other(e.to_string()))?;
-        let changed = (report.raised.len() + report.updated.len()) as u64;
+        let mut changed = (report.raised.len() + report.updated.len()) as u64;
+        if let Some(review) = self.opts.review {
+            let filled = self
+                .db
+                .run(move |s| crate::services::review::fill(s, review, Utc::now()))
+                .await
+                .map_err(|e| FetchError::Other(e.to_string()))?;
+            changed += filled.sampled + filled.evidence;
+        }
         let entries = report.entries;
         self.db
             .run(move |s| {
