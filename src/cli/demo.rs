@@ -66,6 +66,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     keys::write_new(&cfg.key_file(), &keys, false)?;
     keys::record(&mut store, &keys)?;
     super::init::seed_demo_staff(&mut store)?;
+    super::init::seed_demo_requests(&mut store, Utc::now())?;
     // The patrons are seeded beside the start-up (on their own connection, a few tenths of a
     // second of writing), so the first screen comes no later than without them; the console
     // shows no patron data that could be missing meanwhile.

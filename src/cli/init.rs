@@ -90,6 +90,7 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     let login = identity::os_login();
     if args.demo {
         seed_demo_staff(&mut store)?;
+        seed_demo_requests(&mut store, Utc::now())?;
         seed_demo_patrons(&mut store, &keys, DEMO_SEED, Utc::now())?;
     } else {
         // Someone must be able to manage staff: the person who made the database.
@@ -212,5 +213,78 @@ pub fn seed_demo_patrons(
     patrons::import_loans(store, &importer, keys, &loans, &file, source)?;
     patrons::import_searches(store, &importer, keys, &searches, &file, source)?;
     patrons::import_visits(store, &importer, keys, &visits, &file, source)?;
+    Ok(())
+}
+
+/// Seeds a demo database with three data requests, filed and voted on by the demo staff
+/// through the services (so each step is audited): one waiting for the supplier's vote, one
+/// approved, one denied.
+pub fn seed_demo_requests(store: &mut Store, now: DateTime<Utc>) -> CliResult {
+    use crate::domain::governance::{DataKind, LegalBasis, MilliEps, NewRequest, Scope};
+    use crate::services::requests;
+    let as_of = |login: &str, store: &Store| identity::actor(store, login);
+    let request =
+        |title: &str, purpose: &str, kinds: &[DataKind], fields: &[&str], eps: Option<u64>| {
+            NewRequest {
+                title: title.into(),
+                purpose: purpose.into(),
+                kinds: kinds.to_vec(),
+                fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+                scope: if eps.is_some() { Scope::Aggregate } else { Scope::RowLevel },
+                retention_days: 90,
+                legal_basis: LegalBasis::PublicTask,
+                expires: now + chrono::Duration::days(14),
+                epsilon: eps.map(MilliEps),
+            }
+        };
+    // (requester, request, votes as (voter, approve, reason))
+    type Seed<'a> = (&'a str, NewRequest, &'a [(&'a str, bool, &'a str)]);
+    let seeds: [Seed<'_>; 3] = [
+        (
+            "ada",
+            request(
+                "Visits per zone by hour",
+                "Decide the opening hours of the second floor",
+                &[DataKind::Visits],
+                &["zone", "hour"],
+                Some(1000),
+            ),
+            &[("uma", true, ""), ("leo", true, "needed for the hours review"), ("sue", true, "")],
+        ),
+        (
+            "sam",
+            request(
+                "Search logs to tune the catalogue search",
+                "Find queries that return nothing",
+                &[DataKind::Searches],
+                &["query", "at", "pseudonym"],
+                None,
+            ),
+            &[(
+                "leo",
+                false,
+                "row-level logs with pseudonyms are not the minimum necessary; ask for counts of zero-result queries",
+            )],
+        ),
+        (
+            "dana",
+            request(
+                "Loans per subject for collection planning",
+                "Plan next year's acquisitions by subject",
+                &[DataKind::Loans],
+                &["subject", "loaned_at"],
+                Some(500),
+            ),
+            &[("uma", true, ""), ("leo", true, "")],
+        ),
+    ];
+    for (requester, new, cast) in seeds {
+        let who = as_of(requester, store)?;
+        let id = requests::file(store, &who, &new, false, now)?.id;
+        for (voter, approve, reason) in cast {
+            let who = as_of(voter, store)?;
+            requests::vote(store, &who, id, *approve, reason, now)?;
+        }
+    }
     Ok(())
 }

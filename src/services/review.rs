@@ -178,10 +178,12 @@ fn queue_evidence(
     now: DateTime<Utc>,
 ) -> Result<u64, ServiceError> {
     let alerts = store::alerts::list(store.conn(), None, 100_000)?;
+    let queued = store::governance::queued_seqs(store.conn())?;
     let wanted: Vec<(u64, u64)> = alerts
         .iter()
         .filter(|a| a.rule != Rule::UnjustifiedAccess)
         .flat_map(|a| a.evidence.iter().map(move |s| (a.id, *s)))
+        .filter(|(_, s)| !queued.contains(s))
         .collect();
     if wanted.is_empty() {
         return Ok(0);

@@ -352,6 +352,13 @@ pub fn set_verdict(
     Ok(n == 1)
 }
 
+/// The audit entries already in the queue, reviewed or not.
+pub fn queued_seqs(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<u64>> {
+    conn.prepare_cached("SELECT seq FROM review_items")?
+        .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
+        .collect()
+}
+
 /// The latest sampled day, `YYYY-MM-DD`.
 pub fn last_sampled_day(conn: &Connection) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT MAX(day) FROM review_days", [], |r| r.get(0))
