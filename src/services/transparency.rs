@@ -122,9 +122,22 @@ pub fn transparency<R: RngCore + CryptoRng>(
     let from = local_midnight(settings.tz, period.start);
     let to = local_midnight(settings.tz, period.end);
     let result = store.write(|tx| {
+        // Checked again here, inside the transaction, so two reports at once under one request
+        // cannot both fit in what is left of its ε.
+        if let Some(id) = request {
+            let granted = store::governance::get_request(tx, id)?
+                .and_then(|r| r.epsilon)
+                .unwrap_or_default();
+            let used = store::governance::spent_by_request(tx, id)?;
+            if used.0 + asked.0 > granted.0 {
+                return Ok(Err(format!(
+                    "request {id} was granted ε {granted} and has used {used}; {asked} more would pass it"
+                )));
+            }
+        }
         let spent = store::governance::spent(tx)?;
         if let Err(over) = governance::check_spend(&spent, &cells, asked, settings.budget) {
-            return Ok(Err(over));
+            return Ok(Err(over.to_string()));
         }
         let mut tables = Vec::new();
         for d in &datasets {
@@ -156,7 +169,7 @@ pub fn transparency<R: RngCore + CryptoRng>(
     let tables = match result {
         Ok(t) => t,
         Err(over) => {
-            let e = ServiceError::Conflict(over.to_string());
+            let e = ServiceError::Conflict(over);
             refuse(store, actor, &object, &e)?;
             return Err(e);
         }
