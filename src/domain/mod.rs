@@ -16,6 +16,7 @@ pub mod dlaplace;
 pub mod forecast;
 pub mod freshness;
 pub mod governance;
+pub mod interest;
 pub mod layout;
 pub mod merkle;
 pub mod patron;
