@@ -107,40 +107,61 @@ pub(crate) fn age_minutes(minutes: i64) -> String {
 fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let v = &state.viewer;
-    let mut left = vec![Span::styled(format!(" {} ", safe(&v.login)), t.title)];
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let mut who = vec![Span::styled(format!(" {} ", safe(&v.login)), t.title)];
+    if v.read_only() {
+        who.push(Span::styled(" READ-ONLY ", t.badge_alert));
+        who.push(Span::raw(" "));
+    }
+    let mut roles = vec![];
     for g in &v.grants {
         let label = match g.party {
             Some(p) => format!("{}:{}", g.role, p),
             None => g.role.to_string(),
         };
-        left.push(Span::styled(format!("[{label}]"), t.badge));
-        left.push(Span::raw(" "));
+        roles.push(Span::styled(format!("[{label}]"), t.badge));
+        roles.push(Span::raw(" "));
     }
-    if v.read_only() {
-        left.push(Span::styled(" READ-ONLY ", t.badge_alert));
-        left.push(Span::raw(" "));
-    }
-    if let Some(busy) = &state.busy {
-        left.push(Span::styled(format!("{}… ", safe(busy)), t.warn));
-    } else if let Some(toast) = &state.toast {
-        let style = if toast.kind == ToastKind::Error { t.bad } else { t.ok };
-        left.push(Span::styled(safe(&toast.text), style));
-    }
+    let message = if let Some(busy) = &state.busy {
+        Some(Span::styled(format!("{}… ", safe(busy)), t.warn))
+    } else {
+        state.toast.as_ref().map(|toast| {
+            let style = if toast.kind == ToastKind::Error { t.bad } else { t.ok };
+            Span::styled(safe(&toast.text), style)
+        })
+    };
     let now = state.now().with_timezone(&state.tz);
-    let right = vec![
+    let mut right = vec![
         health_span("sensors", state.health.sensor, state),
         Span::styled(" · ", t.dim),
         health_span("recs", state.health.recs, state),
         Span::styled(" · ", t.dim),
         Span::styled(format!("{} ", now.format("%a %H:%M")), t.base),
     ];
-    let right_w: usize = right.iter().map(|s| s.width()).sum();
+    // A message says what just happened and goes after a few seconds: when it does not fit,
+    // the role badges make room for it, then the feeds' health and the clock.
+    if let Some(m) = &message {
+        let room = area.width as usize;
+        let need = |roles: &[Span<'_>], right: &[Span<'_>]| {
+            width(&who) + width(roles) + m.width() + width(right) + 1
+        };
+        if need(&roles, &right) > room {
+            roles.clear();
+        }
+        if need(&roles, &right) > room {
+            right.clear();
+        }
+    }
+    let right_w = width(&right);
     let right_area = Rect {
         x: area.right().saturating_sub(right_w as u16),
         width: (right_w as u16).min(area.width),
         ..area
     };
     let left_area = Rect { width: area.width.saturating_sub(right_area.width + 1), ..area };
+    let mut left = who;
+    left.extend(roles);
+    left.extend(message);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);
     frame.render_widget(Paragraph::new(Line::from(right)), right_area);
 }
