@@ -141,3 +141,63 @@ fn alerts_tab_acknowledges_an_alert() {
     p.send("q");
     assert!(p.wait_exit(WAIT));
 }
+
+/// Four consoles on one demo database: the desk files a data request from the Governance tab's
+/// form, a member of each committee party approves it from their own console, and the first
+/// console shows it approved without a restart.
+#[test]
+fn governance_request_filed_in_one_console_is_approved_from_three_others() {
+    let home = tempfile::tempdir().unwrap();
+    // An empty configuration: no APIs to poll, and no user configuration read.
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let db = home.path().join("c.db");
+    let (config, db) = (config.to_str().unwrap(), db.to_str().unwrap());
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"))
+        .args(["init", "--demo", "--db", db])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("CARREL_CONFIG", config)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let env = [("CARREL_CONFIG", config)];
+    let open = |who: &str| {
+        let args = ["--db", db, "--as", who];
+        let p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &env);
+        p.wait_for("4 Governance", WAIT);
+        p
+    };
+
+    let mut desk = open("dana");
+    desk.send("4");
+    desk.wait_for("no data request has been filed yet", WAIT);
+    desk.send("n");
+    desk.wait_for("File a data request", WAIT);
+    desk.send("Visits per zone by hour\tHeating plan for the reading rooms\tvisits\tzone, hour");
+    desk.wait_for("zone, hour▏", WAIT);
+    desk.send("\x13"); // ctrl-s files it
+    desk.wait_for("filed request 1", WAIT);
+    desk.wait_for("#1 submitted", WAIT);
+
+    for who in ["uma", "leo", "sue"] {
+        let mut member = open(who);
+        member.send("4");
+        member.wait_for("Waiting for your vote", WAIT);
+        member.wait_for("#1 submitted", WAIT);
+        member.send("a");
+        member.wait_for("Approve request #1", WAIT);
+        member.send("\r");
+        member.wait_for("request 1: your approval", WAIT);
+        member.send("q");
+        assert!(member.wait_exit(WAIT), "{who}'s console should exit cleanly");
+    }
+
+    // Another console's change shows within a few seconds, without a restart.
+    let screen = desk.wait_for("#1 approved", Duration::from_secs(5));
+    assert!(screen.contains("✓ approved by sue"), "{screen}");
+    desk.send("q");
+    assert!(desk.wait_exit(WAIT));
+    assert!(desk.cooked());
+}

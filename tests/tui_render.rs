@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use carrel::tui::fixtures::{self, desk, stranger};
-use carrel::tui::state::{Overlay, Pending, State, Tab};
+use carrel::tui::state::{GovRow, GovSelection, GovView, Overlay, Pending, State, Tab, VoteBox};
 use carrel::tui::view;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -92,6 +92,137 @@ fn the_alert_note_box_shows_what_is_typed() {
     assert!(screen.contains("spoke to sam▏"), "{screen}");
 }
 
+fn governance_at(size: (u16, u16), view: GovView) -> State {
+    let mut s = fixtures::state(size, fixtures::committee());
+    s.tab = Tab::Governance;
+    s.governance.view = view;
+    s
+}
+
+#[test]
+fn governance_80x24() {
+    insta::assert_snapshot!(text(&render(&governance_at((80, 24), GovView::Mine), 80, 24)));
+}
+
+#[test]
+fn governance_200x60() {
+    insta::assert_snapshot!(text(&render(&governance_at((200, 60), GovView::Mine), 200, 60)));
+}
+
+#[test]
+fn governance_requests_80x24() {
+    let mut s = governance_at((80, 24), GovView::Requests);
+    // The denied request: each party's vote, the deny with its reason.
+    s.governance.sel[GovView::Requests.index()] =
+        GovSelection { row: Some(GovRow::Request(3)), pos: 0 };
+    insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+#[test]
+fn governance_requests_200x60_for_the_desk() {
+    let mut s = fixtures::state((200, 60), desk());
+    s.tab = Tab::Governance;
+    let screen = text(&render(&s, 200, 60));
+    assert!(screen.contains("▸Requests 7"), "the desk starts on the list:\n{screen}");
+    assert!(!screen.contains("My queue") && !screen.contains("Review"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn governance_review_80x24() {
+    insta::assert_snapshot!(text(&render(&governance_at((80, 24), GovView::Review), 80, 24)));
+}
+
+#[test]
+fn governance_ledger_80x24() {
+    insta::assert_snapshot!(text(&render(&governance_at((80, 24), GovView::Ledger), 80, 24)));
+}
+
+#[test]
+fn governance_detail_fills_the_tab_on_enter() {
+    let mut s = governance_at((80, 24), GovView::Requests);
+    s.governance.sel[GovView::Requests.index()] =
+        GovSelection { row: Some(GovRow::Request(6)), pos: 0 };
+    s.governance.zoom = true;
+    let screen = text(&render(&s, 80, 24));
+    for want in [
+        "#6 Loan counts by subject",
+        "library        ✓ approved by leo: counts only",
+        "user committee ○ waiting for you",
+        "supplier       ○ waiting",
+        "aggregate, ε 0.5 asked",
+        "loans, visits",
+        "subject, loaned_at",
+        "90 days",
+        "public-task",
+        "decide by 02 Dec 09:00",
+        "nothing more is kept",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn governance_is_explained_to_a_stranger() {
+    let mut s = fixtures::state((80, 24), stranger());
+    s.tab = Tab::Governance;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("Data requests are shown to desk staff, sysadmins,"), "{screen}");
+    assert!(!screen.contains("Loan counts"), "{screen}");
+}
+
+#[test]
+fn governance_form_80x24() {
+    let mut s = governance_at((80, 24), GovView::Requests);
+    let mut form = carrel::tui::form::RequestForm {
+        title: "Loan counts by subject".into(),
+        purpose: "Collection planning".into(),
+        kinds: "loans".into(),
+        retention: "0".into(),
+        ..Default::default()
+    };
+    form.focus = carrel::tui::form::Field::Retention;
+    form.problem = Some("retention: 0 days is out of range 1..=3650 days".into());
+    s.overlay = Some(Overlay::FileRequest(Box::new(form)));
+    insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+#[test]
+fn governance_deny_box_80x24() {
+    let mut s = governance_at((80, 24), GovView::Mine);
+    s.overlay = Some(Overlay::Vote(VoteBox {
+        id: 6,
+        title: "Loan counts by subject for the acquisitions plan".into(),
+        approve: false,
+        reason: String::new(),
+        problem: Some("a deny needs a reason".into()),
+    }));
+    insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+#[test]
+fn hostile_request_text_is_cleaned() {
+    let mut s = governance_at((200, 60), GovView::Requests);
+    let snap = s.governance.snapshot.as_mut().unwrap();
+    snap.requests[0].title = "\u{1b}]0;pwned\u{7}EVIL\u{202e}title".into();
+    snap.requests[0].purpose = format!("\u{1b}[2J{}", "long ".repeat(500));
+    snap.requests[0].requester = "\u{9b}31mx".into();
+    s.governance.sel[GovView::Requests.index()] =
+        GovSelection { row: Some(GovRow::Request(7)), pos: 0 };
+    let buf = render(&s, 200, 60);
+    for y in 0..60 {
+        for x in 0..200 {
+            let sym = buf[(x, y)].symbol();
+            assert!(
+                !sym.chars().any(carrel::domain::sanitize::is_unsafe_char),
+                "{sym:?} at {x},{y}"
+            );
+        }
+    }
+    let screen = text(&buf);
+    assert!(screen.contains("0;pwnedEVILtitle"), "{screen}");
+}
+
 #[test]
 fn system_80x24() {
     insta::assert_snapshot!(text(&render(&at((80, 24), Tab::System), 80, 24)));
@@ -159,9 +290,39 @@ fn every_state(w: u16, h: u16) -> Vec<State> {
             out.push(s);
         }
     }
+    for view in GovView::ALL {
+        for zoom in [false, true] {
+            for overlay in [
+                None,
+                Some(Overlay::FileRequest(Box::default())),
+                Some(Overlay::Vote(VoteBox {
+                    id: 6,
+                    title: "x".repeat(300),
+                    approve: false,
+                    reason: "y".repeat(300),
+                    problem: Some("a deny needs a reason".into()),
+                })),
+                Some(Overlay::Verdict(carrel::tui::state::VerdictBox {
+                    id: 12,
+                    verdict: carrel::domain::governance::Verdict::Unjustified,
+                    note: String::new(),
+                    problem: Some("an unjustified verdict needs a note saying why".into()),
+                })),
+                Some(Overlay::Confirm(Pending::Withdraw { id: 7, title: "z".repeat(200) })),
+            ] {
+                let mut s = governance_at((w, h), view);
+                s.governance.zoom = zoom;
+                s.overlay = overlay;
+                out.push(s);
+            }
+        }
+    }
     let mut empty = at((w, h), Tab::Seats);
     empty.seats.snapshot = None;
     out.push(empty);
+    let mut unread = governance_at((w, h), GovView::Mine);
+    unread.governance.snapshot = None;
+    out.push(unread);
     out
 }
 

@@ -67,6 +67,11 @@ pub fn console(
         target: super::queue_target(cfg),
         step_s: cfg.settings.feeds.sensor.arrivals_step_s,
         horizon: Duration::hours(i64::from(cfg.settings.queues.horizon_h)),
+        // Checked when the configuration was loaded; the error is kept for a config built
+        // some other way.
+        budget: cfg.settings.governance.budget().map_err(|e| {
+            CliError::BadInput(format!("{}: {e}", cfg.place("governance", "epsilon_budget")))
+        })?,
     };
     Ok(Console {
         state,

@@ -1,6 +1,7 @@
 //! A small library in plain values, for tests of `update` and the views (and the render
 //! benchmark): two floors, zones of each kind, seats in every state, ghosts, comfort readings
-//! with one out of range.
+//! with one out of range; data requests in every state with their votes, review items and an
+//! ε ledger.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -158,6 +159,242 @@ pub fn alerts() -> (Vec<crate::domain::alerts::Alert>, crate::services::alerts::
         ],
     };
     (list, detail)
+}
+
+/// A committee member for the user committee, as in the demo.
+pub fn committee() -> Viewer {
+    Viewer {
+        login: "uma".into(),
+        display_name: Some("Uma (user committee)".into()),
+        grants: vec![Grant {
+            role: Role::Committee,
+            party: Some(crate::domain::staff::Party::UserCommittee),
+        }],
+    }
+}
+
+/// The Governance tab's data as `viewer` sees it: requests in every state, newest first, with
+/// votes of each kind; what waits for the viewer's vote worked out as the services do; two open
+/// review items assigned to the viewer (when they review) and two recent verdicts; a ledger
+/// with one month spent to the budget.
+pub fn governance(viewer: &Viewer) -> super::model::GovernanceSnapshot {
+    use crate::domain::governance::{
+        DataKind, DataRequest, LedgerLine, LegalBasis, MilliEps, Scope, Verdict,
+    };
+    use crate::domain::quorum::{RequestState, Vote};
+    use crate::domain::staff::Party;
+    use crate::services::review::{ReviewCase, ReviewQueue};
+    use crate::store::governance::{ReviewItem, ReviewSource};
+    let t = now();
+    let vote = |voter: &str, party: Party, approve: bool, reason: &str, min: i64| Vote {
+        voter: voter.into(),
+        party,
+        approve,
+        reason: reason.into(),
+        at: t - Duration::minutes(min),
+    };
+    let request = |id: u64,
+                   requester: &str,
+                   title: &str,
+                   state: RequestState,
+                   scope: Scope,
+                   kinds: Vec<DataKind>,
+                   age_min: i64,
+                   votes: Vec<Vote>| DataRequest {
+        id,
+        requester: requester.into(),
+        title: title.into(),
+        purpose: format!(
+            "{title}: the figures are needed for the plan the board decides in December, and nothing more is kept than the fields named."
+        ),
+        kinds,
+        fields: vec!["subject".into(), "loaned_at".into()],
+        scope,
+        retention_days: 90,
+        legal_basis: LegalBasis::PublicTask,
+        epsilon: (scope == Scope::Aggregate).then_some(MilliEps(500)),
+        state,
+        created: t - Duration::minutes(age_min),
+        submitted: Some(t - Duration::minutes(age_min)),
+        decided: state.is_final().then(|| t - Duration::minutes(age_min / 2)),
+        expires: t - Duration::minutes(age_min) + Duration::days(14),
+        votes,
+    };
+    let requests = vec![
+        request(
+            7,
+            "uma",
+            "Consent withdrawals per month for the annual report",
+            RequestState::Submitted,
+            Scope::Aggregate,
+            vec![DataKind::Consent],
+            30,
+            vec![],
+        ),
+        request(
+            6,
+            "dana",
+            "Loan counts by subject for the acquisitions plan",
+            RequestState::Submitted,
+            Scope::Aggregate,
+            vec![DataKind::Loans, DataKind::Visits],
+            120,
+            vec![vote("leo", Party::Library, true, "counts only: minimum necessary", 60)],
+        ),
+        request(
+            5,
+            "ada",
+            "Visits of the patrons in the bulk-access alert",
+            RequestState::Submitted,
+            Scope::RowLevel,
+            vec![DataKind::Visits, DataKind::Patrons],
+            300,
+            vec![],
+        ),
+        request(
+            4,
+            "sam",
+            "Arrivals per service for the staffing study",
+            RequestState::Approved,
+            Scope::Aggregate,
+            vec![DataKind::Arrivals],
+            2 * 1440,
+            vec![
+                vote("uma", Party::UserCommittee, true, "", 2000),
+                vote("sue", Party::Supplier, true, "", 1900),
+                vote("leo", Party::Library, true, "needed for the rota", 1800),
+            ],
+        ),
+        request(
+            3,
+            "dana",
+            "Search histories for recommendation tuning",
+            RequestState::Denied,
+            Scope::RowLevel,
+            vec![DataKind::Searches],
+            3 * 1440,
+            vec![
+                vote("uma", Party::UserCommittee, true, "", 3000),
+                vote(
+                    "sue",
+                    Party::Supplier,
+                    false,
+                    "not minimum necessary: the federated model needs no raw searches",
+                    2900,
+                ),
+            ],
+        ),
+        request(
+            2,
+            "leo",
+            "Zone visits by hour for the heating schedule",
+            RequestState::Expired,
+            Scope::Aggregate,
+            vec![DataKind::Visits],
+            20 * 1440,
+            vec![vote("sue", Party::Supplier, true, "", 20000)],
+        ),
+        request(
+            1,
+            "uma",
+            "Patron categories by branch",
+            RequestState::Withdrawn,
+            Scope::Aggregate,
+            vec![DataKind::Patrons],
+            30 * 1440,
+            vec![],
+        ),
+    ];
+    let actor = crate::services::identity::Actor {
+        login: viewer.login.clone(),
+        staff: viewer.display_name.as_ref().map(|name| crate::domain::staff::StaffMember {
+            login: viewer.login.clone(),
+            display_name: name.clone(),
+            active: true,
+            grants: viewer.grants.clone(),
+        }),
+    };
+    let waiting = crate::services::requests::waiting_for(&requests, &actor);
+    let entry = |seq: u64, min: i64, actor: &str, purpose: &str| crate::domain::audit::Entry {
+        seq,
+        entry: crate::domain::audit::NewEntry {
+            at: t - Duration::minutes(min),
+            actor: actor.into(),
+            role: "desk".into(),
+            action: "patron.read".into(),
+            object: format!("patron:{}", "ab12".repeat(16)),
+            purpose: purpose.into(),
+            outcome: crate::domain::audit::Outcome::Allowed,
+            details: String::new(),
+        },
+    };
+    let item = |id: u64, seq: u64, alert: Option<u64>, verdict: Option<(Verdict, &str, &str)>| {
+        ReviewItem {
+            id,
+            seq,
+            source: if alert.is_some() { ReviewSource::Alert } else { ReviewSource::Sample },
+            alert_id: alert,
+            day: alert.is_none().then(|| "2026-11-17".into()),
+            assignee: Some(verdict.map_or(viewer.login.clone(), |(_, who, _)| who.to_owned())),
+            added: t - Duration::minutes(300),
+            verdict: verdict.map(|(v, _, _)| v),
+            reviewer: verdict.map(|(_, who, _)| who.to_owned()),
+            note: verdict.map(|(_, _, note)| note.to_owned()),
+            reviewed: verdict.map(|_| t - Duration::minutes(90)),
+            raised: verdict.and_then(|(v, _, _)| (v == Verdict::Unjustified).then_some(9)),
+        }
+    };
+    let review = viewer.may(crate::domain::policy::Permission::ReviewAccess).then(|| ReviewQueue {
+        mine: vec![
+            ReviewCase {
+                item: item(12, 1100, None, None),
+                entry: Some(entry(1100, 19 * 60 + 18, "dana", "circulation")),
+            },
+            ReviewCase {
+                item: item(13, 981, Some(5), None),
+                entry: Some(entry(981, 13 * 60, "kai", "")),
+            },
+        ],
+        open: 5,
+        recent: vec![
+            ReviewCase {
+                item: item(
+                    9,
+                    900,
+                    None,
+                    Some((Verdict::Justified, "ada", "hold placed at the desk")),
+                ),
+                entry: Some(entry(900, 26 * 60, "dana", "holds")),
+            },
+            ReviewCase {
+                item: item(
+                    8,
+                    880,
+                    None,
+                    Some((Verdict::Unjustified, "leo", "no loan or hold that day")),
+                ),
+                entry: Some(entry(880, 27 * 60, "kai", "")),
+            },
+        ],
+    });
+    let line = |dataset: &str, month: &str, spent: u64| LedgerLine {
+        dataset: dataset.into(),
+        month: month.into(),
+        spent: MilliEps(spent),
+        budget: MilliEps(2000),
+    };
+    super::model::GovernanceSnapshot {
+        requests,
+        waiting,
+        review,
+        ledger: vec![
+            line("loans", "2026-09", 1500),
+            line("loans", "2026-10", 2000),
+            line("visits", "2026-10", 500),
+            line("arrivals", "2026-10", 250),
+        ],
+        budget: MilliEps(2000),
+    }
 }
 
 /// Someone carrel does not know.
@@ -444,6 +681,8 @@ pub fn state(size: (u16, u16), viewer: Viewer) -> State {
     s.alerts.list = Some(list);
     s.alerts.sel = 1;
     s.alerts.detail = Some(detail);
+    s.governance.snapshot = Some(governance(&s.viewer));
+    super::update::governance::clamp(&mut s);
     s.health = Health { sensor: super::model::ApiHealth::Ok, recs: super::model::ApiHealth::Off };
     s
 }

@@ -25,6 +25,8 @@ pub enum Scope {
     Queues,
     /// On the Alerts tab.
     Alerts,
+    /// On the Governance tab.
+    Governance,
 }
 
 /// Everything a key can do.
@@ -41,6 +43,7 @@ pub enum Action {
     TabSeats,
     TabQueues,
     TabAlerts,
+    TabGovernance,
     TabSystem,
     Up,
     Down,
@@ -66,10 +69,17 @@ pub enum Action {
     Resolve,
     Escalate,
     AlertStates,
+    GovernanceView,
+    Approve,
+    Deny,
+    NewRequest,
+    Withdraw,
+    Justified,
+    Unjustified,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -80,6 +90,7 @@ impl Action {
         Action::TabSeats,
         Action::TabQueues,
         Action::TabAlerts,
+        Action::TabGovernance,
         Action::TabSystem,
         Action::Up,
         Action::Down,
@@ -105,6 +116,13 @@ impl Action {
         Action::Resolve,
         Action::Escalate,
         Action::AlertStates,
+        Action::GovernanceView,
+        Action::Approve,
+        Action::Deny,
+        Action::NewRequest,
+        Action::Withdraw,
+        Action::Justified,
+        Action::Unjustified,
     ];
 
     /// The name used in `keymap.toml` and `[ui.keys]`.
@@ -120,6 +138,7 @@ impl Action {
             Action::TabSeats => "tab_seats",
             Action::TabQueues => "tab_queues",
             Action::TabAlerts => "tab_alerts",
+            Action::TabGovernance => "tab_governance",
             Action::TabSystem => "tab_system",
             Action::Up => "up",
             Action::Down => "down",
@@ -145,6 +164,13 @@ impl Action {
             Action::Resolve => "resolve",
             Action::Escalate => "escalate",
             Action::AlertStates => "alert_states",
+            Action::GovernanceView => "governance_view",
+            Action::Approve => "approve",
+            Action::Deny => "deny",
+            Action::NewRequest => "new_request",
+            Action::Withdraw => "withdraw",
+            Action::Justified => "justified",
+            Action::Unjustified => "unjustified",
         }
     }
 
@@ -161,6 +187,7 @@ impl Action {
             Action::TabSeats => "go to Seats",
             Action::TabQueues => "go to Queues",
             Action::TabAlerts => "go to Alerts",
+            Action::TabGovernance => "go to Governance",
             Action::TabSystem => "go to System",
             Action::Up => "move up",
             Action::Down => "move down",
@@ -186,6 +213,13 @@ impl Action {
             Action::Resolve => "resolve the selected alert, with a note",
             Action::Escalate => "escalate the selected alert to the committee",
             Action::AlertStates => "show active, open, acknowledged, escalated or resolved alerts",
+            Action::GovernanceView => "switch the Governance view",
+            Action::Approve => "approve the selected request",
+            Action::Deny => "deny the request, with a reason",
+            Action::NewRequest => "file a new data request",
+            Action::Withdraw => "withdraw your selected request",
+            Action::Justified => "mark the review item justified",
+            Action::Unjustified => "mark the review item unjustified",
         }
     }
 
@@ -202,6 +236,7 @@ impl Action {
             Action::TabSeats => "seats",
             Action::TabQueues => "queues",
             Action::TabAlerts => "alerts",
+            Action::TabGovernance => "governance",
             Action::TabSystem => "system",
             Action::Up | Action::Down | Action::Left | Action::Right => "move",
             Action::PageUp | Action::PageDown => "page",
@@ -222,6 +257,13 @@ impl Action {
             Action::Resolve => "resolve",
             Action::Escalate => "escalate",
             Action::AlertStates => "states",
+            Action::GovernanceView => "view",
+            Action::Approve => "approve",
+            Action::Deny => "deny",
+            Action::NewRequest => "new request",
+            Action::Withdraw => "withdraw",
+            Action::Justified => "justified",
+            Action::Unjustified => "unjustified",
         }
     }
 
@@ -248,6 +290,13 @@ impl Action {
             Action::Acknowledge | Action::Resolve | Action::Escalate | Action::AlertStates => {
                 Scope::Alerts
             }
+            Action::GovernanceView
+            | Action::Approve
+            | Action::Deny
+            | Action::NewRequest
+            | Action::Withdraw
+            | Action::Justified
+            | Action::Unjustified => Scope::Governance,
             _ => Scope::Global,
         }
     }

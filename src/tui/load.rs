@@ -9,6 +9,9 @@ use crate::services::{ServiceError, reads};
 use crate::store::Store;
 use crate::store::feeds::FeedState;
 
+/// How many of the latest review verdicts the Governance tab lists.
+const RECENT_VERDICTS: usize = 8;
+
 /// What the loaders need to know from the configuration.
 #[derive(Debug, Clone)]
 pub struct Loader {
@@ -24,6 +27,8 @@ pub struct Loader {
     pub step_s: u32,
     /// How far ahead the Queues tab looks.
     pub horizon: Duration,
+    /// The ε budget per dataset and month, for the ledger.
+    pub budget: crate::domain::governance::MilliEps,
 }
 
 impl Loader {
@@ -101,6 +106,31 @@ impl Loader {
         };
         let active = crate::services::alerts::open_count(store)?;
         Ok(super::msg::AlertsSnapshot { filter, list, detail, active })
+    }
+
+    /// The Governance tab's snapshot as `actor` sees it: the review queue only for a reviewer.
+    /// The console asks only for a viewer the policy lets see requests.
+    pub fn governance(
+        &self,
+        store: &Store,
+        actor: &crate::services::identity::Actor,
+    ) -> Result<super::model::GovernanceSnapshot, ServiceError> {
+        use crate::domain::policy::Permission;
+        use crate::services::{audit, requests, review, transparency};
+        let requests = requests::list_unchecked(store, None, Utc::now())?;
+        let waiting = requests::waiting_for(&requests, actor);
+        let review = match audit::permitted(actor, Permission::ReviewAccess) {
+            Some(_) => Some(review::queue_unchecked(store, &actor.login, RECENT_VERDICTS)?),
+            None => None,
+        };
+        let ledger = transparency::ledger_unchecked(store, self.budget)?;
+        Ok(super::model::GovernanceSnapshot {
+            requests,
+            waiting,
+            review,
+            ledger,
+            budget: self.budget,
+        })
     }
 
     pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {

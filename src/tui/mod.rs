@@ -9,6 +9,7 @@
 //! May use: ratatui, crossterm, services, engine; never SQL.
 
 pub mod fixtures;
+pub mod form;
 pub mod keymap;
 pub mod layout;
 pub mod load;

@@ -215,6 +215,21 @@ pub struct SystemSnapshot {
     pub recent_quarantine: Vec<Rejected>,
 }
 
+/// Everything the Governance tab shows, read in one go: every data request with its votes
+/// (newest first), those waiting for the viewer's vote, the viewer's review queue and the ε
+/// ledger. The badge on the tab is counted from it too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GovernanceSnapshot {
+    pub requests: Vec<crate::domain::governance::DataRequest>,
+    /// Ids of the requests waiting for the viewer's party's vote that the viewer may cast.
+    pub waiting: Vec<u64>,
+    /// `None` when the viewer does not review accesses.
+    pub review: Option<crate::services::review::ReviewQueue>,
+    pub ledger: Vec<crate::domain::governance::LedgerLine>,
+    /// The ε budget of each dataset and month.
+    pub budget: crate::domain::governance::MilliEps,
+}
+
 /// How fresh one API's data is, coarsely, so an idle screen does not change every second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiHealth {

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::model::SeatsSnapshot;
-use super::model::SystemSnapshot;
+use super::model::{GovernanceSnapshot, SystemSnapshot};
 use super::state::Health;
 use crate::domain::alerts::{Alert, AlertAction, AlertState};
+use crate::domain::governance::{NewRequest, Verdict};
+use crate::domain::quorum::RequestState;
 use crate::services::alerts::AlertDetail;
 use crate::store::seats::SeatEvent;
 
@@ -54,6 +56,26 @@ pub enum Msg {
         action: AlertAction,
         result: Result<AlertState, String>,
     },
+    /// The Governance tab's snapshot, or why it could not be read.
+    GovernanceLoaded(Result<Box<GovernanceSnapshot>, String>),
+    /// A vote came back: the state it decided, if it decided one, or the service's refusal.
+    Voted {
+        id: u64,
+        approve: bool,
+        result: Result<Option<RequestState>, String>,
+    },
+    /// A request was filed: its id, or why not.
+    Filed(Result<u64, String>),
+    Withdrawn {
+        id: u64,
+        result: Result<(), String>,
+    },
+    /// A review verdict came back: the alert an unjustified verdict raised, or why it failed.
+    Marked {
+        id: u64,
+        verdict: Verdict,
+        result: Result<Option<u64>, String>,
+    },
     LoadFailed(String),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
@@ -86,6 +108,23 @@ pub enum Effect {
     Release {
         seat_id: String,
         label: String,
+    },
+    /// Everything the Governance tab shows (and its badge counts).
+    LoadGovernance,
+    Vote {
+        id: u64,
+        approve: bool,
+        reason: String,
+    },
+    /// File a request, submitted for votes at once.
+    FileRequest(Box<NewRequest>),
+    Withdraw {
+        id: u64,
+    },
+    MarkReview {
+        id: u64,
+        verdict: Verdict,
+        note: String,
     },
     /// The console refused an action itself; the attempt still goes in the audit log.
     Refused {

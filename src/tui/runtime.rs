@@ -46,6 +46,7 @@ struct Loads {
     seats: (bool, bool),
     queues: (bool, bool),
     system: (bool, bool),
+    governance: (bool, bool),
 }
 
 pub async fn run(console: Console) -> std::io::Result<()> {
@@ -76,6 +77,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut pending = vec![Effect::LoadSeats];
     if state.viewer.sees_alerts() {
         pending.push(Effect::CountAlerts);
+    }
+    if state.viewer.may(crate::domain::policy::Permission::ViewRequests) {
+        // For the Governance tab's badge.
+        pending.push(Effect::LoadGovernance);
     }
     loop {
         for effect in pending.drain(..) {
@@ -117,6 +122,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     Msg::SeatsLoaded(..) => finish(&mut loads.seats, &mut pending, Effect::LoadSeats),
                     Msg::SystemLoaded(..) => finish(&mut loads.system, &mut pending, Effect::LoadSystem),
                     Msg::QueuesLoaded(..) => finish(&mut loads.queues, &mut pending, Effect::LoadQueues),
+                    Msg::GovernanceLoaded(..) => {
+                        finish(&mut loads.governance, &mut pending, Effect::LoadGovernance)
+                    }
                     _ => {}
                 }
                 msg
@@ -286,6 +294,73 @@ fn execute(
                     .map(|a| a.state)
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::AlertActed { id, action, result });
+            });
+        }
+        Effect::LoadGovernance => {
+            if std::mem::replace(&mut loads.governance.0, true) {
+                loads.governance.1 = true;
+                return;
+            }
+            let loader = Arc::clone(loader);
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                // A failure comes back as this message too, so the load is marked finished.
+                let result = db
+                    .run(move |s| loader.governance(s, &actor))
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::GovernanceLoaded(result));
+            });
+        }
+        Effect::Vote { id, approve, reason } => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = db
+                    .run(move |s| {
+                        crate::services::requests::vote(s, &actor, id, approve, &reason, Utc::now())
+                    })
+                    .await
+                    .map(|o| o.decided)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Voted { id, approve, result });
+            });
+        }
+        Effect::FileRequest(request) => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = db
+                    .run(move |s| {
+                        crate::services::requests::file(s, &actor, &request, false, Utc::now())
+                    })
+                    .await
+                    .map(|r| r.id)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Filed(result));
+            });
+        }
+        Effect::Withdraw { id } => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = db
+                    .run(move |s| crate::services::requests::withdraw(s, &actor, id, Utc::now()))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Withdrawn { id, result });
+            });
+        }
+        Effect::MarkReview { id, verdict, note } => {
+            let actor = Arc::clone(actor);
+            tokio::spawn(async move {
+                let result = db
+                    .run(move |s| {
+                        crate::services::review::mark(s, &actor, id, verdict, &note, Utc::now())
+                    })
+                    .await
+                    .map(|c| c.item.raised)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Marked { id, verdict, result });
             });
         }
         Effect::Refused { permission, object } => {

@@ -4,12 +4,16 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::form::RequestForm;
 use super::keymap::Keymap;
+use super::model::GovernanceSnapshot;
 use super::model::SystemSnapshot;
 use super::model::{ApiHealth, SeatsSnapshot};
 use super::theme::Theme;
+use crate::domain::governance::Verdict;
 use crate::domain::layout::ZoneKind;
-use crate::domain::staff::{Grant, Role};
+use crate::domain::policy::Permission;
+use crate::domain::staff::{Grant, Party, Role};
 use crate::store::seats::SeatEvent;
 
 /// The tabs, in order. Only tabs that exist are listed.
@@ -18,17 +22,19 @@ pub enum Tab {
     Seats,
     Queues,
     Alerts,
+    Governance,
     System,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Seats, Tab::Queues, Tab::Alerts, Tab::System];
+    pub const ALL: [Tab; 5] = [Tab::Seats, Tab::Queues, Tab::Alerts, Tab::Governance, Tab::System];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Seats => "Seats",
             Tab::Queues => "Queues",
             Tab::Alerts => "Alerts",
+            Tab::Governance => "Governance",
             Tab::System => "System",
         }
     }
@@ -40,6 +46,7 @@ impl Tab {
             Tab::Seats => 1,
             Tab::Queues => 2,
             Tab::Alerts => 3,
+            Tab::Governance => 4,
             Tab::System => 6,
         }
     }
@@ -67,14 +74,23 @@ impl Viewer {
         self.grants.iter().any(|g| g.role == role)
     }
 
+    /// Whether the policy lets this viewer do `p`. The console asks so as to offer only what
+    /// can be done; the services check again.
+    pub fn may(&self, p: Permission) -> bool {
+        if self.read_only() {
+            return crate::domain::policy::public_may(p);
+        }
+        crate::domain::policy::permitting_role(&self.grants, p).is_some()
+    }
+
     /// Whether the policy lets this viewer see privacy-risk alerts.
     pub fn sees_alerts(&self) -> bool {
-        !self.read_only()
-            && crate::domain::policy::permitting_role(
-                &self.grants,
-                crate::domain::policy::Permission::ViewAlerts,
-            )
-            .is_some()
+        !self.read_only() && self.may(Permission::ViewAlerts)
+    }
+
+    /// The committee party this viewer sits for, if any.
+    pub fn party(&self) -> Option<Party> {
+        self.grants.iter().find(|g| g.role == Role::Committee).and_then(|g| g.party)
     }
 }
 
@@ -183,6 +199,97 @@ pub struct AlertsTab {
     pub active: Option<u64>,
 }
 
+/// The Governance tab's views, in the order `v` cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GovView {
+    /// Requests waiting for my party's vote and review items assigned to me.
+    Mine,
+    Requests,
+    Review,
+    Ledger,
+}
+
+impl GovView {
+    pub const ALL: [GovView; 4] =
+        [GovView::Mine, GovView::Requests, GovView::Review, GovView::Ledger];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            GovView::Mine => "My queue",
+            GovView::Requests => "Requests",
+            GovView::Review => "Review",
+            GovView::Ledger => "ε ledger",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        GovView::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+
+    /// Whether `viewer` has this view: the queue for those who vote or review, the review
+    /// queue for reviewers, the rest for everyone who may see requests.
+    pub fn offered_to(self, viewer: &Viewer) -> bool {
+        match self {
+            GovView::Mine => {
+                viewer.may(Permission::VoteRequest) || viewer.may(Permission::ReviewAccess)
+            }
+            GovView::Review => viewer.may(Permission::ReviewAccess),
+            GovView::Requests | GovView::Ledger => viewer.may(Permission::ViewRequests),
+        }
+    }
+}
+
+/// A row of a Governance list, by what it is about, so a reload that shifts the rows keeps the
+/// same thing selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GovRow {
+    Request(u64),
+    Review(u64),
+    /// A line of the ε ledger, by position.
+    Ledger(usize),
+}
+
+/// The selection in one view: its row, and its position for when the row goes away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GovSelection {
+    pub row: Option<GovRow>,
+    pub pos: usize,
+}
+
+/// The Governance tab: data requests and their votes, the audit review queue and the ε
+/// ledger, read in one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GovernanceTab {
+    pub snapshot: Option<GovernanceSnapshot>,
+    pub view: GovView,
+    /// The selection of each view, by `GovView::index`.
+    pub sel: [GovSelection; 4],
+    /// The detail fills the tab (Enter; Esc goes back to the list).
+    pub zoom: bool,
+    /// The form last sent, so it can be shown again with the service's answer if filing fails.
+    pub sent_form: Option<Box<RequestForm>>,
+}
+
+impl GovernanceTab {
+    /// Committee members and auditors start on their queue; others on the list of requests.
+    pub fn for_viewer(viewer: &Viewer) -> GovernanceTab {
+        GovernanceTab {
+            snapshot: None,
+            view: if GovView::Mine.offered_to(viewer) { GovView::Mine } else { GovView::Requests },
+            sel: Default::default(),
+            zoom: false,
+            sent_form: None,
+        }
+    }
+
+    /// The badge: requests waiting for my vote and review items assigned to me.
+    pub fn my_count(&self) -> Option<usize> {
+        self.snapshot
+            .as_ref()
+            .map(|s| s.waiting.len() + s.review.as_ref().map_or(0, |r| r.mine.len()))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemTab {
     pub snapshot: Option<SystemSnapshot>,
@@ -205,6 +312,31 @@ pub enum Pending {
         summary: String,
         undo: bool,
     },
+    /// Withdrawing one's own data request.
+    Withdraw {
+        id: u64,
+        title: String,
+    },
+}
+
+/// A vote being written: approve or deny request `id`, with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteBox {
+    pub id: u64,
+    pub title: String,
+    pub approve: bool,
+    pub reason: String,
+    /// Why enter did not send it, shown in the box.
+    pub problem: Option<String>,
+}
+
+/// A verdict being written on review item `id`, with a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictBox {
+    pub id: u64,
+    pub verdict: Verdict,
+    pub note: String,
+    pub problem: Option<String>,
 }
 
 /// A window over the tab.
@@ -237,6 +369,9 @@ pub enum Overlay {
         selected: usize,
         open: bool,
     },
+    Vote(VoteBox),
+    FileRequest(Box<RequestForm>),
+    Verdict(VerdictBox),
 }
 
 /// The `/` filter of the current tab's list.
@@ -286,6 +421,7 @@ pub struct State {
     pub seats: SeatsTab,
     pub queues: QueuesTab,
     pub alerts: AlertsTab,
+    pub governance: GovernanceTab,
     pub system: SystemTab,
     pub health: Health,
     pub toast: Option<Toast>,
@@ -306,6 +442,7 @@ impl State {
         theme: Theme,
         now: DateTime<Utc>,
     ) -> State {
+        let governance = GovernanceTab::for_viewer(&viewer);
         State {
             tab: Tab::Seats,
             viewer,
@@ -321,6 +458,7 @@ impl State {
             seats: SeatsTab::default(),
             queues: QueuesTab::default(),
             alerts: AlertsTab::default(),
+            governance,
             system: SystemTab::default(),
             health: Health::default(),
             toast: None,

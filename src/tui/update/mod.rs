@@ -3,6 +3,7 @@
 //! with plain values, no terminal and no network.
 
 pub mod alerts;
+pub mod governance;
 pub mod overlays;
 pub mod queues;
 pub mod seats;
@@ -30,12 +31,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(wall) => {
             let before = minute(state.now());
             state.wall = wall;
-            if minute(state.now()) != before {
+            let new_minute = minute(state.now()) != before;
+            if new_minute {
                 state.redraw = true;
             }
             if state.toast.as_ref().is_some_and(|t| t.until <= wall) {
                 state.toast = None;
                 state.redraw = true;
+            }
+            // Requests expire with time alone, not with a change to the database.
+            if new_minute && state.tab == Tab::Governance && governance::sees(state) {
+                return vec![Effect::LoadGovernance];
             }
             vec![]
         }
@@ -44,8 +50,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if state.viewer.sees_alerts() && state.tab != Tab::Alerts {
                 out.push(Effect::CountAlerts);
             }
+            // The badge counts what waits for the viewer, whichever tab is shown.
+            if governance::sees(state) && state.tab != Tab::Governance {
+                out.push(Effect::LoadGovernance);
+            }
             out
         }
+        Msg::GovernanceLoaded(result) => governance::loaded(state, result),
+        Msg::Voted { id, approve, result } => governance::voted(state, id, approve, result),
+        Msg::Filed(result) => governance::filed(state, result),
+        Msg::Withdrawn { id, result } => governance::withdrawn(state, id, result),
+        Msg::Marked { id, verdict, result } => governance::marked(state, id, verdict, result),
         Msg::AlertsLoaded(snapshot) => {
             let s = *snapshot;
             if s.filter != state.alerts.state_filter {
@@ -158,6 +173,9 @@ fn loads(state: &State) -> Vec<Effect> {
     if state.tab == Tab::Alerts && !state.viewer.sees_alerts() {
         return vec![];
     }
+    if state.tab == Tab::Governance && !governance::sees(state) {
+        return vec![];
+    }
     vec![load(state)]
 }
 
@@ -166,6 +184,7 @@ fn load(state: &State) -> Effect {
         Tab::Seats => Effect::LoadSeats,
         Tab::Queues => Effect::LoadQueues,
         Tab::Alerts => alerts::load(state),
+        Tab::Governance => Effect::LoadGovernance,
         Tab::System => Effect::LoadSystem,
     }
 }
@@ -177,6 +196,7 @@ pub fn applies(state: &State, action: Action) -> bool {
         Scope::Seats => state.tab == Tab::Seats,
         Scope::Queues => state.tab == Tab::Queues,
         Scope::Alerts => state.tab == Tab::Alerts,
+        Scope::Governance => state.tab == Tab::Governance,
     }
 }
 
@@ -211,9 +231,7 @@ fn on_filter_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
         }
         _ => return vec![],
     }
-    seats::clamp(state);
-    system::clamp(state);
-    alerts::clamp(state);
+    clamp_lists(state);
     state.redraw = true;
     if state.tab == Tab::Alerts && state.viewer.sees_alerts() {
         return vec![alerts::load(state)];
@@ -249,18 +267,18 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TabSeats => switch(state, Tab::Seats),
         Action::TabQueues => switch(state, Tab::Queues),
         Action::TabAlerts => switch(state, Tab::Alerts),
+        Action::TabGovernance => switch(state, Tab::Governance),
         Action::TabSystem => switch(state, Tab::System),
         Action::Back if !state.filter.text.is_empty() => {
             state.filter.text.clear();
-            seats::clamp(state);
-            system::clamp(state);
-            alerts::clamp(state);
+            clamp_lists(state);
             vec![]
         }
         other => match state.tab {
             Tab::Seats => seats::run(state, other),
             Tab::Queues => queues::run(state, other),
             Tab::Alerts => alerts::run(state, other),
+            Tab::Governance => governance::run(state, other),
             Tab::System => system::run(state, other),
         },
     }
@@ -272,7 +290,16 @@ fn switch(state: &mut State, tab: Tab) -> Vec<Effect> {
     }
     state.tab = tab;
     state.filter = Default::default();
+    clamp_lists(state);
     loads(state)
+}
+
+/// Keeps every list's selection in range after the filter changed.
+fn clamp_lists(state: &mut State) {
+    seats::clamp(state);
+    system::clamp(state);
+    alerts::clamp(state);
+    governance::clamp(state);
 }
 
 #[cfg(test)]

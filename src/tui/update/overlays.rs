@@ -1,5 +1,5 @@
 //! Keys while an overlay is open: help, the command palette, a confirmation, seat details,
-//! the find form. Overlay keys are fixed and written in the overlay itself.
+//! the find form, and the Governance tab's vote, verdict and filing boxes. Overlay keys are fixed and written in the overlay itself.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -97,6 +97,7 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
                 Pending::Window { window, change, undo, .. } => {
                     super::queues::confirmed(state, window, change, undo)
                 }
+                Pending::Withdraw { id, .. } => super::governance::confirmed_withdraw(state, id),
             },
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => vec![],
             _ => {
@@ -167,6 +168,29 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
                 vec![]
             }
         },
+        Overlay::Vote(mut b) => match event.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => super::governance::submit_vote(state, b),
+            _ => {
+                if super::governance::edit_line(&mut b.reason, &event) {
+                    b.problem = None;
+                }
+                state.overlay = Some(Overlay::Vote(b));
+                vec![]
+            }
+        },
+        Overlay::Verdict(mut b) => match event.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => super::governance::submit_verdict(state, b),
+            _ => {
+                if super::governance::edit_line(&mut b.note, &event) {
+                    b.problem = None;
+                }
+                state.overlay = Some(Overlay::Verdict(b));
+                vec![]
+            }
+        },
+        Overlay::FileRequest(form) => super::governance::form_key(state, form, event),
         Overlay::Find => {
             match event.code {
                 KeyCode::Esc => {}

@@ -32,8 +32,8 @@ fn tabs_switch_and_load_what_they_show() {
     assert!(press(&mut s, [key('6')]).is_empty(), "already there");
     assert_eq!(
         press(&mut s, [Msg::DataChanged]),
-        vec![Effect::LoadSystem],
-        "a change reloads the visible tab"
+        vec![Effect::LoadSystem, Effect::LoadGovernance],
+        "a change reloads the visible tab, and what the Governance tab's badge counts"
     );
 }
 
@@ -433,6 +433,12 @@ mod alert_tab {
         assert_eq!(s.tab, Tab::Alerts);
         assert!(press(&mut s, [key('a'), key('x'), key('e'), key('s')]).is_empty());
         assert!(s.overlay.is_none());
-        assert_eq!(press(&mut s, [Msg::DataChanged]), vec![], "no count for the desk");
+        assert_eq!(
+            press(&mut s, [Msg::DataChanged]),
+            vec![Effect::LoadGovernance],
+            "no alert count for the desk, only the Governance tab's badge"
+        );
     }
 }
+
+mod governance_tab;

@@ -3,6 +3,7 @@
 //! overlays (help, palette, confirm, details, find) draw on top.
 
 mod alerts;
+mod governance;
 mod overlays;
 mod queues;
 mod seats;
@@ -37,6 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Tab::Seats => seats::draw(frame, areas.content, state),
         Tab::Queues => queues::draw(frame, areas.content, state),
         Tab::Alerts => alerts::draw(frame, areas.content, state),
+        Tab::Governance => governance::draw(frame, areas.content, state),
         Tab::System => system::draw(frame, areas.content, state),
     }
     draw_status(frame, areas.status, state);
@@ -65,20 +67,51 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
-    let mut spans = vec![
-        Span::styled(" carrel ", t.title),
-        Span::styled(format!("{} ", safe(&state.library)), t.dim),
-    ];
-    for tab in Tab::ALL {
-        let style = if tab == state.tab { t.tab_active } else { t.tab };
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {} {} ", tab.number(), tab.title()), style));
-        if tab == Tab::Alerts
-            && let Some(n) = state.alerts.active.filter(|n| *n > 0)
-        {
-            spans.push(Span::styled(format!("({n})"), t.badge_alert));
+    let badge = |tab: Tab| -> Option<Span<'static>> {
+        match tab {
+            Tab::Alerts => state
+                .alerts
+                .active
+                .filter(|n| *n > 0)
+                .map(|n| Span::styled(format!("({n})"), t.badge_alert)),
+            Tab::Governance => state
+                .governance
+                .my_count()
+                .filter(|n| *n > 0 && super::update::governance::sees(state))
+                .map(|n| Span::styled(format!("({n})"), t.badge)),
+            _ => None,
         }
+    };
+    // Every tab's title when they fit, otherwise only the current tab's beside the others'
+    // numbers; the library's name takes the room left, if it fits whole.
+    let tabs = |titled: bool| -> Vec<Span<'static>> {
+        let mut spans = vec![];
+        for tab in Tab::ALL {
+            let style = if tab == state.tab { t.tab_active } else { t.tab };
+            let text = if titled || tab == state.tab {
+                format!(" {} {} ", tab.number(), tab.title())
+            } else {
+                format!(" {} ", tab.number())
+            };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(text, style));
+            spans.extend(badge(tab));
+        }
+        spans
+    };
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let brand = Span::styled(" carrel ", t.title);
+    let mut tab_spans = tabs(true);
+    if brand.width() + width(&tab_spans) > area.width as usize {
+        tab_spans = tabs(false);
     }
+    let room = (area.width as usize).saturating_sub(brand.width() + width(&tab_spans));
+    let mut spans = vec![brand];
+    let library = Span::styled(format!("{} ", safe(&state.library)), t.dim);
+    if library.width() <= room {
+        spans.push(library);
+    }
+    spans.extend(tab_spans);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -107,40 +140,61 @@ pub(crate) fn age_minutes(minutes: i64) -> String {
 fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let v = &state.viewer;
-    let mut left = vec![Span::styled(format!(" {} ", safe(&v.login)), t.title)];
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let mut who = vec![Span::styled(format!(" {} ", safe(&v.login)), t.title)];
+    if v.read_only() {
+        who.push(Span::styled(" READ-ONLY ", t.badge_alert));
+        who.push(Span::raw(" "));
+    }
+    let mut roles = vec![];
     for g in &v.grants {
         let label = match g.party {
             Some(p) => format!("{}:{}", g.role, p),
             None => g.role.to_string(),
         };
-        left.push(Span::styled(format!("[{label}]"), t.badge));
-        left.push(Span::raw(" "));
+        roles.push(Span::styled(format!("[{label}]"), t.badge));
+        roles.push(Span::raw(" "));
     }
-    if v.read_only() {
-        left.push(Span::styled(" READ-ONLY ", t.badge_alert));
-        left.push(Span::raw(" "));
-    }
-    if let Some(busy) = &state.busy {
-        left.push(Span::styled(format!("{}… ", safe(busy)), t.warn));
-    } else if let Some(toast) = &state.toast {
-        let style = if toast.kind == ToastKind::Error { t.bad } else { t.ok };
-        left.push(Span::styled(safe(&toast.text), style));
-    }
+    let message = if let Some(busy) = &state.busy {
+        Some(Span::styled(format!("{}… ", safe(busy)), t.warn))
+    } else {
+        state.toast.as_ref().map(|toast| {
+            let style = if toast.kind == ToastKind::Error { t.bad } else { t.ok };
+            Span::styled(safe(&toast.text), style)
+        })
+    };
     let now = state.now().with_timezone(&state.tz);
-    let right = vec![
+    let mut right = vec![
         health_span("sensors", state.health.sensor, state),
         Span::styled(" · ", t.dim),
         health_span("recs", state.health.recs, state),
         Span::styled(" · ", t.dim),
         Span::styled(format!("{} ", now.format("%a %H:%M")), t.base),
     ];
-    let right_w: usize = right.iter().map(|s| s.width()).sum();
+    // A message says what just happened and goes after a few seconds: when it does not fit,
+    // the role badges make room for it, then the feeds' health and the clock.
+    if let Some(m) = &message {
+        let room = area.width as usize;
+        let need = |roles: &[Span<'_>], right: &[Span<'_>]| {
+            width(&who) + width(roles) + m.width() + width(right) + 1
+        };
+        if need(&roles, &right) > room {
+            roles.clear();
+        }
+        if need(&roles, &right) > room {
+            right.clear();
+        }
+    }
+    let right_w = width(&right);
     let right_area = Rect {
         x: area.right().saturating_sub(right_w as u16),
         width: (right_w as u16).min(area.width),
         ..area
     };
     let left_area = Rect { width: area.width.saturating_sub(right_area.width + 1), ..area };
+    let mut left = who;
+    left.extend(roles);
+    left.extend(message);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);
     frame.render_widget(Paragraph::new(Line::from(right)), right_area);
 }
@@ -186,9 +240,54 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::AlertStates,
             Action::Filter,
         ],
+        Tab::Governance => governance_keys(state),
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
     };
     out.extend([Action::NextTab, Action::Palette]);
+    out
+}
+
+/// The Governance tab's keys: voting and verdicts only for those who may give them, and only
+/// on a row they apply to.
+fn governance_keys(state: &State) -> Vec<Action> {
+    use super::state::GovRow;
+    use super::update::governance as gov;
+    use crate::domain::policy::Permission;
+    use crate::domain::quorum::RequestState;
+    if !gov::sees(state) {
+        return vec![];
+    }
+    let v = &state.viewer;
+    let mut out = vec![Action::GovernanceView];
+    let row = gov::selected(state);
+    match row {
+        Some(GovRow::Request(id)) => {
+            if let Some(r) = gov::request(state, id) {
+                if v.may(Permission::VoteRequest) && r.state == RequestState::Submitted {
+                    out.extend([Action::Approve, Action::Deny]);
+                }
+                if v.may(Permission::FileRequest) && r.requester == v.login && !r.state.is_final() {
+                    out.push(Action::Withdraw);
+                }
+            }
+        }
+        Some(GovRow::Review(id)) => {
+            let open = gov::review_case(state, id).is_some_and(|c| c.item.verdict.is_none());
+            if open && v.may(Permission::ReviewAccess) {
+                out.extend([Action::Justified, Action::Unjustified]);
+            }
+        }
+        _ => {}
+    }
+    if state.governance.zoom {
+        out.push(Action::Back);
+    } else if matches!(row, Some(GovRow::Request(_) | GovRow::Review(_))) {
+        out.push(Action::Select);
+    }
+    if v.may(Permission::FileRequest) {
+        out.push(Action::NewRequest);
+    }
+    out.extend([Action::Down, Action::Filter]);
     out
 }
 
@@ -207,6 +306,29 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Overlay::AlertNote { .. }) => {
             hint(&mut spans, "type".into(), "the note");
             hint(&mut spans, "enter".into(), "do it");
+            hint(&mut spans, "esc".into(), "cancel");
+        }
+        Some(Overlay::Vote(b)) => {
+            hint(
+                &mut spans,
+                "type".into(),
+                if b.approve { "a reason (optional)" } else { "the reason" },
+            );
+            hint(&mut spans, "enter".into(), "vote");
+            hint(&mut spans, "esc".into(), "cancel");
+        }
+        Some(Overlay::Verdict(_)) => {
+            hint(&mut spans, "type".into(), "the note");
+            hint(&mut spans, "enter".into(), "mark");
+            hint(&mut spans, "esc".into(), "cancel");
+        }
+        Some(Overlay::FileRequest(f)) => {
+            hint(&mut spans, "tab".into(), "next field");
+            hint(&mut spans, "shift-tab".into(), "back");
+            if f.focus.is_choice() {
+                hint(&mut spans, "space ←→".into(), "choose");
+            }
+            hint(&mut spans, if f.on_last() { "enter" } else { "ctrl-s" }.into(), "file it");
             hint(&mut spans, "esc".into(), "cancel");
         }
         Some(Overlay::PickStaff { .. }) => {

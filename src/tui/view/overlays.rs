@@ -1,10 +1,11 @@
 //! Overlays: help (generated from the active keymap), the command palette, a confirmation,
-//! a seat's details with its recent history, and the find form.
+//! a seat's details with its recent history, the find form, and the Governance tab's vote,
+//! verdict and filing boxes.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{age_minutes, safe};
 use crate::tui::keymap::Scope;
@@ -45,7 +46,158 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, overlay: &Overlay)
         Overlay::PickStaff { name, options, selected, open, .. } => {
             pick_staff(frame, area, state, name, options, *selected, *open)
         }
+        Overlay::Vote(b) => vote(frame, area, state, b),
+        Overlay::Verdict(b) => verdict(frame, area, state, b),
+        Overlay::FileRequest(f) => request_form(frame, area, state, f),
     }
+}
+
+/// The end of a long text stays in view as it is typed.
+fn tail(text: &str, width: usize) -> String {
+    let chars: Vec<char> = safe_long(text).chars().collect();
+    chars[chars.len().saturating_sub(width.saturating_sub(1))..].iter().collect()
+}
+
+/// Typed text, cleaned like text from the store but not cut short.
+fn safe_long(text: &str) -> String {
+    crate::domain::sanitize::clean_text(text, 2000)
+}
+
+/// A box with a one-line text input.
+struct TextBox<'a> {
+    title: &'a str,
+    /// What the box is about and what to type.
+    heading: Vec<Line<'a>>,
+    text: &'a str,
+    /// Why enter did not take it.
+    problem: Option<&'a str>,
+    /// What enter does.
+    enter: &'a str,
+}
+
+fn text_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: TextBox<'_>) {
+    let t = &state.theme;
+    let TextBox { title, heading, text, problem, enter } = b;
+    let r = centred(area, 66, heading.len() as u16 + 5);
+    let width = r.width.saturating_sub(2) as usize;
+    let mut lines = heading;
+    lines.push(Line::from(vec![Span::styled(format!("{}▏", tail(text, width)), t.key)]));
+    lines.push(match problem {
+        Some(p) => Line::styled(format!("! {}", safe(p)), t.bad),
+        None => Line::raw(""),
+    });
+    lines.push(Line::from(vec![
+        Span::styled("enter", t.key),
+        Span::styled(format!(" {enter}   "), t.base),
+        Span::styled("esc", t.key),
+        Span::styled(" cancel", t.base),
+    ]));
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed(title, state)), r);
+}
+
+fn vote(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::state::VoteBox) {
+    let t = &state.theme;
+    let (title, verb) = if b.approve { ("Approve", "approve") } else { ("Deny", "deny") };
+    let party = state.viewer.party().map_or("no".into(), |p| p.as_str().replace('_', " "));
+    let heading = vec![
+        Line::styled(format!("{title} request #{} for the {party} party", b.id), t.title),
+        Line::styled(safe(&b.title), t.base),
+        Line::styled(
+            if b.approve { "Reason (optional):" } else { "Why? (a deny needs a reason)" },
+            t.dim,
+        ),
+    ];
+    let problem = b.problem.as_deref();
+    let b = TextBox { title, heading, text: &b.reason, problem, enter: verb };
+    text_box(frame, area, state, b);
+}
+
+fn verdict(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::state::VerdictBox) {
+    use crate::domain::governance::Verdict;
+    let t = &state.theme;
+    let (title, what) = match b.verdict {
+        Verdict::Justified => ("Justified", "Note (optional):"),
+        Verdict::Unjustified => {
+            ("Unjustified", "Why was it unjustified? (required; this raises an alert)")
+        }
+    };
+    let heading = vec![
+        Line::styled(format!("Mark review item r{} {}", b.id, b.verdict.as_str()), t.title),
+        Line::styled(what, t.dim),
+    ];
+    let problem = b.problem.as_deref();
+    text_box(frame, area, state, TextBox { title, heading, text: &b.note, problem, enter: "mark" });
+}
+
+fn request_form(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    f: &crate::tui::form::RequestForm,
+) {
+    use crate::tui::form::Field;
+    let t = &state.theme;
+    // A long problem wraps onto more lines; the rest is cut to fit.
+    let problem = f.problem.as_deref().map(|p| format!(" ! {}", safe(p)));
+    let inner_w = area.width.min(76).saturating_sub(2).max(1) as usize;
+    let problem_h = problem.as_ref().map_or(1, |p| p.chars().count().div_ceil(inner_w)) as u16;
+    let r = centred(area, 76, Field::ALL.len() as u16 + 4 + problem_h);
+    let label_w = 14;
+    let width = (r.width as usize).saturating_sub(2 + label_w + 1);
+    let mut lines = Vec::new();
+    for field in Field::ALL {
+        let focused = field == f.focus;
+        let label = Span::styled(
+            format!("{}{:<w$}", if focused { "▸" } else { " " }, field.label(), w = label_w - 1),
+            if focused { t.title } else { t.dim },
+        );
+        let value = if !f.asks(field) {
+            Span::styled("none: a row-level request spends no ε", t.dim)
+        } else if field.is_choice() {
+            let v = f.shown(field);
+            Span::styled(
+                if focused { format!("◂ {v} ▸") } else { v },
+                if focused { t.key } else { t.base },
+            )
+        } else {
+            let unit = match field {
+                Field::Retention | Field::Expiry => " days",
+                _ => "",
+            };
+            let v = f.shown(field);
+            if focused {
+                Span::styled(
+                    format!("{}▏{unit}", tail(&v, width.saturating_sub(unit.len()))),
+                    t.key,
+                )
+            } else {
+                let v: String =
+                    safe_long(&v).chars().take(width.saturating_sub(unit.len())).collect();
+                Span::styled(format!("{v}{unit}"), t.base)
+            }
+        };
+        lines.push(Line::from(vec![label, Span::raw(" "), value]));
+    }
+    lines.push(Line::styled(format!(" {}", f.focus.hint()), t.dim));
+    lines.push(match problem {
+        Some(p) => Line::styled(p, t.bad),
+        None => Line::raw(""),
+    });
+    let submit = if f.on_last() { "enter" } else { "ctrl-s" };
+    lines.push(Line::from(vec![
+        Span::styled(" tab", t.key),
+        Span::styled(" next   ", t.base),
+        Span::styled("shift-tab", t.key),
+        Span::styled(" back   ", t.base),
+        Span::styled(submit, t.key),
+        Span::styled(" file it   ", t.base),
+        Span::styled("esc", t.key),
+        Span::styled(" cancel", t.base),
+    ]));
+    frame.render_widget(Clear, r);
+    let form = Paragraph::new(lines).wrap(Wrap { trim: false });
+    frame.render_widget(form.block(boxed("File a data request", state)), r);
 }
 
 fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
@@ -57,6 +209,7 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         (Scope::Seats, "Seats tab"),
         (Scope::Queues, "Queues tab"),
         (Scope::Alerts, "Alerts tab"),
+        (Scope::Governance, "Governance tab"),
     ] {
         lines.push(Line::styled(title, t.title));
         for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {
@@ -172,6 +325,23 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) 
     let t = &state.theme;
     let (label, away_since, ghost) = match pending {
         Pending::Release { label, away_since, ghost, .. } => (label, away_since, ghost),
+        Pending::Withdraw { id, title } => {
+            let lines = vec![
+                Line::styled(format!("Withdraw request #{id}?"), t.title),
+                Line::styled(safe(title), t.base),
+                Line::styled("It takes no more votes; this cannot be undone.", t.dim),
+                Line::from(vec![
+                    Span::styled("y", t.key),
+                    Span::styled(" withdraw   ", t.base),
+                    Span::styled("n", t.key),
+                    Span::styled(" keep", t.base),
+                ]),
+            ];
+            let r = centred(area, 60, lines.len() as u16 + 2);
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
+            return;
+        }
         Pending::Window { summary, undo, .. } => {
             let mut lines = vec![Line::styled(format!("{}?", safe(summary)), t.title)];
             lines.push(Line::styled(
