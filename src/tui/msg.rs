@@ -76,7 +76,11 @@ pub enum Msg {
         verdict: Verdict,
         result: Result<Option<u64>, String>,
     },
-    LoadFailed(String),
+    /// A read failed; `load` is the load that ended with it, so it can run again later.
+    LoadFailed {
+        load: Option<Effect>,
+        error: String,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }

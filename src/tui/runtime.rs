@@ -125,6 +125,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     Msg::GovernanceLoaded(..) => {
                         finish(&mut loads.governance, &mut pending, Effect::LoadGovernance)
                     }
+                    // A failed read ends its load too, or the tab would never load again.
+                    Msg::LoadFailed { load: Some(Effect::LoadSeats), .. } => {
+                        finish(&mut loads.seats, &mut pending, Effect::LoadSeats)
+                    }
+                    Msg::LoadFailed { load: Some(Effect::LoadSystem), .. } => {
+                        finish(&mut loads.system, &mut pending, Effect::LoadSystem)
+                    }
+                    Msg::LoadFailed { load: Some(Effect::LoadQueues), .. } => {
+                        finish(&mut loads.queues, &mut pending, Effect::LoadQueues)
+                    }
                     _ => {}
                 }
                 msg
@@ -190,7 +200,9 @@ fn execute(
             tokio::spawn(async move {
                 let msg = match db.run(move |s| loader.seats(s)).await {
                     Ok((snap, health, offset)) => Msg::SeatsLoaded(Box::new(snap), health, offset),
-                    Err(e) => Msg::LoadFailed(e.to_string()),
+                    Err(e) => {
+                        Msg::LoadFailed { load: Some(Effect::LoadSeats), error: e.to_string() }
+                    }
                 };
                 let _ = tx.send(msg);
             });
@@ -204,7 +216,9 @@ fn execute(
             tokio::spawn(async move {
                 let msg = match db.run(move |s| loader.system(s)).await {
                     Ok((snap, health, offset)) => Msg::SystemLoaded(Box::new(snap), health, offset),
-                    Err(e) => Msg::LoadFailed(e.to_string()),
+                    Err(e) => {
+                        Msg::LoadFailed { load: Some(Effect::LoadSystem), error: e.to_string() }
+                    }
                 };
                 let _ = tx.send(msg);
             });
@@ -218,7 +232,9 @@ fn execute(
             tokio::spawn(async move {
                 let msg = match db.run(move |s| loader.queues(s)).await {
                     Ok((o, health, offset)) => Msg::QueuesLoaded(Box::new(o), health, offset),
-                    Err(e) => Msg::LoadFailed(e.to_string()),
+                    Err(e) => {
+                        Msg::LoadFailed { load: Some(Effect::LoadQueues), error: e.to_string() }
+                    }
                 };
                 let _ = tx.send(msg);
             });
@@ -271,7 +287,7 @@ fn execute(
             tokio::spawn(async move {
                 let msg = match db.run(move |s| loader.alerts(s, filter, selected)).await {
                     Ok(snap) => Msg::AlertsLoaded(Box::new(snap)),
-                    Err(e) => Msg::LoadFailed(e.to_string()),
+                    Err(e) => Msg::LoadFailed { load: None, error: e.to_string() },
                 };
                 let _ = tx.send(msg);
             });
@@ -372,8 +388,10 @@ fn execute(
                     })
                     .await;
                 if let Err(e) = logged {
-                    let _ =
-                        tx.send(Msg::LoadFailed(format!("cannot log the refused attempt: {e}")));
+                    let _ = tx.send(Msg::LoadFailed {
+                        load: None,
+                        error: format!("cannot log the refused attempt: {e}"),
+                    });
                 }
             });
         }

@@ -136,8 +136,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::LoadSeats]
         }
-        Msg::LoadFailed(e) => {
-            toast(state, format!("cannot read the database: {e}"), ToastKind::Error);
+        Msg::LoadFailed { error, .. } => {
+            toast(state, format!("cannot read the database: {error}"), ToastKind::Error);
             vec![]
         }
         Msg::Terminate => {
