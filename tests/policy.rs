@@ -215,6 +215,40 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
             )
             .map(|_| ())
         }
+        Permission::LookupPatron => {
+            let settings = carrel::services::desk::DeskSettings {
+                consent_mode: carrel::domain::consent::ConsentMode::Enforced,
+                weights: Default::default(),
+                half_life: chrono::Duration::days(90),
+                zone_subjects: Default::default(),
+            };
+            carrel::services::desk::lookup(
+                store,
+                who,
+                &keys(),
+                CARD,
+                "circulation",
+                &settings,
+                Utc::now(),
+            )
+            .map(|_| ())
+        }
+        Permission::ServeRecommendations => {
+            let provenance = carrel::services::desk::Provenance {
+                source: "local".into(),
+                model_version: "test".into(),
+                training_mode: "local".into(),
+            };
+            carrel::services::desk::serve(
+                store,
+                who,
+                &keys().pseudonym(CARD),
+                &[],
+                &provenance,
+                carrel::domain::consent::ConsentMode::Disabled,
+            )
+            .map(|_| ())
+        }
     }
 }
 

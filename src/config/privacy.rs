@@ -245,3 +245,74 @@ impl GovernanceSection {
         Ok(crate::domain::governance::MilliEps(milli as u64))
     }
 }
+
+/// `[patrons]`: the desk's interest profile and recommendations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PatronsSection {
+    /// An event this many days old counts half in the interest profile.
+    pub half_life_days: u32,
+    /// Context weights of the three sources (seed 003: 0.35, 0.41, 0.24).
+    pub weight_loans: f64,
+    pub weight_searches: f64,
+    pub weight_visits: f64,
+    /// The subject each zone's shelves hold, for the spatial part of the profile; visits to a
+    /// zone not listed count toward no subject.
+    pub zone_subjects: std::collections::BTreeMap<String, String>,
+    /// Recommendations shown at the desk.
+    pub recommendations: u32,
+}
+
+impl Default for PatronsSection {
+    fn default() -> Self {
+        Self {
+            half_life_days: 90,
+            weight_loans: 0.35,
+            weight_searches: 0.41,
+            weight_visits: 0.24,
+            zone_subjects: Default::default(),
+            recommendations: 10,
+        }
+    }
+}
+
+impl PatronsSection {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        const T: &str = "patrons";
+        if !(1..=3650).contains(&self.half_life_days) {
+            return Err((
+                T,
+                "half_life_days",
+                format!("{} is out of range 1..=3650", self.half_life_days),
+            ));
+        }
+        for (key, w) in [
+            ("weight_loans", self.weight_loans),
+            ("weight_searches", self.weight_searches),
+            ("weight_visits", self.weight_visits),
+        ] {
+            if !(w.is_finite() && (0.0..=1.0).contains(&w)) {
+                return Err((T, key, format!("{w} is not a weight from 0 to 1")));
+            }
+        }
+        if self.weight_loans + self.weight_searches + self.weight_visits <= 0.0 {
+            return Err((T, "weight_loans", "the three weights are all 0".into()));
+        }
+        if !(1..=50).contains(&self.recommendations) {
+            return Err((
+                T,
+                "recommendations",
+                format!("{} is out of range 1..=50", self.recommendations),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn weights(&self) -> crate::domain::interest::Weights {
+        crate::domain::interest::Weights {
+            loans: self.weight_loans,
+            searches: self.weight_searches,
+            visits: self.weight_visits,
+        }
+    }
+}

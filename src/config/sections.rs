@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub alerts: super::privacy::AlertsSection,
     pub retention: super::privacy::RetentionSection,
     pub governance: super::privacy::GovernanceSection,
+    pub patrons: super::privacy::PatronsSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +345,7 @@ impl FileConfig {
         self.alerts.validate()?;
         self.retention.policy()?;
         self.governance.validate()?;
+        self.patrons.validate()?;
         if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
             return Err((
                 "ui",

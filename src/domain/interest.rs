@@ -121,6 +121,27 @@ pub fn profile(
     out
 }
 
+/// The subject a catalogue search is about: the subject it names, else the subject most of
+/// the catalogue titles containing it have (ties by name); `None` when nothing matches.
+/// `catalogue` is (title, subject) pairs; comparison ignores case.
+pub fn subject_of_query(query: &str, catalogue: &[(String, String)]) -> Option<String> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return None;
+    }
+    if let Some((_, s)) = catalogue.iter().find(|(_, s)| s.to_lowercase() == q) {
+        return Some(s.clone());
+    }
+    let mut votes: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for (title, subject) in catalogue {
+        if title.to_lowercase().contains(&q) {
+            *votes.entry(subject.as_str()).or_insert(0) += 1;
+        }
+    }
+    // Most votes; among equals the first by name (the map is ordered, max_by keeps the last).
+    votes.into_iter().rev().max_by_key(|(_, n)| *n).map(|(s, _)| s.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -163,6 +184,27 @@ mod tests {
         assert!((p[1].share(Source::Visits) - 0.12 / 0.7475).abs() < 1e-12);
         assert_eq!(p[1].events, [2, 1, 1]);
         assert_eq!(p[0].share(Source::Searches), 1.0);
+    }
+
+    #[test]
+    fn a_search_is_about_the_subject_it_names_or_most_matching_titles_have() {
+        let cat: Vec<(String, String)> = [
+            ("A History of Rome", "history"),
+            ("Rome in Art", "art"),
+            ("Rome and Carthage", "history"),
+            ("Painting Light", "art"),
+        ]
+        .iter()
+        .map(|(t, s)| ((*t).to_owned(), (*s).to_owned()))
+        .collect();
+        assert_eq!(subject_of_query("rome", &cat).as_deref(), Some("history"));
+        assert_eq!(subject_of_query("ART", &cat).as_deref(), Some("art"));
+        assert_eq!(subject_of_query("light", &cat).as_deref(), Some("art"));
+        assert_eq!(subject_of_query("carthage rome", &cat), None);
+        assert_eq!(subject_of_query(" ", &cat), None);
+        let tie: Vec<(String, String)> =
+            vec![("x b".into(), "beta".into()), ("x a".into(), "alpha".into())];
+        assert_eq!(subject_of_query("x", &tie).as_deref(), Some("alpha"));
     }
 
     #[test]

@@ -58,10 +58,14 @@ pub enum Permission {
     /// Run a transparency report, spending ε. The requester of an approved aggregate request
     /// may too, within the request's ε (checked by the service, not this table).
     TransparencyReport,
+    /// Look a patron up at the desk, with a stated purpose (and their profile, with consent).
+    LookupPatron,
+    /// Serve a patron recommendations, with their consent.
+    ServeRecommendations,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 24] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -84,6 +88,8 @@ impl Permission {
         Permission::VoteRequest,
         Permission::ReviewAccess,
         Permission::TransparencyReport,
+        Permission::LookupPatron,
+        Permission::ServeRecommendations,
     ];
 
     /// The name used in audit entries.
@@ -111,6 +117,8 @@ impl Permission {
             Permission::VoteRequest => "request.vote",
             Permission::ReviewAccess => "review.mark",
             Permission::TransparencyReport => "report.transparency",
+            Permission::LookupPatron => "patron.read",
+            Permission::ServeRecommendations => "recs.serve",
         }
     }
 
@@ -138,6 +146,8 @@ impl Permission {
             Permission::VoteRequest => "vote on a data request",
             Permission::ReviewAccess => "review sampled patron-data accesses",
             Permission::TransparencyReport => "run a transparency report",
+            Permission::LookupPatron => "look a patron up",
+            Permission::ServeRecommendations => "serve a patron recommendations",
         }
     }
 }
@@ -175,6 +185,8 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::VoteRequest, false, &[Role::Committee]),
     (Permission::ReviewAccess, false, &[Role::Committee, Role::Auditor]),
     (Permission::TransparencyReport, false, &[Role::Committee]),
+    (Permission::LookupPatron, false, &[Role::Desk]),
+    (Permission::ServeRecommendations, false, &[Role::Desk]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

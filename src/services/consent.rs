@@ -41,7 +41,7 @@ pub struct ConsentView {
 }
 
 /// The pseudonym of a card typed at the desk.
-fn pseudonym_of(keys: &Keys, card: &str) -> Result<String, ServiceError> {
+pub(super) fn pseudonym_of(keys: &Keys, card: &str) -> Result<String, ServiceError> {
     if !CARD_LEN.contains(&normalise_card(card).len()) {
         return Err(ServiceError::Invalid(format!(
             "not a card number ({} to {} letters or digits)",

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod consent;
+pub mod desk;
 pub mod identity;
 pub mod keys;
 pub mod patrons;

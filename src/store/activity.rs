@@ -113,6 +113,49 @@ pub fn counts(conn: &Connection) -> rusqlite::Result<ActivityCounts> {
     Ok(ActivityCounts { loans: n("loans")?, searches: n("searches")?, visits: n("visits")? })
 }
 
+/// A patron's loan as (catalogue subject if known, loaned at, returned at).
+pub type PatronLoan = (Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// One patron's loans, oldest first.
+pub fn patron_loans(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<PatronLoan>> {
+    conn.prepare_cached(
+        "SELECT c.subject, l.loaned_ms, l.returned_ms FROM loans l
+             LEFT JOIN catalog_items c ON c.id = l.item_id
+         WHERE l.pseudonym = ?1 ORDER BY l.loaned_ms",
+    )?
+    .query_map([pseudonym], |r| {
+        Ok((r.get(0)?, super::from_ms(r.get(1)?), r.get::<_, Option<i64>>(2)?.map(super::from_ms)))
+    })?
+    .collect()
+}
+
+/// One patron's searches as (query, at), oldest first.
+pub fn patron_searches(
+    conn: &Connection,
+    pseudonym: &str,
+) -> rusqlite::Result<Vec<(String, DateTime<Utc>)>> {
+    conn.prepare_cached("SELECT query, at_ms FROM searches WHERE pseudonym = ?1 ORDER BY at_ms")?
+        .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
+        .collect()
+}
+
+/// One patron's visits as (zone if recorded, at), oldest first.
+pub fn patron_visits(
+    conn: &Connection,
+    pseudonym: &str,
+) -> rusqlite::Result<Vec<(Option<String>, DateTime<Utc>)>> {
+    conn.prepare_cached("SELECT zone_id, at_ms FROM visits WHERE pseudonym = ?1 ORDER BY at_ms")?
+        .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
+        .collect()
+}
+
+/// Catalogue titles with their subjects, for mapping searches to subjects.
+pub fn catalogue_subjects(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached("SELECT title, subject FROM catalog_items")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,246 @@
+//! The patron desk through the services on a real database: a lookup states its purpose and is
+//! logged; the profile needs consent to profiling and matches a hand-computed value; withdrawing
+//! consent hides the profile and refuses recommendations at once; under the permissive mode a
+//! later serving goes ahead and the privacy rules raise their alert.
+#![allow(clippy::unwrap_used)]
+
+use carrel::domain::api::CatalogItemDto;
+use carrel::domain::audit::Outcome;
+use carrel::domain::consent::{ConsentMode, ConsentPurpose, ConsentSource};
+use carrel::domain::crypto::Keys;
+use carrel::domain::patron_csv::{LoanRecord, PatronRecord, SearchRecord, VisitRecord};
+use carrel::domain::rules::Rule;
+use carrel::domain::staff::Role;
+use carrel::services::desk::{self, DeskSettings, Gate, Provenance};
+use carrel::services::identity::{self, Actor};
+use carrel::services::{ServiceError, consent, patrons};
+use carrel::store::{Store, StoreOptions, audit};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+const CARD: &str = "29000001";
+
+fn keys() -> Keys {
+    Keys::new([3u8; 32], b"desk test site key".to_vec()).unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()
+}
+
+fn settings(mode: ConsentMode) -> DeskSettings {
+    DeskSettings {
+        consent_mode: mode,
+        weights: Default::default(),
+        half_life: Duration::days(30),
+        zone_subjects: [("F1-Z2".to_owned(), "history".to_owned())].into(),
+    }
+}
+
+/// A library with one patron who borrowed two history books (today and 30 days ago, one still
+/// out), searched "rome" 60 days ago and visited the history zone 30 days ago; and two art
+/// searches today.
+fn library() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        Store::create(&dir.path().join("c.db"), false, StoreOptions::default()).unwrap();
+    carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
+    let sam = identity::actor(&store, "sam").unwrap();
+    carrel::services::staff::add(&mut store, &sam, "dana", "Dana").unwrap();
+    carrel::services::staff::grant(&mut store, &sam, "dana", Role::Desk, None).unwrap();
+    store
+        .write(|tx| {
+            let item = |id: &str, title: &str, subject: &str| CatalogItemDto {
+                id: id.into(),
+                title: title.into(),
+                subject: subject.into(),
+                year: 2001,
+            };
+            carrel::store::catalog::upsert_items(
+                tx,
+                &[
+                    item("h1", "A History of Rome", "history"),
+                    item("h2", "Rome and Carthage", "history"),
+                    item("a1", "Painting Light", "art"),
+                ],
+            )
+        })
+        .unwrap();
+    let k = keys();
+    let patron = PatronRecord {
+        line: 2,
+        card: CARD.into(),
+        name: "Ada Lovelace".into(),
+        email: Some(Some("ada@example.org".into())),
+        category: None,
+        joined: None,
+        consent_recommendations: None,
+        consent_profiling: None,
+    };
+    let src = ConsentSource::Import;
+    patrons::import_patrons(&mut store, &sam, &k, &[patron], "p.csv", src).unwrap();
+    let loan = |line, item: &str, days: i64, back: bool| LoanRecord {
+        line,
+        card: CARD.into(),
+        item_id: item.into(),
+        loaned: now() - Duration::days(days),
+        returned: back.then(|| now() - Duration::days(days) + Duration::days(7)),
+    };
+    patrons::import_loans(
+        &mut store,
+        &sam,
+        &k,
+        &[loan(2, "h1", 0, false), loan(3, "h2", 30, true)],
+        "l.csv",
+        src,
+    )
+    .unwrap();
+    let search = |line, q: &str, days: i64| SearchRecord {
+        line,
+        card: CARD.into(),
+        at: now() - Duration::days(days),
+        query: q.into(),
+    };
+    patrons::import_searches(
+        &mut store,
+        &sam,
+        &k,
+        &[search(2, "rome", 60), search(3, "painting", 0), search(4, "light", 0)],
+        "s.csv",
+        src,
+    )
+    .unwrap();
+    let visit = VisitRecord {
+        line: 2,
+        card: CARD.into(),
+        at: now() - Duration::days(30),
+        zone_id: Some("F1-Z2".into()),
+    };
+    patrons::import_visits(&mut store, &sam, &k, &[visit], "v.csv", src).unwrap();
+    (dir, store)
+}
+
+fn dana(store: &Store) -> Actor {
+    identity::actor(store, "dana").unwrap()
+}
+
+fn last_entries(store: &Store, n: usize) -> Vec<(String, String, Outcome)> {
+    let mut all =
+        audit::entries(store.conn(), &audit::EntryFilter { limit: n, ..Default::default() })
+            .unwrap();
+    all.sort_by_key(|e| e.seq);
+    all.into_iter().map(|e| (e.entry.action, e.entry.purpose, e.entry.outcome)).collect()
+}
+
+#[test]
+fn without_consent_the_desk_sees_only_what_it_needs_and_the_refusal_is_logged() {
+    let (_dir, mut store) = library();
+    let who = dana(&store);
+    let s = settings(ConsentMode::Enforced);
+    let l = desk::lookup(&mut store, &who, &keys(), CARD, "circulation", &s, now()).unwrap();
+    assert_eq!((l.patron.name.as_str(), l.patron.loans_out), ("Ada Lovelace", 1));
+    assert!(matches!(l.profile_gate, Gate::Refused { .. }));
+    assert!(l.profile.is_empty());
+    assert!(!l.recommendations_gate.shows());
+    assert_eq!(
+        last_entries(&store, 2),
+        [
+            ("patron.read".into(), "circulation".into(), Outcome::Allowed),
+            ("patron.read".into(), "profiling".into(), Outcome::Denied),
+        ]
+    );
+    let e = desk::lookup(&mut store, &who, &keys(), CARD, "Just Looking!", &s, now());
+    assert!(matches!(e, Err(ServiceError::Invalid(_))), "a purpose is a short name");
+    let e = desk::lookup(&mut store, &who, &keys(), "29000002", "circulation", &s, now());
+    assert!(matches!(e, Err(ServiceError::NotFound(_))));
+    assert_eq!(last_entries(&store, 1)[0].2, Outcome::Failed, "an unknown card is logged too");
+}
+
+#[test]
+fn the_profile_matches_the_hand_computed_value_and_withdrawal_hides_it_at_once() {
+    let (_dir, mut store) = library();
+    let who = dana(&store);
+    let k = keys();
+    for p in ConsentPurpose::ALL {
+        consent::change(&mut store, &who, &k, CARD, p, true, "asked at the desk").unwrap();
+    }
+    let s = settings(ConsentMode::Enforced);
+    let l = desk::lookup(&mut store, &who, &k, CARD, "circulation", &s, now()).unwrap();
+    assert_eq!(l.profile_gate, Gate::Allowed);
+    // Half-life 30 days. history: loans 1 + 0.5, search "rome" 0.25, visit 0.5
+    //   = 0.35 × 1.5 + 0.41 × 0.25 + 0.24 × 0.5 = 0.7475
+    // art: searches "painting" and "light" today = 0.41 × 2 = 0.82
+    let got: Vec<(String, f64)> = l.profile.iter().map(|p| (p.subject.clone(), p.score)).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, "art");
+    assert!((got[0].1 - 0.82).abs() < 1e-9, "{got:?}");
+    assert_eq!(got[1].0, "history");
+    assert!((got[1].1 - 0.7475).abs() < 1e-9, "{got:?}");
+    assert_eq!(l.unmapped, [0, 0, 0]);
+
+    let provenance = Provenance {
+        source: "api".into(),
+        model_version: "v1".into(),
+        training_mode: "federated".into(),
+    };
+    let served =
+        desk::serve(&mut store, &who, &l.pseudonym, &["a1".into()], &provenance, s.consent_mode)
+            .unwrap();
+    assert_eq!(served, Gate::Allowed);
+
+    consent::change(&mut store, &who, &k, CARD, ConsentPurpose::Profiling, false, "").unwrap();
+    consent::change(&mut store, &who, &k, CARD, ConsentPurpose::Recommendations, false, "")
+        .unwrap();
+    let l = desk::lookup(&mut store, &who, &k, CARD, "circulation", &s, now()).unwrap();
+    assert!(l.profile.is_empty());
+    assert!(matches!(&l.profile_gate, Gate::Refused { reason } if reason.contains("withdrew")));
+    let refused =
+        desk::serve(&mut store, &who, &l.pseudonym, &["a1".into()], &provenance, s.consent_mode)
+            .unwrap();
+    assert!(!refused.shows());
+    assert_eq!(
+        last_entries(&store, 1)[0],
+        ("recs.serve".into(), "recommendations".into(), Outcome::Denied)
+    );
+}
+
+#[test]
+fn under_the_permissive_mode_a_later_serving_raises_the_rules_alert() {
+    let (_dir, mut store) = library();
+    let who = dana(&store);
+    let k = keys();
+    let pseudonym = k.pseudonym(CARD);
+    consent::change(&mut store, &who, &k, CARD, ConsentPurpose::Recommendations, true, "").unwrap();
+    consent::change(&mut store, &who, &k, CARD, ConsentPurpose::Recommendations, false, "")
+        .unwrap();
+    let provenance = Provenance {
+        source: "local".into(),
+        model_version: "local".into(),
+        training_mode: "local".into(),
+    };
+    let g = desk::serve(
+        &mut store,
+        &who,
+        &pseudonym,
+        &["a1".into()],
+        &provenance,
+        ConsentMode::Permissive,
+    )
+    .unwrap();
+    assert_eq!(g, Gate::Flagged);
+    let rules = carrel::services::alerts::RulesSettings {
+        tz: chrono_tz::UTC,
+        working_hours: (
+            chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
+        ),
+        approved_purposes: vec!["circulation".into()],
+        bulk: Default::default(),
+        consent_mode: ConsentMode::Permissive,
+        comfort_limits: Default::default(),
+        comfort_response_s: 120,
+        retention: carrel::config::RetentionSection::default().policy().unwrap(),
+    };
+    carrel::services::alerts::check(&mut store, &rules, Utc::now()).unwrap();
+    let alerts = carrel::services::alerts::list_unchecked(&store, None).unwrap();
+    assert!(alerts.iter().any(|a| a.rule == Rule::RecsAfterWithdrawal), "{alerts:?}");
+}
