@@ -21,6 +21,7 @@ mod man;
 mod patron_import;
 mod purge;
 mod reads;
+mod recs;
 mod requests;
 mod review;
 mod seat;
@@ -102,6 +103,11 @@ pub enum Command {
     },
     /// Forecast arrivals per window, or compare the models on a CSV (`forecast backtest`)
     Forecast(forecast::ForecastArgs),
+    /// The local recommender: `recs backtest` evaluates it against popularity on a CSV
+    Recs {
+        #[command(subcommand)]
+        command: recs::RecsCommand,
+    },
     /// Windows needed per slot of a day, and the static-against-forecast staffing study
     Staffing {
         #[command(subcommand)]
@@ -214,6 +220,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Import { command } => import::run(&command, cfg),
         Command::Consent { command } => consent::run(&command, cfg),
         Command::Forecast(args) => forecast::run(&args, cfg),
+        Command::Recs { command } => recs::run(&command, cfg),
         Command::Staffing { command } => staffing::run(&command, cfg),
         Command::Staff { command } => staff::run(&command, cfg),
         Command::Alerts(args) => alerts::run(&args, cfg),

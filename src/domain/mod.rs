@@ -25,6 +25,7 @@ pub mod policy;
 pub mod pseudonym;
 pub mod queueing;
 pub mod quorum;
+pub mod recs;
 pub mod retention;
 pub mod rules;
 pub mod sanitize;
