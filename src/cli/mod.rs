@@ -278,7 +278,12 @@ pub(crate) fn load_keys(
 
 /// Writes JSON to stdout, pretty-printed, with a final newline.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+    use std::io::Write;
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        // A reader that stopped early (`| head`) is not a failure of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(CliError::from),
+    }
 }
