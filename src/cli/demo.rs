@@ -57,6 +57,9 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     cfg.db_path = dir.path().join("demo.db");
     cfg.state_dir = dir.path().to_owned();
     cfg.settings.privacy.key_file = None;
+    if cfg.settings.patrons.zone_subjects.is_empty() {
+        cfg.settings.patrons.zone_subjects = sim::zone_subjects(args.seats);
+    }
     let _log = super::logging::init(&cfg);
     let start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
 

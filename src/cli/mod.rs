@@ -18,6 +18,7 @@ mod import;
 mod init;
 mod logging;
 mod man;
+mod patron;
 mod patron_import;
 mod purge;
 mod reads;
@@ -139,6 +140,11 @@ pub enum Command {
     Alerts(alerts::AlertsArgs),
     /// Anonymise and delete patron data past its retention period (a dry run unless --confirm)
     Purge(purge::PurgeArgs),
+    /// The patron desk: look a patron up with a stated purpose (profile and recommendations with consent)
+    Patron {
+        #[command(subcommand)]
+        command: patron::PatronCommand,
+    },
     /// Data requests to the governance committee: list, show, file, submit, approve, deny, withdraw
     Requests {
         #[command(subcommand)]
@@ -225,6 +231,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Staff { command } => staff::run(&command, cfg),
         Command::Alerts(args) => alerts::run(&args, cfg),
         Command::Purge(args) => purge::run(&args, cfg),
+        Command::Patron { command } => patron::run(&command, cfg),
         Command::Requests { command } => requests::run(&command, cfg),
         Command::Review { command } => review::run_review(&command, cfg),
         Command::Report { command } => review::run_report(&command, cfg),

@@ -7,6 +7,7 @@
 //! May use: tokio, feeds, services, store (through services for anything patron-linked).
 
 pub mod actions;
+pub mod desk;
 pub mod forecasts;
 pub mod ingest;
 pub mod rules;

@@ -309,3 +309,58 @@ pub fn serve(
     })?;
     Ok(outcome)
 }
+
+/// One recommendation as the desk shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeskRecommendation {
+    pub item_id: String,
+    pub title: String,
+    pub score: f64,
+    /// Reason codes (`similar_to_loans`, `popular`, …) and, for the local model, the item it
+    /// is like.
+    pub reasons: Vec<String>,
+}
+
+/// Recommendations for `pseudonym` from carrel's own item-based model over the local loans,
+/// topped up from the most borrowed items when the model has fewer than `k`. Reads
+/// pseudonymous loans only; serving them is [`serve`]'s to log.
+pub fn local_recommendations(
+    store: &Store,
+    pseudonym: &str,
+    k: usize,
+) -> Result<Vec<DeskRecommendation>, ServiceError> {
+    use crate::domain::recs::{Interactions, ItemKnn, Popularity, Reason, Recommender};
+    let conn = store.conn();
+    let data = Interactions::from_pairs(store::activity::linked_loans(conn)?);
+    let mine = store::activity::patron_items(conn, pseudonym)?;
+    let mut recs = ItemKnn::fit(&data, Default::default()).recommend(&mine, k);
+    if recs.len() < k {
+        let have: Vec<String> =
+            recs.iter().map(|r| r.item.clone()).chain(mine.iter().cloned()).collect();
+        recs.extend(Popularity::fit(&data).recommend(&have, k - recs.len()));
+    }
+    let mut ids: Vec<String> = recs.iter().map(|r| r.item.clone()).collect();
+    ids.extend(recs.iter().filter_map(|r| match &r.reason {
+        Reason::SimilarTo(i) => Some(i.clone()),
+        Reason::Popular => None,
+    }));
+    let titles = store::activity::titles(conn, &ids)?;
+    let title = |id: &String| titles.get(id).cloned().unwrap_or_else(|| id.clone());
+    Ok(recs
+        .into_iter()
+        .map(|r| DeskRecommendation {
+            title: title(&r.item),
+            score: r.score,
+            reasons: match &r.reason {
+                Reason::SimilarTo(i) => vec![format!("similar_to_loans: {}", title(i))],
+                Reason::Popular => vec!["popular".into()],
+            },
+            item_id: r.item,
+        })
+        .collect())
+}
+
+/// The recommendation model's provenance as the recommendation feed last stored it.
+pub fn model(store: &Store) -> Result<Option<crate::domain::api::ModelInfo>, ServiceError> {
+    Ok(store::catalog::model(store.conn())?)
+}

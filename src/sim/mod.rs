@@ -48,3 +48,14 @@ pub use config::{MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};
+
+/// The subject whose shelves each zone of the simulated building of `seats` seats holds, for
+/// the visits part of the interest profile: the catalogue's subjects in turn, zone by zone.
+pub fn zone_subjects(seats: u32) -> std::collections::BTreeMap<String, String> {
+    building::Building::new(seats)
+        .zones
+        .iter()
+        .zip(catalogue::SUBJECTS.iter().cycle())
+        .map(|(z, s)| (z.id.clone(), (*s).to_owned()))
+        .collect()
+}

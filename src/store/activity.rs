@@ -156,6 +156,36 @@ pub fn catalogue_subjects(conn: &Connection) -> rusqlite::Result<Vec<(String, St
         .collect()
 }
 
+/// Every loan still linked to a patron, as (pseudonym, item id): the local recommender's data.
+pub fn linked_loans(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached("SELECT pseudonym, item_id FROM loans WHERE pseudonym IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// The items one patron has borrowed.
+pub fn patron_items(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT DISTINCT item_id FROM loans WHERE pseudonym = ?1")?
+        .query_map([pseudonym], |r| r.get(0))?
+        .collect()
+}
+
+/// The title of each catalogue item of `ids` the catalogue holds.
+pub fn titles(
+    conn: &Connection,
+    ids: &[String],
+) -> rusqlite::Result<std::collections::HashMap<String, String>> {
+    let mut stmt = conn.prepare_cached("SELECT title FROM catalog_items WHERE id = ?1")?;
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        if let Some(t) = rusqlite::OptionalExtension::optional(stmt.query_row([id], |r| r.get(0)))?
+        {
+            out.insert(id.clone(), t);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
