@@ -82,9 +82,10 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
             _ => None,
         }
     };
-    // Every tab's title when they fit, otherwise only the current tab's beside the others'
-    // numbers; the library's name takes the room left, if it fits whole.
-    let tabs = |titled: bool| -> Vec<Span<'static>> {
+    // Every tab's title when they fit, then without the gaps between tabs, otherwise only the
+    // current tab's beside the others' numbers; the library's name takes the room left, if it
+    // fits whole.
+    let tabs = |titled: bool, gap: bool| -> Vec<Span<'static>> {
         let mut spans = vec![];
         for tab in Tab::ALL {
             let style = if tab == state.tab { t.tab_active } else { t.tab };
@@ -93,7 +94,9 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
             } else {
                 format!(" {} ", tab.number())
             };
-            spans.push(Span::raw(" "));
+            if gap {
+                spans.push(Span::raw(" "));
+            }
             spans.push(Span::styled(text, style));
             spans.extend(badge(tab));
         }
@@ -101,9 +104,13 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
     let brand = Span::styled(" carrel ", t.title);
-    let mut tab_spans = tabs(true);
-    if brand.width() + width(&tab_spans) > area.width as usize {
-        tab_spans = tabs(false);
+    let fits = |spans: &[Span<'_>]| brand.width() + width(spans) <= area.width as usize;
+    let mut tab_spans = tabs(true, true);
+    if !fits(&tab_spans) {
+        tab_spans = tabs(true, false);
+    }
+    if !fits(&tab_spans) {
+        tab_spans = tabs(false, true);
     }
     let room = (area.width as usize).saturating_sub(brand.width() + width(&tab_spans));
     let mut spans = vec![brand];
