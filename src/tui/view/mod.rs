@@ -1,10 +1,11 @@
 //! Drawing: `draw(frame, &State)` reads the state and writes nothing else. The frame is a tab
 //! bar, the current tab, a status line and a key bar listing the keys that apply now;
-//! overlays (help, palette, confirm, details, find) draw on top.
+//! overlays (help, palette, confirm, details, find, the tabs' boxes) draw on top.
 
 mod alerts;
 mod governance;
 mod overlays;
+mod patrons;
 mod queues;
 mod seats;
 mod system;
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Tab::Queues => queues::draw(frame, areas.content, state),
         Tab::Alerts => alerts::draw(frame, areas.content, state),
         Tab::Governance => governance::draw(frame, areas.content, state),
+        Tab::Patrons => patrons::draw(frame, areas.content, state),
         Tab::System => system::draw(frame, areas.content, state),
     }
     draw_status(frame, areas.status, state);
@@ -248,6 +250,11 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Filter,
         ],
         Tab::Governance => governance_keys(state),
+        Tab::Patrons if !super::update::patrons::may(state) => vec![],
+        Tab::Patrons if state.patrons.shown.is_some() => {
+            vec![Action::LookUp, Action::ClearPatron, Action::Refresh]
+        }
+        Tab::Patrons => vec![Action::LookUp],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
     };
     out.extend([Action::NextTab, Action::Palette]);
@@ -338,6 +345,16 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             hint(&mut spans, if f.on_last() { "enter" } else { "ctrl-s" }.into(), "file it");
             hint(&mut spans, "esc".into(), "cancel");
         }
+        Some(Overlay::Lookup(b)) => {
+            use crate::tui::lookup::LookupField;
+            match b.focus {
+                LookupField::Card => hint(&mut spans, "type".into(), "the card number"),
+                LookupField::Purpose => hint(&mut spans, "space ←→".into(), "purpose"),
+            }
+            hint(&mut spans, "tab".into(), "card/purpose");
+            hint(&mut spans, "enter".into(), "look up");
+            hint(&mut spans, "esc".into(), "cancel");
+        }
         Some(Overlay::PickStaff { .. }) => {
             hint(&mut spans, "↑↓".into(), "choose");
             hint(&mut spans, "enter".into(), "pick");
@@ -370,7 +387,14 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 spans.push(Span::styled(format!("filter: {}  ", safe(&state.filter.text)), t.warn));
             }
             // Help and quit always show; the rest as far as they fit, most useful first.
-            let item = |a: Action| (state.keymap.key_label(a), a.short());
+            let item = |a: Action| {
+                let short = match (state.tab, a) {
+                    // On the Patrons tab a reload is another lookup of the patron shown.
+                    (Tab::Patrons, Action::Refresh) => "look up again",
+                    _ => a.short(),
+                };
+                (state.keymap.key_label(a), short)
+            };
             let tail = [item(Action::Help), item(Action::Quit)];
             let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
             let mut room = (area.width as usize).saturating_sub(
