@@ -345,10 +345,13 @@ fn patrons_empty_and_for_others() {
     let screen = text(&render(&s, 80, 24));
     assert!(screen.contains("Patrons are looked up by staff with the desk role."), "{screen}");
     let mut s = at((80, 24), Tab::Patrons);
-    s.patrons.unavailable =
-        Some("patron lookup is unavailable: no key file at /x/patron.key".into());
+    s.patrons.unavailable = Some(format!(
+        "patron lookup is unavailable: key file /home/dana/{}/patron.key: not found",
+        "state/".repeat(12)
+    ));
     let screen = text(&render(&s, 80, 24));
-    assert!(screen.contains("⚠ patron lookup is unavailable: no key file"), "{screen}");
+    assert!(screen.contains("⚠ patron lookup is unavailable: key file"), "{screen}");
+    assert!(screen.contains("patron.key: not found"), "wrapped, not cut:\n{screen}");
 }
 
 #[test]

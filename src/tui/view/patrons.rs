@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::safe;
 use crate::domain::interest::{Source, SubjectInterest};
 use crate::domain::patron::PatronState;
 use crate::domain::policy::{POLICY, Permission};
+use crate::domain::sanitize::clean_text;
 use crate::engine::desk::Served;
 use crate::services::consent::CurrentConsent;
 use crate::services::desk::Gate;
@@ -117,10 +118,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     if let Some(why) = &state.patrons.unavailable {
         let lines = vec![
-            Line::styled(format!(" ⚠ {}", safe(why)), t.warn),
+            Line::styled(format!(" ⚠ {}", clean_text(why, 400)), t.warn),
             Line::styled(" The other tabs work as ever.", t.dim),
         ];
-        frame.render_widget(Paragraph::new(lines), area);
+        // The reason names a path, which may be long: it wraps rather than being cut.
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
     }
     let Some(shown) = &state.patrons.shown else {
