@@ -202,3 +202,152 @@ fn governance_request_filed_in_one_console_is_approved_from_three_others() {
     assert!(desk.wait_exit(WAIT));
     assert!(desk.cooked());
 }
+
+/// A patron of `seed`'s simulated library, with or without consent to recommendations.
+fn sim_patron(seed: u64, consents: bool) -> carrel::sim::SimPatron {
+    carrel::sim::patrons(seed)
+        .into_iter()
+        .find(|p| p.consents_to_recommendations == consents)
+        .unwrap()
+}
+
+/// Looks `card` up from the Patrons tab. The demo seeds its patrons beside the start-up, so a
+/// lookup in the first moments may not find them yet: it is tried again.
+fn look_up(p: &mut Pty, card: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        p.send("l");
+        p.wait_for("Look up a patron", WAIT);
+        p.send(card);
+        p.send("\r");
+        p.wait_gone("Look up a patron", WAIT);
+        let start = std::time::Instant::now();
+        loop {
+            let screen = p.screen();
+            if screen.contains("looked up for circulation") {
+                return screen;
+            }
+            if screen.contains("no patron with that card") || start.elapsed() > WAIT {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(std::time::Instant::now() < deadline, "the lookup never found {card}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// The desk looks up a patron who consents: the card, the profile and the API's
+/// recommendations; `c` clears them; a patron who withdrew consent shows neither.
+#[test]
+fn patrons_tab_looks_up_shows_the_api_recommendations_and_clears() {
+    let home = tempfile::tempdir().unwrap();
+    let args =
+        ["--as", "dana", "demo", "--seed", "2", "--speed", "0", "--start", "2026-11-18T11:00:00Z"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
+    p.wait_for("Ghost seats", WAIT);
+    p.send("5");
+    p.wait_for("No patron on screen", WAIT);
+
+    let patron = sim_patron(2, true);
+    let screen = look_up(&mut p, &patron.card);
+    assert!(screen.contains(&format!("{}  card {}", patron.name, patron.card)), "{screen}");
+    assert!(screen.contains("consent: profiling ✓ granted"), "{screen}");
+    p.wait_for("Interest profile · half-life 90 days", WAIT);
+    // The training mode comes with the model card, which the feeds may not have read yet.
+    p.wait_for("from the recommendation API · model recs-2026.11.1 (", WAIT);
+    p.wait_for("  1. ", WAIT);
+    p.send("c");
+    p.wait_for("patron cleared from the screen", WAIT);
+    p.wait_for("No patron on screen", WAIT);
+    assert!(!p.screen().contains(&patron.name));
+
+    let refuser = sim_patron(2, false);
+    look_up(&mut p, &refuser.card);
+    p.wait_for("⊘ withheld — the patron withdrew consent to profiling", WAIT);
+    p.wait_for("⊘ withheld — the patron withdrew consent to recommendations", WAIT);
+    p.send("q");
+    assert!(p.wait_exit(WAIT));
+    assert!(p.cooked());
+}
+
+/// Kills the simulator when the test ends, however it ends.
+struct Sim(std::process::Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// With the recommendation API answering errors, the desk sees recommendations from carrel's
+/// own model, marked as the local fallback with the API's failure. The demo has no fault
+/// injection of its own, so this runs the console on a demo database against `carrel sim
+/// --faults recs:errors` (40% of its answers are 5xx): the patron is looked up again (ctrl-r)
+/// until an answer has failed.
+#[test]
+fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let db = home.path().join("c.db");
+    let (config, db) = (config.to_str().unwrap(), db.to_str().unwrap());
+    let carrel = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_carrel"));
+        c.env_clear()
+            .env("HOME", home.path())
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .env("CARREL_CONFIG", config);
+        c
+    };
+    // `init --demo` seeds the patrons of seed 1 under the site key the simulator of seed 1 uses.
+    let init = carrel().args(["init", "--demo", "--db", db]).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let mut sim = Sim(carrel()
+        .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0", "--seed", "1"])
+        .args(["--faults", "recs:errors", "--start", "2026-11-18T11:00:00Z"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap());
+    let mut line = String::new();
+    BufReader::new(sim.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+
+    let env = [("CARREL_CONFIG", config), ("CARREL_RECS_URL", url.as_str())];
+    let args = ["--db", db, "--as", "dana"];
+    let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &env);
+    p.wait_for("5 Patrons", WAIT);
+    p.send("5");
+    p.wait_for("No patron on screen", WAIT);
+    let patron = sim_patron(1, true);
+    look_up(&mut p, &patron.card);
+    let mut tries = 0;
+    let screen = loop {
+        let deadline = std::time::Instant::now() + WAIT;
+        let screen = loop {
+            let s = p.screen();
+            if s.contains("LOCAL FALLBACK") || s.contains("from the recommendation API") {
+                break s;
+            }
+            assert!(std::time::Instant::now() < deadline, "no recommendations came:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if screen.contains("LOCAL FALLBACK") {
+            break screen;
+        }
+        tries += 1;
+        assert!(tries < 40, "the API never failed in {tries} tries");
+        p.send("\x12"); // ctrl-r: look the patron up again
+        p.wait_gone("from the recommendation API", WAIT);
+    };
+    assert!(screen.contains("⚠ LOCAL FALLBACK — the recommendation API: HTTP 5"), "{screen}");
+    assert!(screen.contains("from carrel item-based CF over local loans"), "{screen}");
+    assert!(screen.contains("  1. "), "{screen}");
+    p.send("q");
+    assert!(p.wait_exit(WAIT));
+    assert!(p.cooked());
+}

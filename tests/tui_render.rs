@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use carrel::tui::fixtures::{self, desk, stranger};
-use carrel::tui::state::{GovRow, GovSelection, GovView, Overlay, Pending, State, Tab, VoteBox};
+use carrel::tui::lookup::{CardText, LookupBox, LookupField, LookupPurpose};
+use carrel::tui::state::{
+    GovRow, GovSelection, GovView, Overlay, PatronRecs, Pending, State, Tab, VoteBox,
+};
 use carrel::tui::view;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -223,6 +226,166 @@ fn hostile_request_text_is_cleaned() {
     assert!(screen.contains("0;pwnedEVILtitle"), "{screen}");
 }
 
+fn patrons_at(size: (u16, u16), consent: bool, recs: PatronRecs) -> State {
+    let mut s = at(size, Tab::Patrons);
+    s.patrons.shown = Some(Box::new(fixtures::patron_shown(consent, recs)));
+    s
+}
+
+fn api_recs() -> PatronRecs {
+    PatronRecs::Shown { served: Box::new(fixtures::api_recommendations()), flagged: false }
+}
+
+fn fallback_recs() -> PatronRecs {
+    PatronRecs::Shown { served: Box::new(fixtures::fallback_recommendations()), flagged: false }
+}
+
+fn withheld_recs() -> PatronRecs {
+    PatronRecs::Withheld("the patron withdrew consent to recommendations".into())
+}
+
+#[test]
+fn patrons_with_api_recommendations_80x24() {
+    let screen = text(&render(&patrons_at((80, 24), true, api_recs()), 80, 24));
+    assert!(screen.contains("from the recommendation API · model recs-2026.11.1 (federated)"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn patrons_with_api_recommendations_200x60() {
+    let screen = text(&render(&patrons_at((200, 60), true, api_recs()), 200, 60));
+    for want in [
+        "Chiara Wang  card 290000015341",
+        "consent: profiling ✓ granted since",
+        "half-life 90 d",
+        "█ loans 0.35",
+        "▓ searches 0.41",
+        "▒ visits 0.24",
+        "Medicine",
+        "10. On Liberty",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn patrons_local_fallback_80x24() {
+    let screen = text(&render(&patrons_at((80, 24), true, fallback_recs()), 80, 24));
+    assert!(screen.contains("⚠ LOCAL FALLBACK — the recommendation API: the server answered"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn patrons_local_fallback_200x60() {
+    insta::assert_snapshot!(text(&render(&patrons_at((200, 60), true, fallback_recs()), 200, 60)));
+}
+
+/// The fallback is marked by the warning style as well as by its glyph and word.
+#[test]
+fn the_local_fallback_is_drawn_in_the_warning_style() {
+    let s = patrons_at((80, 24), true, fallback_recs());
+    let buf = render(&s, 80, 24);
+    let screen = text(&buf);
+    let y = screen.lines().position(|l| l.contains("LOCAL FALLBACK")).unwrap() as u16;
+    let x = screen.lines().nth(y as usize).unwrap().chars().position(|c| c == 'L').unwrap() as u16;
+    assert_eq!(buf[(x, y)].style().add_modifier, s.theme.warn.add_modifier);
+}
+
+#[test]
+fn patrons_withheld_for_consent_80x24() {
+    let screen = text(&render(&patrons_at((80, 24), false, withheld_recs()), 80, 24));
+    assert!(screen.contains("⊘ withheld — the patron withdrew consent to profiling"), "{screen}");
+    assert!(screen.contains("⊘ withheld — the patron withdrew consent to recommendations"));
+    assert!(screen.contains("recommendations ✗ withdrawn since"), "{screen}");
+    assert!(!screen.contains("Law"), "no subject of the profile shows:\n{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn patrons_withheld_for_consent_200x60() {
+    insta::assert_snapshot!(text(&render(&patrons_at((200, 60), false, withheld_recs()), 200, 60)));
+}
+
+#[test]
+fn patrons_asking_then_flagged() {
+    let screen = text(&render(&patrons_at((80, 24), true, PatronRecs::Asking), 80, 24));
+    assert!(screen.contains("asking the recommendation API…"), "{screen}");
+    let mut s = patrons_at((80, 24), true, PatronRecs::Asking);
+    if let Some(shown) = s.patrons.shown.as_mut() {
+        shown.lookup.profile_gate = carrel::services::desk::Gate::Flagged;
+        shown.recs =
+            PatronRecs::Shown { served: Box::new(fixtures::api_recommendations()), flagged: true };
+    }
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("⚑ FLAGGED — no consent to profiling"), "{screen}");
+    assert!(screen.contains("⚑ FLAGGED — no consent to recommendations"), "{screen}");
+}
+
+#[test]
+fn patrons_lookup_box_80x24() {
+    let mut s = at((80, 24), Tab::Patrons);
+    s.overlay = Some(Overlay::Lookup(LookupBox {
+        card: CardText::new("29000001"),
+        purpose: LookupPurpose::Request,
+        request: String::new(),
+        focus: LookupField::Purpose,
+        problem: Some("type the number of the data request the lookup is for".into()),
+    }));
+    insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+#[test]
+fn patrons_empty_and_for_others() {
+    let screen = text(&render(&at((80, 24), Tab::Patrons), 80, 24));
+    assert!(screen.contains("No patron on screen. l looks one up"), "{screen}");
+    assert!(screen.contains("cleared after 5 minutes without a key"), "{screen}");
+    let mut s = fixtures::state((80, 24), fixtures::auditor());
+    s.tab = Tab::Patrons;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("Patrons are looked up by staff with the desk role."), "{screen}");
+    let mut s = at((80, 24), Tab::Patrons);
+    s.patrons.unavailable = Some(format!(
+        "patron lookup is unavailable: key file /home/dana/{}/patron.key: not found",
+        "state/".repeat(12)
+    ));
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("⚠ patron lookup is unavailable: key file"), "{screen}");
+    assert!(screen.contains("patron.key: not found"), "wrapped, not cut:\n{screen}");
+}
+
+#[test]
+fn hostile_patron_text_is_cleaned() {
+    let mut s = patrons_at((200, 60), true, fallback_recs());
+    if let Some(shown) = s.patrons.shown.as_mut() {
+        let p = &mut shown.lookup.patron;
+        p.name = "\u{1b}]0;pwned\u{7}Eve\u{202e}lyn".into();
+        p.email = Some(format!("\u{9b}31m{}", "x".repeat(400)));
+        shown.lookup.profile[0].subject = "\u{1b}[2JLaw".into();
+        if let PatronRecs::Shown { served, .. } = &mut shown.recs {
+            served.items[0].title = format!("\u{1b}[31m{}", "long title ".repeat(50));
+            served.items[0].reasons = vec!["\u{7}similar\u{202e}".into()];
+            served.fallback_reason = Some("\u{1b}]8;;http://evil\u{7}down".into());
+        }
+    }
+    for (w, h) in [(200, 60), (80, 24)] {
+        s.size = (w, h);
+        let buf = render(&s, w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let sym = buf[(x, y)].symbol();
+                assert!(
+                    !sym.chars().any(carrel::domain::sanitize::is_unsafe_char),
+                    "{sym:?} at {x},{y}"
+                );
+            }
+        }
+        let screen = text(&buf);
+        assert!(screen.contains("0;pwnedEvelyn"), "{screen}");
+        assert!(screen.lines().nth(h as usize - 2).unwrap().contains("dana"), "{screen}");
+    }
+}
+
 #[test]
 fn system_80x24() {
     insta::assert_snapshot!(text(&render(&at((80, 24), Tab::System), 80, 24)));
@@ -313,6 +476,25 @@ fn every_state(w: u16, h: u16) -> Vec<State> {
                 let mut s = governance_at((w, h), view);
                 s.governance.zoom = zoom;
                 s.overlay = overlay;
+                out.push(s);
+            }
+        }
+    }
+    for recs in [PatronRecs::Asking, api_recs(), fallback_recs(), withheld_recs()] {
+        for overlay in [
+            None,
+            Some(Overlay::Lookup(LookupBox::default())),
+            Some(Overlay::Lookup(LookupBox {
+                card: CardText::new("9".repeat(24)),
+                purpose: LookupPurpose::Request,
+                request: "123456789".into(),
+                focus: LookupField::Purpose,
+                problem: Some("x".repeat(300)),
+            })),
+        ] {
+            for consent in [true, false] {
+                let mut s = patrons_at((w, h), consent, recs.clone());
+                s.overlay = overlay.clone();
                 out.push(s);
             }
         }

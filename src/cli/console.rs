@@ -5,15 +5,18 @@ use chrono::{Duration, Utc};
 
 use super::{CliError, CliResult};
 use crate::config::Config;
+use crate::domain::policy::Permission;
 use crate::engine::SharedStore;
 use crate::engine::ingest::Ingest;
 use crate::feeds::ApiClient;
+use crate::feeds::recs::RecsClient;
 use crate::feeds::sensor::SensorClient;
 use crate::services::identity::Actor;
 use crate::store::Store;
 use crate::tui::keymap::Keymap;
 use crate::tui::load::Loader;
-use crate::tui::state::{State, Viewer};
+use crate::tui::runtime::Desk;
+use crate::tui::state::{ProfileBasis, State, Viewer};
 use crate::tui::theme::{Theme, ThemeName};
 use crate::tui::{self, Console};
 
@@ -73,6 +76,7 @@ pub fn console(
             CliError::BadInput(format!("{}: {e}", cfg.place("governance", "epsilon_budget")))
         })?,
     };
+    let desk = desk(cfg, &store, &mut state)?;
     Ok(Console {
         state,
         db: SharedStore::new(store),
@@ -80,6 +84,35 @@ pub fn console(
         sensor: sensor.map(SensorClient::new),
         actor,
         ingest,
+        desk,
+    })
+}
+
+/// What the Patrons tab looks patrons up with. The key file is read once, and only for a
+/// viewer who may look patrons up; when it cannot be read the tab says why and the rest of the
+/// console works as ever.
+fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
+    let p = &cfg.settings.patrons;
+    state.patrons.basis = ProfileBasis { weights: p.weights(), half_life_days: p.half_life_days };
+    if !state.viewer.may(Permission::LookupPatron) {
+        return Ok(Desk::unavailable("this console may not look patrons up"));
+    }
+    let keys = super::load_keys(cfg, store).map_err(|e| e.to_string());
+    if let Err(e) = &keys {
+        state.patrons.unavailable = Some(format!("patron lookup is unavailable: {e}"));
+    }
+    let recs = cfg
+        .recs
+        .as_ref()
+        .map(ApiClient::new)
+        .transpose()
+        .map_err(|e| CliError::Failed(e.to_string()))?
+        .map(RecsClient::new);
+    Ok(Desk {
+        keys,
+        settings: super::patron::settings(cfg),
+        recs,
+        recommendations: p.recommendations,
     })
 }
 

@@ -1,7 +1,13 @@
 //! A small library in plain values, for tests of `update` and the views (and the render
 //! benchmark): two floors, zones of each kind, seats in every state, ghosts, comfort readings
 //! with one out of range; data requests in every state with their votes, review items and an
-//! ε ledger.
+//! ε ledger; a patron at the desk (`patrons`).
+
+mod patrons;
+
+pub use patrons::{
+    PATRON_CARD, api_recommendations, fallback_recommendations, patron_lookup, patron_shown,
+};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 

@@ -27,6 +27,16 @@ pub enum Scope {
     Alerts,
     /// On the Governance tab.
     Governance,
+    /// On the Patrons tab, which has no list or map: it takes no navigation keys, so its keys
+    /// may share a key with a navigation action (`l` looks up rather than moves right).
+    Patrons,
+}
+
+impl Scope {
+    /// Whether navigation keys work where this scope applies.
+    fn navigates(self) -> bool {
+        self != Scope::Patrons
+    }
 }
 
 /// Everything a key can do.
@@ -44,6 +54,7 @@ pub enum Action {
     TabQueues,
     TabAlerts,
     TabGovernance,
+    TabPatrons,
     TabSystem,
     Up,
     Down,
@@ -76,10 +87,12 @@ pub enum Action {
     Withdraw,
     Justified,
     Unjustified,
+    LookUp,
+    ClearPatron,
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 46] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -91,6 +104,7 @@ impl Action {
         Action::TabQueues,
         Action::TabAlerts,
         Action::TabGovernance,
+        Action::TabPatrons,
         Action::TabSystem,
         Action::Up,
         Action::Down,
@@ -123,6 +137,8 @@ impl Action {
         Action::Withdraw,
         Action::Justified,
         Action::Unjustified,
+        Action::LookUp,
+        Action::ClearPatron,
     ];
 
     /// The name used in `keymap.toml` and `[ui.keys]`.
@@ -139,6 +155,7 @@ impl Action {
             Action::TabQueues => "tab_queues",
             Action::TabAlerts => "tab_alerts",
             Action::TabGovernance => "tab_governance",
+            Action::TabPatrons => "tab_patrons",
             Action::TabSystem => "tab_system",
             Action::Up => "up",
             Action::Down => "down",
@@ -171,6 +188,8 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
+            Action::LookUp => "look_up",
+            Action::ClearPatron => "clear_patron",
         }
     }
 
@@ -188,6 +207,7 @@ impl Action {
             Action::TabQueues => "go to Queues",
             Action::TabAlerts => "go to Alerts",
             Action::TabGovernance => "go to Governance",
+            Action::TabPatrons => "go to Patrons",
             Action::TabSystem => "go to System",
             Action::Up => "move up",
             Action::Down => "move down",
@@ -220,6 +240,8 @@ impl Action {
             Action::Withdraw => "withdraw your selected request",
             Action::Justified => "mark the review item justified",
             Action::Unjustified => "mark the review item unjustified",
+            Action::LookUp => "look up a patron by card number",
+            Action::ClearPatron => "clear the patron from the screen",
         }
     }
 
@@ -237,6 +259,7 @@ impl Action {
             Action::TabQueues => "queues",
             Action::TabAlerts => "alerts",
             Action::TabGovernance => "governance",
+            Action::TabPatrons => "patrons",
             Action::TabSystem => "system",
             Action::Up | Action::Down | Action::Left | Action::Right => "move",
             Action::PageUp | Action::PageDown => "page",
@@ -264,6 +287,8 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
+            Action::LookUp => "look up",
+            Action::ClearPatron => "clear",
         }
     }
 
@@ -297,6 +322,7 @@ impl Action {
             | Action::Withdraw
             | Action::Justified
             | Action::Unjustified => Scope::Governance,
+            Action::LookUp | Action::ClearPatron => Scope::Patrons,
             _ => Scope::Global,
         }
     }
@@ -464,15 +490,21 @@ impl Keymap {
         Ok(map)
     }
 
-    /// Two actions that can apply at the same time must not share a key.
+    /// Two actions that can apply at the same time must not share a key. Navigation applies
+    /// beside every tab's own actions except where the tab takes no navigation keys.
     fn check_conflicts(&self) -> Result<(), String> {
+        let beside_navigation = |nav: Scope, other: Scope| {
+            (nav == Scope::Navigation) != (other == Scope::Navigation)
+                && nav.navigates()
+                && other.navigates()
+        };
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
-                let overlap = a.action.scope() == b.action.scope()
-                    || a.action.scope() == Scope::Global
-                    || b.action.scope() == Scope::Global
-                    || (a.action.scope() == Scope::Navigation)
-                        != (b.action.scope() == Scope::Navigation);
+                let (sa, sb) = (a.action.scope(), b.action.scope());
+                let overlap = sa == sb
+                    || sa == Scope::Global
+                    || sb == Scope::Global
+                    || beside_navigation(sa, sb);
                 if !overlap {
                     continue;
                 }
@@ -569,6 +601,28 @@ mod tests {
         assert_eq!(
             Keymap::with_overrides(&clash).unwrap_err(),
             "key 'q' is bound to both 'quit' and 'release'"
+        );
+    }
+
+    #[test]
+    fn the_patrons_tab_may_reuse_navigation_keys_but_no_other() {
+        let map = Keymap::defaults();
+        let l = press(KeyCode::Char('l'), KeyModifiers::NONE);
+        let on = |scope: Scope| move |a: Action| a.scope() == scope || a.scope() == Scope::Global;
+        assert_eq!(map.action_for(l, on(Scope::Patrons)), Some(Action::LookUp));
+        assert_eq!(map.action_for(l, on(Scope::Navigation)), Some(Action::Right));
+        let clash = BTreeMap::from([("clear_patron".to_owned(), vec!["l".to_owned()])]);
+        assert_eq!(
+            Keymap::with_overrides(&clash).unwrap_err(),
+            "key 'l' is bound to both 'look_up' and 'clear_patron'"
+        );
+        let global = BTreeMap::from([("look_up".to_owned(), vec!["?".to_owned()])]);
+        assert!(Keymap::with_overrides(&global).is_err());
+        // Elsewhere navigation keys stay off limits.
+        let seats = BTreeMap::from([("release".to_owned(), vec!["l".to_owned()])]);
+        assert_eq!(
+            Keymap::with_overrides(&seats).unwrap_err(),
+            "key 'l' is bound to both 'right' and 'release'"
         );
     }
 

@@ -13,6 +13,7 @@ pub mod form;
 pub mod keymap;
 pub mod layout;
 pub mod load;
+pub mod lookup;
 pub mod model;
 pub mod msg;
 pub mod runtime;

@@ -76,6 +76,19 @@ pub enum Msg {
         verdict: Verdict,
         result: Result<Option<u64>, String>,
     },
+    /// A patron lookup came back: what the desk may see, or the service's refusal in its
+    /// words. `seq` is the lookup's; an answer to an earlier one is dropped.
+    LookedUp {
+        seq: u64,
+        purpose: String,
+        result: Result<Box<crate::services::desk::Lookup>, String>,
+    },
+    /// Recommendations for lookup `seq` came back, served and logged, with the consent gate
+    /// that applied when they were; or why they could not be.
+    Recommended {
+        seq: u64,
+        result: Result<(Box<crate::engine::desk::Served>, crate::services::desk::Gate), String>,
+    },
     /// A read failed; `load` is the load that ended with it, so it can run again later.
     LoadFailed {
         load: Option<Effect>,
@@ -129,6 +142,22 @@ pub enum Effect {
         id: u64,
         verdict: Verdict,
         note: String,
+    },
+    /// Look the patron with `card` up for `purpose` (the lookup is logged with it).
+    LookUp {
+        seq: u64,
+        card: crate::tui::lookup::CardText,
+        purpose: String,
+    },
+    /// Fetch recommendations for the patron of lookup `seq`: from the recommendation API, or
+    /// the local model when it does not answer in time; serve them (logged) if consent allows.
+    Recommend {
+        seq: u64,
+        pseudonym: String,
+    },
+    /// Recommendations were withheld for want of consent: log the refusal, as any other.
+    RecordWithheld {
+        pseudonym: String,
     },
     /// The console refused an action itself; the attempt still goes in the audit log.
     Refused {

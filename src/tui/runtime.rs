@@ -21,6 +21,7 @@ use super::update::update;
 use crate::engine::SharedStore;
 use crate::engine::actions;
 use crate::engine::ingest::Ingest;
+use crate::feeds::recs::RecsClient;
 use crate::feeds::sensor::SensorClient;
 use crate::services::identity::Actor;
 use crate::services::reads;
@@ -37,6 +38,34 @@ pub struct Console {
     pub actor: Actor,
     /// The feeds, when this console should run them (it ingests while it holds the lease).
     pub ingest: Option<Ingest>,
+    pub desk: Desk,
+}
+
+/// What the Patrons tab's lookups and recommendations run with.
+pub struct Desk {
+    /// The patron keys, or why they could not be loaded (the tab says so).
+    pub keys: Result<crate::domain::crypto::Keys, String>,
+    pub settings: crate::services::desk::DeskSettings,
+    pub recs: Option<RecsClient>,
+    /// How many recommendations to show.
+    pub recommendations: u32,
+}
+
+impl Desk {
+    /// A desk that cannot look anyone up, for `why`.
+    pub fn unavailable(why: impl Into<String>) -> Desk {
+        Desk {
+            keys: Err(why.into()),
+            settings: crate::services::desk::DeskSettings {
+                consent_mode: Default::default(),
+                weights: Default::default(),
+                half_life: chrono::Duration::days(90),
+                zone_subjects: Default::default(),
+            },
+            recs: None,
+            recommendations: 10,
+        }
+    }
 }
 
 /// Which loads are running and which are wanted again, so a burst of changes costs one
@@ -50,7 +79,7 @@ struct Loads {
 }
 
 pub async fn run(console: Console) -> std::io::Result<()> {
-    let Console { mut state, db, loader, sensor, actor, ingest } = console;
+    let Console { mut state, db, loader, sensor, actor, ingest, desk } = console;
     let (mut term, _guard) = terminal::enter()?;
     let size = term.size()?;
     state.size = (size.width, size.height);
@@ -64,6 +93,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let loader = Arc::new(loader);
     let sensor = Arc::new(sensor);
     let actor = Arc::new(actor);
+    let desk = Arc::new(desk);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -86,7 +116,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         for effect in pending.drain(..) {
             match effect {
                 Effect::Quit => state.quit = true,
-                e => execute(e, &tx, &db, &loader, &sensor, &actor, &mut loads),
+                e => execute(e, &tx, &db, &loader, &sensor, &actor, &desk, &mut loads),
             }
         }
         if state.quit {
@@ -179,6 +209,7 @@ fn signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
     (term, hup)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn execute(
     effect: Effect,
     tx: &mpsc::UnboundedSender<Msg>,
@@ -186,6 +217,7 @@ fn execute(
     loader: &Arc<Loader>,
     sensor: &Arc<Option<SensorClient>>,
     actor: &Arc<Actor>,
+    desk: &Arc<Desk>,
     loads: &mut Loads,
 ) {
     let tx = tx.clone();
@@ -377,6 +409,79 @@ fn execute(
                     .map(|c| c.item.raised)
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Marked { id, verdict, result });
+            });
+        }
+        Effect::LookUp { seq, card, purpose } => {
+            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
+            tokio::spawn(async move {
+                let asked = purpose.clone();
+                let result = db
+                    .run(move |s| {
+                        let keys = desk.keys.as_ref().map_err(Clone::clone)?;
+                        crate::services::desk::lookup(
+                            s,
+                            &actor,
+                            keys,
+                            card.expose(),
+                            &asked,
+                            &desk.settings,
+                            Utc::now(),
+                        )
+                        .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .map(Box::new);
+                let _ = tx.send(Msg::LookedUp { seq, purpose, result });
+            });
+        }
+        Effect::Recommend { seq, pseudonym } => {
+            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
+            tokio::spawn(async move {
+                use crate::engine::desk as engine;
+                // The API is asked off the store's thread, so a slow answer holds nothing up.
+                let k = desk.recommendations;
+                let answer =
+                    engine::ask_api(desk.recs.as_ref(), &pseudonym, k, engine::RECS_WAIT).await;
+                let result = db
+                    .run(move |s| {
+                        let served = engine::served(s, &pseudonym, k, answer)?;
+                        let ids: Vec<String> =
+                            served.items.iter().map(|r| r.item_id.clone()).collect();
+                        let gate = crate::services::desk::serve(
+                            s,
+                            &actor,
+                            &pseudonym,
+                            &ids,
+                            &served.provenance,
+                            desk.settings.consent_mode,
+                        )?;
+                        Ok::<_, crate::services::ServiceError>((Box::new(served), gate))
+                    })
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Recommended { seq, result });
+            });
+        }
+        Effect::RecordWithheld { pseudonym } => {
+            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
+            tokio::spawn(async move {
+                let none = crate::services::desk::Provenance {
+                    source: "none".into(),
+                    model_version: String::new(),
+                    training_mode: String::new(),
+                };
+                let mode = desk.settings.consent_mode;
+                let logged = db
+                    .run(move |s| {
+                        crate::services::desk::serve(s, &actor, &pseudonym, &[], &none, mode)
+                    })
+                    .await;
+                if let Err(e) = logged {
+                    let _ = tx.send(Msg::LoadFailed {
+                        load: None,
+                        error: format!("cannot log the withheld recommendations: {e}"),
+                    });
+                }
             });
         }
         Effect::Refused { permission, object } => {

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use super::form::RequestForm;
 use super::keymap::Keymap;
+use super::lookup::LookupBox;
 use super::model::GovernanceSnapshot;
 use super::model::SystemSnapshot;
 use super::model::{ApiHealth, SeatsSnapshot};
@@ -23,11 +24,13 @@ pub enum Tab {
     Queues,
     Alerts,
     Governance,
+    Patrons,
     System,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Seats, Tab::Queues, Tab::Alerts, Tab::Governance, Tab::System];
+    pub const ALL: [Tab; 6] =
+        [Tab::Seats, Tab::Queues, Tab::Alerts, Tab::Governance, Tab::Patrons, Tab::System];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl Tab {
             Tab::Queues => "Queues",
             Tab::Alerts => "Alerts",
             Tab::Governance => "Governance",
+            Tab::Patrons => "Patrons",
             Tab::System => "System",
         }
     }
@@ -47,6 +51,7 @@ impl Tab {
             Tab::Queues => 2,
             Tab::Alerts => 3,
             Tab::Governance => 4,
+            Tab::Patrons => 5,
             Tab::System => 6,
         }
     }
@@ -290,6 +295,70 @@ impl GovernanceTab {
     }
 }
 
+/// Recommendations for the patron on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatronRecs {
+    /// Being fetched: the API is asked, and the local model answers if it does not in time.
+    Asking,
+    /// Served, and logged as served; `flagged` when shown without consent under the permissive
+    /// mode.
+    Shown { served: Box<crate::engine::desk::Served>, flagged: bool },
+    /// Not shown: the consent gate's reason.
+    Withheld(String),
+    /// Could not be read or logged: why.
+    Failed(String),
+}
+
+/// A patron on the desk's screen: what the lookup read, why it was read, and the
+/// recommendations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatronShown {
+    pub lookup: crate::services::desk::Lookup,
+    pub purpose: String,
+    /// When the lookup was made (wall clock).
+    pub at: DateTime<Utc>,
+    pub recs: PatronRecs,
+}
+
+/// What the interest profile is computed with, stated beside it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfileBasis {
+    pub weights: crate::domain::interest::Weights,
+    pub half_life_days: u32,
+}
+
+impl Default for ProfileBasis {
+    fn default() -> Self {
+        ProfileBasis { weights: Default::default(), half_life_days: 90 }
+    }
+}
+
+/// The Patrons tab: at most one patron, looked up by card with a stated purpose, cleared on
+/// request or after a while without keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatronsTab {
+    pub shown: Option<Box<PatronShown>>,
+    /// Counts lookups and clears; an answer for an earlier one is dropped.
+    pub seq: u64,
+    /// When a key was last pressed (wall clock), for clearing an unattended screen.
+    pub last_key: DateTime<Utc>,
+    /// Why patron lookup cannot work in this console (e.g. no key file), if it cannot.
+    pub unavailable: Option<String>,
+    pub basis: ProfileBasis,
+}
+
+impl PatronsTab {
+    pub fn new(now: DateTime<Utc>) -> PatronsTab {
+        PatronsTab {
+            shown: None,
+            seq: 0,
+            last_key: now,
+            unavailable: None,
+            basis: ProfileBasis::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemTab {
     pub snapshot: Option<SystemSnapshot>,
@@ -372,6 +441,8 @@ pub enum Overlay {
     Vote(VoteBox),
     FileRequest(Box<RequestForm>),
     Verdict(VerdictBox),
+    /// The card and purpose of a patron lookup.
+    Lookup(LookupBox),
 }
 
 /// The `/` filter of the current tab's list.
@@ -422,6 +493,7 @@ pub struct State {
     pub queues: QueuesTab,
     pub alerts: AlertsTab,
     pub governance: GovernanceTab,
+    pub patrons: PatronsTab,
     pub system: SystemTab,
     pub health: Health,
     pub toast: Option<Toast>,
@@ -459,6 +531,7 @@ impl State {
             queues: QueuesTab::default(),
             alerts: AlertsTab::default(),
             governance,
+            patrons: PatronsTab::new(now),
             system: SystemTab::default(),
             health: Health::default(),
             toast: None,

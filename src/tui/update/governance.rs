@@ -173,7 +173,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Who the policy lets do `p`, for a refusal.
-fn who_may(state: &State, p: Permission) -> String {
+pub(super) fn who_may(state: &State, p: Permission) -> String {
     if state.viewer.read_only() {
         return "read-only view".into();
     }
@@ -186,7 +186,7 @@ fn who_may(state: &State, p: Permission) -> String {
 }
 
 /// Says no, and sends the attempt to the audit log.
-fn refuse(state: &mut State, p: Permission, object: String) -> Vec<Effect> {
+pub(super) fn refuse(state: &mut State, p: Permission, object: String) -> Vec<Effect> {
     let why = who_may(state, p);
     toast(state, format!("cannot {}: {why}", p.description()), ToastKind::Error);
     vec![Effect::Refused { permission: p, object }]

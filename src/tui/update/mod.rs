@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod governance;
 pub mod overlays;
+pub mod patrons;
 pub mod queues;
 pub mod seats;
 pub mod system;
@@ -39,6 +40,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.toast = None;
                 state.redraw = true;
             }
+            patrons::idle(state);
             // Requests expire with time alone, not with a change to the database.
             if new_minute && state.tab == Tab::Governance && governance::sees(state) {
                 return vec![Effect::LoadGovernance];
@@ -89,6 +91,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::AlertActed { id, action, result } => alerts::acted(state, id, action, result),
+        Msg::LookedUp { seq, purpose, result } => patrons::looked_up(state, seq, purpose, result),
+        Msg::Recommended { seq, result } => patrons::recommended(state, seq, result),
         Msg::SeatsLoaded(snapshot, health, offset) => {
             set_health(state, health, offset);
             if state.seats.snapshot.as_ref() != Some(&*snapshot) {
@@ -168,7 +172,8 @@ pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
     state.redraw = true;
 }
 
-/// What reloading the visible tab takes: nothing for a tab the viewer may not see.
+/// What reloading the visible tab takes: nothing for a tab the viewer may not see. The
+/// Patrons tab reloads nothing by itself: each lookup is an audited read, made on request.
 fn loads(state: &State) -> Vec<Effect> {
     if state.tab == Tab::Alerts && !state.viewer.sees_alerts() {
         return vec![];
@@ -176,31 +181,36 @@ fn loads(state: &State) -> Vec<Effect> {
     if state.tab == Tab::Governance && !governance::sees(state) {
         return vec![];
     }
-    vec![load(state)]
+    load(state).into_iter().collect()
 }
 
-fn load(state: &State) -> Effect {
-    match state.tab {
+fn load(state: &State) -> Option<Effect> {
+    Some(match state.tab {
         Tab::Seats => Effect::LoadSeats,
         Tab::Queues => Effect::LoadQueues,
         Tab::Alerts => alerts::load(state),
         Tab::Governance => Effect::LoadGovernance,
+        Tab::Patrons => return None,
         Tab::System => Effect::LoadSystem,
-    }
+    })
 }
 
 /// Whether an action can be used in the current context (outside overlays).
 pub fn applies(state: &State, action: Action) -> bool {
     match action.scope() {
-        Scope::Global | Scope::Navigation => true,
+        Scope::Global => true,
+        // The Patrons tab has no list to move through; its keys may be navigation keys.
+        Scope::Navigation => state.tab != Tab::Patrons,
         Scope::Seats => state.tab == Tab::Seats,
         Scope::Queues => state.tab == Tab::Queues,
         Scope::Alerts => state.tab == Tab::Alerts,
         Scope::Governance => state.tab == Tab::Governance,
+        Scope::Patrons => state.tab == Tab::Patrons,
     }
 }
 
 fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
+    state.patrons.last_key = state.wall;
     if state.overlay.is_some() {
         return overlays::on_key(state, event);
     }
@@ -255,10 +265,13 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             state.overlay = Some(Overlay::Palette { query: String::new(), selected: 0 });
             vec![]
         }
+        // The Patrons tab has no list to filter: `/` searches for a patron instead.
+        Action::Filter if state.tab == Tab::Patrons => patrons::run(state, Action::LookUp),
         Action::Filter => {
             state.filter.editing = true;
             vec![]
         }
+        Action::Refresh if state.tab == Tab::Patrons => patrons::again(state),
         Action::Refresh => loads(state),
         Action::NextTab => switch(state, Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
         Action::PrevTab => {
@@ -268,6 +281,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TabQueues => switch(state, Tab::Queues),
         Action::TabAlerts => switch(state, Tab::Alerts),
         Action::TabGovernance => switch(state, Tab::Governance),
+        Action::TabPatrons => switch(state, Tab::Patrons),
         Action::TabSystem => switch(state, Tab::System),
         Action::Back if !state.filter.text.is_empty() => {
             state.filter.text.clear();
@@ -279,6 +293,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             Tab::Queues => queues::run(state, other),
             Tab::Alerts => alerts::run(state, other),
             Tab::Governance => governance::run(state, other),
+            Tab::Patrons => patrons::run(state, other),
             Tab::System => system::run(state, other),
         },
     }

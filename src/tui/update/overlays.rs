@@ -1,5 +1,6 @@
 //! Keys while an overlay is open: help, the command palette, a confirmation, seat details,
-//! the find form, and the Governance tab's vote, verdict and filing boxes. Overlay keys are fixed and written in the overlay itself.
+//! the find form, the Governance tab's vote, verdict and filing boxes, and the Patrons tab's
+//! lookup box. Overlay keys are fixed and written in the overlay itself.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -191,6 +192,7 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::FileRequest(form) => super::governance::form_key(state, form, event),
+        Overlay::Lookup(b) => super::patrons::box_key(state, b, event),
         Overlay::Find => {
             match event.code {
                 KeyCode::Esc => {}

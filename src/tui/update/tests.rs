@@ -442,3 +442,4 @@ mod alert_tab {
 }
 
 mod governance_tab;
+mod patrons_tab;

@@ -1,10 +1,11 @@
 //! Drawing: `draw(frame, &State)` reads the state and writes nothing else. The frame is a tab
 //! bar, the current tab, a status line and a key bar listing the keys that apply now;
-//! overlays (help, palette, confirm, details, find) draw on top.
+//! overlays (help, palette, confirm, details, find, the tabs' boxes) draw on top.
 
 mod alerts;
 mod governance;
 mod overlays;
+mod patrons;
 mod queues;
 mod seats;
 mod system;
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         Tab::Queues => queues::draw(frame, areas.content, state),
         Tab::Alerts => alerts::draw(frame, areas.content, state),
         Tab::Governance => governance::draw(frame, areas.content, state),
+        Tab::Patrons => patrons::draw(frame, areas.content, state),
         Tab::System => system::draw(frame, areas.content, state),
     }
     draw_status(frame, areas.status, state);
@@ -82,9 +84,10 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
             _ => None,
         }
     };
-    // Every tab's title when they fit, otherwise only the current tab's beside the others'
-    // numbers; the library's name takes the room left, if it fits whole.
-    let tabs = |titled: bool| -> Vec<Span<'static>> {
+    // Every tab's title when they fit, then without the gaps between tabs, otherwise only the
+    // current tab's beside the others' numbers; the library's name takes the room left, if it
+    // fits whole.
+    let tabs = |titled: bool, gap: bool| -> Vec<Span<'static>> {
         let mut spans = vec![];
         for tab in Tab::ALL {
             let style = if tab == state.tab { t.tab_active } else { t.tab };
@@ -93,7 +96,9 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
             } else {
                 format!(" {} ", tab.number())
             };
-            spans.push(Span::raw(" "));
+            if gap {
+                spans.push(Span::raw(" "));
+            }
             spans.push(Span::styled(text, style));
             spans.extend(badge(tab));
         }
@@ -101,9 +106,13 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
     let brand = Span::styled(" carrel ", t.title);
-    let mut tab_spans = tabs(true);
-    if brand.width() + width(&tab_spans) > area.width as usize {
-        tab_spans = tabs(false);
+    let fits = |spans: &[Span<'_>]| brand.width() + width(spans) <= area.width as usize;
+    let mut tab_spans = tabs(true, true);
+    if !fits(&tab_spans) {
+        tab_spans = tabs(true, false);
+    }
+    if !fits(&tab_spans) {
+        tab_spans = tabs(false, true);
     }
     let room = (area.width as usize).saturating_sub(brand.width() + width(&tab_spans));
     let mut spans = vec![brand];
@@ -241,6 +250,11 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Filter,
         ],
         Tab::Governance => governance_keys(state),
+        Tab::Patrons if !super::update::patrons::may(state) => vec![],
+        Tab::Patrons if state.patrons.shown.is_some() => {
+            vec![Action::LookUp, Action::ClearPatron, Action::Refresh]
+        }
+        Tab::Patrons => vec![Action::LookUp],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
     };
     out.extend([Action::NextTab, Action::Palette]);
@@ -331,6 +345,16 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             hint(&mut spans, if f.on_last() { "enter" } else { "ctrl-s" }.into(), "file it");
             hint(&mut spans, "esc".into(), "cancel");
         }
+        Some(Overlay::Lookup(b)) => {
+            use crate::tui::lookup::LookupField;
+            match b.focus {
+                LookupField::Card => hint(&mut spans, "type".into(), "the card number"),
+                LookupField::Purpose => hint(&mut spans, "space ←→".into(), "purpose"),
+            }
+            hint(&mut spans, "tab".into(), "card/purpose");
+            hint(&mut spans, "enter".into(), "look up");
+            hint(&mut spans, "esc".into(), "cancel");
+        }
         Some(Overlay::PickStaff { .. }) => {
             hint(&mut spans, "↑↓".into(), "choose");
             hint(&mut spans, "enter".into(), "pick");
@@ -363,7 +387,14 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 spans.push(Span::styled(format!("filter: {}  ", safe(&state.filter.text)), t.warn));
             }
             // Help and quit always show; the rest as far as they fit, most useful first.
-            let item = |a: Action| (state.keymap.key_label(a), a.short());
+            let item = |a: Action| {
+                let short = match (state.tab, a) {
+                    // On the Patrons tab a reload is another lookup of the patron shown.
+                    (Tab::Patrons, Action::Refresh) => "look up again",
+                    _ => a.short(),
+                };
+                (state.keymap.key_label(a), short)
+            };
             let tail = [item(Action::Help), item(Action::Quit)];
             let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
             let mut room = (area.width as usize).saturating_sub(

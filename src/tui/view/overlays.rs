@@ -1,6 +1,6 @@
 //! Overlays: help (generated from the active keymap), the command palette, a confirmation,
-//! a seat's details with its recent history, the find form, and the Governance tab's vote,
-//! verdict and filing boxes.
+//! a seat's details with its recent history, the find form, the Governance tab's vote,
+//! verdict and filing boxes, and the Patrons tab's lookup box.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,6 +49,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, overlay: &Overlay)
         Overlay::Vote(b) => vote(frame, area, state, b),
         Overlay::Verdict(b) => verdict(frame, area, state, b),
         Overlay::FileRequest(f) => request_form(frame, area, state, f),
+        Overlay::Lookup(b) => lookup_box(frame, area, state, b),
     }
 }
 
@@ -200,6 +201,74 @@ fn request_form(
     frame.render_widget(form.block(boxed("File a data request", state)), r);
 }
 
+/// The lookup box: the card number as typed (the desk sees what it types; it goes nowhere
+/// else whole), and the purpose picked from the list.
+fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::lookup::LookupBox) {
+    use crate::tui::lookup::{LookupField, LookupPurpose};
+    let t = &state.theme;
+    let r = centred(area, 62, 9);
+    let width = r.width.saturating_sub(2) as usize;
+    let label = |l: &str, focused: bool| {
+        Span::styled(
+            format!("{}{l:<9}", if focused { "▸" } else { " " }),
+            if focused { t.title } else { t.dim },
+        )
+    };
+    let on_card = b.focus == LookupField::Card;
+    let card = if on_card {
+        Span::styled(format!("{}▏", tail(b.card.expose(), width.saturating_sub(10))), t.key)
+    } else {
+        Span::styled(safe(b.card.expose()), t.base)
+    };
+    let mut purposes = vec![label("purpose", !on_card)];
+    for p in LookupPurpose::ALL {
+        let chosen = p == b.purpose;
+        let text = match p {
+            LookupPurpose::Request if chosen => {
+                let cursor = if on_card { "" } else { "▏" };
+                format!("request:{}{cursor}", safe(&b.request))
+            }
+            LookupPurpose::Request => "request:ID".to_owned(),
+            p => p.as_str().to_owned(),
+        };
+        let style = match (chosen, on_card) {
+            (true, false) => t.key,
+            (true, true) => t.title,
+            (false, _) => t.dim,
+        };
+        purposes.push(Span::styled(if chosen { format!("({text})") } else { text }, style));
+        purposes.push(Span::raw(" "));
+    }
+    let lines = vec![
+        Line::styled("Look a patron up. The lookup is logged with its purpose.", t.base),
+        Line::raw(""),
+        Line::from(vec![label("card", on_card), card]),
+        Line::from(purposes),
+        Line::styled(
+            if on_card {
+                " letters and digits, as on the card"
+            } else {
+                " space or ←/→ chooses; digits give a request's number"
+            },
+            t.dim,
+        ),
+        match &b.problem {
+            Some(p) => Line::styled(format!("! {}", safe(p)), t.bad),
+            None => Line::raw(""),
+        },
+        Line::from(vec![
+            Span::styled("enter", t.key),
+            Span::styled(" look up   ", t.base),
+            Span::styled("tab", t.key),
+            Span::styled(" card/purpose   ", t.base),
+            Span::styled("esc", t.key),
+            Span::styled(" cancel", t.base),
+        ]),
+    ];
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Look up a patron", state)), r);
+}
+
 fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     let t = &state.theme;
     let mut lines = Vec::new();
@@ -210,6 +279,7 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         (Scope::Queues, "Queues tab"),
         (Scope::Alerts, "Alerts tab"),
         (Scope::Governance, "Governance tab"),
+        (Scope::Patrons, "Patrons tab"),
     ] {
         lines.push(Line::styled(title, t.title));
         for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {

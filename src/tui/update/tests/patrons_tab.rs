@@ -1,0 +1,268 @@
+//! The Patrons tab's behaviour: the lookup box, the lookup and then the recommendations as
+//! effects, consent gates, the fallback, clearing by key and by time, refusals, and answers
+//! that arrive after the patron was cleared.
+
+use chrono::Duration;
+
+use super::*;
+use crate::services::desk::Gate;
+use crate::tui::fixtures::{PATRON_CARD, api_recommendations, fallback_recommendations};
+use crate::tui::lookup::{CardText, LookupField, LookupPurpose};
+use crate::tui::state::PatronRecs;
+
+fn on_patrons() -> State {
+    let mut s = fixtures::state((100, 30), desk());
+    assert!(press(&mut s, [key('5')]).is_empty(), "the tab reads nothing by itself");
+    assert_eq!(s.tab, Tab::Patrons);
+    s
+}
+
+fn typed(s: &mut State, text: &str) -> Vec<Effect> {
+    press(s, text.chars().map(key))
+}
+
+/// Looks the fixture patron up through the box and answers with `lookup`; returns the effects
+/// of the answer.
+fn looked_up(s: &mut State, lookup: crate::services::desk::Lookup) -> Vec<Effect> {
+    press(s, [key('l')]);
+    typed(s, PATRON_CARD);
+    let effects = press(s, [code(KeyCode::Enter)]);
+    let [Effect::LookUp { seq, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    let seq = *seq;
+    press(s, [Msg::LookedUp { seq, purpose: "circulation".into(), result: Ok(Box::new(lookup)) }])
+}
+
+#[test]
+fn l_opens_the_box_esc_cancels_and_enter_looks_up_with_card_and_purpose() {
+    let mut s = on_patrons();
+    assert!(press(&mut s, [key('l')]).is_empty());
+    assert!(matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.focus == LookupField::Card));
+    typed(&mut s, "2900");
+    assert!(press(&mut s, [code(KeyCode::Esc)]).is_empty());
+    assert!(s.overlay.is_none() && s.busy.is_none(), "esc cancels without looking up");
+
+    press(&mut s, [key('/')]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.card.is_empty()),
+        "/ opens a new, empty box too: there is no list to filter"
+    );
+    assert!(!s.filter.editing);
+    typed(&mut s, PATRON_CARD);
+    let effects = press(&mut s, [code(KeyCode::Enter)]);
+    assert_eq!(
+        effects,
+        vec![Effect::LookUp {
+            seq: 1,
+            card: CardText::new(PATRON_CARD),
+            purpose: "circulation".into()
+        }]
+    );
+    assert!(s.overlay.is_none());
+    let busy = s.busy.clone().unwrap();
+    assert_eq!(busy, "looking up card …5341 for circulation");
+    assert!(!format!("{effects:?}").contains(PATRON_CARD), "the card stays out of logs");
+}
+
+#[test]
+fn the_purpose_is_picked_from_the_list_or_a_request_by_number() {
+    let mut s = on_patrons();
+    press(&mut s, [key('l')]);
+    typed(&mut s, PATRON_CARD);
+    press(&mut s, [code(KeyCode::Tab), code(KeyCode::Right)]);
+    assert!(matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.purpose == LookupPurpose::Account));
+    press(&mut s, [key(' ')]);
+    // A request needs its number before enter takes it.
+    assert!(press(&mut s, [code(KeyCode::Enter)]).is_empty());
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.problem.is_some()),
+        "the box stays open and says what is missing"
+    );
+    typed(&mut s, "12");
+    let effects = press(&mut s, [code(KeyCode::Enter)]);
+    assert!(
+        matches!(&effects[..], [Effect::LookUp { purpose, .. }] if purpose == "request:12"),
+        "{effects:?}"
+    );
+    // An empty card goes back to its line.
+    press(
+        &mut s,
+        [Msg::LookedUp { seq: 1, purpose: "request:12".into(), result: Err("x".into()) }],
+    );
+    press(&mut s, [key('l'), code(KeyCode::Enter)]);
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.focus == LookupField::Card && b.problem.is_some())
+    );
+}
+
+#[test]
+fn a_lookup_with_consent_shows_at_once_and_fetches_recommendations_as_its_own_effect() {
+    let mut s = on_patrons();
+    let lookup = fixtures::patron_lookup(true);
+    let pseudonym = lookup.pseudonym.clone();
+    let effects = looked_up(&mut s, lookup);
+    assert_eq!(effects, vec![Effect::Recommend { seq: 1, pseudonym }]);
+    assert!(s.busy.is_none(), "the console is free while the API is asked");
+    let shown = s.patrons.shown.as_ref().unwrap();
+    assert_eq!(shown.recs, PatronRecs::Asking);
+    assert_eq!(shown.lookup.profile.len(), 6, "the profile shows before the recommendations");
+    assert_eq!(shown.purpose, "circulation");
+
+    let served = Box::new(api_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served.clone(), Gate::Allowed)) }]);
+    let recs = &s.patrons.shown.as_ref().unwrap().recs;
+    assert_eq!(recs, &PatronRecs::Shown { served, flagged: false });
+}
+
+#[test]
+fn withheld_for_consent_nothing_is_fetched_and_the_refusal_is_logged() {
+    let mut s = on_patrons();
+    let lookup = fixtures::patron_lookup(false);
+    let pseudonym = lookup.pseudonym.clone();
+    let effects = looked_up(&mut s, lookup);
+    assert_eq!(effects, vec![Effect::RecordWithheld { pseudonym }], "no Recommend effect");
+    let shown = s.patrons.shown.as_ref().unwrap();
+    assert_eq!(
+        shown.recs,
+        PatronRecs::Withheld("the patron withdrew consent to recommendations".into())
+    );
+    assert!(shown.lookup.profile.is_empty());
+}
+
+#[test]
+fn the_fallback_keeps_its_reason_and_a_refusal_at_serving_withholds_them() {
+    let mut s = on_patrons();
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let served = Box::new(fallback_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served, Gate::Flagged)) }]);
+    match &s.patrons.shown.as_ref().unwrap().recs {
+        PatronRecs::Shown { served, flagged } => {
+            assert!(served.is_fallback() && *flagged);
+            assert!(served.fallback_reason.as_deref().unwrap().contains("503"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Consent withdrawn between the lookup and the serving: the service refuses, nothing shows.
+    press(&mut s, [Msg::LookedUp { seq: 1, purpose: "x".into(), result: Err("y".into()) }]);
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let refused = Gate::Refused { reason: "the patron withdrew consent to recommendations".into() };
+    let served = Box::new(api_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 2, result: Ok((served, refused)) }]);
+    assert!(matches!(
+        &s.patrons.shown.as_ref().unwrap().recs,
+        PatronRecs::Withheld(r) if r.contains("withdrew")
+    ));
+}
+
+#[test]
+fn c_clears_the_patron_and_late_answers_are_dropped() {
+    let mut s = on_patrons();
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    assert!(press(&mut s, [key('c')]).is_empty());
+    assert!(s.patrons.shown.is_none());
+    assert_eq!(s.toast.as_ref().unwrap().text, "patron cleared from the screen");
+    let served = Box::new(api_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served, Gate::Allowed)) }]);
+    assert!(s.patrons.shown.is_none(), "recommendations for a cleared patron do not bring it back");
+
+    // Cleared while the lookup itself was under way.
+    press(&mut s, [key('l')]);
+    typed(&mut s, PATRON_CARD);
+    let effects = press(&mut s, [code(KeyCode::Enter)]);
+    let [Effect::LookUp { seq, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    let seq = *seq;
+    press(&mut s, [key('c')]);
+    let result = Ok(Box::new(fixtures::patron_lookup(true)));
+    let effects = press(&mut s, [Msg::LookedUp { seq, purpose: "circulation".into(), result }]);
+    assert!(effects.is_empty() && s.patrons.shown.is_none() && s.busy.is_none());
+}
+
+#[test]
+fn the_patron_goes_after_five_minutes_without_a_key() {
+    let mut s = on_patrons();
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let t0 = s.wall;
+    press(&mut s, [Msg::Tick(t0 + Duration::minutes(4))]);
+    assert!(s.patrons.shown.is_some());
+    press(&mut s, [Msg::Tick(t0 + Duration::minutes(4)), key('1')]);
+    press(&mut s, [Msg::Tick(t0 + Duration::minutes(8))]);
+    assert!(s.patrons.shown.is_some(), "a key four minutes in starts the wait again");
+    press(&mut s, [Msg::Tick(t0 + Duration::minutes(9))]);
+    assert!(s.patrons.shown.is_none(), "cleared whichever tab is shown");
+    assert!(s.toast.as_ref().unwrap().text.contains("after 5 minutes without a key"));
+
+    // A card half typed into the box goes too.
+    press(&mut s, [key('5'), key('l')]);
+    typed(&mut s, "2900");
+    let later = s.wall + Duration::minutes(6);
+    press(&mut s, [Msg::Tick(later)]);
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn ctrl_r_looks_the_same_patron_up_again_and_data_changes_do_not() {
+    let mut s = on_patrons();
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    assert!(press(&mut s, [Msg::DataChanged]).iter().all(|e| !matches!(e, Effect::LookUp { .. })));
+    let ctrl_r = Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    let effects = press(&mut s, [ctrl_r]);
+    assert_eq!(
+        effects,
+        vec![Effect::LookUp {
+            seq: 2,
+            card: CardText::new(PATRON_CARD),
+            purpose: "circulation".into()
+        }]
+    );
+    assert!(s.patrons.shown.is_none(), "the old answer goes while the new one is read");
+}
+
+#[test]
+fn service_errors_show_in_its_words() {
+    let mut s = on_patrons();
+    press(&mut s, [key('l')]);
+    typed(&mut s, "290000000000");
+    press(&mut s, [code(KeyCode::Enter)]);
+    let result = Err("no patron with that card".into());
+    press(&mut s, [Msg::LookedUp { seq: 1, purpose: "circulation".into(), result }]);
+    let toast = s.toast.clone().unwrap();
+    assert_eq!((toast.text.as_str(), toast.kind), ("no patron with that card", ToastKind::Error));
+    assert!(s.patrons.shown.is_none() && s.busy.is_none());
+}
+
+#[test]
+fn others_are_refused_and_the_attempt_logged() {
+    for viewer in [fixtures::auditor(), stranger()] {
+        let mut s = fixtures::state((100, 30), viewer);
+        press(&mut s, [key('5')]);
+        let effects = press(&mut s, [key('l')]);
+        assert_eq!(
+            effects,
+            vec![Effect::Refused {
+                permission: crate::domain::policy::Permission::LookupPatron,
+                object: "patrons".into()
+            }]
+        );
+        assert!(s.overlay.is_none());
+    }
+}
+
+#[test]
+fn without_the_key_file_the_box_does_not_open_and_says_why() {
+    let mut s = on_patrons();
+    s.patrons.unavailable = Some("patron lookup is unavailable: no key file".into());
+    assert!(press(&mut s, [key('l')]).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(s.toast.as_ref().unwrap().text.contains("no key file"));
+}
+
+#[test]
+fn l_looks_up_on_the_patrons_tab_and_moves_right_elsewhere() {
+    let mut s = on_patrons();
+    assert!(!applies(&s, crate::tui::keymap::Action::Right));
+    press(&mut s, [key('1')]);
+    let before = s.seats.cursor;
+    press(&mut s, [key('l')]);
+    assert!(s.overlay.is_none());
+    assert_ne!(s.seats.cursor, before, "l still moves the map cursor on the Seats tab");
+}

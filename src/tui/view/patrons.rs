@@ -1,0 +1,510 @@
+//! The Patrons tab: the patron looked up at the desk — their card, their consent per purpose,
+//! the interest profile as bars split by source, and the recommendations with where they came
+//! from. Stacked on a narrow terminal; the profile and the recommendations side by side on a
+//! wide one. Consent, flags and the local fallback are shown by glyph and word, never by colour
+//! alone; everything read from the directory or the APIs is cleaned before it is drawn.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::safe;
+use crate::domain::interest::{Source, SubjectInterest};
+use crate::domain::patron::PatronState;
+use crate::domain::policy::{POLICY, Permission};
+use crate::domain::sanitize::clean_text;
+use crate::engine::desk::Served;
+use crate::services::consent::CurrentConsent;
+use crate::services::desk::Gate;
+use crate::tui::keymap::Action;
+use crate::tui::state::{PatronRecs, PatronShown, State};
+use crate::tui::update::patrons::{IDLE_CLEAR, may};
+
+/// From this width the profile and the recommendations sit side by side.
+const WIDE: u16 = 120;
+
+/// The glyph of each source in a profile bar, so the split reads without colour.
+fn source_glyph(s: Source) -> &'static str {
+    match s {
+        Source::Loans => "█",
+        Source::Searches => "▓",
+        Source::Visits => "▒",
+    }
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Loans => "loans",
+        Source::Searches => "searches",
+        Source::Visits => "visits",
+    }
+}
+
+/// `n loans`, `1 search`: a count of a source's events.
+fn events(n: u64, s: Source) -> String {
+    let (one, many) = match s {
+        Source::Loans => ("loan", "loans"),
+        Source::Searches => ("search", "searches"),
+        Source::Visits => ("visit", "visits"),
+    };
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `text` broken at spaces into at most `max` lines of `width` characters, the last cut.
+fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    if lines.len() > max {
+        let rest = lines.split_off(max).join(" ");
+        if let Some(last) = lines.last_mut() {
+            last.push(' ');
+            last.push_str(&rest);
+        }
+    }
+    lines.into_iter().map(|l| cut(&l, width)).collect()
+}
+
+/// At most `n` characters of `s`.
+fn cut(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// `items` joined with " · " into lines of at most `width` characters; an item too long for a
+/// line is cut.
+fn flow(items: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![];
+    let mut line = String::new();
+    for item in items {
+        let item = cut(item, width.saturating_sub(1));
+        let need = line.chars().count() + 3 + item.chars().count();
+        if !line.is_empty() && need > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if line.is_empty() {
+            line = format!(" {item}");
+        } else {
+            line = format!("{line} · {item}");
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    if !may(state) {
+        let roles: Vec<&str> = POLICY
+            .iter()
+            .find(|(p, _, _)| *p == Permission::LookupPatron)
+            .map(|(_, _, r)| r.iter().map(|r| r.as_str()).collect())
+            .unwrap_or_default();
+        let text = format!(" Patrons are looked up by staff with the {} role.", roles.join(" or "));
+        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), area);
+        return;
+    }
+    if let Some(why) = &state.patrons.unavailable {
+        let lines = vec![
+            Line::styled(format!(" ⚠ {}", clean_text(why, 400)), t.warn),
+            Line::styled(" The other tabs work as ever.", t.dim),
+        ];
+        // The reason names a path, which may be long: it wraps rather than being cut.
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let Some(shown) = &state.patrons.shown else {
+        draw_empty(frame, area, state);
+        return;
+    };
+    let card = card_lines(state, shown, area.width as usize);
+    let card_h = (card.len() as u16).min(area.height);
+    let [card_area, body] = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(card_h), Constraint::Min(0)])
+        .areas(area);
+    frame.render_widget(Paragraph::new(card), card_area);
+    if body.width >= WIDE {
+        let [left, right] = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(body);
+        draw_profile(frame, left, state, shown);
+        draw_recs(frame, right, state, shown);
+        return;
+    }
+    // Stacked: the recommendations keep at least half of what is left, or all they need.
+    let profile_need =
+        profile_lines(state, shown, body.width as usize, usize::MAX).len() as u16 + 1;
+    let recs_need = recs_lines(state, shown, body.width as usize, usize::MAX).len() as u16 + 1;
+    let recs_min = recs_need.min(body.height / 2);
+    let profile_h = profile_need.min(body.height.saturating_sub(recs_min));
+    let [profile_area, recs_area] = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(profile_h), Constraint::Min(0)])
+        .areas(body);
+    draw_profile(frame, profile_area, state, shown);
+    draw_recs(frame, recs_area, state, shown);
+}
+
+fn draw_empty(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let key = state.keymap.key_label(Action::LookUp);
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(" No patron on screen. ", t.base),
+            Span::styled(key, t.key),
+            Span::styled(" looks one up by card number, saying why:", t.base),
+        ]),
+        Line::styled(
+            " circulation, account, or a data request by its number. Every lookup is logged",
+            t.dim,
+        ),
+        Line::styled(" with its purpose; the profile and the recommendations need the", t.dim),
+        Line::styled(" patron's consent to each.", t.dim),
+        Line::styled(
+            format!(
+                " A patron is cleared after {} minutes without a key, or at once with {}.",
+                IDLE_CLEAR.num_minutes(),
+                state.keymap.key_label(Action::ClearPatron)
+            ),
+            t.dim,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn day(t: DateTime<Utc>, state: &State) -> String {
+    t.with_timezone(&state.tz).format("%Y-%m-%d").to_string()
+}
+
+/// A consent as glyph and words: `✓ granted since 2026-11-02`.
+fn consent_text(c: &CurrentConsent, state: &State) -> String {
+    let (mark, word) = match c.granted {
+        Some(true) => ("✓", "granted"),
+        Some(false) => ("✗", "withdrawn"),
+        None => ("○", "never given"),
+    };
+    let since = c.since.map_or(String::new(), |at| format!(" since {}", day(at, state)));
+    format!("{} {mark} {word}{since}", c.purpose.as_str())
+}
+
+fn card_lines(state: &State, shown: &PatronShown, width: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let p = &shown.lookup.patron;
+    let name = if p.name.is_empty() { "(name removed)".to_owned() } else { safe(&p.name) };
+    let card = if p.card.is_empty() { "—".to_owned() } else { safe(&p.card) };
+    let at = shown.at.with_timezone(&state.tz).format("%H:%M");
+    let head = format!(" {name}  card {card}");
+    let note = format!("  looked up for {} at {at}", safe(&shown.purpose));
+    let mut first = vec![Span::styled(cut(&head, width), t.title)];
+    if head.chars().count() + note.chars().count() <= width {
+        first.push(Span::styled(note, t.dim));
+    }
+    let mut lines = vec![Line::from(first)];
+    let state_word = match p.state {
+        PatronState::Active => "active".to_owned(),
+        s => format!("⚠ {}", s.as_str()),
+    };
+    let mut facts = vec![
+        safe(&p.category),
+        state_word,
+        format!("joined {}", day(p.joined, state)),
+        format!("last active {}", day(p.last_active, state)),
+        format!("{} loan{} out", p.loans_out, if p.loans_out == 1 { "" } else { "s" }),
+    ];
+    if let Some(e) = &p.email {
+        facts.push(safe(e));
+    }
+    let style = |l: &str| if l.contains('⚠') { t.warn } else { t.base };
+    lines.extend(flow(&facts, width).into_iter().map(|l| Line::styled(l.clone(), style(&l))));
+    let consent: Vec<String> = p
+        .consent
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let text = consent_text(c, state);
+            if i == 0 { format!("consent: {text}") } else { text }
+        })
+        .collect();
+    lines.extend(flow(&consent, width).into_iter().map(|l| Line::styled(l, t.base)));
+    lines
+}
+
+fn section<'a>(title: String, state: &State) -> Block<'a> {
+    Block::default()
+        .borders(Borders::TOP)
+        .border_style(state.theme.dim)
+        .title(Span::styled(title, state.theme.title))
+}
+
+fn draw_profile(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronShown) {
+    let title =
+        format!(" Interest profile · half-life {} days ", state.patrons.basis.half_life_days);
+    let block = section(title, state);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = profile_lines(state, shown, inner.width as usize, inner.height as usize);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The profile's lines for `rows` rows at most: the basis it is computed on, then one bar per
+/// subject, as many as fit, with a line saying how many did not.
+fn profile_lines(
+    state: &State,
+    shown: &PatronShown,
+    width: usize,
+    rows: usize,
+) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let l = &shown.lookup;
+    let mut lines = vec![];
+    let flagged = match &l.profile_gate {
+        Gate::Refused { reason } => {
+            lines.push(Line::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn));
+            return lines;
+        }
+        Gate::Flagged => true,
+        Gate::Allowed => false,
+    };
+    if flagged {
+        lines.push(Line::styled(
+            " ⚑ FLAGGED — no consent to profiling; shown under the permissive mode, for review",
+            t.warn,
+        ));
+    }
+    let b = state.patrons.basis;
+    let mut basis = vec![Span::styled(" weights", t.dim)];
+    for (s, w) in [
+        (Source::Loans, b.weights.loans),
+        (Source::Searches, b.weights.searches),
+        (Source::Visits, b.weights.visits),
+    ] {
+        basis.push(Span::styled(format!(" {}", source_glyph(s)), t.bar_fill));
+        basis.push(Span::styled(format!(" {} {w:.2}", source_name(s)), t.dim));
+    }
+    // The score and share columns named above them, when the weights leave room.
+    let used: usize = basis.iter().map(Span::width).sum();
+    let (name_w, bar_w) = bar_geometry(width);
+    let column = name_w + 2 + bar_w;
+    let header = format!(" {:>6} {:>12}", "score", "share %");
+    if !l.profile.is_empty() && used < column && column + header.chars().count() <= width {
+        basis.push(Span::raw(" ".repeat(column - used)));
+        basis.push(Span::styled(header, t.dim));
+    }
+    lines.push(Line::from(basis));
+    let unmapped: Vec<String> = Source::ALL
+        .iter()
+        .zip(l.unmapped)
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| events(n, *s))
+        .collect();
+    if l.profile.is_empty() {
+        lines.push(Line::styled(
+            if unmapped.is_empty() {
+                " nothing to go on yet: no loans, searches or visits".to_owned()
+            } else {
+                format!(" nothing to go on yet: {} in no known subject", unmapped.join(", "))
+            },
+            t.dim,
+        ));
+        return lines;
+    }
+    let room = rows.saturating_sub(lines.len());
+    let fit = if l.profile.len() > room { room.saturating_sub(1) } else { l.profile.len() };
+    let top = l.profile.first().map_or(1.0, |s| s.score.max(f64::MIN_POSITIVE));
+    for s in l.profile.iter().take(fit) {
+        lines.push(bar_line(state, s, top, width));
+    }
+    let left = l.profile.len() - fit;
+    if left > 0 && lines.len() < rows {
+        lines.push(Line::styled(
+            format!(" + {left} more subject{}", if left == 1 { "" } else { "s" }),
+            t.dim,
+        ));
+    }
+    if !unmapped.is_empty() && lines.len() < rows {
+        lines.push(Line::styled(format!(" in no subject: {}", unmapped.join(", ")), t.dim));
+    }
+    lines
+}
+
+/// The width of a bar's tail: the score and the three shares.
+const TAIL: usize = 20;
+
+/// The widths of a profile line's subject name and bar at `width`.
+fn bar_geometry(width: usize) -> (usize, usize) {
+    let name_w = (width / 5).clamp(8, 18);
+    (name_w, width.saturating_sub(name_w + 2 + TAIL).min(48))
+}
+
+/// `filled` cells shared out by `shares`; what rounding leaves over goes to the largest.
+fn split(filled: usize, shares: [f64; 3]) -> [usize; 3] {
+    let mut cells = [0usize; 3];
+    let mut given = 0;
+    for (i, share) in shares.iter().enumerate() {
+        let n = (share.clamp(0.0, 1.0) * filled as f64).round() as usize;
+        cells[i] = n.min(filled - given);
+        given += cells[i];
+    }
+    let largest = (0..3).max_by(|a, b| shares[*a].total_cmp(&shares[*b])).unwrap_or(0);
+    cells[largest] += filled - given;
+    cells
+}
+
+/// One subject: its name, a bar as long as its score against the top subject's, split into
+/// each source's part, the score, and each source's share in per cent.
+fn bar_line(state: &State, s: &SubjectInterest, top: f64, width: usize) -> Line<'static> {
+    let t = &state.theme;
+    let (name_w, bar_w) = bar_geometry(width);
+    let shares: Vec<f64> = Source::ALL.iter().map(|src| s.share(*src)).collect();
+    let tail = format!(
+        " {:>6.2} {:>3.0}/{:>3.0}/{:>3.0}%",
+        s.score,
+        shares[0] * 100.0,
+        shares[1] * 100.0,
+        shares[2] * 100.0
+    );
+    let filled = ((s.score / top).clamp(0.0, 1.0) * bar_w as f64).round() as usize;
+    let cells = split(filled, [shares[0], shares[1], shares[2]]);
+    let mut spans =
+        vec![Span::styled(format!(" {:<w$} ", cut(&safe(&s.subject), name_w), w = name_w), t.base)];
+    for (i, src) in Source::ALL.iter().enumerate() {
+        spans.push(Span::styled(source_glyph(*src).repeat(cells[i]), t.bar_fill));
+    }
+    spans.push(Span::styled("·".repeat(bar_w.saturating_sub(filled)), t.bar_empty));
+    spans.push(Span::styled(tail, t.base));
+    Line::from(spans)
+}
+
+fn draw_recs(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronShown) {
+    let block = section(" Recommendations ".into(), state);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = recs_lines(state, shown, inner.width as usize, inner.height as usize);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Where the recommendations came from: the API and its model, or the local fallback, marked
+/// by glyph, word and the warning style.
+fn provenance(state: &State, served: &Served, flagged: bool, width: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let p = &served.provenance;
+    let mut lines = match &served.fallback_reason {
+        Some(why) => {
+            let text = format!("⚠ LOCAL FALLBACK — {}", safe(why));
+            let mut lines: Vec<Line<'static>> = wrap_words(&text, width.saturating_sub(1), 2)
+                .into_iter()
+                .map(|l| Line::styled(format!(" {l}"), t.warn))
+                .collect();
+            lines.push(Line::styled(
+                format!(" from {} over {}", safe(&p.model_version), safe(&p.training_mode)),
+                t.dim,
+            ));
+            lines
+        }
+        None => vec![Line::styled(
+            format!(
+                " from the recommendation API · model {} ({})",
+                safe(&p.model_version),
+                safe(&p.training_mode)
+            ),
+            t.base,
+        )],
+    };
+    if flagged {
+        lines.push(Line::styled(
+            " ⚑ FLAGGED — no consent to recommendations; shown under the permissive mode",
+            t.warn,
+        ));
+    }
+    lines
+}
+
+/// The recommendations' lines for `rows` rows at most.
+fn recs_lines(state: &State, shown: &PatronShown, width: usize, rows: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let (served, flagged) = match &shown.recs {
+        PatronRecs::Asking => {
+            return vec![Line::styled(
+                format!(
+                    " asking the recommendation API… (up to {} s, then carrel's own model)",
+                    crate::engine::desk::RECS_WAIT.as_secs()
+                ),
+                t.dim,
+            )];
+        }
+        PatronRecs::Withheld(reason) => {
+            return vec![Line::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn)];
+        }
+        PatronRecs::Failed(e) => {
+            return vec![Line::styled(format!(" ✗ not served: {}", safe(e)), t.bad)];
+        }
+        PatronRecs::Shown { served, flagged } => (served, *flagged),
+    };
+    let mut lines = provenance(state, served, flagged, width);
+    if served.items.is_empty() {
+        lines.push(Line::styled(" nothing to recommend yet", t.dim));
+    }
+    let room = rows.saturating_sub(lines.len());
+    let n = served.items.len();
+    let fit = if n > room { room.saturating_sub(1) } else { n };
+    for (i, r) in served.items.iter().take(fit).enumerate() {
+        let head = format!(" {:>2}. ", i + 1);
+        let reasons: Vec<String> = r.reasons.iter().map(|x| safe(x).replace('_', " ")).collect();
+        let reasons = reasons.join(", ");
+        // The title first; the reasons keep up to a third of the line beside it.
+        let room = width.saturating_sub(head.chars().count());
+        let kept = if reasons.is_empty() { 0 } else { (reasons.chars().count() + 2).min(room / 3) };
+        let title = cut(&safe(&r.title), room.saturating_sub(kept));
+        let rest = room.saturating_sub(title.chars().count() + 2);
+        let mut spans = vec![Span::styled(head, t.dim), Span::styled(title, t.base)];
+        if !reasons.is_empty() && rest > 0 {
+            spans.push(Span::styled(format!("  {}", cut(&reasons, rest)), t.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    if n > fit && lines.len() < rows {
+        lines.push(Line::styled(format!(" + {} more", n - fit), t.dim));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_is_shared_out_whole_by_source() {
+        assert_eq!(split(10, [0.5, 0.36, 0.14]), [5, 4, 1]);
+        assert_eq!(split(42, [0.26, 0.74, 0.004]), [11, 31, 0], "a sliver of a share gets no cell");
+        assert_eq!(split(3, [1.0 / 3.0; 3]).iter().sum::<usize>(), 3);
+        assert_eq!(split(0, [0.0, 0.0, 0.0]), [0, 0, 0]);
+        assert_eq!(split(5, [0.5, 0.5, 0.5]).iter().sum::<usize>(), 5, "never more than filled");
+    }
+
+    #[test]
+    fn lines_flow_and_wrap_within_the_width() {
+        let items = ["student".to_owned(), "active".to_owned(), "joined 2021-07-02".to_owned()];
+        assert_eq!(flow(&items, 80), vec![" student · active · joined 2021-07-02"]);
+        assert_eq!(flow(&items, 20), vec![" student · active", " joined 2021-07-02"]);
+        assert_eq!(
+            wrap_words("the recommendation API did not answer within 3 s", 20, 2),
+            vec!["the recommendation", "API did not answer w"]
+        );
+        assert_eq!(events(1, Source::Searches), "1 search");
+        assert_eq!(events(126, Source::Visits), "126 visits");
+    }
+}
