@@ -107,8 +107,28 @@ pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-fn shorten(s: &str) -> String {
+pub(crate) fn shorten(s: &str) -> String {
     crate::domain::sanitize::clean_text(s, 40)
+}
+
+/// The message for a header without the columns `named`: the columns it has (`found`,
+/// already quoted) and, when the header reads as one column, the delimiter it seems to use.
+pub(crate) fn missing_columns(
+    named: &str,
+    found: &str,
+    headers: &csv::StringRecord,
+    delimiter: u8,
+) -> String {
+    let mut msg = format!("line 1: no column {named} in the header (columns: {found})");
+    if headers.len() == 1
+        && let Some(d) = guess_delimiter(&headers[0], delimiter)
+    {
+        let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
+        msg.push_str(&format!(
+            "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
+        ));
+    }
+    msg
 }
 
 /// The likely delimiter, when the header reads as one column under the given one.
@@ -134,20 +154,8 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
             .map(String::as_str)
             .collect();
         let cols: Vec<String> = headers.iter().map(|h| format!("'{}'", shorten(h))).collect();
-        let mut msg = format!(
-            "line 1: no column {} in the header (columns: {})",
-            missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(" or "),
-            cols.join(", ")
-        );
-        if headers.len() == 1
-            && let Some(d) = guess_delimiter(&headers[0], opts.delimiter)
-        {
-            let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
-            msg.push_str(&format!(
-                "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
-            ));
-        }
-        return Err(one(msg));
+        let named = missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(" or ");
+        return Err(one(missing_columns(&named, &cols.join(", "), &headers, opts.delimiter)));
     };
     let mut out = Vec::new();
     let mut problems = Problems(Vec::new(), 0);

@@ -17,7 +17,7 @@ use std::hash::Hash;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::counts_csv::{CsvErrors, Problems, guess_delimiter, one, parse_time};
+use super::counts_csv::{CsvErrors, Problems, missing_columns, one, parse_time};
 use super::pseudonym::normalise_card;
 use super::sanitize::{clean_text, is_unsafe_char, valid_id};
 
@@ -224,17 +224,7 @@ fn locate(
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => String::new(),
         };
-        let mut msg =
-            format!("line 1: no column {named} in the header (columns: {})", found.join(", "));
-        if headers.len() == 1
-            && let Some(d) = guess_delimiter(&headers[0], delimiter)
-        {
-            let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
-            msg.push_str(&format!(
-                "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
-            ));
-        }
-        return Err(one(msg));
+        return Err(one(missing_columns(&named, &found.join(", "), headers, delimiter)));
     }
     if !unknown.is_empty() {
         return Err(one(format!(

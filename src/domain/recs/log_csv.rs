@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::counts_csv::{self, CsvErrors, Problems, guess_delimiter, one};
-use crate::domain::sanitize::clean_text;
+use crate::domain::counts_csv::{self, CsvErrors, Problems, missing_columns, one, shorten};
 
 /// How to read the file.
 #[derive(Debug, Clone)]
@@ -46,10 +45,6 @@ pub struct InteractionLog {
     pub timed: bool,
 }
 
-fn shorten(s: &str) -> String {
-    clean_text(s, 40)
-}
-
 /// Interns `key` into `index`/`keys`, returning its index.
 fn intern(key: &str, index: &mut HashMap<String, u32>, keys: &mut Vec<String>) -> u32 {
     if let Some(i) = index.get(key) {
@@ -80,20 +75,9 @@ pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvE
     let missing: Vec<&str> = wanted.iter().copied().filter(|c| find(c).is_none()).collect();
     if !missing.is_empty() {
         let cols: Vec<String> = headers.iter().map(|h| format!("'{}'", shorten(h))).collect();
-        let mut msg = format!(
-            "line 1: no column {} in the header (columns: {})",
-            missing.iter().map(|m| format!("'{}'", shorten(m))).collect::<Vec<_>>().join(" or "),
-            cols.join(", ")
-        );
-        if headers.len() == 1
-            && let Some(d) = guess_delimiter(&headers[0], opts.delimiter)
-        {
-            let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
-            msg.push_str(&format!(
-                "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
-            ));
-        }
-        return Err(one(msg));
+        let named =
+            missing.iter().map(|m| format!("'{}'", shorten(m))).collect::<Vec<_>>().join(" or ");
+        return Err(one(missing_columns(&named, &cols.join(", "), &headers, opts.delimiter)));
     }
     let (Some(ui), Some(ii)) = (find(&opts.user_col), find(&opts.item_col)) else {
         return Err(one("line 1: the user or item column is missing".into()));
