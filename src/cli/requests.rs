@@ -101,13 +101,9 @@ pub struct FileArgs {
 }
 
 fn parse_state(s: &str) -> Result<RequestState, String> {
-    use RequestState::*;
-    [Draft, Submitted, Approved, Denied, Expired, Withdrawn]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .ok_or_else(|| {
-            format!("'{s}' is not a state (draft, submitted, approved, denied, expired, withdrawn)")
-        })
+    RequestState::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a state (draft, submitted, approved, denied, expired, withdrawn)")
+    })
 }
 
 fn parse_kind(s: &str) -> Result<DataKind, String> {

@@ -24,6 +24,19 @@ pub enum RequestState {
 }
 
 impl RequestState {
+    pub const ALL: [RequestState; 6] = [
+        RequestState::Draft,
+        RequestState::Submitted,
+        RequestState::Approved,
+        RequestState::Denied,
+        RequestState::Expired,
+        RequestState::Withdrawn,
+    ];
+
+    pub fn parse(s: &str) -> Option<RequestState> {
+        RequestState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RequestState::Draft => "draft",

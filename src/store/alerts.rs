@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{from_ms, to_ms};
+use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::alerts::{Alert, AlertState, NewAlert};
 use crate::domain::rules::{Rule, Severity};
 
@@ -24,14 +24,6 @@ const COLUMNS: &str = "id, rule, key, severity, state, first_seen_ms, last_seen_
 
 fn evidence_text(e: &[u64]) -> String {
     e.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
-}
-
-fn bad(column: usize, what: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        Box::<dyn std::error::Error + Send + Sync>::from(what),
-    )
 }
 
 fn alert(row: &Row<'_>) -> rusqlite::Result<Alert> {

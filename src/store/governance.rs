@@ -6,33 +6,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{from_ms, to_ms};
+use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::governance::{
     DataKind, DataRequest, LedgerLine, LegalBasis, MilliEps, NewRequest, Scope, Verdict,
 };
 use crate::domain::quorum::{RequestState, Vote};
 use crate::domain::staff::Party;
-
-fn bad(column: usize, what: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        Box::<dyn std::error::Error + Send + Sync>::from(what),
-    )
-}
-
-fn parse_state(s: &str) -> Option<RequestState> {
-    [
-        RequestState::Draft,
-        RequestState::Submitted,
-        RequestState::Approved,
-        RequestState::Denied,
-        RequestState::Expired,
-        RequestState::Withdrawn,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
-}
 
 const REQUEST_COLUMNS: &str = "id, requester, title, purpose, kinds, fields, scope, retention_days, legal_basis, epsilon_milli, state, created_ms, submitted_ms, decided_ms, expires_ms";
 
@@ -60,7 +39,8 @@ fn request(row: &Row<'_>) -> rusqlite::Result<DataRequest> {
         legal_basis: LegalBasis::parse(&basis)
             .ok_or_else(|| bad(8, format!("unknown legal basis '{basis}'")))?,
         epsilon: row.get::<_, Option<i64>>(9)?.map(|m| MilliEps(m as u64)),
-        state: parse_state(&state).ok_or_else(|| bad(10, format!("unknown state '{state}'")))?,
+        state: RequestState::parse(&state)
+            .ok_or_else(|| bad(10, format!("unknown state '{state}'")))?,
         created: from_ms(row.get(11)?),
         submitted: row.get::<_, Option<i64>>(12)?.map(from_ms),
         decided: row.get::<_, Option<i64>>(13)?.map(from_ms),
@@ -101,22 +81,24 @@ pub fn insert_request(
     Ok(conn.last_insert_rowid() as u64)
 }
 
+/// A vote from the columns voter, party, approve, reason, at_ms starting at `first`.
+fn vote(row: &Row<'_>, first: usize) -> rusqlite::Result<Vote> {
+    let party: String = row.get(first + 1)?;
+    Ok(Vote {
+        voter: row.get(first)?,
+        party: super::layout::parse_column::<Party>(&party, first + 1)?,
+        approve: row.get::<_, i64>(first + 2)? == 1,
+        reason: row.get(first + 3)?,
+        at: from_ms(row.get(first + 4)?),
+    })
+}
+
 fn votes_of(conn: &Connection, id: u64) -> rusqlite::Result<Vec<Vote>> {
     let mut stmt = conn.prepare_cached(
         "SELECT voter, party, approve, reason, at_ms FROM request_votes
          WHERE request_id = ?1 ORDER BY at_ms, voter",
     )?;
-    stmt.query_map([id as i64], |row| {
-        let party: String = row.get(1)?;
-        Ok(Vote {
-            voter: row.get(0)?,
-            party: party.parse::<Party>().map_err(|e| bad(1, e.to_string()))?,
-            approve: row.get::<_, i64>(2)? == 1,
-            reason: row.get(3)?,
-            at: from_ms(row.get(4)?),
-        })
-    })?
-    .collect()
+    stmt.query_map([id as i64], |row| vote(row, 0))?.collect()
 }
 
 /// One request with its votes, its state as stored.
@@ -139,19 +121,7 @@ pub fn list_requests(conn: &Connection) -> rusqlite::Result<Vec<DataRequest>> {
          ORDER BY at_ms, voter",
     )?;
     let mut by_request: BTreeMap<u64, Vec<Vote>> = BTreeMap::new();
-    let rows = stmt.query_map([], |row| {
-        let party: String = row.get(2)?;
-        Ok((
-            row.get::<_, i64>(0)? as u64,
-            Vote {
-                voter: row.get(1)?,
-                party: party.parse::<Party>().map_err(|e| bad(2, e.to_string()))?,
-                approve: row.get::<_, i64>(3)? == 1,
-                reason: row.get(4)?,
-                at: from_ms(row.get(5)?),
-            },
-        ))
-    })?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, vote(row, 1)?)))?;
     for row in rows {
         let (id, v) = row?;
         by_request.entry(id).or_default().push(v);

@@ -331,6 +331,15 @@ pub fn remove_database_files(path: &Path) {
 }
 
 /// UTC time to the store's representation: milliseconds since the Unix epoch.
+/// A stored text column that does not read as what it should be.
+pub(crate) fn bad_column(column: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        Box::<dyn std::error::Error + Send + Sync>::from(what),
+    )
+}
+
 pub fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
