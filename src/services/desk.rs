@@ -117,11 +117,12 @@ fn check_purpose(purpose: &str) -> Result<(), ServiceError> {
 fn events(
     conn: &rusqlite::Connection,
     pseudonym: &str,
+    loans: Vec<store::activity::PatronLoan>,
     zone_subjects: &BTreeMap<String, String>,
 ) -> Result<(Vec<Event>, [u64; 3]), StoreError> {
     let mut out = Vec::new();
     let mut unmapped = [0u64; 3];
-    for (subject, at, _) in store::activity::patron_loans(conn, pseudonym)? {
+    for (subject, at, _) in loans {
         match subject {
             Some(subject) => out.push(Event { source: Source::Loans, subject, at }),
             None => unmapped[0] += 1,
@@ -197,10 +198,8 @@ pub fn lookup(
             .collect();
         let granted =
             |p: ConsentPurpose| current.iter().find(|c| c.purpose == p).and_then(|c| c.granted);
-        let loans_out = store::activity::patron_loans(tx, &pseudonym)?
-            .iter()
-            .filter(|(_, _, returned)| returned.is_none())
-            .count() as u64;
+        let loans = store::activity::patron_loans(tx, &pseudonym)?;
+        let loans_out = loans.iter().filter(|(_, _, returned)| returned.is_none()).count() as u64;
         log::append(tx, read(Outcome::Allowed, purpose, serde_json::json!({ "fields": "desk" })))?;
 
         let profile_gate = gate(
@@ -209,7 +208,7 @@ pub fn lookup(
             ConsentPurpose::Profiling,
         );
         let (profile, unmapped) = if profile_gate.shows() {
-            let (evs, unmapped) = events(tx, &pseudonym, &settings.zone_subjects)?;
+            let (evs, unmapped) = events(tx, &pseudonym, loans, &settings.zone_subjects)?;
             let p = interest::profile(&evs, settings.weights, settings.half_life, now);
             log::append(
                 tx,
