@@ -393,71 +393,59 @@ fn alert_note(
 
 fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {
     let t = &state.theme;
-    let (label, away_since, ghost) = match pending {
-        Pending::Release { label, away_since, ghost, .. } => (label, away_since, ghost),
-        Pending::Withdraw { id, title } => {
-            let lines = vec![
+    let (mut lines, answers, width) = match pending {
+        Pending::Withdraw { id, title } => (
+            vec![
                 Line::styled(format!("Withdraw request #{id}?"), t.title),
                 Line::styled(safe(title), t.base),
                 Line::styled("It takes no more votes; this cannot be undone.", t.dim),
+            ],
+            (" withdraw   ", " keep"),
+            60,
+        ),
+        Pending::Window { summary, undo, .. } => (
+            vec![
+                Line::styled(format!("{}?", safe(summary)), t.title),
+                Line::styled(
+                    if *undo {
+                        "This puts the window back as it was before your last change."
+                    } else {
+                        "The queue changes at once."
+                    },
+                    t.dim,
+                ),
+            ],
+            (" do it   ", " cancel"),
+            60,
+        ),
+        Pending::Release { label, away_since, ghost, .. } => {
+            let away = away_since
+                .map(|s| age_minutes((state.now() - s).num_minutes()))
+                .unwrap_or_else(|| "?".into());
+            let mut lines = vec![
                 Line::from(vec![
-                    Span::styled("y", t.key),
-                    Span::styled(" withdraw   ", t.base),
-                    Span::styled("n", t.key),
-                    Span::styled(" keep", t.base),
+                    Span::styled("Release seat ", t.base),
+                    Span::styled(safe(label), t.title),
+                    Span::styled("?", t.base),
                 ]),
+                Line::styled(format!("Away for {away}; the seat becomes free for others."), t.dim),
             ];
-            let r = centred(area, 60, lines.len() as u16 + 2);
-            frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
-            return;
-        }
-        Pending::Window { summary, undo, .. } => {
-            let mut lines = vec![Line::styled(format!("{}?", safe(summary)), t.title)];
-            lines.push(Line::styled(
-                if *undo {
-                    "This puts the window back as it was before your last change."
-                } else {
-                    "The queue changes at once."
-                },
-                t.dim,
-            ));
-            lines.push(Line::from(vec![
-                Span::styled("y", t.key),
-                Span::styled(" do it   ", t.base),
-                Span::styled("n", t.key),
-                Span::styled(" cancel", t.base),
-            ]));
-            let r = centred(area, 60, lines.len() as u16 + 2);
-            frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
-            return;
+            if !ghost {
+                lines.push(Line::styled(
+                    format!("Not yet a ghost seat (limit {} min).", state.ghost_after_min),
+                    t.warn,
+                ));
+            }
+            (lines, (" release   ", " keep"), 52)
         }
     };
-    let away = away_since
-        .map(|s| age_minutes((state.now() - s).num_minutes()))
-        .unwrap_or_else(|| "?".into());
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("Release seat ", t.base),
-            Span::styled(safe(label), t.title),
-            Span::styled("?", t.base),
-        ]),
-        Line::styled(format!("Away for {away}; the seat becomes free for others."), t.dim),
-    ];
-    if !ghost {
-        lines.push(Line::styled(
-            format!("Not yet a ghost seat (limit {} min).", state.ghost_after_min),
-            t.warn,
-        ));
-    }
     lines.push(Line::from(vec![
         Span::styled("y", t.key),
-        Span::styled(" release   ", t.base),
+        Span::styled(answers.0, t.base),
         Span::styled("n", t.key),
-        Span::styled(" keep", t.base),
+        Span::styled(answers.1, t.base),
     ]));
-    let r = centred(area, 52, lines.len() as u16 + 2);
+    let r = centred(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
 }
