@@ -26,7 +26,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.db");
-    let mut store = Store::create(&db, false, StoreOptions::default()).unwrap();
+    let mut store = Store::create(&db, false, "bench", StoreOptions::default()).unwrap();
     let leaf_file = dir.path().join("leaves.bin");
     let mut leaves = std::io::BufWriter::new(std::fs::File::create(&leaf_file).unwrap());
     let start = Utc::now();
@@ -50,6 +50,7 @@ fn main() {
                                     "{{\"fields\":[\"name\",\"loans\"],\"n\":{}}}",
                                     seq + i
                                 ),
+                                impersonator: None,
                             },
                         )
                     })

@@ -56,11 +56,12 @@ fn entry(i: u64) -> NewEntry {
         purpose: purpose.into(),
         outcome: Outcome::Allowed,
         details: String::new(),
+        impersonator: None,
     }
 }
 
 fn build(path: &std::path::Path) {
-    let mut store = Store::create(path, false, StoreOptions::default()).unwrap();
+    let mut store = Store::create(path, false, "bench", StoreOptions::default()).unwrap();
     let mut seq = 0u64;
     while seq < ENTRIES {
         store

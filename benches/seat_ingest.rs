@@ -50,7 +50,7 @@ fn events(seats: &[Seat]) -> Vec<SeatEvent> {
 fn fresh(dir: &tempfile::TempDir, n: &mut u32, seats: &[Seat]) -> std::path::PathBuf {
     *n += 1;
     let path = dir.path().join(format!("bench-{n}.db"));
-    let mut store = Store::create(&path, false, StoreOptions::default()).unwrap();
+    let mut store = Store::create(&path, false, "bench", StoreOptions::default()).unwrap();
     let floors = [Floor { id: "F0".into(), name: "Ground".into(), level: 0 }];
     let zones: Vec<Zone> = (0..8)
         .map(|z| Zone {

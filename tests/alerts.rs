@@ -48,6 +48,7 @@ fn read(store: &mut Store, who: &str, when: DateTime<Utc>) -> u64 {
                     purpose: "circulation".into(),
                     outcome: Outcome::Allowed,
                     details: String::new(),
+                    impersonator: None,
                 },
             )
         })
@@ -58,7 +59,7 @@ fn read(store: &mut Store, who: &str, when: DateTime<Utc>) -> u64 {
 fn library() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store =
-        Store::create(&dir.path().join("c.db"), false, StoreOptions::default()).unwrap();
+        Store::create(&dir.path().join("c.db"), false, "test", StoreOptions::default()).unwrap();
     carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&store, "sam").unwrap();
     for (login, role, party) in [
@@ -66,6 +67,10 @@ fn library() -> (tempfile::TempDir, Store) {
         ("ada", Role::Auditor, None),
         ("uma", Role::Committee, Some(Party::UserCommittee)),
     ] {
+        if role == Role::Committee {
+            carrel::services::staff::bootstrap(&mut store, login, login, role, party).unwrap();
+            continue;
+        }
         carrel::services::staff::add(&mut store, &sam, login, login).unwrap();
         carrel::services::staff::grant(&mut store, &sam, login, role, party).unwrap();
     }

@@ -25,7 +25,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A database whose log holds 21 entries: the bootstrap of its sysadmin and twenty notes.
+/// A database whose log holds 22 entries: its creation, the bootstrap of its sysadmin and twenty
+/// notes.
 fn logged_db(home: &Path) -> PathBuf {
     let db = home.join("audit.db");
     assert!(carrel(home, &db, &["init"]).status.success());
@@ -68,7 +69,7 @@ fn an_untouched_log_verifies() {
     let db = logged_db(home.path());
     let (ok, text) = verify(home.path(), &db, &[]);
     assert!(ok, "{text}");
-    assert!(text.contains("audit log ok: 21 entries"), "{text}");
+    assert!(text.contains("audit log ok: 22 entries"), "{text}");
 }
 
 #[test]
@@ -153,7 +154,7 @@ fn cutting_the_tail_is_caught_by_a_kept_checkpoint() {
     assert!(o.status.success(), "{}", stderr(&o));
     let (ok, text) = verify(home.path(), &db, &["--checkpoint", kept.to_str().unwrap()]);
     assert!(ok, "{text}");
-    assert!(text.contains("extends the kept checkpoint (size 21)"), "{text}");
+    assert!(text.contains("extends the kept checkpoint (size 22)"), "{text}");
 
     let copy = copy(&db, "cut.db");
     let conn = rusqlite::Connection::open(&copy).unwrap();
@@ -190,7 +191,7 @@ fn a_forged_checkpoint_is_refused() {
             .success()
     );
     let text = std::fs::read_to_string(&kept).unwrap();
-    let forged = text.replace("\"size\": 21", "\"size\": 20");
+    let forged = text.replace("\"size\": 22", "\"size\": 21");
     std::fs::write(&kept, forged).unwrap();
     let o = carrel(home.path(), &db, &["audit", "verify", "--checkpoint", kept.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

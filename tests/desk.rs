@@ -42,7 +42,7 @@ fn settings(mode: ConsentMode) -> DeskSettings {
 fn library() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store =
-        Store::create(&dir.path().join("c.db"), false, StoreOptions::default()).unwrap();
+        Store::create(&dir.path().join("c.db"), false, "test", StoreOptions::default()).unwrap();
     carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&store, "sam").unwrap();
     carrel::services::staff::add(&mut store, &sam, "dana", "Dana").unwrap();

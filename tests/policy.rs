@@ -13,7 +13,7 @@ use carrel::domain::policy::{POLICY, Permission};
 use carrel::domain::quorum::RequestState;
 use carrel::domain::staff::{Grant, Party, Role, StaffMember};
 use carrel::services::identity::Actor;
-use carrel::services::{ServiceError, audit, consent, patrons, requests, seats, staff};
+use carrel::services::{ServiceError, audit, committee, consent, patrons, requests, seats, staff};
 use carrel::store::audit::EntryFilter;
 use carrel::store::seats::SeatEvent;
 use carrel::store::{Store, layout};
@@ -21,7 +21,9 @@ use chrono::Utc;
 use ed25519_dalek::SigningKey;
 
 fn actor(role: Option<Role>) -> Actor {
-    let Some(role) = role else { return Actor { login: "stranger".into(), staff: None } };
+    let Some(role) = role else {
+        return Actor { login: "stranger".into(), staff: None, impersonator: None };
+    };
     let party = (role == Role::Committee).then_some(Party::Library);
     Actor {
         login: format!("as-{role}"),
@@ -31,6 +33,7 @@ fn actor(role: Option<Role>) -> Actor {
             active: true,
             grants: vec![Grant { role, party }],
         }),
+        impersonator: None,
     }
 }
 
@@ -233,6 +236,32 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
             )
             .map(|_| ())
         }
+        Permission::DecideSeat => {
+            // A library member sits (so the change waits for the library, not for the person
+            // concerned), and a sysadmin proposed a library seat for the target.
+            carrel::services::staff::bootstrap(
+                store,
+                "sitting",
+                "Sitting",
+                Role::Committee,
+                Some(Party::Library),
+            )
+            .unwrap();
+            let id = store
+                .write(|tx| {
+                    carrel::store::committee::insert(
+                        tx,
+                        "admin",
+                        "target",
+                        carrel::domain::committee::SeatChangeKind::Grant,
+                        Party::Library,
+                        Utc::now(),
+                        Utc::now() + chrono::Duration::days(7),
+                    )
+                })
+                .unwrap();
+            committee::vote(store, who, id, true, "", Utc::now()).map(|_| ())
+        }
         Permission::ServeRecommendations => {
             let provenance = carrel::services::desk::Provenance {
                 source: "local".into(),
@@ -307,17 +336,37 @@ fn every_role_gets_exactly_what_the_policy_table_says() {
 
 #[test]
 fn separation_of_duties_holds() {
+    use carrel::domain::committee::SeatChangeKind;
     let mut s = store();
     let admin = actor(Some(Role::Sysadmin));
+    let propose = |s: &mut Store, login: &str, party| {
+        committee::propose(s, &admin, login, SeatChangeKind::Grant, Some(party), 14, Utc::now())
+    };
     staff::grant(&mut s, &admin, "target", Role::Desk, None).unwrap();
     let e = staff::grant(&mut s, &admin, "target", Role::Sysadmin, None).unwrap_err();
     assert!(e.to_string().contains("separation of duties"), "{e}");
-    staff::grant(&mut s, &admin, "target", Role::Committee, Some(Party::Supplier)).unwrap();
+    // A committee seat is never granted at once, only proposed.
     let e =
-        staff::grant(&mut s, &admin, "target", Role::Committee, Some(Party::Library)).unwrap_err();
-    assert!(e.to_string().contains("one person sits for one party"), "{e}");
-    // The last sysadmin keeps the role.
+        staff::grant(&mut s, &admin, "target", Role::Committee, Some(Party::Supplier)).unwrap_err();
+    assert!(e.to_string().contains("committee approves"), "{e}");
+    // A sysadmin never sits on the committee.
     carrel::services::staff::bootstrap(&mut s, "admin", "Admin", Role::Sysadmin, None).unwrap();
+    let e = propose(&mut s, "admin", Party::Library).unwrap_err();
+    assert!(e.to_string().contains("separation of duties"), "{e}");
+    // One person sits for one party.
+    carrel::services::staff::bootstrap(&mut s, "leo", "Leo", Role::Committee, Some(Party::Library))
+        .unwrap();
+    let e = propose(&mut s, "leo", Party::Supplier).unwrap_err();
+    assert!(e.to_string().contains("one person sits for one party"), "{e}");
+    let pending = propose(&mut s, "target", Party::Supplier).unwrap();
+    assert_eq!(pending.change.state, RequestState::Submitted);
+    let target = carrel::store::staff::list(s.conn())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.login == "target")
+        .unwrap();
+    assert!(!target.has_role(Role::Committee), "a proposal changes nothing yet");
+    // The last sysadmin keeps the role.
     let e = staff::revoke(&mut s, &admin, "admin", Role::Sysadmin).unwrap_err();
     assert!(e.to_string().contains("last sysadmin"), "{e}");
 }

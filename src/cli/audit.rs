@@ -77,7 +77,7 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
                     println!("  extends {a}");
                 }
             } else {
-                for p in &v.problems {
+                for p in v.problems.iter().chain(&v.impersonation) {
                     eprintln!("carrel: audit log: {p}");
                 }
             }

@@ -63,7 +63,8 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     let _log = super::logging::init(&cfg);
     let start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
 
-    let mut store = Store::create(&cfg.db_path, true, StoreOptions::default())?;
+    let mut store =
+        Store::create(&cfg.db_path, true, &identity::os_login(), StoreOptions::default())?;
     // The simulated recommendation service knows patrons by the seed's site key.
     let keys = keys::generate(Some(sim::site_key_for(args.seed)));
     keys::write_new(&cfg.key_file(), &keys, false)?;

@@ -81,7 +81,7 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     let options = StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
-    let mut store = Store::create(path, args.demo, options)?;
+    let mut store = Store::create(path, args.demo, &identity::os_login(), options)?;
     if let Err(e) = install_keys(cfg, &mut store, &key_path, &keys, existing) {
         drop(store);
         store::remove_database_files(path);
@@ -173,7 +173,7 @@ pub fn seed_demo_patrons(
     seed: u64,
     until: DateTime<Utc>,
 ) -> CliResult {
-    let importer = identity::actor(store, DEMO_IMPORTER)?;
+    let importer = identity::acting_as(store, DEMO_IMPORTER)?;
     let activity = sim::activity(seed, until);
     let people = sim::patrons(seed);
     let line = |i: usize| i as u64 + 2;
@@ -222,7 +222,7 @@ pub fn seed_demo_patrons(
 pub fn seed_demo_requests(store: &mut Store, now: DateTime<Utc>) -> CliResult {
     use crate::domain::governance::{DataKind, LegalBasis, MilliEps, NewRequest, Scope};
     use crate::services::requests;
-    let as_of = |login: &str, store: &Store| identity::actor(store, login);
+    let as_of = |login: &str, store: &Store| identity::acting_as(store, login);
     let request =
         |title: &str, purpose: &str, kinds: &[DataKind], fields: &[&str], eps: Option<u64>| {
             NewRequest {

@@ -183,6 +183,9 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> CliResult {
+    if let Some(name) = &cli.act_as {
+        check_act_as(name, cli.command.as_ref(), &cli)?;
+    }
     let overrides = Overrides {
         config: cli.config.clone(),
         db: cli.db.clone(),
@@ -239,8 +242,67 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
     }
 }
 
-/// Who is acting: the operating-system login, or `--as NAME` on a demo database. Elsewhere
-/// `--as` is refused: impersonation would defeat the audit log.
+/// What a command does with the configured database, as far as `--as` goes.
+enum DatabaseUse {
+    /// It acts on the configured database: `--as` only where that is a demo database.
+    Configured,
+    /// It makes its own demo database (`carrel demo`): `--as` picks the demo login.
+    OwnDemo,
+    /// It reads no database (or creates one): `--as` means nothing and is refused.
+    None,
+}
+
+fn database_use(command: Option<&Command>) -> DatabaseUse {
+    match command {
+        Some(Command::Demo(_)) => DatabaseUse::OwnDemo,
+        Some(
+            Command::Init(_)
+            | Command::Sim(_)
+            | Command::Config { .. }
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Recs { .. }
+            | Command::Staffing { command: staffing::StaffingCommand::Simulate { .. } },
+        ) => DatabaseUse::None,
+        Some(Command::Forecast(f)) if f.command.is_some() => DatabaseUse::None,
+        _ => DatabaseUse::Configured,
+    }
+}
+
+/// Refuses `--as` (exit status 2) before the command does anything, unless the command acts on
+/// a database created as a demo database. One check for every command, so a new command
+/// cannot forget it.
+fn check_act_as(name: &str, command: Option<&Command>, cli: &Cli) -> CliResult {
+    let refuse = |why: String| Err(CliError::BadInput(format!("--as {name}: {why}")));
+    match database_use(command) {
+        DatabaseUse::OwnDemo => Ok(()),
+        DatabaseUse::None => {
+            refuse("this command acts on no database; --as applies only on demo databases".into())
+        }
+        DatabaseUse::Configured => {
+            let overrides = Overrides {
+                config: cli.config.clone(),
+                db: cli.db.clone(),
+                sensor_url: None,
+                recs_url: None,
+                act_as: None,
+            };
+            let cfg = config::load(&overrides)?;
+            let store = open_store(&cfg)?;
+            if store.is_demo()? {
+                Ok(())
+            } else {
+                refuse(format!(
+                    "impersonation is accepted only on demo databases (made with `carrel init --demo`); {} is not one",
+                    store.path().display()
+                ))
+            }
+        }
+    }
+}
+
+/// Who is acting: the operating-system login, or `--as NAME` on a demo database (the entries
+/// then name both). Elsewhere `--as` is refused: impersonation would defeat the audit log.
 pub(crate) fn actor(
     cfg: &Config,
     store: &crate::store::Store,
@@ -251,7 +313,7 @@ pub(crate) fn actor(
             "--as {name}: impersonation is accepted only on demo databases (made with `carrel init --demo`); {} is not one",
             store.path().display()
         ))),
-        Some(name) => Ok(identity::actor(store, name)?),
+        Some(name) => Ok(identity::acting_as(store, name)?),
         None => Ok(identity::actor(store, &identity::os_login())?),
     }
 }

@@ -268,7 +268,7 @@ fn votes_cell(r: &DataRequest) -> String {
     Party::ALL
         .iter()
         .map(|p| {
-            let vs: Vec<_> = r.votes.iter().filter(|v| v.party == *p).collect();
+            let vs: Vec<_> = r.votes.iter().filter(|v| v.party == Some(*p)).collect();
             if vs.iter().any(|v| !v.approve) {
                 '-'
             } else if vs.is_empty() {
@@ -304,7 +304,7 @@ fn print_request(r: &DataRequest, cfg: &Config) {
     }
     println!("\nvotes:");
     for p in Party::ALL {
-        let vs: Vec<_> = r.votes.iter().filter(|v| v.party == p).collect();
+        let vs: Vec<_> = r.votes.iter().filter(|v| v.party == Some(p)).collect();
         if vs.is_empty() {
             println!("  {:<15} waiting", p.as_str());
         }

@@ -13,6 +13,11 @@
 //! Each field is `name:byte-length:value` and a newline, in that order, so no value can be
 //! mistaken for another whatever bytes it holds. A later format changes the first line.
 //!
+//! An entry made under `--as` (impersonation, demo databases only) is written in format 2:
+//! the first line `carrel-audit/2`, the fields above, then `impersonator:<len>:<OS login>\n`,
+//! the login that ran the process. Every other entry keeps format 1 byte for byte, so logs
+//! written before format 2 existed verify unchanged.
+//!
 //! Pure; no I/O.
 
 use std::fmt;
@@ -24,8 +29,14 @@ use serde::{Deserialize, Serialize};
 use super::layout::UnknownName;
 use super::merkle::{Hash, leaf_hash};
 
-/// The first line of the current canonical encoding.
+/// The first line of the canonical encoding of an ordinary entry.
 pub const FORMAT: &str = "carrel-audit/1";
+
+/// The first line of the canonical encoding of an entry made under `--as`.
+pub const FORMAT_IMPERSONATED: &str = "carrel-audit/2";
+
+/// The action of a database's first entry, which records how it was created.
+pub const CREATION_ACTION: &str = "database.create";
 
 /// What came of an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,6 +96,10 @@ pub struct NewEntry {
     pub outcome: Outcome,
     /// More, as compact JSON or plain text.
     pub details: String,
+    /// The operating-system login that ran the process, when it acted as `actor` with `--as`
+    /// (demo databases only); `None` when the actor is who ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 /// An entry in the log.
@@ -101,9 +116,18 @@ impl Entry {
     pub fn canonical(&self) -> Vec<u8> {
         let e = &self.entry;
         let mut out = Vec::with_capacity(160 + e.details.len());
-        out.extend_from_slice(FORMAT.as_bytes());
+        let format = if e.impersonator.is_some() { FORMAT_IMPERSONATED } else { FORMAT };
+        out.extend_from_slice(format.as_bytes());
         out.push(b'\n');
         let time = e.at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let field = |out: &mut Vec<u8>, name: &str, value: &str| {
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            out.extend_from_slice(value.len().to_string().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(value.as_bytes());
+            out.push(b'\n');
+        };
         for (name, value) in [
             ("seq", self.seq.to_string().as_str()),
             ("time", time.as_str()),
@@ -115,19 +139,36 @@ impl Entry {
             ("outcome", e.outcome.as_str()),
             ("details", &e.details),
         ] {
-            out.extend_from_slice(name.as_bytes());
-            out.push(b':');
-            out.extend_from_slice(value.len().to_string().as_bytes());
-            out.push(b':');
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'\n');
+            field(&mut out, name, value);
+        }
+        if let Some(login) = &e.impersonator {
+            field(&mut out, "impersonator", login);
         }
         out
+    }
+
+    /// What the first entry of a database says about its creation, if it is a creation entry.
+    pub fn creation(&self) -> Option<Creation> {
+        let e = &self.entry;
+        if self.seq != 0 || e.action != CREATION_ACTION || e.outcome != Outcome::Allowed {
+            return None;
+        }
+        serde_json::from_str(&e.details).ok()
     }
 
     pub fn leaf(&self) -> Hash {
         leaf_hash(&self.canonical())
     }
+}
+
+/// How a database was made, as its first audit entry records it: whether it is a demo
+/// database (where `--as` is accepted) and its id. Fixed at creation; the store's own marks
+/// are checked against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Creation {
+    pub demo: bool,
+    /// 32 hex digits, random, naming this database (its key files are named by it).
+    pub database_id: String,
 }
 
 /// A signed tree head: the log's size and root at a moment, signed with the installation's
@@ -184,6 +225,7 @@ mod tests {
                 purpose: String::new(),
                 outcome: Outcome::Allowed,
                 details: details.into(),
+                impersonator: None,
             },
         }
     }
@@ -195,6 +237,28 @@ mod tests {
             action:12:seat.release\nobject:15:seat:F1-Z2-S014\npurpose:0:\noutcome:7:allowed\n\
             details:18:{\"label\":\"1N-014\"}\n";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn an_impersonated_entry_is_format_2_with_the_login_that_ran_it() {
+        let mut e = entry("");
+        let plain = e.canonical();
+        e.entry.impersonator = Some("root".into());
+        let text = String::from_utf8(e.canonical()).unwrap();
+        assert!(text.starts_with("carrel-audit/2\nseq:1:7\n"), "{text}");
+        assert!(text.ends_with("details:0:\nimpersonator:4:root\n"), "{text}");
+        assert_ne!(leaf_hash(&plain), e.leaf());
+    }
+
+    #[test]
+    fn only_a_first_allowed_creation_entry_says_how_the_database_was_made() {
+        let mut e = entry(r#"{"demo":true,"database_id":"00ff"}"#);
+        e.entry.action = CREATION_ACTION.into();
+        assert_eq!(e.creation(), None, "not entry 0");
+        e.seq = 0;
+        assert_eq!(e.creation(), Some(Creation { demo: true, database_id: "00ff".into() }));
+        e.entry.outcome = Outcome::Denied;
+        assert_eq!(e.creation(), None);
     }
 
     #[test]

@@ -205,7 +205,7 @@ impl DataRequest {
     pub fn waiting_for(&self) -> Vec<super::staff::Party> {
         super::staff::Party::ALL
             .into_iter()
-            .filter(|p| !self.votes.iter().any(|v| v.party == *p))
+            .filter(|p| !self.votes.iter().any(|v| v.party == Some(*p)))
             .collect()
     }
 }

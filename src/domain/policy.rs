@@ -2,7 +2,10 @@
 //! every change and every read of patron-linked data; `carrel staff policy` prints it.
 //!
 //! Separation of duties is part of the policy: sysadmins run the system but never read patron
-//! data, and no one may hold the sysadmin role together with the desk role.
+//! data, no one may hold the sysadmin role together with the desk role, and a sysadmin never
+//! sits on the committee (NIST SP 800-53 AC-5): whoever manages the staff directory is not
+//! among those who approve. A committee seat is granted or revoked only with the approval of
+//! the committee (`domain::quorum`, `services::seats`).
 
 use serde::Serialize;
 
@@ -62,10 +65,12 @@ pub enum Permission {
     LookupPatron,
     /// Serve a patron recommendations, with their consent.
     ServeRecommendations,
+    /// Approve or deny a change to who sits on the committee, for the party one sits for.
+    DecideSeat,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -90,6 +95,7 @@ impl Permission {
         Permission::TransparencyReport,
         Permission::LookupPatron,
         Permission::ServeRecommendations,
+        Permission::DecideSeat,
     ];
 
     /// The name used in audit entries.
@@ -119,6 +125,7 @@ impl Permission {
             Permission::TransparencyReport => "report.transparency",
             Permission::LookupPatron => "patron.read",
             Permission::ServeRecommendations => "recs.serve",
+            Permission::DecideSeat => "committee.vote",
         }
     }
 
@@ -148,6 +155,7 @@ impl Permission {
             Permission::TransparencyReport => "run a transparency report",
             Permission::LookupPatron => "look a patron up",
             Permission::ServeRecommendations => "serve a patron recommendations",
+            Permission::DecideSeat => "approve or deny a change to who sits on the committee",
         }
     }
 }
@@ -187,6 +195,7 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::TransparencyReport, false, &[Role::Committee]),
     (Permission::LookupPatron, false, &[Role::Desk]),
     (Permission::ServeRecommendations, false, &[Role::Desk]),
+    (Permission::DecideSeat, false, &[Role::Committee]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.
@@ -201,7 +210,17 @@ pub fn permitting_role(grants: &[Grant], p: Permission) -> Option<Role> {
 }
 
 /// Roles that one person may not hold together (separation of duties).
-pub const CONFLICTS: &[(Role, Role)] = &[(Role::Sysadmin, Role::Desk)];
+pub const CONFLICTS: &[(Role, Role)] =
+    &[(Role::Sysadmin, Role::Desk), (Role::Sysadmin, Role::Committee)];
+
+/// The grants a person acts with: all of them, except that roles held against [`CONFLICTS`]
+/// (which carrel never grants, so only a directory changed outside carrel or one from before a
+/// conflict was declared holds them) are all dropped. Failing closed keeps a forged pair from
+/// giving its holder both sides.
+pub fn effective_grants(grants: &[Grant]) -> Vec<Grant> {
+    let held: Vec<Role> = grants.iter().map(|g| g.role).collect();
+    grants.iter().filter(|g| conflict(&held, g.role).is_none()).copied().collect()
+}
 
 /// The role among `held` that conflicts with `adding`, if any.
 pub fn conflict(held: &[Role], adding: Role) -> Option<Role> {
@@ -235,5 +254,18 @@ mod tests {
         assert_eq!(conflict(&[Role::Desk], Role::Sysadmin), Some(Role::Desk));
         assert_eq!(conflict(&[Role::Sysadmin], Role::Desk), Some(Role::Sysadmin));
         assert_eq!(conflict(&[Role::Auditor], Role::Committee), None);
+    }
+
+    #[test]
+    fn a_sysadmin_never_sits_on_the_committee() {
+        assert_eq!(conflict(&[Role::Sysadmin], Role::Committee), Some(Role::Sysadmin));
+        assert_eq!(conflict(&[Role::Committee], Role::Sysadmin), Some(Role::Committee));
+        let forged = [
+            Grant { role: Role::Sysadmin, party: None },
+            Grant { role: Role::Committee, party: Some(super::super::staff::Party::Library) },
+            Grant { role: Role::Auditor, party: None },
+        ];
+        assert_eq!(effective_grants(&forged), vec![Grant { role: Role::Auditor, party: None }]);
+        assert_eq!(effective_grants(&forged[2..]), forged[2..].to_vec());
     }
 }

@@ -1,7 +1,10 @@
-//! Tripartite approval of a data request: approved only when a member of each party (user
-//! committee, library, supplier) approves; any deny, with its reason, denies. The requester
-//! never votes on their own request, a person votes once and for the one party they sit for,
-//! and nothing is accepted once the request is decided, withdrawn or past its expiry.
+//! Approval by the governance committee, for data requests and for changes to who sits on the
+//! committee. A decision waits for approvals ([`Needed`]): a data request for a member of each
+//! party (user committee, library, supplier); a change to a committee seat for a member of that
+//! party (see `domain::committee`). Any deny, with its reason, denies. The requester (or
+//! proposer) never votes, nor does anyone [`Ballot::barred`] (the person whose seat it is),
+//! a person votes once and only as what they are (the party they sit for, or themselves), and
+//! nothing is accepted once the matter is decided, withdrawn or past its expiry.
 //!
 //! Pure: the store keeps the votes and applies [`cast`] inside the transaction that records
 //! the vote, so concurrent votes are decided one after another.
@@ -58,19 +61,57 @@ impl RequestState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vote {
     pub voter: String,
-    pub party: Party,
+    /// The party the voter sits for; `None` for someone voting as themselves (a founding
+    /// member accepting their seat).
+    pub party: Option<Party>,
     pub approve: bool,
     pub reason: String,
     pub at: DateTime<Utc>,
 }
 
-/// A request as far as voting goes.
+/// An approval a decision waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Needed {
+    /// A member of this party.
+    Party(Party),
+    /// This person, as themselves.
+    Person(String),
+}
+
+impl Needed {
+    /// A data request's needs: a member of each party.
+    pub fn every_party() -> Vec<Needed> {
+        Party::ALL.iter().map(|p| Needed::Party(*p)).collect()
+    }
+
+    /// Whether `vote` is one this need waits for.
+    pub fn met_by(&self, vote: &Vote) -> bool {
+        match self {
+            Needed::Party(p) => vote.party == Some(*p),
+            Needed::Person(login) => vote.voter == *login,
+        }
+    }
+
+    /// "the library", "uma".
+    pub fn describe(&self) -> String {
+        match self {
+            Needed::Party(p) => format!("the {}", p.label()),
+            Needed::Person(login) => login.clone(),
+        }
+    }
+}
+
+/// A request (or seat change) as far as voting goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ballot {
     pub requester: String,
+    /// Who else may not vote on it.
+    pub barred: Vec<String>,
     pub state: RequestState,
     pub expires: DateTime<Utc>,
     pub votes: Vec<Vote>,
+    pub needs: Vec<Needed>,
 }
 
 /// Why a vote is refused.
@@ -84,8 +125,12 @@ pub enum VoteRefused {
     OwnRequest(String),
     #[error("{0} has already voted on this request")]
     AlreadyVoted(String),
+    #[error("{0} may not vote on a change to their own seat")]
+    Barred(String),
     #[error("{voter} does not sit for the {} party", .party.as_str())]
     NotOfParty { voter: String, party: Party },
+    #[error("{voter}'s vote is not one this waits for: it waits for {waits_for}")]
+    NotNeeded { voter: String, waits_for: String },
     #[error("a deny needs a reason")]
     DenyWithoutReason,
 }
@@ -99,16 +144,21 @@ pub fn state_at(b: &Ballot, now: DateTime<Utc>) -> RequestState {
     }
 }
 
-/// The decision the votes make: denied by any deny, approved when every party has approved,
-/// otherwise still submitted.
-pub fn decide(votes: &[Vote]) -> RequestState {
+/// The decision the votes make: denied by any deny, approved when every need is met by an
+/// approval, otherwise still submitted.
+pub fn decide(votes: &[Vote], needs: &[Needed]) -> RequestState {
     if votes.iter().any(|v| !v.approve) {
         return RequestState::Denied;
     }
-    if Party::ALL.iter().all(|p| votes.iter().any(|v| v.approve && v.party == *p)) {
+    if needs.iter().all(|n| votes.iter().any(|v| v.approve && n.met_by(v))) {
         return RequestState::Approved;
     }
     RequestState::Submitted
+}
+
+/// The needs no approval has met yet, for "waiting for …".
+pub fn waiting_for(b: &Ballot) -> Vec<Needed> {
+    b.needs.iter().filter(|n| !b.votes.iter().any(|v| v.approve && n.met_by(v))).cloned().collect()
 }
 
 /// Checks `vote` by someone sitting for `sits_for` and returns the request's state after it.
@@ -126,18 +176,28 @@ pub fn cast(
     if vote.voter == b.requester {
         return Err(VoteRefused::OwnRequest(vote.voter.clone()));
     }
+    if b.barred.contains(&vote.voter) {
+        return Err(VoteRefused::Barred(vote.voter.clone()));
+    }
     if b.votes.iter().any(|v| v.voter == vote.voter) {
         return Err(VoteRefused::AlreadyVoted(vote.voter.clone()));
     }
-    if sits_for != Some(vote.party) {
-        return Err(VoteRefused::NotOfParty { voter: vote.voter.clone(), party: vote.party });
+    if let Some(party) = vote.party.filter(|p| sits_for != Some(*p)) {
+        return Err(VoteRefused::NotOfParty { voter: vote.voter.clone(), party });
+    }
+    if !b.needs.iter().any(|n| n.met_by(vote)) {
+        let waits_for: Vec<String> = b.needs.iter().map(Needed::describe).collect();
+        return Err(VoteRefused::NotNeeded {
+            voter: vote.voter.clone(),
+            waits_for: waits_for.join(" and "),
+        });
     }
     if !vote.approve && vote.reason.trim().is_empty() {
         return Err(VoteRefused::DenyWithoutReason);
     }
     let mut all = b.votes.clone();
     all.push(vote.clone());
-    Ok(decide(&all))
+    Ok(decide(&all, &b.needs))
 }
 
 #[cfg(test)]
@@ -153,16 +213,18 @@ mod tests {
     fn ballot() -> Ballot {
         Ballot {
             requester: "rita".into(),
+            barred: vec![],
             state: RequestState::Submitted,
             expires: now() + Duration::days(7),
             votes: vec![],
+            needs: Needed::every_party(),
         }
     }
 
     fn vote(voter: &str, party: Party, approve: bool) -> Vote {
         Vote {
             voter: voter.into(),
-            party,
+            party: Some(party),
             approve,
             reason: if approve { String::new() } else { "not minimum necessary".into() },
             at: now(),
@@ -278,6 +340,47 @@ mod tests {
             cast(&b, &no_reason, Some(Party::Supplier), now()),
             Err(VoteRefused::DenyWithoutReason)
         );
+    }
+
+    #[test]
+    fn a_seat_change_waits_for_its_party_and_bars_the_person_concerned() {
+        let mut b = Ballot {
+            requester: "sam".into(),
+            barred: vec!["newbie".into()],
+            needs: vec![Needed::Party(Party::Library)],
+            ..ballot()
+        };
+        assert_eq!(
+            cast(&b, &vote("sam", Party::Library, true), Some(Party::Library), now()),
+            Err(VoteRefused::OwnRequest("sam".into()))
+        );
+        assert_eq!(
+            cast(&b, &vote("newbie", Party::Library, true), Some(Party::Library), now()),
+            Err(VoteRefused::Barred("newbie".into()))
+        );
+        assert_eq!(
+            cast(&b, &vote("uma", Party::UserCommittee, true), Some(Party::UserCommittee), now()),
+            Err(VoteRefused::NotNeeded { voter: "uma".into(), waits_for: "the library".into() })
+        );
+        assert_eq!(waiting_for(&b), vec![Needed::Party(Party::Library)]);
+        let r = run(&mut b, &[(vote("leo", Party::Library, true), Some(Party::Library))]);
+        assert_eq!(r, vec![Ok(RequestState::Approved)]);
+        assert!(waiting_for(&b).is_empty());
+    }
+
+    #[test]
+    fn a_founding_seat_waits_for_the_person_taking_it() {
+        let b = Ballot {
+            requester: "sam".into(),
+            needs: vec![Needed::Person("uma".into())],
+            ..ballot()
+        };
+        let mut accept = vote("uma", Party::UserCommittee, true);
+        accept.party = None;
+        assert_eq!(cast(&b, &accept, None, now()), Ok(RequestState::Approved));
+        let mut other = vote("eve", Party::UserCommittee, true);
+        other.party = None;
+        assert!(matches!(cast(&b, &other, None, now()), Err(VoteRefused::NotNeeded { .. })));
     }
 
     #[test]

@@ -55,6 +55,15 @@ impl Party {
             Party::Supplier => "supplier",
         }
     }
+
+    /// The party's name in sentences: "user committee", "library", "supplier".
+    pub fn label(self) -> &'static str {
+        match self {
+            Party::UserCommittee => "user committee",
+            Party::Library => "library",
+            Party::Supplier => "supplier",
+        }
+    }
 }
 
 fn parse_name<T: Copy>(

@@ -69,7 +69,10 @@ pub fn context(
         at: now,
         size: v.size,
         first_bad: v.first_bad,
-        problem: (!v.ok).then(|| v.problems.join("; ")),
+        problem: (!v.problems.is_empty()).then(|| v.problems.join("; ")),
+        impersonated: v.impersonated,
+        impersonated_count: v.impersonated_count,
+        impersonation: v.impersonation,
     });
     let comfort =
         store::environment::history_since(conn, now - Duration::hours(COMFORT_LOOKBACK_H))?
@@ -184,6 +187,7 @@ pub fn apply(
                         purpose: String::new(),
                         outcome: Outcome::Allowed,
                         details,
+                        impersonator: None,
                     },
                 )?;
             }

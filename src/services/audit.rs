@@ -35,6 +35,7 @@ pub fn entry(
         purpose: String::new(),
         outcome,
         details,
+        impersonator: actor.impersonator.clone(),
     }
 }
 
@@ -50,16 +51,17 @@ pub fn authorize(
     if let Some(role) = permitted(actor, p) {
         return Ok(role);
     }
+    let refusal = format!("{} may not {} ({})", actor.login, p.description(), who_may(p));
+    if store.is_read_only() {
+        // Nobody who may only read the file can change anything, this attempt included; and
+        // what cannot be written cannot be logged.
+        return Err(ServiceError::Denied(format!("{refusal}; the database is read-only for you")));
+    }
     let role = actor.grants().first().map_or(PUBLIC.to_owned(), |g| g.role.to_string());
     store.write(|tx| {
         log::append(tx, entry(actor, &role, p, object, Outcome::Denied, String::new()))
     })?;
-    Err(ServiceError::Denied(format!(
-        "{} may not {} ({})",
-        actor.login,
-        p.description(),
-        who_may(p)
-    )))
+    Err(ServiceError::Denied(refusal))
 }
 
 /// The role under which `actor` may do `p`, if any.

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::ServiceError;
+use crate::domain::policy;
 use crate::domain::staff::{Grant, Role, StaffMember};
 use crate::store::{self, Store};
 
@@ -13,6 +14,9 @@ pub struct Actor {
     pub login: String,
     /// `None`: not on the staff list, so read-only and without patron data.
     pub staff: Option<StaffMember>,
+    /// The operating-system login that runs this process, when it acts as `login` with `--as`
+    /// (demo databases only). Every audit entry the actor makes records it.
+    pub impersonator: Option<String>,
 }
 
 impl Actor {
@@ -41,5 +45,20 @@ pub fn os_login() -> String {
 pub fn actor(store: &Store, login: &str) -> Result<Actor, ServiceError> {
     let staff =
         store::staff::list(store.conn())?.into_iter().find(|s| s.login == login && s.active);
-    Ok(Actor { login: login.to_owned(), staff })
+    let staff = staff.map(|mut s| {
+        s.grants = policy::effective_grants(&s.grants);
+        s
+    });
+    Ok(Actor { login: login.to_owned(), staff, impersonator: None })
+}
+
+/// The actor `login`, played by whoever runs this process: the caller has checked that the
+/// database is a demo database. The entries this actor makes name the OS login too.
+pub fn acting_as(store: &Store, login: &str) -> Result<Actor, ServiceError> {
+    let mut a = actor(store, login)?;
+    let me = os_login();
+    if me != login {
+        a.impersonator = Some(me);
+    }
+    Ok(a)
 }

@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod arrivals;
 pub mod audit;
+pub mod committee;
 pub mod consent;
 pub mod desk;
 pub mod identity;

@@ -13,7 +13,7 @@ use super::identity::Actor;
 use crate::domain::audit::Outcome;
 use crate::domain::governance::{self, DataRequest, NewRequest};
 use crate::domain::policy::Permission;
-use crate::domain::quorum::{self, Ballot, RequestState, Vote, VoteRefused};
+use crate::domain::quorum::{self, Ballot, Needed, RequestState, Vote, VoteRefused};
 use crate::domain::sanitize::clean_text;
 use crate::domain::staff::{Party, Role};
 use crate::store::{self, Store, StoreError, audit as log};
@@ -31,9 +31,11 @@ fn as_of(mut r: DataRequest, now: DateTime<Utc>) -> DataRequest {
 fn ballot(r: &DataRequest) -> Ballot {
     Ballot {
         requester: r.requester.clone(),
+        barred: Vec::new(),
         state: r.state,
         expires: r.expires,
         votes: r.votes.clone(),
+        needs: Needed::every_party(),
     }
 }
 
@@ -98,7 +100,7 @@ pub fn waiting_for(requests: &[DataRequest], actor: &Actor) -> Vec<u64> {
         .filter(|r| {
             r.state == RequestState::Submitted
                 && r.requester != actor.login
-                && !r.votes.iter().any(|v| v.voter == actor.login || v.party == party)
+                && !r.votes.iter().any(|v| v.voter == actor.login || v.party == Some(party))
         })
         .map(|r| r.id)
         .collect()
@@ -243,7 +245,7 @@ pub fn vote(
         let Some(r) = store::governance::get_request(tx, id)? else {
             return Ok(Err(ServiceError::NotFound(format!("no data request {id}"))));
         };
-        let party = sits_for.unwrap_or(Party::UserCommittee);
+        let party = sits_for;
         let v =
             Vote { voter: actor.login.clone(), party, approve, reason: reason.clone(), at: now };
         let verb = if approve { "approve" } else { "deny" };

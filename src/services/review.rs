@@ -168,6 +168,7 @@ fn system_entry(
         purpose: String::new(),
         outcome: Outcome::Allowed,
         details: details.to_string(),
+        impersonator: None,
     }
 }
 

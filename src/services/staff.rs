@@ -55,7 +55,8 @@ fn find(store: &Store, login: &str) -> Result<StaffMember, ServiceError> {
     })
 }
 
-/// Grants a role; a committee role needs its party, and one person sits for one party only.
+/// Grants a role other than committee (a committee seat is a proposal the committee approves:
+/// `services::committee::propose`).
 pub fn grant(
     store: &mut Store,
     actor: &Actor,
@@ -64,25 +65,15 @@ pub fn grant(
     party: Option<Party>,
 ) -> Result<(), ServiceError> {
     let object = format!("staff:{login}");
+    if role == Role::Committee {
+        return Err(ServiceError::Invalid(
+            "a committee seat takes effect only when the committee approves it; propose it with services::committee::propose".into(),
+        ));
+    }
     let by = audit::authorize(store, actor, Permission::ManageStaff, &object)?;
     let member = find(store, login)?;
-    match (role, party) {
-        (Role::Committee, None) => {
-            return Err(ServiceError::Invalid(
-                "a committee role needs --party user_committee, library or supplier".into(),
-            ));
-        }
-        (Role::Committee, Some(p)) => {
-            if let Some(other) = member.party().filter(|q| *q != p) {
-                return Err(ServiceError::Conflict(format!(
-                    "{login} already sits for {other}; one person sits for one party"
-                )));
-            }
-        }
-        (_, Some(_)) => {
-            return Err(ServiceError::Invalid("--party applies to the committee role only".into()));
-        }
-        _ => {}
+    if party.is_some() {
+        return Err(ServiceError::Invalid("--party applies to the committee role only".into()));
     }
     let held: Vec<Role> = member.grants.iter().map(|g| g.role).collect();
     if let Some(c) = policy::conflict(&held, role) {
@@ -102,7 +93,8 @@ pub fn grant(
     Ok(())
 }
 
-/// Revokes a role. The last sysadmin cannot lose the role: someone must be able to manage staff.
+/// Revokes a role other than committee (whose end the committee approves, as its start). The
+/// last sysadmin cannot lose the role: someone must be able to manage staff.
 pub fn revoke(
     store: &mut Store,
     actor: &Actor,
@@ -110,6 +102,11 @@ pub fn revoke(
     role: Role,
 ) -> Result<(), ServiceError> {
     let object = format!("staff:{login}");
+    if role == Role::Committee {
+        return Err(ServiceError::Invalid(
+            "a committee seat ends only when the committee approves it; propose it with services::committee::propose".into(),
+        ));
+    }
     let by = audit::authorize(store, actor, Permission::ManageStaff, &object)?;
     let member = find(store, login)?;
     if !member.has_role(role) {
@@ -148,7 +145,7 @@ pub fn bootstrap(
     party: Option<Party>,
 ) -> Result<(), ServiceError> {
     check_login(login)?;
-    let actor = Actor { login: login.to_owned(), staff: None };
+    let actor = Actor { login: login.to_owned(), staff: None, impersonator: None };
     store.write(|tx| {
         staff::upsert(tx, login, name, to_ms(Utc::now()))?;
         staff::grant(tx, login, role, party)?;

@@ -14,8 +14,10 @@ use serde::Serialize;
 
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
-use crate::domain::audit::{Checkpoint, Entry, NewEntry, Outcome};
+use crate::domain::audit::{Checkpoint, Creation, Entry, NewEntry, Outcome};
+use crate::domain::audit_bindings::{BindingReport, Bindings, Marks};
 use crate::domain::merkle::{self, Frontier, Hash};
+use crate::domain::staff::Grant;
 
 /// The tree's right edge as recorded (empty for a new log).
 pub fn frontier(conn: &Connection) -> rusqlite::Result<Frontier> {
@@ -33,8 +35,8 @@ pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
     let leaf = entry.leaf();
     let e = &entry.entry;
     conn.prepare_cached(
-        "INSERT INTO audit_log(seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit_log(seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf, impersonator)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         i64::try_from(entry.seq).unwrap_or(i64::MAX),
@@ -46,7 +48,8 @@ pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
         e.purpose,
         e.outcome.as_str(),
         e.details,
-        leaf.as_slice()
+        leaf.as_slice(),
+        e.impersonator
     ])?;
     tree.push(leaf);
     conn.prepare_cached(
@@ -57,27 +60,30 @@ pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
     Ok(entry)
 }
 
-const SELECT: &str = "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf FROM audit_log";
+const SELECT: &str = "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, impersonator, leaf FROM audit_log";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Entry, Vec<u8>)> {
+/// An entry from the first ten columns of [`SELECT`].
+fn entry_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     let outcome: String = r.get(7)?;
     let seq: i64 = r.get(0)?;
-    Ok((
-        Entry {
-            seq: seq.max(0).unsigned_abs(),
-            entry: NewEntry {
-                at: from_ms(r.get(1)?),
-                actor: r.get(2)?,
-                role: r.get(3)?,
-                action: r.get(4)?,
-                object: r.get(5)?,
-                purpose: r.get(6)?,
-                outcome: parse_column::<Outcome>(&outcome, 7)?,
-                details: r.get(8)?,
-            },
+    Ok(Entry {
+        seq: seq.max(0).unsigned_abs(),
+        entry: NewEntry {
+            at: from_ms(r.get(1)?),
+            actor: r.get(2)?,
+            role: r.get(3)?,
+            action: r.get(4)?,
+            object: r.get(5)?,
+            purpose: r.get(6)?,
+            outcome: parse_column::<Outcome>(&outcome, 7)?,
+            details: r.get(8)?,
+            impersonator: r.get(9)?,
         },
-        r.get(9)?,
-    ))
+    })
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Entry, Vec<u8>)> {
+    Ok((entry_of(r)?, r.get(10)?))
 }
 
 /// Which entries to list.
@@ -106,26 +112,12 @@ pub fn entries(conn: &Connection, f: &EntryFilter) -> rusqlite::Result<Vec<Entry
 /// long the log is.
 pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> rusqlite::Result<u64> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details FROM audit_log ORDER BY seq",
+        "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, impersonator FROM audit_log ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let outcome: String = r.get(7)?;
-        let entry = Entry {
-            seq: r.get::<_, i64>(0)?.max(0).unsigned_abs(),
-            entry: NewEntry {
-                at: from_ms(r.get(1)?),
-                actor: r.get(2)?,
-                role: r.get(3)?,
-                action: r.get(4)?,
-                object: r.get(5)?,
-                purpose: r.get(6)?,
-                outcome: parse_column::<Outcome>(&outcome, 7)?,
-                details: r.get(8)?,
-            },
-        };
-        f(&entry);
+        f(&entry_of(r)?);
         n += 1;
     }
     Ok(n)
@@ -182,12 +174,22 @@ pub struct Verification {
     pub problems: Vec<String>,
     /// Checkpoints the log was checked against and extends.
     pub anchors_checked: Vec<String>,
+    /// Entries made under `--as` on a database not created as a demo: what is wrong, the
+    /// first and last of them, and how many there are. Not among `problems`: the log itself
+    /// may be whole; its own alert reports it (`impersonation-outside-demo`).
+    pub impersonation: Option<String>,
+    pub impersonated: Vec<u64>,
+    pub impersonated_count: u64,
 }
 
 /// Recomputes the log: every leaf from its entry, the root from the leaves, the recorded right
 /// edge, and each anchor (the log's first `size` leaves must have the anchor's root, shown
-/// with a consistency proof). Stops at the first entry that is not what was written.
+/// with a consistency proof). Stops at the first entry that is not what was written. A log
+/// read whole is then checked for what it binds (`domain::audit_bindings`): the database's
+/// demo mark and id against its creation entry, `--as` only on a demo, and the staff table
+/// against the grants and revocations in the log.
 pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verification> {
+    let mut bindings = Bindings::new();
     let mut tree = Frontier::new();
     let mut problems = Vec::new();
     let mut first_bad: Option<u64> = None;
@@ -226,6 +228,7 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verific
                 problems.push(format!("entry {expected} was changed after it was written (its leaf hash does not match)"));
                 break;
             }
+            bindings.observe(&entry);
             tree.push(leaf);
             if keep_leaves {
                 leaves.push(leaf);
@@ -252,6 +255,11 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verific
                     .into(),
             );
         }
+    }
+    let mut bound = BindingReport::default();
+    if first_bad.is_none() {
+        bound = bindings.check(&marks(conn)?, &staff_roles(conn)?);
+        problems.extend(bound.problems.iter().cloned());
     }
     let mut checked = Vec::new();
     let mut sorted: Vec<&Anchor> = anchors.iter().collect();
@@ -288,13 +296,44 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verific
         }
     }
     Ok(Verification {
-        ok: problems.is_empty(),
+        ok: problems.is_empty() && bound.impersonation.is_none(),
         size,
         root: hex::encode(root),
         first_bad,
         problems,
         anchors_checked: checked,
+        impersonation: bound.impersonation,
+        impersonated: bound.impersonated,
+        impersonated_count: bound.impersonated_count,
     })
+}
+
+/// The database's marks about itself, to check against its creation entry.
+fn marks(conn: &Connection) -> rusqlite::Result<Marks> {
+    Ok(Marks {
+        demo: super::meta::get(conn, super::meta::DEMO)?,
+        database_id: super::meta::get(conn, super::meta::DATABASE_ID)?,
+    })
+}
+
+fn staff_roles(conn: &Connection) -> rusqlite::Result<Vec<(String, Grant)>> {
+    Ok(super::staff::list(conn)?
+        .into_iter()
+        .flat_map(|m| m.grants.into_iter().map(move |g| (m.login.clone(), g)))
+        .collect())
+}
+
+/// How the database was made, from its first entry, provided that entry is as it was written
+/// (its stored leaf hash matches). `None` for a log without a creation entry (made before
+/// carrel recorded one) or whose first entry was altered.
+pub fn creation(conn: &Connection) -> rusqlite::Result<Option<Creation>> {
+    let first =
+        conn.prepare_cached(&format!("{SELECT} WHERE seq = 0"))?.query_row([], row).optional()?;
+    Ok(first.and_then(
+        |(e, stored)| {
+            if stored.as_slice() == e.leaf().as_slice() { e.creation() } else { None }
+        },
+    ))
 }
 
 pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> rusqlite::Result<()> {

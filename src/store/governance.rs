@@ -81,12 +81,13 @@ pub fn insert_request(
     Ok(conn.last_insert_rowid() as u64)
 }
 
-/// A vote from the columns voter, party, approve, reason, at_ms starting at `first`.
-fn vote(row: &Row<'_>, first: usize) -> rusqlite::Result<Vote> {
-    let party: String = row.get(first + 1)?;
+/// A vote from the columns voter, party (NULL for a vote as oneself), approve, reason, at_ms
+/// starting at `first`.
+pub(super) fn vote(row: &Row<'_>, first: usize) -> rusqlite::Result<Vote> {
+    let party: Option<String> = row.get(first + 1)?;
     Ok(Vote {
         voter: row.get(first)?,
-        party: super::layout::parse_column::<Party>(&party, first + 1)?,
+        party: party.map(|p| super::layout::parse_column::<Party>(&p, first + 1)).transpose()?,
         approve: row.get::<_, i64>(first + 2)? == 1,
         reason: row.get(first + 3)?,
         at: from_ms(row.get(first + 4)?),
@@ -161,7 +162,7 @@ pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> rusqlite::Result<()> {
     .execute(params![
         id as i64,
         v.voter,
-        v.party.as_str(),
+        v.party.map(Party::as_str),
         v.approve,
         v.reason,
         to_ms(v.at)

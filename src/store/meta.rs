@@ -4,8 +4,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Creation time, milliseconds since the epoch.
 pub const CREATED_MS: &str = "created_ms";
-/// "1" on databases made by `carrel init --demo`; impersonation (`--as`) is allowed only there.
+/// "1" on databases made by `carrel init --demo`. Impersonation (`--as`) is allowed only where
+/// this mark and the creation entry of the audit log both say so (`Store::is_demo`).
 pub const DEMO: &str = "demo";
+/// A random id naming the database, also recorded in its creation entry.
+pub const DATABASE_ID: &str = "database_id";
 /// Id of the key that encrypts the patron directory (`domain::crypto::key_id`).
 pub const PATRON_KEY_ID: &str = "patron_key_id";
 /// Id of the key that makes pseudonyms.

@@ -414,6 +414,39 @@ CREATE TABLE epsilon_ledger (
 CREATE INDEX epsilon_ledger_by_cell ON epsilon_ledger(dataset, month);
 "#;
 
+const V7_COMMITTEE_SEATS: &str = r#"
+-- The login that ran the process, for entries made under --as (demo databases only); NULL for
+-- every other entry. A non-NULL value makes the entry's canonical form carrel-audit/2.
+ALTER TABLE audit_log ADD COLUMN impersonator TEXT;
+
+-- Proposed changes to who sits on the governance committee. A change takes effect only when
+-- the committee approves it (domain::quorum), in the transaction of the deciding vote.
+CREATE TABLE seat_changes (
+    id         INTEGER PRIMARY KEY,
+    proposer   TEXT NOT NULL,
+    login      TEXT NOT NULL REFERENCES staff(login),
+    change     TEXT NOT NULL CHECK (change IN ('grant', 'revoke')),
+    party      TEXT NOT NULL CHECK (party IN ('user_committee', 'library', 'supplier')),
+    state      TEXT NOT NULL CHECK (state IN ('submitted', 'approved', 'denied', 'expired', 'withdrawn')),
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    decided_ms INTEGER
+);
+CREATE INDEX seat_changes_by_state ON seat_changes(state, id);
+
+-- One vote per person per change. party is NULL for the acceptance of a founding seat by the
+-- person taking it.
+CREATE TABLE seat_votes (
+    change_id INTEGER NOT NULL REFERENCES seat_changes(id),
+    voter     TEXT NOT NULL,
+    party     TEXT CHECK (party IN ('user_committee', 'library', 'supplier')),
+    approve   INTEGER NOT NULL CHECK (approve IN (0, 1)),
+    reason    TEXT NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    PRIMARY KEY (change_id, voter)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_DATA_PLANE),
@@ -422,6 +455,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V4_PATRONS),
     M::up(V5_ALERTS),
     M::up(V6_GOVERNANCE),
+    M::up(V7_COMMITTEE_SEATS),
 ];
 
 /// The schema version this build of carrel writes.

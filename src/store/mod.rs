@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod catalog;
+pub mod committee;
 pub mod consent;
 pub mod environment;
 pub mod feeds;
@@ -35,7 +36,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::domain::audit::{CREATION_ACTION, Creation, NewEntry, Outcome};
 
 /// Marks a SQLite file as a carrel database (`PRAGMA application_id`, "CRL1").
 pub const APPLICATION_ID: i32 = 0x4352_4C31;
@@ -103,21 +107,43 @@ impl Default for StoreOptions {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only: the file is not writable by whoever runs carrel.
+    read_only: bool,
 }
 
 impl Store {
     /// Creates a new database at `path` (mode 0600) with the latest schema. Refuses to touch an
-    /// existing file. A demo database is marked so (see `meta::DEMO`).
-    pub fn create(path: &Path, demo: bool, options: StoreOptions) -> Result<Store> {
+    /// existing file. The audit log's first entry records the creation: by `creator`, whether
+    /// it is a demo database (see `meta::DEMO`) and its random id; both marks are also kept in
+    /// `meta`, and verification checks them against that entry.
+    pub fn create(path: &Path, demo: bool, creator: &str, options: StoreOptions) -> Result<Store> {
         create_private_file(path)?;
         let result = (|| {
-            let mut store = Self::connect(path, options)?;
+            let mut store = Self::connect(path, options, false)?;
             store.use_wal()?;
             store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             store.migrate()?;
             let tx = store.conn.transaction()?;
-            meta::set(&tx, meta::CREATED_MS, &to_ms(Utc::now()).to_string())?;
+            let now = Utc::now();
+            let creation = Creation { demo, database_id: new_database_id() };
+            meta::set(&tx, meta::CREATED_MS, &to_ms(now).to_string())?;
             meta::set(&tx, meta::DEMO, if demo { "1" } else { "0" })?;
+            meta::set(&tx, meta::DATABASE_ID, &creation.database_id)?;
+            audit::append(
+                &tx,
+                NewEntry {
+                    at: now,
+                    actor: creator.to_owned(),
+                    role: "-".into(),
+                    action: CREATION_ACTION.into(),
+                    object: "database".into(),
+                    purpose: String::new(),
+                    outcome: Outcome::Allowed,
+                    details: serde_json::to_string(&creation)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    impersonator: None,
+                },
+            )?;
             tx.commit()?;
             Ok(store)
         })();
@@ -146,10 +172,33 @@ impl Store {
                 return Err(StoreError::Invalid(format!("database {}: {e}", path.display())));
             }
         }
-        let mut store = Self::connect(path, options)?;
-        store.check_identity()?;
+        let read_only = !writable(path);
+        let opened = Self::connect(path, options, read_only).and_then(|store| {
+            store.check_identity()?;
+            Ok(store)
+        });
+        let mut store = match opened {
+            Err(StoreError::Open { source, .. }) if read_only => {
+                return Err(StoreError::Invalid(format!(
+                    "database {}: read-only for you, and SQLite cannot read it without the -wal and -shm files beside it, which only a user who may write it can make ({source}); run any carrel command on it once as such a user",
+                    path.display()
+                )));
+            }
+            other => other?,
+        };
+        if read_only {
+            let (found, latest) = (store.schema_version()?, migrations::latest_version());
+            if found < latest {
+                return Err(StoreError::Invalid(format!(
+                    "database {}: schema version {found} must be upgraded to {latest}, which needs write access; run carrel once as a user who may write it",
+                    path.display()
+                )));
+            }
+            return Ok(store);
+        }
         store.use_wal()?;
         store.migrate()?;
+        store.share_sidecars();
         Ok(store)
     }
 
@@ -158,24 +207,60 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
-        let mut store = Store { conn, path: PathBuf::from(":memory:") };
+        let mut store = Store { conn, path: PathBuf::from(":memory:"), read_only: false };
         store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         store.migrate()?;
         Ok(store)
     }
 
-    fn connect(path: &Path, options: StoreOptions) -> Result<Store> {
+    fn connect(path: &Path, options: StoreOptions, read_only: bool) -> Result<Store> {
         let open_err = |source| StoreError::Open { path: path.to_owned(), source };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let access = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
+        let flags = access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(options.busy_timeout).map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
         // Every write transaction takes the write lock up front, so two writers queue on the
         // busy timeout instead of failing half-way with SQLITE_BUSY.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
-        Ok(Store { conn, path: path.to_owned() })
+        if !read_only {
+            // The last writer to close leaves the -wal and -shm files in place (emptied by the
+            // checkpoint in `Drop`), so a user who may only read the database can still open
+            // it: SQLite reads a WAL database read-only only when those files exist.
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+                .map_err(open_err)?;
+        }
+        Ok(Store { conn, path: path.to_owned(), read_only })
+    }
+
+    /// Gives the -wal and -shm files the database file's permissions, so that whoever may
+    /// read the database (a group, say, after `chmod 640`) may read them too. Best effort.
+    fn share_sidecars(&self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::metadata(&self.path) else { return };
+            let mode = meta.permissions().mode() & 0o777;
+            for suffix in ["-wal", "-shm"] {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                let p = PathBuf::from(p);
+                if let Ok(m) = std::fs::metadata(&p)
+                    && m.permissions().mode() & 0o777 != mode
+                {
+                    let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode));
+                }
+            }
+        }
+    }
+
+    /// Whether this store was opened read-only (the user may read the file but not write it).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Switches to write-ahead logging. This writes the file header, so it runs only after the
@@ -272,15 +357,64 @@ impl Store {
     where
         E: From<rusqlite::Error>,
     {
+        if self.read_only {
+            return Err(Attempt::Failed(self.read_only_error().into()));
+        }
         let tx = self.conn.transaction().map_err(Attempt::from_sqlite)?;
         let value = f(&tx).map_err(Attempt::Failed)?;
         tx.commit().map_err(Attempt::from_sqlite)?;
         Ok(value)
     }
 
-    /// Whether this database was created by `carrel init --demo`.
+    /// Whether this database was created as a demo database: its mark says so and so does
+    /// its audit log's creation entry, unaltered. A mark set later with sqlite3 does not make a
+    /// demo (and `carrel audit verify` reports it).
     pub fn is_demo(&self) -> Result<bool> {
-        Ok(meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1"))
+        let marked = meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1");
+        Ok(marked && audit::creation(&self.conn)?.is_some_and(|c| c.demo))
+    }
+
+    /// The database's id, from its creation entry (`None` for a database made before carrel
+    /// recorded one).
+    pub fn database_id(&self) -> Result<Option<String>> {
+        Ok(audit::creation(&self.conn)?.map(|c| c.database_id))
+    }
+}
+
+impl Store {
+    /// The error a write on a read-only store fails with.
+    pub fn read_only_error(&self) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some(format!(
+                "database {} is read-only for you: you may look, but nothing you do can be recorded",
+                self.path.display()
+            )),
+        )
+    }
+}
+
+impl Drop for Store {
+    /// Copies the write-ahead log into the database file and empties it, so the file alone is
+    /// whole (a backup of it misses nothing) while the -wal and -shm files stay for read-only
+    /// users. Best effort, briefly: a busy database is left to the next checkpoint.
+    fn drop(&mut self) {
+        if self.read_only || self.path.as_os_str() == ":memory:" {
+            return;
+        }
+        let _ = self.conn.busy_timeout(Duration::from_millis(100));
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+}
+
+/// Whether whoever runs carrel may write `path`. Opening for writing changes nothing.
+fn writable(path: &Path) -> bool {
+    match OpenOptions::new().write(true).open(path) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
     }
 }
 
@@ -301,6 +435,14 @@ impl<E: From<rusqlite::Error>> Attempt<E> {
         );
         if busy { Attempt::Busy(e) } else { Attempt::Failed(e.into()) }
     }
+}
+
+/// 128 random bits in hex, from the operating system's random source.
+fn new_database_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// Creates `path` as an empty file readable only by its owner. Fails if it exists.
@@ -358,7 +500,7 @@ mod tests {
     fn create_then_open_and_refuse_a_second_create() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let store = Store::create(&path, true, StoreOptions::default()).unwrap();
+        let store = Store::create(&path, true, "test", StoreOptions::default()).unwrap();
         assert!(store.is_demo().unwrap());
         assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
         drop(store);
@@ -370,7 +512,7 @@ mod tests {
         }
         let store = Store::open(&path, StoreOptions::default()).unwrap();
         assert!(store.is_demo().unwrap());
-        let err = Store::create(&path, false, StoreOptions::default()).unwrap_err();
+        let err = Store::create(&path, false, "test", StoreOptions::default()).unwrap_err();
         assert!(matches!(err, StoreError::AlreadyExists(_)), "{err}");
     }
 
@@ -404,7 +546,7 @@ mod tests {
     fn a_newer_schema_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
-        drop(Store::create(&path, false, StoreOptions::default()).unwrap());
+        drop(Store::create(&path, false, "test", StoreOptions::default()).unwrap());
         let future = migrations::latest_version() + 3;
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", future as i64).unwrap();

@@ -137,6 +137,7 @@ pub fn alerts() -> (Vec<crate::domain::alerts::Alert>, crate::services::alerts::
             purpose: purpose.into(),
             outcome: Outcome::Allowed,
             details: String::new(),
+            impersonator: None,
         },
     };
     let first = list[1].clone();
@@ -194,7 +195,7 @@ pub fn governance(viewer: &Viewer) -> super::model::GovernanceSnapshot {
     let t = now();
     let vote = |voter: &str, party: Party, approve: bool, reason: &str, min: i64| Vote {
         voter: voter.into(),
-        party,
+        party: Some(party),
         approve,
         reason: reason.into(),
         at: t - Duration::minutes(min),
@@ -319,6 +320,7 @@ pub fn governance(viewer: &Viewer) -> super::model::GovernanceSnapshot {
             active: true,
             grants: viewer.grants.clone(),
         }),
+        impersonator: None,
     };
     let waiting = crate::services::requests::waiting_for(&requests, &actor);
     let entry = |seq: u64, min: i64, actor: &str, purpose: &str| crate::domain::audit::Entry {
@@ -332,6 +334,7 @@ pub fn governance(viewer: &Viewer) -> super::model::GovernanceSnapshot {
             purpose: purpose.into(),
             outcome: crate::domain::audit::Outcome::Allowed,
             details: String::new(),
+            impersonator: None,
         },
     };
     let item = |id: u64, seq: u64, alert: Option<u64>, verdict: Option<(Verdict, &str, &str)>| {

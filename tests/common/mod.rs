@@ -67,7 +67,7 @@ pub fn ingest(
     max_body: u64,
 ) -> (Ingest, SharedStore) {
     let path = dir.path().join("test.db");
-    let store = Store::create(&path, false, StoreOptions::default()).unwrap();
+    let store = Store::create(&path, false, "test", StoreOptions::default()).unwrap();
     let db = SharedStore::new(store);
     let ep = endpoint(url, timeout, max_body);
     let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());

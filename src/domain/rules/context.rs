@@ -76,7 +76,7 @@ pub struct RetentionFact {
 }
 
 /// The outcome of the last `audit verify`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationFact {
     pub at: DateTime<Utc>,
     /// The log's size when verified.
@@ -85,6 +85,14 @@ pub struct VerificationFact {
     pub first_bad: Option<u64>,
     /// What went wrong; `None` together with `first_bad: None` means the log verified.
     pub problem: Option<String>,
+    /// Entries made under `--as` on a database that is not a demo (first and last of them),
+    /// how many, and the sentence about them; empty on a demo or when there are none.
+    #[serde(default)]
+    pub impersonated: Vec<u64>,
+    #[serde(default)]
+    pub impersonated_count: u64,
+    #[serde(default)]
+    pub impersonation: Option<String>,
 }
 
 impl VerificationFact {

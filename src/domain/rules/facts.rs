@@ -58,6 +58,28 @@ pub(super) fn audit_verify_failed(ctx: &RuleContext) -> Option<Finding> {
     })
 }
 
+/// **ImpersonationOutsideDemo**: entries were made under `--as` on a database that was not
+/// created as a demo — someone turned the demo mark on to act as others. Evidence is those
+/// entries.
+pub(super) fn impersonation_outside_demo(ctx: &RuleContext) -> Option<Finding> {
+    let v = ctx.verification.as_ref().filter(|v| v.impersonated_count > 0)?;
+    Some(Finding {
+        rule: Rule::ImpersonationOutsideDemo,
+        key: "audit:impersonation".to_owned(),
+        severity: Rule::ImpersonationOutsideDemo.severity(),
+        first_seen: v.at,
+        last_seen: v.at,
+        count: v.impersonated_count,
+        evidence: v.impersonated.clone(),
+        summary: v.impersonation.clone().unwrap_or_else(|| {
+            format!(
+                "{} entries made under --as on a database that is not a demo",
+                v.impersonated_count
+            )
+        }),
+    })
+}
+
 const MEASURES: [Measure; 4] = [Measure::Temperature, Measure::Co2, Measure::Light, Measure::Noise];
 
 /// A run of out-of-range samples of one measure.

@@ -1,7 +1,8 @@
 //! Privacy-risk rules over the audit log and facts from the store: who read patron data without
 //! consent or an approved purpose, in bulk, out of hours; exports without an approved request;
 //! data kept past retention; recommendations after a withdrawal; a failed audit verification;
-//! a zone out of its comfort range for longer than the response time.
+//! a zone out of its comfort range for longer than the response time; entries made under `--as`
+//! on a database that is not a demo.
 //!
 //! May use: std, serde, serde_json (export details only), chrono, chrono-tz and the domain's own
 //! types. No I/O, no SQL, no clock: the time of the evaluation is [`RuleContext::now`]. Loading
@@ -65,10 +66,15 @@ pub enum Rule {
     ComfortOutOfRange,
     /// Not found by the engine: a committee reviewer judged a sampled access unjustified.
     UnjustifiedAccess,
+    /// Entries made under `--as` on a database not created as a demo.
+    ImpersonationOutsideDemo,
+    /// Not found by the engine: who sits on the committee changed (raised escalated, so only
+    /// the committee resolves it).
+    CommitteeChange,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 11] = [
         Rule::AccessWithoutConsent,
         Rule::BulkAccess,
         Rule::OffHoursAccess,
@@ -78,6 +84,8 @@ impl Rule {
         Rule::AuditVerifyFailed,
         Rule::ComfortOutOfRange,
         Rule::UnjustifiedAccess,
+        Rule::ImpersonationOutsideDemo,
+        Rule::CommitteeChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +99,8 @@ impl Rule {
             Rule::AuditVerifyFailed => "audit-verify-failed",
             Rule::ComfortOutOfRange => "comfort-out-of-range",
             Rule::UnjustifiedAccess => "unjustified-access",
+            Rule::ImpersonationOutsideDemo => "impersonation-outside-demo",
+            Rule::CommitteeChange => "committee-change",
         }
     }
 
@@ -100,7 +110,8 @@ impl Rule {
 
     pub fn severity(self) -> Severity {
         match self {
-            Rule::AuditVerifyFailed => Severity::Critical,
+            Rule::AuditVerifyFailed | Rule::ImpersonationOutsideDemo => Severity::Critical,
+            Rule::CommitteeChange => Severity::Medium,
             Rule::ExportWithoutRequest
             | Rule::RecsAfterWithdrawal
             | Rule::AccessWithoutConsent
@@ -123,6 +134,10 @@ impl Rule {
             Rule::AuditVerifyFailed => "Audit log verification failed",
             Rule::ComfortOutOfRange => "Zone comfort out of range longer than the response time",
             Rule::UnjustifiedAccess => "A reviewer judged a patron-data access unjustified",
+            Rule::ImpersonationOutsideDemo => {
+                "Someone acted as another person (--as) outside a demo"
+            }
+            Rule::CommitteeChange => "Who sits on the governance committee changed",
         }
     }
 }
@@ -247,6 +262,7 @@ impl<'a> Rules<'a> {
         out.extend(self.bulk.findings(ctx, &self.actors));
         out.extend(facts::past_retention(ctx));
         out.extend(facts::audit_verify_failed(ctx));
+        out.extend(facts::impersonation_outside_demo(ctx));
         out.extend(facts::comfort_out_of_range(ctx));
         out.sort_by(|a, b| {
             b.severity

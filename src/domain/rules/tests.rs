@@ -62,6 +62,7 @@ impl Log {
                 purpose: purpose.into(),
                 outcome,
                 details: details.into(),
+                impersonator: None,
             },
         });
         seq
@@ -163,8 +164,13 @@ fn names_round_trip_and_severities_order() {
 fn a_normal_working_day_raises_nothing() {
     let mut c = ctx();
     c.consent.record(&patron(2), "recommendations", nov(1, 9, 0), true);
-    c.verification =
-        Some(VerificationFact { at: nov(20, 3, 0), size: 900, first_bad: None, problem: None });
+    c.verification = Some(VerificationFact {
+        at: nov(20, 3, 0),
+        size: 900,
+        first_bad: None,
+        problem: None,
+        ..Default::default()
+    });
     c.comfort = vec![zone(nov(20, 9, 0), 60, &[600.0; 30])];
     let mut log = Log::default();
     for day in 2..=20 {
@@ -435,6 +441,7 @@ fn audit_verification_failure() {
         size: 900,
         first_bad: Some(17),
         problem: Some("leaf hash differs".into()),
+        ..Default::default()
     });
     let f = only(&evaluate(&c, &[]), Rule::AuditVerifyFailed).clone();
     assert_eq!((f.key.as_str(), f.count, f.evidence), ("audit", 1, vec![17]));
@@ -446,9 +453,33 @@ fn audit_verification_failure() {
         size: 900,
         first_bad: None,
         problem: Some("checkpoint root differs".into()),
+        ..Default::default()
     });
     let f = only(&evaluate(&c, &[]), Rule::AuditVerifyFailed).clone();
     assert!(f.evidence.is_empty() && f.summary.contains("checkpoint root differs"));
+}
+
+#[test]
+fn entries_made_under_as_outside_a_demo_are_their_own_critical_alert() {
+    let mut c = ctx();
+    c.verification = Some(VerificationFact {
+        at: nov(21, 3, 0),
+        size: 900,
+        impersonated: vec![40, 41, 42],
+        impersonated_count: 3,
+        impersonation: Some("3 entries were made under --as".into()),
+        ..Default::default()
+    });
+    let findings = evaluate(&c, &[]);
+    let f = only(&findings, Rule::ImpersonationOutsideDemo);
+    assert_eq!(
+        (f.severity, f.count, f.evidence.clone()),
+        (Severity::Critical, 3, vec![40, 41, 42])
+    );
+    assert!(
+        findings.iter().all(|f| f.rule != Rule::AuditVerifyFailed),
+        "a whole log with --as entries is not a failed verification"
+    );
 }
 
 #[test]
@@ -507,8 +538,13 @@ fn evidence_keeps_the_first_and_last_25_and_the_count_stays_exact() {
 #[test]
 fn findings_come_most_severe_first_then_latest_first() {
     let mut c = ctx();
-    c.verification =
-        Some(VerificationFact { at: nov(1, 3, 0), size: 9, first_bad: Some(3), problem: None });
+    c.verification = Some(VerificationFact {
+        at: nov(1, 3, 0),
+        size: 9,
+        first_bad: Some(3),
+        problem: None,
+        ..Default::default()
+    });
     c.comfort = vec![zone(nov(20, 14, 0), 200, &[1200.0, 600.0])];
     let mut log = Log::default();
     log.read(nov(20, 10, 0), "early", 1, "");
@@ -585,6 +621,7 @@ fn any_log() -> impl Strategy<Value = Vec<Entry>> {
                         purpose: purposes[purpose].into(),
                         outcome: outcomes[outcome],
                         details: details[detail].into(),
+                        impersonator: None,
                     },
                 }
             })

@@ -440,7 +440,7 @@ fn request_detail(state: &State, r: &DataRequest) -> Vec<Line<'static>> {
     let waiting_mine =
         state.governance.snapshot.as_ref().is_some_and(|s| s.waiting.contains(&r.id));
     for p in Party::ALL {
-        let (mark, text, style) = match r.votes.iter().find(|v| v.party == p) {
+        let (mark, text, style) = match r.votes.iter().find(|v| v.party == Some(p)) {
             Some(v) if v.approve => {
                 let why = if v.reason.is_empty() {
                     String::new()
