@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
-use super::import::{parse_delimiter, parse_tz, read_file};
+use super::import::{parse_delimiter, parse_tz};
 use super::{CliError, CliResult, actor, load_keys, open_store, print_json};
 use crate::config::Config;
 use crate::domain::consent::ConsentSource;
 use crate::domain::counts_csv::CsvErrors;
 use crate::domain::patron_csv::{self, PatronCsvOptions};
+use crate::input;
 use crate::services::ServiceError;
 use crate::services::patrons::{self, ImportSummary};
 
@@ -37,7 +38,7 @@ impl PatronFile {
 
 #[derive(Debug, clap::Args)]
 pub struct PatronFileArgs {
-    /// The CSV file
+    /// The CSV file, or - for standard input
     pub file: PathBuf,
     /// Field delimiter: one character, or `tab`
     #[arg(long, value_name = "D", default_value = ",", value_parser = parse_delimiter)]
@@ -59,7 +60,7 @@ pub fn run(kind: PatronFile, args: &PatronFileArgs, cfg: &Config) -> CliResult {
     let mut store = open_store(cfg)?;
     let keys = load_keys(cfg, &store)?;
     let who = actor(cfg, &store)?;
-    let bytes = read_file(&args.file)?;
+    let bytes = input::read(&args.file, &input::CSV)?;
     let opts = PatronCsvOptions { delimiter: args.delimiter, tz: args.tz.unwrap_or(cfg.timezone) };
     let parsed = |e: CsvErrors| bad_file(&args.file, &e.to_string());
     let file = args.file.display().to_string();
