@@ -1,6 +1,8 @@
-//! Files given to the real binary that carrel refuses, and those it takes: a key file that is
-//! not a regular file is called that (not "chmod 600 /dev/null"); `-` reads a CSV file from
-//! standard input.
+//! Files given to the real binary that carrel refuses, and those it takes: a patron file
+//! without its header refused without quoting a cell; values that cannot be true (counts of
+//! 1e300, joining dates in year 10000) and a quoted field left open at the end refused with
+//! their line, nothing stored; a key file that is not a regular file called that (not "chmod
+//! 600 /dev/null"); `-` read as a CSV file from standard input.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
@@ -54,6 +56,162 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn import(home: &Path, db: &Path, kind: &str, file: &Path) -> Output {
     carrel(home, &["import", kind, file.to_str().unwrap(), "--db", db.to_str().unwrap()])
+}
+
+/// Rows in every patron table, the arrivals and the audit log.
+fn counts(db: &Path) -> Vec<i64> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    ["patrons", "loans", "searches", "visits", "consent_changes", "arrival_buckets", "audit_log"]
+        .iter()
+        .map(|t| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_patron_file_without_its_header_quotes_no_cell() {
+    let (home, db) = setup();
+    let f = write(
+        home.path(),
+        "headerless.csv",
+        "12345678,Alice Secret,alice.secret@example.org\n12345679,Bob Private,\n",
+    );
+    let o = import(home.path(), &db, "patrons", &f);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "line 1: the first line does not name the columns card, name (found 3 columns; is \
+             the header missing, or is the delimiter not ','?)"
+        ),
+        "{err}"
+    );
+    for cell in ["12345678", "Alice", "Secret", "alice.secret", "example.org", "Bob"] {
+        assert!(!err.contains(cell), "{cell:?} in {err}");
+    }
+    // Nor does a bad cell of a file with its header: the line and the column find it.
+    let f = write(
+        home.path(),
+        "bad-cells.csv",
+        "card,name,category,joined,consent_profiling\n12345678,Alice Secret,a!b,,\n\
+         12345679,Alice Secret,,2024-13-45,\n12345670,Alice Secret,,,perhaps\n",
+    );
+    let err = stderr(&import(home.path(), &db, "patrons", &f));
+    for expected in [
+        "line 2: column 'category': not a category",
+        "line 3: column 'joined': not a date YYYY-MM-DD",
+        "line 4: column 'consent_profiling': not yes, no or empty",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in {err}");
+    }
+    for cell in ["12345678", "Alice", "a!b", "2024-13-45", "perhaps"] {
+        assert!(!err.contains(cell), "{cell:?} in {err}");
+    }
+}
+
+#[test]
+fn joining_dates_outside_1900_to_2199_are_refused_with_their_line() {
+    let (home, db) = setup();
+    let before = counts(&db);
+    let f = write(
+        home.path(),
+        "years.csv",
+        "card,name,joined\n29000101,Ann,-1-01-01\n29000102,Ben,0000-01-01\n\
+         29000103,Cy,+10000-01-01\n29000104,Di,2024-05-01\n",
+    );
+    let o = import(home.path(), &db, "patrons", &f);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    for expected in [
+        "line 2: column 'joined': year -1 is outside 1900–2199",
+        "line 3: column 'joined': year 0 is outside 1900–2199",
+        "line 4: column 'joined': year 10000 is outside 1900–2199",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in {err}");
+    }
+    assert!(!err.contains("line 5"), "{err}");
+    let after = counts(&db);
+    assert_eq!(after[..6], before[..6], "no patron stored");
+}
+
+#[test]
+fn counts_that_cannot_be_true_are_refused_with_their_line() {
+    let (home, db) = setup();
+    let before = counts(&db);
+    let f = write(
+        home.path(),
+        "arrivals.csv",
+        "timestamp,count\n2026-11-16 10:00,3\n2026-11-16 10:15,1e300\n\
+         2026-11-16 10:30,18446744073709551616\n2026-11-16 10:45,-1\n2026-11-16 11:00,1.5\n\
+         2026-11-16 11:15,100001\n2026-11-16 11:30,12.0\n+10000-01-01 00:00,1\n",
+    );
+    let o = carrel(
+        home.path(),
+        &[
+            "import",
+            "arrivals",
+            f.to_str().unwrap(),
+            "--window",
+            "W1",
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    for expected in [
+        "line 3: column 'count': '1e300' is not a whole number (digits only, 0 to 100000)",
+        "line 4: column 'count': the count 18446744073709551616 is more than 100000",
+        "line 5: column 'count': the count -1 is negative",
+        "line 6: column 'count': '1.5' is not a whole number",
+        "line 7: column 'count': the count 100001 is more than 100000",
+        "line 9: column 'timestamp': year 10000 is outside 1900–2199",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in {err}");
+    }
+    assert!(!err.contains("line 2:") && !err.contains("line 8:"), "{err}");
+    assert_eq!(counts(&db), before, "nothing stored");
+    // The same rules hold for the backtest, which reads the same form.
+    let o = carrel(home.path(), &["forecast", "backtest", "--csv", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("'1e300' is not a whole number"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_quoted_field_left_open_at_the_end_is_refused_with_its_line() {
+    let (home, db) = setup();
+    let before = counts(&db);
+    let f = write(home.path(), "open.csv", "card,name\n29000201,Ann\n29000202,\"Ben\n");
+    let o = import(home.path(), &db, "patrons", &f);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let expected = "line 3: a quoted field is not closed before the end of the file";
+    assert!(stderr(&o).contains(expected), "{}", stderr(&o));
+    assert_eq!(counts(&db)[..6], before[..6], "nothing imported");
+
+    let f =
+        write(home.path(), "open-counts.csv", "ts,count\n2026-11-16 10:00,3\n\"2026-11-16 10:15,4");
+    let o = carrel(
+        home.path(),
+        &["forecast", "backtest", "--csv", f.to_str().unwrap(), "--time-col", "ts"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(expected), "{}", stderr(&o));
+
+    let f = write(home.path(), "open-log.csv", "user,item\n1,a\n2,\"b\n");
+    let o = carrel(
+        home.path(),
+        &[
+            "recs",
+            "backtest",
+            "--interactions",
+            f.to_str().unwrap(),
+            "--user-col",
+            "user",
+            "--item-col",
+            "item",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(expected), "{}", stderr(&o));
 }
 
 #[test]

@@ -190,6 +190,16 @@ fn every_named_file_is_read_within_bounds_and_memory_stays_flat() {
         let o = refused(h, what, &args, "line 1 is longer than 65536 bytes");
         assert!(o.stderr.len() < 300, "{what}: {} bytes of message", o.stderr.len());
     }
+    // 300 short columns fit in a line, and are refused by their number.
+    let many = write(h, "many.csv", &format!("{}\n", vec!["c"; 300].join(",")));
+    let o = refused(
+        h,
+        "forecast backtest (300 columns)",
+        &["forecast", "backtest", "--csv", many.to_str().unwrap()],
+        "line 1: more than 256 columns",
+    );
+    assert!(o.stderr.len() < 300, "{} bytes of message", o.stderr.len());
+
     // A 1 GB line through standard input: refused after 64 KiB, the writer told by EPIPE.
     for (what, args) in [
         ("import patrons - (1 GB line on stdin)", vec!["import", "patrons", "-", "--db", db]),

@@ -281,13 +281,13 @@ fn bad_files_import_nothing_and_good_ones_import_once() {
             "patrons",
             "missing-column.csv",
             "card,email\n29000009,a@b.org\n",
-            "line 1: no column 'name'",
+            "line 1: the first line does not name the column name",
         ),
         (
             "loans",
             "bad-time.csv",
             "card,item,loaned\n739182645502,bib-1,2026-01-05 10:00\n739182645502,bib-2,Tuesday\n",
-            "line 3: column 'loaned': cannot read 'Tuesday'",
+            "line 3: column 'loaned': not a time",
         ),
         (
             "visits",
@@ -319,7 +319,7 @@ fn bad_files_import_nothing_and_good_ones_import_once() {
             "patrons",
             "unknown-column.csv",
             "card,name,emial\n29000012,Bo,bo@x.org\n",
-            "unknown column 'emial'",
+            "column 3 of the header is not one this file may have",
         ),
     ];
     for (kind, name, text, expected) in cases {

@@ -10,7 +10,7 @@ use super::import::{parse_delimiter, parse_tz};
 use super::{CliError, CliResult, actor, load_keys, open_store, print_json};
 use crate::config::Config;
 use crate::domain::consent::ConsentSource;
-use crate::domain::counts_csv::CsvErrors;
+use crate::domain::csv_file::CsvErrors;
 use crate::domain::patron_csv::{self, PatronCsvOptions};
 use crate::input;
 use crate::services::ServiceError;

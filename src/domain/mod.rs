@@ -12,6 +12,7 @@ pub mod comfort;
 pub mod consent;
 pub mod counts_csv;
 pub mod crypto;
+pub mod csv_file;
 pub mod dlaplace;
 pub mod forecast;
 pub mod freshness;

@@ -20,8 +20,8 @@ use super::identity::Actor;
 use super::keys::nonce;
 use crate::domain::audit::Outcome;
 use crate::domain::consent::{ConsentChange, ConsentPurpose, ConsentSource};
-use crate::domain::counts_csv::{CsvErrors, MAX_LISTED};
 use crate::domain::crypto::Keys;
+use crate::domain::csv_file::{CsvErrors, MAX_LISTED};
 use crate::domain::patron::{self, PatronState};
 use crate::domain::patron_csv::{
     DEFAULT_CATEGORY, LoanRecord, PatronRecord, SearchRecord, VisitRecord,
@@ -326,7 +326,8 @@ fn import_activity(
             }
         }
         if !problems.is_empty() {
-            return Err(ServiceError::Invalid(CsvErrors { problems, more }.to_string()));
+            let rows = cards.len();
+            return Err(ServiceError::Invalid(CsvErrors { problems, more, rows }.to_string()));
         }
         let mut summary = ImportSummary { rows: cards.len(), ..ImportSummary::default() };
         let mut touched: HashSet<&str> = HashSet::new();
