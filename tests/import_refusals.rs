@@ -1,8 +1,8 @@
-//! Files given to the real binary that carrel refuses, and those it takes: a patron file
-//! without its header refused without quoting a cell; values that cannot be true (counts of
-//! 1e300, joining dates in year 10000) and a quoted field left open at the end refused with
-//! their line, nothing stored; a key file that is not a regular file called that (not "chmod
-//! 600 /dev/null"); `-` read as a CSV file from standard input.
+//! Refused CSV files through the real binary: a refused patron import is in the audit log with
+//! counts only and says nothing a guesser could use (which lines name unknown cards, what a
+//! cell held); values that cannot be true (counts of 1e300, joining dates in year 10000) and a
+//! quoted field left open at the end are refused with their line; a key file that is not a
+//! regular file is called that. Nothing but the refusal's audit entry is written.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
@@ -65,6 +65,172 @@ fn counts(db: &Path) -> Vec<i64> {
         .iter()
         .map(|t| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
         .collect()
+}
+
+/// The last audit entry: action, object, outcome and details.
+fn last_entry(db: &Path) -> (String, String, String, serde_json::Value) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let (action, object, outcome, details): (String, String, String, String) = c
+        .query_row(
+            "SELECT action, object, outcome, details FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    (action, object, outcome, serde_json::from_str(&details).unwrap_or_default())
+}
+
+/// Card numbers (as written and as digits) and names that must appear in no message and no
+/// audit entry.
+const SECRETS: [&str; 8] = [
+    "7391 8264 5502",
+    "739182645502",
+    "29009999",
+    "29008888",
+    "2900-7777",
+    "29007777",
+    "Zebulon",
+    "Alice Secret",
+];
+
+fn assert_no_secrets(what: &str, text: &str) {
+    for s in SECRETS {
+        assert!(!text.contains(s), "{what} holds {s:?}:\n{text}");
+    }
+}
+
+#[test]
+fn a_refused_import_is_logged_with_counts_only_and_names_no_card_or_line() {
+    let (home, db) = setup();
+    // Three rows of guessed cards among one known: the file is refused whole, and the
+    // message does not say which rows, nor which cards.
+    let guesses = write(
+        home.path(),
+        "guesses.csv",
+        "card,at\n29009999,2026-03-01 10:00\n7391 8264 5502,2026-03-01 11:00\n\
+         29008888,2026-03-01 12:00\n2900-7777,2026-03-01 13:00\n",
+    );
+    let before = counts(&db);
+    let o = import(home.path(), &db, "visits", &guesses);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "3 rows name a card that is not in the directory (lines are not named, so that an \
+             import cannot test card numbers); import the patrons first"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(!err.contains("line "), "no line is named: {err}");
+    assert_no_secrets("the message", &err);
+    let mut expected = before;
+    expected[6] += 1;
+    assert_eq!(counts(&db), expected, "only the refusal's audit entry is written");
+    let (action, object, outcome, details) = last_entry(&db);
+    assert_eq!(
+        (action.as_str(), object.as_str(), outcome.as_str()),
+        ("patrons.import", "visits", "failed")
+    );
+    assert_eq!(
+        details,
+        serde_json::json!({
+            "file": guesses.display().to_string(), "rows": 4, "problems": 3,
+            "unknown_cards": 3, "refused": true
+        })
+    );
+
+    // Every other kind of refusal is logged the same way, with its counts.
+    let cases: [(&str, &str, &str, serde_json::Value); 5] = [
+        (
+            "loans",
+            "bad-time.csv",
+            "card,item,loaned\n739182645502,bib-1,2026-01-05 10:00\n29009999,bib-2,Tuesday\n",
+            serde_json::json!({ "rows": 2, "problems": 1, "unknown_cards": 0 }),
+        ),
+        (
+            "searches",
+            "duplicate.csv",
+            "card,at,query\n739182645502,2026-03-01 10:00,law\n7391 8264 5502,2026-03-01 10:00,law\n",
+            serde_json::json!({ "rows": 2, "problems": 1, "unknown_cards": 0 }),
+        ),
+        (
+            "patrons",
+            "no-header.csv",
+            "29007777,Alice Secret\n29008888,Bob\n",
+            serde_json::json!({ "rows": 0, "problems": 1, "unknown_cards": 0 }),
+        ),
+        (
+            "patrons",
+            "bad-rows.csv",
+            "card,name,joined\n29007777,Alice Secret,yesterday\n29X,Bob,\n29008888,Cy,2024-01-01\n",
+            serde_json::json!({ "rows": 3, "problems": 2, "unknown_cards": 0 }),
+        ),
+        (
+            "visits",
+            "empty.csv",
+            "",
+            serde_json::json!({ "rows": 0, "problems": 1, "unknown_cards": 0 }),
+        ),
+    ];
+    for (kind, name, text, want) in cases {
+        let f = write(home.path(), name, text);
+        let before = counts(&db);
+        let o = import(home.path(), &db, kind, &f);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert_no_secrets(name, &stderr(&o));
+        let mut expected = before;
+        expected[6] += 1;
+        assert_eq!(counts(&db), expected, "{name}: only the refusal's audit entry is written");
+        let (action, object, outcome, details) = last_entry(&db);
+        assert_eq!(
+            (action.as_str(), object.as_str(), outcome.as_str()),
+            ("patrons.import", kind, "failed")
+        );
+        let mut want = want;
+        want["file"] = f.display().to_string().into();
+        want["refused"] = true.into();
+        assert_eq!(details, want, "{name}");
+        assert_no_secrets(name, &details.to_string());
+    }
+
+    // A path that is not a regular file is refused, and logged, too.
+    let o = carrel(
+        home.path(),
+        &["import", "loans", home.path().to_str().unwrap(), "--db", db.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("{}: not a regular file", home.path().display())));
+    let (_, object, outcome, details) = last_entry(&db);
+    assert_eq!((object.as_str(), outcome.as_str()), ("loans", "failed"));
+    assert_eq!(details["problems"], 1);
+}
+
+#[test]
+fn an_import_by_someone_who_may_not_import_is_denied_whatever_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let o = carrel(home.path(), &["init", "--demo", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = write(home.path(), "guesses.csv", "card,at\n29009999,2026-03-01 10:00\n");
+    for file in [f.to_str().unwrap(), "/dev/zero"] {
+        let before = counts(&db);
+        let o = carrel(
+            home.path(),
+            &["--as", "dana", "import", "visits", file, "--db", db.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("dana may not import"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("directory"), "nothing about the cards: {}", stderr(&o));
+        let mut expected = before;
+        expected[6] += 1;
+        assert_eq!(counts(&db), expected);
+        let (action, object, outcome, _) = last_entry(&db);
+        assert_eq!(
+            (action.as_str(), object.as_str(), outcome.as_str()),
+            ("patrons.import", "visits", "denied")
+        );
+    }
 }
 
 #[test]
