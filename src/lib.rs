@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod feeds;
+pub mod input;
 pub mod services;
 pub mod sim;
 pub mod store;

@@ -12,6 +12,7 @@ use super::table::{Align, Table};
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::audit::Checkpoint;
+use crate::input;
 use crate::services::audit;
 use crate::store::audit::EntryFilter;
 
@@ -178,8 +179,7 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
 }
 
 fn read_checkpoint(path: &Path) -> CliResult<Checkpoint> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::BadInput(format!("{}: cannot read: {e}", path.display())))?;
+    let text = input::read_to_string(path, &input::CHECKPOINT)?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::BadInput(format!("{}: not a checkpoint: {e}", path.display())))
 }
@@ -187,7 +187,7 @@ fn read_checkpoint(path: &Path) -> CliResult<Checkpoint> {
 /// The installation's signing key, made (mode 0600) on first use.
 pub fn signing_key(state_dir: &Path) -> CliResult<SigningKey> {
     let path = state_dir.join(KEY_FILE);
-    match std::fs::read_to_string(&path) {
+    match input::read_to_string(&path, &input::SECRET) {
         Ok(text) => {
             let seed: [u8; 32] =
                 hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
@@ -198,7 +198,7 @@ pub fn signing_key(state_dir: &Path) -> CliResult<SigningKey> {
                 })?;
             Ok(SigningKey::from_bytes(&seed))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             std::fs::create_dir_all(state_dir).map_err(|e| {
                 CliError::Failed(format!("cannot make {}: {e}", state_dir.display()))
             })?;
@@ -222,6 +222,6 @@ pub fn signing_key(state_dir: &Path) -> CliResult<SigningKey> {
                 .map_err(|e| CliError::Failed(format!("{}: cannot write: {e}", path.display())))?;
             Ok(key)
         }
-        Err(e) => Err(CliError::BadInput(format!("{}: cannot read: {e}", path.display()))),
+        Err(e) => Err(e.into()),
     }
 }

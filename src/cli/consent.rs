@@ -2,8 +2,6 @@
 //! history, granted or withdrawn at the desk. The patron is named by card number (`-` reads it
 //! from standard input, out of the shell's history); only its pseudonym is stored or logged.
 
-use std::io::BufRead;
-
 use super::table::{Align, Table};
 use super::{CliError, CliResult, actor, load_keys, open_store, print_json};
 use crate::config::Config;
@@ -42,14 +40,17 @@ pub struct ChangeArgs {
     pub json: bool,
 }
 
+/// Longest line read from standard input for a card: far more than any card, far less than
+/// a line without end.
+const MAX_CARD_LINE: usize = 1024;
+
 /// The card from the argument, or from the first line of standard input for `-`.
 fn card(arg: &str) -> CliResult<String> {
     if arg != "-" {
         return Ok(arg.to_owned());
     }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        CliError::BadInput(format!("cannot read the card from standard input: {e}"))
+    let line = crate::input::stdin_line(MAX_CARD_LINE).map_err(|e| {
+        CliError::BadInput(format!("cannot read the card from standard input: {}", e.problem))
     })?;
     Ok(line.trim().to_owned())
 }

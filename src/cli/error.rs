@@ -61,6 +61,12 @@ impl From<crate::services::keys::KeyError> for CliError {
     }
 }
 
+impl From<crate::input::InputError> for CliError {
+    fn from(e: crate::input::InputError) -> Self {
+        CliError::BadInput(e.to_string())
+    }
+}
+
 impl From<IngestError> for CliError {
     fn from(e: IngestError) -> Self {
         match e {

@@ -38,7 +38,7 @@ pub enum ForecastCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct BacktestArgs {
-    /// The CSV file
+    /// The CSV file, or - for standard input
     #[arg(long, value_name = "FILE")]
     pub csv: PathBuf,
     #[command(flatten)]

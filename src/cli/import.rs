@@ -10,10 +10,8 @@ use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::arrivals::{bucketize, detect_step};
 use crate::domain::counts_csv::{self, CsvOptions};
+use crate::input;
 use crate::services::{arrivals, reads};
-
-/// Largest CSV file read.
-const MAX_FILE: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
@@ -50,7 +48,7 @@ pub struct CsvArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ArrivalsArgs {
-    /// The CSV file
+    /// The CSV file, or - for standard input
     pub file: PathBuf,
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -94,24 +92,10 @@ pub fn parse_step(s: &str) -> Result<u32, String> {
     Ok(secs)
 }
 
-/// The bytes of an input file, refused when larger than [`MAX_FILE`].
-pub(super) fn read_file(path: &Path) -> CliResult<Vec<u8>> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
-        .len();
-    if size > MAX_FILE {
-        return Err(CliError::BadInput(format!(
-            "{}: larger than {} MiB",
-            path.display(),
-            MAX_FILE >> 20
-        )));
-    }
-    std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
-}
-
-/// Reads and checks a CSV of counts; errors name the file and each bad line.
+/// Reads and checks a CSV of counts (`-`: standard input), within the caps of
+/// [`input::CSV`]; errors name the file and each bad line.
 pub fn read_counts(path: &Path, args: &CsvArgs, cfg: &Config) -> CliResult<Vec<counts_csv::Count>> {
-    let bytes = read_file(path)?;
+    let bytes = input::read(path, &input::CSV)?;
     let opts = CsvOptions {
         time_col: args.time_col.clone(),
         count_col: args.count_col.clone(),

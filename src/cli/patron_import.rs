@@ -1,19 +1,24 @@
 //! `carrel import patrons|loans|searches|visits`: the patron directory and patron activity from
 //! CSV files, checked row by row and imported whole or not at all. Card numbers become
-//! pseudonyms on the way in; the directory's fields are encrypted with the key file's key.
+//! pseudonyms on the way in; the directory's fields are encrypted with the key file's key. A
+//! refused file — unreadable, a bad header, bad or repeated rows, unknown cards — is logged as
+//! a failed import with counts only.
 
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
-use super::import::{parse_delimiter, parse_tz, read_file};
+use super::import::{parse_delimiter, parse_tz};
 use super::{CliError, CliResult, actor, load_keys, open_store, print_json};
 use crate::config::Config;
 use crate::domain::consent::ConsentSource;
-use crate::domain::counts_csv::CsvErrors;
+use crate::domain::csv_file::CsvErrors;
 use crate::domain::patron_csv::{self, PatronCsvOptions};
+use crate::input;
 use crate::services::ServiceError;
-use crate::services::patrons::{self, ImportSummary};
+use crate::services::identity::Actor;
+use crate::services::patrons::{self, ImportSummary, Refusal};
+use crate::store::Store;
 
 /// What kind of patron file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +42,7 @@ impl PatronFile {
 
 #[derive(Debug, clap::Args)]
 pub struct PatronFileArgs {
-    /// The CSV file
+    /// The CSV file, or - for standard input
     pub file: PathBuf,
     /// Field delimiter: one character, or `tab`
     #[arg(long, value_name = "D", default_value = ",", value_parser = parse_delimiter)]
@@ -55,30 +60,57 @@ fn bad_file(path: &Path, problems: &str) -> CliError {
     CliError::BadInput(format!("{}\nnothing was imported", lines.join("\n")))
 }
 
+/// A file refused before any row was written: logged as a failed import (or, for someone who
+/// may not import, as a denial), then reported.
+fn refused(
+    store: &mut Store,
+    who: &Actor,
+    kind: PatronFile,
+    file: &str,
+    refusal: &Refusal,
+    report: CliError,
+) -> CliError {
+    match patrons::refuse_import(store, who, kind.name(), file, refusal) {
+        Ok(()) => report,
+        Err(e) => e.into(),
+    }
+}
+
 pub fn run(kind: PatronFile, args: &PatronFileArgs, cfg: &Config) -> CliResult {
     let mut store = open_store(cfg)?;
     let keys = load_keys(cfg, &store)?;
     let who = actor(cfg, &store)?;
-    let bytes = read_file(&args.file)?;
-    let opts = PatronCsvOptions { delimiter: args.delimiter, tz: args.tz.unwrap_or(cfg.timezone) };
-    let parsed = |e: CsvErrors| bad_file(&args.file, &e.to_string());
     let file = args.file.display().to_string();
+    let bytes = match input::read(&args.file, &input::CSV) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let refusal = Refusal { problems: 1, ..Refusal::default() };
+            let report = CliError::BadInput(format!("{e}\nnothing was imported"));
+            return Err(refused(&mut store, &who, kind, &file, &refusal, report));
+        }
+    };
+    let opts = PatronCsvOptions { delimiter: args.delimiter, tz: args.tz.unwrap_or(cfg.timezone) };
+    let mut parsed = |e: CsvErrors| {
+        let refusal = Refusal { rows: e.rows, problems: e.count(), unknown_cards: 0 };
+        let report = bad_file(&args.file, &e.to_string());
+        refused(&mut store, &who, kind, &file, &refusal, report)
+    };
     let source = ConsentSource::Import;
     let result = match kind {
         PatronFile::Patrons => {
-            let rows = patron_csv::parse_patrons(&bytes, &opts).map_err(parsed)?;
+            let rows = patron_csv::parse_patrons(&bytes, &opts).map_err(&mut parsed)?;
             patrons::import_patrons(&mut store, &who, &keys, &rows, &file, source)
         }
         PatronFile::Loans => {
-            let rows = patron_csv::parse_loans(&bytes, &opts).map_err(parsed)?;
+            let rows = patron_csv::parse_loans(&bytes, &opts).map_err(&mut parsed)?;
             patrons::import_loans(&mut store, &who, &keys, &rows, &file, source)
         }
         PatronFile::Searches => {
-            let rows = patron_csv::parse_searches(&bytes, &opts).map_err(parsed)?;
+            let rows = patron_csv::parse_searches(&bytes, &opts).map_err(&mut parsed)?;
             patrons::import_searches(&mut store, &who, &keys, &rows, &file, source)
         }
         PatronFile::Visits => {
-            let rows = patron_csv::parse_visits(&bytes, &opts).map_err(parsed)?;
+            let rows = patron_csv::parse_visits(&bytes, &opts).map_err(&mut parsed)?;
             patrons::import_visits(&mut store, &who, &keys, &rows, &file, source)
         }
     };

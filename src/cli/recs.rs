@@ -6,11 +6,12 @@ use std::path::PathBuf;
 
 use chrono_tz::Tz;
 
-use super::import::{parse_delimiter, parse_tz, read_file};
+use super::import::{parse_delimiter, parse_tz};
 use super::table::{Align, Table};
 use super::{CliError, CliResult, print_json};
 use crate::config::Config;
 use crate::domain::recs::{self, BacktestOptions, LogOptions, Order};
+use crate::input;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RecsCommand {
@@ -22,7 +23,8 @@ pub enum RecsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct BacktestArgs {
-    /// The CSV file: a header line, one row per interaction (a loan, a rating, a view)
+    /// The CSV file: a header line, one row per interaction (a loan, a rating, a view); - for
+    /// standard input
     #[arg(long, value_name = "FILE")]
     pub interactions: PathBuf,
     /// Column holding the user (patron)
@@ -54,7 +56,7 @@ pub fn run(command: &RecsCommand, cfg: &Config) -> CliResult {
 
 fn backtest(args: &BacktestArgs, cfg: &Config) -> CliResult {
     let path = &args.interactions;
-    let bytes = read_file(path)?;
+    let bytes = input::read(path, &input::CSV)?;
     let opts = LogOptions {
         user_col: args.user_col.clone(),
         item_col: args.item_col.clone(),

@@ -5,7 +5,10 @@
 //! `error.rs`). Tokens come from the environment or a token file, never from the command line,
 //! and are never printed. `config.example.toml` documents every key; a test loads it.
 //!
-//! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain.
+//! Files are read through [`crate::input`]: the configuration file up to 1 MiB, token files up
+//! to 64 KiB, each a regular file.
+//!
+//! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain, input.
 
 mod error;
 mod privacy;
@@ -15,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use reqwest::Url;
+
+use crate::input;
 
 pub use error::ConfigError;
 pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
@@ -140,16 +145,14 @@ pub fn load_with(
         (None, Some(p)) => (PathBuf::from(p), true),
         (None, None) => (dirs.config.join("config.toml"), false),
     };
-    let (settings, src, file) = match std::fs::read_to_string(&file) {
+    let (settings, src, file) = match input::read_to_string(&file, &input::CONFIG) {
         Ok(src) => {
             let settings: FileConfig =
                 toml::from_str(&src).map_err(|e| error::from_toml(&file, &src, &e))?;
             (settings, src, Some(file))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            (FileConfig::default(), String::new(), None)
-        }
-        Err(e) => return Err(ConfigError::in_file(&file, None, format!("cannot read: {e}"))),
+        Err(e) if e.is_not_found() && !explicit => (FileConfig::default(), String::new(), None),
+        Err(e) => return Err(ConfigError::in_file(&file, None, e.problem.to_string())),
     };
     let mut settings = settings;
 
@@ -267,8 +270,8 @@ fn token(
     }
     let Some(path) = token_file else { return Ok(None) };
     let path = relative_to(config_file, path);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ConfigError::in_file(&path, None, format!("cannot read token file: {e}")))?;
+    let text = input::read_to_string(&path, &input::SECRET)
+        .map_err(|e| ConfigError::in_file(&path, None, format!("token file: {}", e.problem)))?;
     let t = text.trim();
     if t.is_empty() {
         return Err(ConfigError::in_file(&path, None, "token file is empty"));
@@ -358,7 +361,7 @@ impl Config {
     pub fn place(&self, table: &str, key: &str) -> String {
         match &self.file {
             Some(f) => {
-                let src = std::fs::read_to_string(f).unwrap_or_default();
+                let src = input::read_to_string(f, &input::CONFIG).unwrap_or_default();
                 match error::find_key_line(&src, table, key) {
                     Some(line) => format!("{}:{line}", f.display()),
                     None => f.display().to_string(),

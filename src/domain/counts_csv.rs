@@ -1,13 +1,22 @@
 //! Counts over time from a CSV file (arrivals at a desk, trips, loans): parsed and checked row
 //! by row, every problem reported with its line number, nothing accepted from a file with any
-//! problem.
+//! problem. A count is a whole number from 0 to [`MAX_COUNT`]; times are read by
+//! [`csv_file::parse_time`], within its years.
+//!
+//! These files hold no patron data, so messages quote bad values (shortened) and header cells.
 //!
 //! Pure: parses bytes already read. May use: csv, chrono, chrono-tz.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+use super::csv_file::{self, CsvErrors, Problems, ShowHeader, TimeError, missing_columns};
+
+/// The most one row may count: far above any desk's arrivals in a slot, far below what a
+/// mistyped or crafted number (`1e300`) would store.
+pub const MAX_COUNT: u32 = 100_000;
 
 /// How to read the file.
 #[derive(Debug, Clone)]
@@ -27,140 +36,80 @@ pub struct Count {
     pub line: u64,
 }
 
-/// Everything wrong with a file; `Display` lists the problems, at most [`MAX_LISTED`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvErrors {
-    pub problems: Vec<String>,
-    /// Problems beyond those listed.
-    pub more: usize,
-}
-
-/// Problems listed before "and N more".
-pub const MAX_LISTED: usize = 20;
-
-impl std::fmt::Display for CsvErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{p}")?;
-        }
-        if self.more > 0 {
-            write!(f, "\n…and {} more", self.more)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for CsvErrors {}
-
-/// Problems found so far: those listed, and how many more.
-pub(crate) struct Problems(pub(crate) Vec<String>, pub(crate) usize);
-
-impl Problems {
-    pub(crate) fn add(&mut self, p: String) {
-        if self.0.len() < MAX_LISTED {
-            self.0.push(p);
-        } else {
-            self.1 += 1;
-        }
-    }
-}
-
-pub(crate) fn one(p: String) -> CsvErrors {
-    CsvErrors { problems: vec![p], more: 0 }
-}
-
-/// Parses a time: RFC 3339 with an offset, or a local date and time (`2026-11-21 09:15[:00]`,
-/// `2026-11-21T09:15[:00]`) in `tz`, or Unix seconds.
-pub fn parse_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.to_utc());
-    }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            return match tz.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(t) => Ok(t.to_utc()),
-                // The hour repeated when clocks go back: take the first.
-                chrono::LocalResult::Ambiguous(first, _) => Ok(first.to_utc()),
-                chrono::LocalResult::None => {
-                    Err(format!("{s} does not exist in {tz} (the clocks went forward)"))
-                }
-            };
-        }
-    }
-    if !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: i64 = s.parse().map_err(|_| format!("'{s}' is not a time"))?;
-        return Utc.timestamp_opt(secs, 0).single().ok_or_else(|| format!("'{s}' is not a time"));
-    }
-    Err(format!(
-        "cannot read '{}' as a time (e.g. 2026-11-21 09:15, 2026-11-21T09:15:00Z)",
-        shorten(s)
-    ))
-}
-
-pub(crate) fn shorten(s: &str) -> String {
+fn shorten(s: &str) -> String {
     crate::domain::sanitize::clean_text(s, 40)
 }
 
-/// The message for a header without the columns `named`: the columns it has (`found`,
-/// already quoted) and, when the header reads as one column, the delimiter it seems to use.
-pub(crate) fn missing_columns(
-    named: &str,
-    found: &str,
-    headers: &csv::StringRecord,
-    delimiter: u8,
-) -> String {
-    let mut msg = format!("line 1: no column {named} in the header (columns: {found})");
-    if headers.len() == 1
-        && let Some(d) = guess_delimiter(&headers[0], delimiter)
-    {
-        let shown = if d == '\t' { "\\t".to_owned() } else { d.to_string() };
-        msg.push_str(&format!(
-            "; the header looks delimited by '{shown}': try --delimiter '{shown}'"
-        ));
+/// A time's problem with the cell quoted, which these files allow.
+fn time_problem(raw: &str, e: TimeError) -> String {
+    match e {
+        TimeError::Unreadable => format!(
+            "cannot read '{}' as a time (e.g. 2026-11-21 09:15, 2026-11-21T09:15:00Z)",
+            shorten(raw)
+        ),
+        TimeError::Skipped(tz) => {
+            format!("{} does not exist in {tz} (the clocks went forward)", shorten(raw.trim()))
+        }
+        TimeError::Year(_) => e.to_string(),
     }
-    msg
 }
 
-/// The likely delimiter, when the header reads as one column under the given one.
-pub(crate) fn guess_delimiter(header: &str, given: u8) -> Option<char> {
-    [',', ';', '\t', '|'].into_iter().find(|c| *c as u32 != u32::from(given) && header.contains(*c))
+/// A count as files write it: digits, or digits and a point followed by zeros only (`12.0`, as
+/// spreadsheets and data frames write whole numbers); no sign, no exponent, no fraction.
+pub fn parse_count(raw: &str) -> Result<u32, String> {
+    let s = raw.trim();
+    let not_whole =
+        || format!("'{}' is not a whole number (digits only, 0 to {MAX_COUNT})", shorten(s));
+    let whole = match s.split_once('.') {
+        Some((w, zeros)) if !zeros.is_empty() && zeros.bytes().all(|b| b == b'0') => w,
+        Some(_) => return Err(not_whole()),
+        None => s,
+    };
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if whole.strip_prefix('-').is_some_and(digits) {
+        return Err(format!("the count {} is negative", shorten(s)));
+    }
+    if !digits(whole) {
+        return Err(not_whole());
+    }
+    let significant = whole.trim_start_matches('0');
+    let n = if significant.len() > 6 { None } else { significant.parse::<u32>().ok() };
+    match n {
+        _ if significant.is_empty() => Ok(0),
+        Some(n) if n <= MAX_COUNT => Ok(n),
+        _ => Err(format!(
+            "the count {} is more than {MAX_COUNT}, the most one row may hold",
+            shorten(s)
+        )),
+    }
 }
 
-/// Reads and checks the whole file. Errors list every problem found (up to [`MAX_LISTED`])
-/// with its line; on any problem nothing is returned, so an import is all or nothing.
+/// Reads and checks the whole file. Errors list every problem found (up to
+/// [`csv_file::MAX_LISTED`]) with its line; on any problem nothing is returned, so an import
+/// is all or nothing.
 pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(one("the file is empty: expected a header line and rows".into()));
-    }
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(true).from_reader(bytes);
-    let headers =
-        reader.headers().map_err(|e| one(format!("line 1: cannot read the header: {e}")))?.clone();
+    let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ti), Some(ci)) = (find(&opts.time_col), find(&opts.count_col)) else {
-        let missing: Vec<&str> = [&opts.time_col, &opts.count_col]
+        let missing: Vec<String> = [&opts.time_col, &opts.count_col]
             .into_iter()
             .filter(|c| find(c).is_none())
-            .map(String::as_str)
+            .map(|c| shorten(c))
             .collect();
-        let cols: Vec<String> = headers.iter().map(|h| format!("'{}'", shorten(h))).collect();
-        let named = missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(" or ");
-        return Err(one(missing_columns(&named, &cols.join(", "), &headers, opts.delimiter)));
+        let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+        return Err(csv_file::one(missing_columns(
+            &missing,
+            &headers,
+            opts.delimiter,
+            ShowHeader::Cells,
+        )));
     };
     let mut out = Vec::new();
-    let mut problems = Problems(Vec::new(), 0);
+    let mut problems = Problems::default();
+    let mut rows = 0;
     let mut seen: HashMap<DateTime<Utc>, u64> = HashMap::new();
     for record in reader.records() {
+        rows += 1;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -174,36 +123,21 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
             problems.add(format!("line {line}: the row has too few fields"));
             continue;
         };
-        let at = match parse_time(t, opts.tz) {
+        let at = match csv_file::parse_time(t, opts.tz) {
             Ok(at) => at,
             Err(e) => {
-                problems.add(format!("line {line}: column '{}': {e}", opts.time_col));
+                problems.add(format!(
+                    "line {line}: column '{}': {}",
+                    opts.time_col,
+                    time_problem(t, e)
+                ));
                 continue;
             }
         };
-        let count = match c.trim().parse::<f64>() {
-            Ok(v) if !v.is_finite() => {
-                problems.add(format!(
-                    "line {line}: column '{}': '{}' is not a number",
-                    opts.count_col,
-                    shorten(c)
-                ));
-                continue;
-            }
-            Ok(v) if v < 0.0 => {
-                problems.add(format!(
-                    "line {line}: column '{}': the count {v} is negative",
-                    opts.count_col
-                ));
-                continue;
-            }
-            Ok(v) => v,
-            Err(_) => {
-                problems.add(format!(
-                    "line {line}: column '{}': '{}' is not a number",
-                    opts.count_col,
-                    shorten(c)
-                ));
+        let count = match parse_count(c) {
+            Ok(n) => f64::from(n),
+            Err(e) => {
+                problems.add(format!("line {line}: column '{}': {e}", opts.count_col));
                 continue;
             }
         };
@@ -216,11 +150,11 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
         }
         out.push(Count { at, count, line });
     }
-    if problems.0.is_empty() && out.is_empty() {
+    if problems.is_empty() && out.is_empty() {
         problems.add("the file has a header but no rows".into());
     }
-    if !problems.0.is_empty() {
-        return Err(CsvErrors { problems: problems.0, more: problems.1 });
+    if !problems.is_empty() {
+        return Err(problems.into_errors(rows));
     }
     out.sort_by_key(|c| c.at);
     Ok(out)
@@ -229,6 +163,7 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::csv_file::MAX_LISTED;
 
     fn opts() -> CsvOptions {
         CsvOptions {
@@ -271,10 +206,48 @@ mod tests {
         assert_eq!(e.problems.len(), 4, "{text}");
         assert!(text.contains("line 3: column 'ts': cannot read 'yesterday' as a time"), "{text}");
         assert!(text.contains("line 4: column 'count': the count -2 is negative"), "{text}");
-        assert!(text.contains("line 5: column 'count': 'many' is not a number"), "{text}");
+        assert!(text.contains("line 5: column 'count': 'many' is not a whole number"), "{text}");
         assert!(
             text.contains("line 6: time 2026-11-21 09:00 appears again (first on line 2)"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_up_to_the_cap() {
+        for (raw, n) in
+            [("0", 0), ("12", 12), (" 7 ", 7), ("12.0", 12), ("007", 7), ("100000", 100_000)]
+        {
+            assert_eq!(parse_count(raw), Ok(n), "{raw}");
+        }
+        for raw in ["1e300", "1.5", "12.", ".0", "+3", "", "1e3", "0x10", "inf", "NaN", "1 2"] {
+            let e = parse_count(raw).unwrap_err();
+            assert!(e.contains("is not a whole number (digits only, 0 to 100000)"), "{raw}: {e}");
+        }
+        for raw in ["100001", "18446744073709551616", "4294967296"] {
+            let e = parse_count(raw).unwrap_err();
+            assert!(e.ends_with("is more than 100000, the most one row may hold"), "{raw}: {e}");
+        }
+        assert_eq!(parse_count("-1").unwrap_err(), "the count -1 is negative");
+        let csv = b"ts,count\n2026-11-21 09:00,1e300\n2026-11-21 09:15,18446744073709551616\n\
+                    2026-11-21 09:30,1.5\n+10000-01-01 00:00,1\n";
+        let text = parse(csv, &opts()).unwrap_err().to_string();
+        assert!(text.contains("line 2: column 'count': '1e300' is not a whole number"), "{text}");
+        assert!(
+            text.contains("line 3: column 'count': the count 18446744073709551616 is more"),
+            "{text}"
+        );
+        assert!(text.contains("line 4: column 'count': '1.5' is not a whole number"), "{text}");
+        assert!(text.contains("line 5: column 'ts': year 10000 is outside 1900–2199"), "{text}");
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_refused() {
+        let e =
+            parse(b"ts,count\n2026-11-21 09:00,3\n\"2026-11-21 09:15,4\n", &opts()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: a quoted field is not closed before the end of the file"
         );
     }
 

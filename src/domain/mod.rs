@@ -14,6 +14,7 @@ pub mod committee;
 pub mod consent;
 pub mod counts_csv;
 pub mod crypto;
+pub mod csv_file;
 pub mod dlaplace;
 pub mod forecast;
 pub mod freshness;

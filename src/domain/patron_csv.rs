@@ -2,24 +2,28 @@
 //! [,consent_recommendations][,consent_profiling]`), loans (`card,item,loaned[,returned]`),
 //! searches (`card,at,query`) and visits (`card,at[,zone]`).
 //!
-//! The rules are those of [`super::counts_csv`]: every row is checked, every problem is
-//! reported with its line (at most [`super::counts_csv::MAX_LISTED`], then "…and N more"), and a file with any
-//! problem yields nothing, so an import is all or nothing. A column the form does not know is a
-//! problem too: a misspelt `emial` would otherwise be dropped without a word. Card numbers and
-//! names are never quoted in a message (a line number finds them); other bad values are,
-//! shortened.
+//! The rules are those of [`super::csv_file`]: every row is checked, every problem is reported
+//! with its line (at most [`super::csv_file::MAX_LISTED`], then "…and N more"), and a file with
+//! any problem yields nothing, so an import is all or nothing. A column the form does not know
+//! is a problem too: a misspelt `emial` would otherwise be dropped without a word.
+//!
+//! No message quotes a cell — not a card, a name, a date, nor a header cell, since a file
+//! without its header has a patron where the header should be. A line and a column name or
+//! position find the cell.
 //!
 //! Pure: parses bytes already read. May use: csv, chrono, chrono-tz.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::counts_csv::{CsvErrors, Problems, missing_columns, one, parse_time};
+use super::csv_file::{
+    self, CsvErrors, Problems, ShowHeader, check_year, missing_columns, one, parse_time,
+};
 use super::pseudonym::normalise_card;
-use super::sanitize::{clean_text, is_unsafe_char, valid_id};
+use super::sanitize::{is_unsafe_char, valid_id};
 
 /// Shortest and longest card number, in letters and digits.
 pub const CARD_LEN: std::ops::RangeInclusive<usize> = 4..=20;
@@ -152,19 +156,14 @@ fn read<T, K: Eq + Hash>(
     what: &str,
     mut parse: impl FnMut(&Row<'_>) -> Result<(T, K), String>,
 ) -> Result<Vec<T>, CsvErrors> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(one("the file is empty: expected a header line and rows".into()));
-    }
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(true).from_reader(bytes);
-    let headers =
-        reader.headers().map_err(|e| one(format!("line 1: cannot read the header: {e}")))?.clone();
+    let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
     let columns = locate(&headers, required, optional, opts.delimiter)?;
     let mut out = Vec::new();
-    let mut problems = Problems(Vec::new(), 0);
+    let mut problems = Problems::default();
+    let mut rows = 0;
     let mut seen: HashMap<K, u64> = HashMap::new();
     for record in reader.records() {
+        rows += 1;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -186,16 +185,16 @@ fn read<T, K: Eq + Hash>(
             Err(e) => problems.add(format!("line {line}: {e}")),
         }
     }
-    if problems.0.is_empty() && out.is_empty() {
+    if problems.is_empty() && out.is_empty() {
         problems.add("the file has a header but no rows".into());
     }
-    if !problems.0.is_empty() {
-        return Err(CsvErrors { problems: problems.0, more: problems.1 });
+    if !problems.is_empty() {
+        return Err(problems.into_errors(rows));
     }
     Ok(out)
 }
 
-/// Where each known column is; an unknown, repeated or missing column is refused.
+/// Where each known column is; an unknown, repeated or missing column is refused, by position.
 fn locate(
     headers: &csv::StringRecord,
     required: &[&'static str],
@@ -203,7 +202,6 @@ fn locate(
     delimiter: u8,
 ) -> Result<HashMap<&'static str, usize>, CsvErrors> {
     let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
-    let found: Vec<String> = headers.iter().map(|h| format!("'{}'", clean_text(h, 40))).collect();
     let mut columns = HashMap::new();
     let mut unknown = Vec::new();
     for (i, h) in headers.iter().enumerate() {
@@ -213,23 +211,20 @@ fn locate(
                 return Err(one(format!("line 1: column '{k}' appears twice in the header")));
             }
             Some(_) => {}
-            None => unknown.push(format!("'{}'", clean_text(h, 40))),
+            None => unknown.push((i + 1).to_string()),
         }
     }
-    let missing: Vec<String> =
-        required.iter().filter(|c| !columns.contains_key(*c)).map(|c| format!("'{c}'")).collect();
+    let missing: Vec<&str> =
+        required.iter().filter(|c| !columns.contains_key(*c)).copied().collect();
     if !missing.is_empty() {
-        let named = match missing.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        };
-        return Err(one(missing_columns(&named, &found.join(", "), headers, delimiter)));
+        return Err(one(missing_columns(&missing, headers, delimiter, ShowHeader::Count)));
     }
     if !unknown.is_empty() {
         return Err(one(format!(
-            "line 1: unknown column {} (this file's columns are {})",
+            "line 1: column{} {} of the header {} not one this file may have ({})",
+            if unknown.len() == 1 { "" } else { "s" },
             unknown.join(", "),
+            if unknown.len() == 1 { "is" } else { "are" },
             known.join(", ")
         )));
     }
@@ -282,10 +277,7 @@ pub fn parse_loans(bytes: &[u8], opts: &PatronCsvOptions) -> Result<Vec<LoanReco
         let card = row.card()?;
         let item_id = row.required("item")?;
         if !valid_id(item_id) {
-            return Err(format!(
-                "column 'item': '{}' is not an item id (letters, digits, . _ - :)",
-                clean_text(item_id, 40)
-            ));
+            return Err("column 'item': not an item id (letters, digits, . _ - :)".into());
         }
         let loaned = row.time("loaned")?;
         let returned = row.optional_time("returned")?;
@@ -327,11 +319,8 @@ pub fn parse_visits(bytes: &[u8], opts: &PatronCsvOptions) -> Result<Vec<VisitRe
         let zone_id = match row.get("zone") {
             None | Some("") => None,
             Some(z) if valid_id(z) => Some(z.to_owned()),
-            Some(z) => {
-                return Err(format!(
-                    "column 'zone': '{}' is not a zone id (letters, digits, . _ - :)",
-                    clean_text(z, 40)
-                ));
+            Some(_) => {
+                return Err("column 'zone': not a zone id (letters, digits, . _ - :)".into());
             }
         };
         let key = (card.clone(), at);
@@ -372,21 +361,22 @@ fn category(s: &str) -> Result<String, String> {
         Ok(s.to_ascii_lowercase())
     } else {
         Err(format!(
-            "column 'category': '{}' is not a category (letters, digits and -, e.g. adult, student)",
-            clean_text(s, 40)
+            "column 'category': not a category (letters, digits and -, at most \
+             {MAX_CATEGORY_LEN}, e.g. adult, student)"
         ))
     }
 }
 
-/// A `YYYY-MM-DD` date to its midnight in `tz`.
+/// A `YYYY-MM-DD` date, its year in [`csv_file::YEARS`], to its midnight in `tz`.
 fn date(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("'{}' is not a date (YYYY-MM-DD)", clean_text(s, 40)))?;
+    let d =
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "not a date YYYY-MM-DD".to_owned())?;
+    check_year(d.year()).map_err(|e| e.to_string())?;
     // Midnight does not exist on a few days in a few zones; the first hour that does is used.
     (0..3)
         .find_map(|h| d.and_hms_opt(h, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest()))
         .map(|t| t.to_utc())
-        .ok_or_else(|| format!("{s} has no midnight in {tz}"))
+        .ok_or_else(|| format!("the date has no midnight in {tz}"))
 }
 
 fn consent(row: &Row<'_>, column: &str) -> Result<Option<bool>, String> {
@@ -394,16 +384,14 @@ fn consent(row: &Row<'_>, column: &str) -> Result<Option<bool>, String> {
         None | Some("") => Ok(None),
         Some("yes") => Ok(Some(true)),
         Some("no") => Ok(Some(false)),
-        Some(other) => {
-            Err(format!("column '{column}': '{}' is not yes, no or empty", clean_text(other, 20)))
-        }
+        Some(_) => Err(format!("column '{column}': not yes, no or empty")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::counts_csv::MAX_LISTED;
+    use crate::domain::csv_file::MAX_LISTED;
 
     fn opts() -> PatronCsvOptions {
         PatronCsvOptions { delimiter: b',', tz: "Europe/London".parse().unwrap() }
@@ -451,16 +439,62 @@ mod tests {
             "line 2: column 'card': not a card number",
             "line 3: column 'name': empty",
             "line 4: column 'email': not an email address",
-            "line 5: column 'category': 'adult!' is not a category",
-            "line 6: column 'joined': '2024-13-01' is not a date",
-            "line 7: column 'consent_recommendations': 'maybe' is not yes, no or empty",
+            "line 5: column 'category': not a category",
+            "line 6: column 'joined': not a date YYYY-MM-DD",
+            "line 7: column 'consent_recommendations': not yes, no or empty",
             "line 8: column 'name': holds control characters",
             "line 10: the same card as line 9",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
         }
         assert_eq!(e.problems.len(), 8, "{text}");
-        assert!(!text.contains("29X") && !text.contains("29000008"), "{text}");
+        for value in ["29X", "29000008", "not-an-email", "adult!", "2024-13-01", "maybe", "Gabriel"]
+        {
+            assert!(!text.contains(value), "{value:?} quoted in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn joining_dates_outside_the_years_are_refused() {
+        let csv = "card,name,joined\n29000001,Ana,-1-01-01\n29000002,Ben,0000-01-01\n\
+                   29000003,Cy,+10000-01-01\n29000004,Di,1899-12-31\n29000005,Ed,1900-01-01\n\
+                   29000006,Flo,2199-12-31\n";
+        let e = parse_patrons(csv.as_bytes(), &opts()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: column 'joined': year -1 is outside 1900–2199\n\
+             line 3: column 'joined': year 0 is outside 1900–2199\n\
+             line 4: column 'joined': year 10000 is outside 1900–2199\n\
+             line 5: column 'joined': year 1899 is outside 1900–2199"
+        );
+        assert_eq!(e.rows, 6);
+        let e = parse_visits(b"card,at\n29000001,+10000-01-01T00:00:00\n", &opts()).unwrap_err();
+        assert_eq!(e.to_string(), "line 2: column 'at': year 10000 is outside 1900–2199");
+    }
+
+    #[test]
+    fn a_file_without_its_header_is_refused_without_a_cell() {
+        let e = parse_patrons(
+            b"12345678,Alice Secret,alice.secret@example.org\n12345679,Bob,\n",
+            &opts(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: the first line does not name the columns card, name (found 3 columns; is \
+             the header missing, or is the delimiter not ','?)"
+        );
+        let e = parse_loans(b"card,item,loaned,Alice\n1,2,3,4\n", &opts()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: column 4 of the header is not one this file may have (card, item, loaned, \
+             returned)"
+        );
+        let e = parse_visits(b"card,at\n29000001,\"2026-01-05 10:00\n", &opts()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: a quoted field is not closed before the end of the file"
+        );
     }
 
     #[test]
@@ -497,8 +531,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("line 2: column 'item': 'bib 1' is not an item id"), "{e}");
-        assert!(e.contains("line 3: column 'loaned': cannot read 'yesterday' as a time"), "{e}");
+        assert!(e.contains("line 2: column 'item': not an item id"), "{e}");
+        assert!(e.contains("line 3: column 'loaned': not a time"), "{e}");
+        assert!(!e.contains("bib 1") && !e.contains("yesterday"), "{e}");
         assert!(e.contains("line 4: column 'returned': before the loan"), "{e}");
         assert!(e.contains("line 6: the same loan as line 5"), "{e}");
         let long = "q".repeat(MAX_QUERY_CHARS + 1);
@@ -526,15 +561,17 @@ mod tests {
         let e = parse_loans(b"card,item\n29000001,bib-1\n", &opts()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 1: no column 'loaned' in the header (columns: 'card', 'item')"
+            "line 1: the first line does not name the column loaned (found 2 columns; is the \
+             header missing, or is the delimiter not ','?)"
         );
         let e = parse_patrons(b"card;name\n29000001;Ana\n", &opts()).unwrap_err();
-        assert!(e.to_string().contains("no column 'card' or 'name' in the header"), "{e}");
+        assert!(e.to_string().contains("does not name the columns card, name (found 1 column;"));
         assert!(e.to_string().ends_with("try --delimiter ';'"), "{e}");
         let e = parse_searches(b"when\n1\n", &opts()).unwrap_err();
-        assert!(e.to_string().contains("no column 'card', 'at' or 'query' in"), "{e}");
+        assert!(e.to_string().contains("does not name the columns card, at, query"), "{e}");
         let e = parse_patrons(b"card,name,emial\n29000001,Ana,a@b\n", &opts()).unwrap_err();
-        assert!(e.to_string().contains("unknown column 'emial'"), "{e}");
+        assert!(e.to_string().contains("column 3 of the header is not one"), "{e}");
+        assert!(!e.to_string().contains("emial"), "{e}");
         let e = parse_patrons(b"card,name,card\n29000001,Ana,1\n", &opts()).unwrap_err();
         assert!(e.to_string().contains("'card' appears twice"), "{e}");
         let tabbed = PatronCsvOptions { delimiter: b'\t', ..opts() };

@@ -6,7 +6,8 @@
 //! patron directory can be neither read nor written, so every message about a missing file says
 //! to restore it from a backup.
 //!
-//! May use: domain, store, the file system, the operating system's random numbers.
+//! May use: domain, store, input (every read of a key file), the file system, the operating
+//! system's random numbers.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 
 use crate::domain::crypto::{DIRECTORY_KEY_LEN, Keys, NONCE_LEN, parse_site_key};
+use crate::input;
 use crate::store::{Store, StoreError, meta};
 
 /// The key file's name in the state directory, unless `[privacy] key_file` names another.
@@ -45,8 +47,9 @@ pub enum KeyError {
         .0.display(), .0.display()
     )]
     NotSetUp(PathBuf),
-    #[error("key file {}: cannot read: {source}", path.display())]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    /// Not a regular file, too large, or unreadable.
+    #[error("key file {}: {problem}", path.display())]
+    Unreadable { path: PathBuf, problem: input::Problem },
     #[error("key file {}: cannot write: {source}", path.display())]
     Unwritable { path: PathBuf, source: std::io::Error },
     #[error("site key {}: {message}", path.display())]
@@ -80,32 +83,26 @@ impl From<rusqlite::Error> for KeyError {
     }
 }
 
-/// Reads a key file, refusing one that others may read or write.
+fn unreadable(e: input::InputError) -> KeyError {
+    if e.is_not_found() {
+        return KeyError::Missing(e.path);
+    }
+    KeyError::Unreadable { path: e.path, problem: e.problem }
+}
+
+/// Reads a key file, refusing one that is not a regular file (before any advice about its
+/// mode: `chmod 600 /dev/null` helps nobody) or that others may read or write.
 pub fn read(path: &Path) -> Result<Keys, KeyError> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(KeyError::Missing(path.to_owned()));
-        }
-        Err(source) => return Err(KeyError::Unreadable { path: path.to_owned(), source }),
-    };
+    let file = input::open(path, &input::SECRET).map_err(unreadable)?;
     #[cfg(unix)]
-    {
+    if let Some(meta) = file.metadata() {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(KeyError::Exposed { path: path.to_owned(), mode });
         }
     }
-    if !meta.is_file() {
-        return Err(KeyError::Malformed {
-            path: path.to_owned(),
-            line: None,
-            message: "not a regular file".into(),
-        });
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| KeyError::Unreadable { path: path.to_owned(), source })?;
+    let text = file.read_to_string().map_err(unreadable)?;
     Keys::from_file_text(&text).map_err(|e| KeyError::Malformed {
         path: path.to_owned(),
         line: e.line,
@@ -161,8 +158,8 @@ pub fn nonce() -> [u8; NONCE_LEN] {
 
 /// The site key in the first line of `path` (hex, or the bytes as they are).
 pub fn read_site_key(path: &Path) -> Result<Vec<u8>, KeyError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| KeyError::SiteKey { path: path.to_owned(), message: e.to_string() })?;
+    let bytes = input::read(path, &input::SECRET)
+        .map_err(|e| KeyError::SiteKey { path: path.to_owned(), message: e.problem.to_string() })?;
     parse_site_key(&bytes).map_err(|message| KeyError::SiteKey { path: path.to_owned(), message })
 }
 

@@ -3,8 +3,10 @@
 //! Card numbers become pseudonyms on the way in; names, cards and emails are sealed field by
 //! field before they reach the store. Each import is one transaction holding every row and one
 //! audit entry, whose details give the file and the counts, never a card or a name. Activity
-//! for a card the directory does not hold refuses the whole file, naming the lines. Importing
-//! the same file again changes nothing: directory rows are compared with their opened fields.
+//! for a card the directory does not hold refuses the whole file, saying how many rows but not
+//! which: naming the lines would make an import a way to test card numbers. A refused import,
+//! for that or any other reason, is logged as a failed entry with counts only. Importing the
+//! same file again changes nothing: directory rows are compared with their opened fields.
 //!
 //! May use: domain, store.
 
@@ -20,7 +22,6 @@ use super::identity::Actor;
 use super::keys::nonce;
 use crate::domain::audit::Outcome;
 use crate::domain::consent::{ConsentChange, ConsentPurpose, ConsentSource};
-use crate::domain::counts_csv::{CsvErrors, MAX_LISTED};
 use crate::domain::crypto::Keys;
 use crate::domain::patron::{self, PatronState};
 use crate::domain::patron_csv::{
@@ -52,6 +53,55 @@ impl ImportSummary {
             Written::Unchanged => self.unchanged += 1,
         }
     }
+}
+
+/// A refused import in counts only, as its audit entry gives it: never a card, a name or a
+/// cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Refusal {
+    /// Data rows read.
+    pub rows: usize,
+    /// Problems found: bad or repeated rows, a bad header, a file that cannot be read, rows
+    /// naming an unknown card.
+    pub problems: usize,
+    /// Rows naming a card the directory does not hold; counted only in a file whose rows are
+    /// all well formed.
+    pub unknown_cards: usize,
+}
+
+fn refusal_details(file: &str, r: &Refusal) -> String {
+    serde_json::json!({
+        "file": file, "rows": r.rows, "problems": r.problems,
+        "unknown_cards": r.unknown_cards, "refused": true,
+    })
+    .to_string()
+}
+
+/// Logs an import refused before any row was written (a file that cannot be read, a bad
+/// header, bad or repeated rows) as one failed entry on `object` (`patrons`, `loans`,
+/// `searches` or `visits`). An actor who may not import at all is denied instead, and the
+/// denial is what is logged.
+pub fn refuse_import(
+    store: &mut Store,
+    actor: &Actor,
+    object: &str,
+    file: &str,
+    refusal: &Refusal,
+) -> Result<(), ServiceError> {
+    let role = audit::authorize(store, actor, Permission::ImportPatrons, object)?;
+    let details = refusal_details(file, refusal);
+    let e = entry(actor, &role, Permission::ImportPatrons, object, Outcome::Failed, details);
+    store.write(|tx| log::append(tx, e.clone()))?;
+    Ok(())
+}
+
+/// What a refusal for unknown cards says: how many rows, never which.
+fn unknown_cards(n: usize) -> String {
+    let (rows, name) = if n == 1 { ("row", "names") } else { ("rows", "name") };
+    format!(
+        "{n} {rows} {name} a card that is not in the directory (lines are not named, so that \
+         an import cannot test card numbers); import the patrons first"
+    )
 }
 
 /// The opened fields of a directory row.
@@ -225,7 +275,7 @@ pub fn import_loans(
     file: &str,
     source: ConsentSource,
 ) -> Result<ImportSummary, ServiceError> {
-    let cards: Vec<(&str, u64)> = rows.iter().map(|r| (r.card.as_str(), r.line)).collect();
+    let cards: Vec<&str> = rows.iter().map(|r| r.card.as_str()).collect();
     import_activity(store, actor, keys, &cards, file, source, "loans", |tx, i, pseudonym| {
         let r = &rows[i];
         activity::write_loan(
@@ -249,7 +299,7 @@ pub fn import_searches(
     file: &str,
     source: ConsentSource,
 ) -> Result<ImportSummary, ServiceError> {
-    let cards: Vec<(&str, u64)> = rows.iter().map(|r| (r.card.as_str(), r.line)).collect();
+    let cards: Vec<&str> = rows.iter().map(|r| r.card.as_str()).collect();
     import_activity(store, actor, keys, &cards, file, source, "searches", |tx, i, pseudonym| {
         let r = &rows[i];
         activity::write_search(
@@ -268,7 +318,7 @@ pub fn import_visits(
     file: &str,
     source: ConsentSource,
 ) -> Result<ImportSummary, ServiceError> {
-    let cards: Vec<(&str, u64)> = rows.iter().map(|r| (r.card.as_str(), r.line)).collect();
+    let cards: Vec<&str> = rows.iter().map(|r| r.card.as_str()).collect();
     import_activity(store, actor, keys, &cards, file, source, "visits", |tx, i, pseudonym| {
         let r = &rows[i];
         activity::write_visit(
@@ -282,14 +332,15 @@ pub fn import_visits(
     })
 }
 
-/// Writes activity rows (given by their cards and lines; `write` stores row `i` under its
-/// pseudonym) with one audit entry, after checking every card is in the directory.
+/// Writes activity rows (given by their cards; `write` stores row `i` under its pseudonym)
+/// with one audit entry, after checking every card is in the directory. A file naming an
+/// unknown card is refused whole, with its failed entry written.
 #[allow(clippy::too_many_arguments)]
 fn import_activity(
     store: &mut Store,
     actor: &Actor,
     keys: &Keys,
-    cards: &[(&str, u64)],
+    cards: &[&str],
     file: &str,
     source: ConsentSource,
     object: &str,
@@ -300,13 +351,12 @@ fn import_activity(
     let mut by_card: HashMap<&str, String> = HashMap::new();
     let pseudonyms: Vec<String> = cards
         .iter()
-        .map(|(card, _)| by_card.entry(card).or_insert_with(|| keys.pseudonym(card)).clone())
+        .map(|card| by_card.entry(card).or_insert_with(|| keys.pseudonym(card)).clone())
         .collect();
-    store.write(|tx| {
+    let done = store.write(|tx| {
         let mut known: HashMap<&str, bool> = HashMap::new();
-        let mut problems = Vec::new();
-        let mut more = 0;
-        for ((_, line), p) in cards.iter().zip(&pseudonyms) {
+        let mut unknown = 0;
+        for p in &pseudonyms {
             let exists = match known.get(p.as_str()) {
                 Some(&e) => e,
                 None => {
@@ -316,17 +366,17 @@ fn import_activity(
                 }
             };
             if !exists {
-                if problems.len() < MAX_LISTED {
-                    problems.push(format!(
-                        "line {line}: no patron with this card in the directory (import patrons first)"
-                    ));
-                } else {
-                    more += 1;
-                }
+                unknown += 1;
             }
         }
-        if !problems.is_empty() {
-            return Err(ServiceError::Invalid(CsvErrors { problems, more }.to_string()));
+        if unknown > 0 {
+            let refusal = Refusal { rows: cards.len(), problems: unknown, unknown_cards: unknown };
+            let details = refusal_details(file, &refusal);
+            log::append(
+                tx,
+                entry(actor, &role, Permission::ImportPatrons, object, Outcome::Failed, details),
+            )?;
+            return Ok(Err(unknown));
         }
         let mut summary = ImportSummary { rows: cards.len(), ..ImportSummary::default() };
         let mut touched: HashSet<&str> = HashSet::new();
@@ -345,8 +395,9 @@ fn import_activity(
             tx,
             entry(actor, &role, Permission::ImportPatrons, object, Outcome::Allowed, details),
         )?;
-        Ok(summary)
-    })
+        Ok::<_, ServiceError>(Ok(summary))
+    })?;
+    done.map_err(|unknown| ServiceError::Invalid(unknown_cards(unknown)))
 }
 
 /// How many rows the patron tables hold.

@@ -1,16 +1,23 @@
 //! An interaction log from a CSV file (loans, ratings, views): one row per interaction with a
-//! user column, an item column and an optional time column, checked row by row. Every problem is
-//! reported with its line; a file with any problem gives nothing.
+//! user column, an item column and an optional time column, checked row by row by the rules of
+//! [`csv_file`]. Every problem is reported with its line; a file with any problem gives nothing.
+//! The user column may hold patron ids, so, as for patron files, no message quotes a cell or a
+//! header cell (the columns named are those the caller asked for).
 //!
-//! Pure: parses bytes already read. Times are read as [`counts_csv::parse_time`] reads them (RFC
-//! 3339, local date and time in the given zone, or Unix seconds).
+//! Pure: parses bytes already read. Times are read as [`csv_file::parse_time`] reads them (RFC
+//! 3339, local date and time in the given zone, or Unix seconds), within its years.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::counts_csv::{self, CsvErrors, Problems, missing_columns, one, shorten};
+use crate::domain::csv_file::{self, CsvErrors, Problems, ShowHeader, missing_columns, one};
+use crate::domain::sanitize::clean_text;
+
+fn shorten(s: &str) -> String {
+    clean_text(s, 40)
+}
 
 /// How to read the file.
 #[derive(Debug, Clone)]
@@ -57,27 +64,20 @@ fn intern(key: &str, index: &mut HashMap<String, u32>, keys: &mut Vec<String>) -
 }
 
 /// Reads and checks the whole file. Errors list every problem found (up to
-/// [`counts_csv::MAX_LISTED`]) with its line; on any problem nothing is returned.
+/// [`csv_file::MAX_LISTED`]) with its line; on any problem nothing is returned.
 pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvErrors> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(one("the file is empty: expected a header line and rows".into()));
-    }
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(opts.delimiter).has_headers(true).from_reader(bytes);
-    let headers =
-        reader.headers().map_err(|e| one(format!("line 1: cannot read the header: {e}")))?.clone();
+    let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let wanted: Vec<&str> = [Some(opts.user_col.as_str()), Some(opts.item_col.as_str())]
         .into_iter()
         .chain([opts.time_col.as_deref()])
         .flatten()
         .collect();
-    let missing: Vec<&str> = wanted.iter().copied().filter(|c| find(c).is_none()).collect();
+    let missing: Vec<String> =
+        wanted.iter().copied().filter(|c| find(c).is_none()).map(shorten).collect();
     if !missing.is_empty() {
-        let cols: Vec<String> = headers.iter().map(|h| format!("'{}'", shorten(h))).collect();
-        let named =
-            missing.iter().map(|m| format!("'{}'", shorten(m))).collect::<Vec<_>>().join(" or ");
-        return Err(one(missing_columns(&named, &cols.join(", "), &headers, opts.delimiter)));
+        let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+        return Err(one(missing_columns(&missing, &headers, opts.delimiter, ShowHeader::Count)));
     }
     let (Some(ui), Some(ii)) = (find(&opts.user_col), find(&opts.item_col)) else {
         return Err(one("line 1: the user or item column is missing".into()));
@@ -89,13 +89,15 @@ pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvE
     let mut users = Vec::new();
     let mut items = Vec::new();
     let mut events = Vec::new();
-    let mut problems = Problems(Vec::new(), 0);
+    let mut problems = Problems::default();
+    let mut rows = 0;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
-            Ok(true) => {}
+            Ok(true) => rows += 1,
             Ok(false) => break,
             Err(e) => {
+                rows += 1;
                 let line = e.position().map_or(0, |p| p.line());
                 problems.add(format!("line {line}: {e}"));
                 continue;
@@ -116,7 +118,7 @@ pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvE
         }
         let at = match (ti, &opts.time_col) {
             (Some(ti), Some(col)) => {
-                match record.get(ti).map(|t| counts_csv::parse_time(t, opts.tz)) {
+                match record.get(ti).map(|t| csv_file::parse_time(t, opts.tz)) {
                     Some(Ok(at)) => Some(at),
                     Some(Err(e)) => {
                         problems.add(format!("line {line}: column '{}': {e}", shorten(col)));
@@ -132,7 +134,7 @@ pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvE
             }
             _ => None,
         };
-        if bad || !problems.0.is_empty() {
+        if bad || !problems.is_empty() {
             // After the first problem only problems are collected: nothing will be returned.
             continue;
         }
@@ -140,11 +142,11 @@ pub fn parse_log(bytes: &[u8], opts: &LogOptions) -> Result<InteractionLog, CsvE
         let item = intern(item, &mut item_index, &mut items);
         events.push(Event { user, item, at });
     }
-    if problems.0.is_empty() && events.is_empty() {
+    if problems.is_empty() && events.is_empty() {
         problems.add("the file has a header but no rows".into());
     }
-    if !problems.0.is_empty() {
-        return Err(CsvErrors { problems: problems.0, more: problems.1 });
+    if !problems.is_empty() {
+        return Err(problems.into_errors(rows));
     }
     drop(item_index);
     // Items in key order, so that ties broken by index are broken by key.
@@ -209,7 +211,8 @@ mod tests {
         let e = parse_log(csv, &opts(Some("ts"))).unwrap_err();
         let text = e.to_string();
         assert_eq!(e.problems.len(), 3, "{text}");
-        assert!(text.contains("line 3: column 'ts': cannot read 'yesterday' as a time"), "{text}");
+        assert!(text.contains("line 3: column 'ts': not a time"), "{text}");
+        assert!(!text.contains("yesterday"), "{text}");
         assert!(text.contains("line 4: column 'user' is empty"), "{text}");
         assert!(text.contains("line 5: "), "{text}");
     }
@@ -219,10 +222,26 @@ mod tests {
         let e = parse_log(b"user,thing\n1,2\n", &opts(Some("ts"))).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 1: no column 'item' or 'ts' in the header (columns: 'user', 'thing')"
+            "line 1: the first line does not name the columns item, ts (found 2 columns; is the \
+             header missing, or is the delimiter not ','?)"
         );
         let e = parse_log(b"user;item\n1;2\n", &opts(None)).unwrap_err();
         assert!(e.to_string().ends_with("try --delimiter ';'"), "{e}");
+    }
+
+    #[test]
+    fn years_open_quotes_and_wide_headers_are_refused() {
+        let e = parse_log(b"user,item,ts\nann,x,+10000-01-01T00:00:00\n", &opts(Some("ts")))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "line 2: column 'ts': year 10000 is outside 1900–2199");
+        let e = parse_log(b"user,item\nann,x\nbob,\"y\n", &opts(None)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: a quoted field is not closed before the end of the file"
+        );
+        let wide = format!("user,item,{}\n", vec!["x"; 300].join(","));
+        let e = parse_log(wide.as_bytes(), &opts(None)).unwrap_err();
+        assert_eq!(e.to_string(), "line 1: more than 256 columns");
     }
 
     #[test]
