@@ -220,3 +220,19 @@ fn config_check_prints_the_effective_config_without_secrets() {
     assert!(out.contains("# feeds.sensor token: <redacted> from CARREL_SENSOR_TOKEN"), "{out}");
     assert!(out.contains("refresh_s = 5"));
 }
+
+#[test]
+fn config_check_never_prints_a_password_in_a_feed_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(
+        &file,
+        "[feeds.sensor]\nurl = \"https://svc:hunter2@sensors.example.org/\"\n[feeds.recs]\nurl = \"http://me:s3cret@127.0.0.1:7878\"\n",
+    )
+    .unwrap();
+    let o = carrel(dir.path(), &["config", "check", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o);
+    assert!(!all.contains("hunter2") && !all.contains("s3cret"), "{all}");
+    assert!(all.contains("https://<redacted>@sensors.example.org/"), "{all}");
+}

@@ -63,8 +63,8 @@ pub fn console(
     let loader = Loader {
         limits: cfg.settings.comfort.clone(),
         ghost_after: Duration::minutes(i64::from(cfg.settings.seats.ghost_after_min)),
-        sensor_url: cfg.sensor.as_ref().map(|e| e.url.to_string()),
-        recs_url: cfg.recs.as_ref().map(|e| e.url.to_string()),
+        sensor_url: cfg.sensor.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
+        recs_url: cfg.recs.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
         staleness: cfg.staleness(),
         own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
         target: super::queue_target(cfg),

@@ -382,7 +382,7 @@ impl Config {
             if ep.token.is_some() && ep.url.scheme() == "http" && !loopback {
                 out.push(format!(
                     "{name}: the token is sent over plain http to {}; use https",
-                    ep.url
+                    redact_url(ep.url.as_str())
                 ));
             }
             #[cfg(unix)]
@@ -419,11 +419,38 @@ impl Config {
             out.push_str(&line);
         }
         out.push('\n');
+        let mut shown = self.settings.clone();
+        for url in [&mut shown.feeds.sensor.url, &mut shown.feeds.recs.url].into_iter().flatten() {
+            *url = redact_url(url);
+        }
         out.push_str(
-            &toml::to_string_pretty(&self.settings)
-                .unwrap_or_else(|e| format!("# cannot render: {e}\n")),
+            &toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n")),
         );
         out
+    }
+}
+
+/// A URL as it may be shown: a user name and password in it (`https://user:pw@host/`) are
+/// replaced by `<redacted>`, so `config check`, the System tab and logs never print them.
+pub fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            let plain = u.to_string();
+            let scheme = format!("{}://", u.scheme());
+            match plain.strip_prefix(&scheme) {
+                Some(rest) => format!("{scheme}<redacted>@{rest}"),
+                None => plain,
+            }
+        }
+        Ok(u) => u.to_string(),
+        // Not a URL: it cannot be parsed for userinfo, so keep only what precedes an `@`-free
+        // tail.
+        Err(_) => match url.rsplit_once('@') {
+            Some((_, host)) => format!("<redacted>@{host}"),
+            None => url.to_owned(),
+        },
     }
 }
 

@@ -192,3 +192,18 @@ fn bad_url_from_environment_names_the_variable() {
     assert_eq!(err.place, "CARREL_RECS_URL");
     assert!(err.message.contains("only http and https"), "{err}");
 }
+
+#[test]
+fn a_password_in_a_feed_url_is_never_shown() {
+    assert_eq!(
+        super::redact_url("https://svc:hunter2@sensors.example.org/v1"),
+        "https://<redacted>@sensors.example.org/v1"
+    );
+    assert_eq!(super::redact_url("https://sensors.example.org/"), "https://sensors.example.org/");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "[feeds.sensor]\nurl = \"http://svc:hunter2@10.0.0.5:7878\"\n").unwrap();
+    let cfg = super::load(&super::Overrides { config: Some(file), ..Default::default() }).unwrap();
+    let shown = cfg.render();
+    assert!(!shown.contains("hunter2") && shown.contains("<redacted>@10.0.0.5"), "{shown}");
+}
