@@ -220,3 +220,62 @@ fn proofs_and_the_key_are_printed() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no entry 999"));
 }
+
+fn log_size(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap()
+}
+
+fn checkpoints(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM audit_checkpoints", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_checkpoint_file_is_checked_before_anything_is_signed() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("cp.db");
+    assert!(carrel(home.path(), &db, &["init"]).status.success());
+    let before = (log_size(&db), checkpoints(&db));
+
+    let o = carrel(home.path(), &db, &["audit", "checkpoint", "--out", "/nonexistent/dir/cp.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+
+    let target = home.path().join("elsewhere.json");
+    std::fs::write(&target, "precious\n").unwrap();
+    let link = home.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = carrel(home.path(), &db, &["audit", "checkpoint", "--out", link.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+    let o = carrel(home.path(), &db, &["audit", "checkpoint", "--out", target.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    assert_eq!((log_size(&db), checkpoints(&db)), before, "nothing signed, stored or logged");
+
+    let o = carrel(
+        home.path(),
+        &db,
+        &["audit", "checkpoint", "--out", target.to_str().unwrap(), "--force"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&target).unwrap().contains("\"size\""));
+    assert_eq!(checkpoints(&db), before.1 + 1);
+}
+
+#[test]
+fn only_someone_who_signs_checkpoints_makes_the_signing_key() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    assert!(carrel(home.path(), &db, &["init", "--demo"]).status.success());
+    let o = carrel(home.path(), &db, &["--as", "dana", "audit", "key"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("may not sign a checkpoint"), "{}", stderr(&o));
+    let key = home.path().join("state/carrel/audit-signing.key");
+    assert!(!key.exists(), "no key was made for a desk login");
+    let o = carrel(home.path(), &db, &["--as", "ada", "audit", "key"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(key.exists());
+}

@@ -12,6 +12,7 @@ use super::table::{Align, Table};
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::audit::Checkpoint;
+use crate::domain::policy::Permission;
 use crate::input;
 use crate::services::audit;
 use crate::store::audit::EntryFilter;
@@ -38,9 +39,12 @@ pub enum AuditCommand {
     },
     /// Sign a checkpoint of the log (size, root, time) for a committee party to keep
     Checkpoint {
-        /// Write it to FILE instead of standard output
+        /// Write it to FILE instead of standard output (never through a symbolic link)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Print the public key that signs checkpoints
     Key,
@@ -108,16 +112,18 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
                 Err(CliError::Failed("the inclusion proof does not verify".into()))
             }
         }
-        AuditCommand::Checkpoint { out } => {
+        AuditCommand::Checkpoint { out, force } => {
+            // Everything that can go wrong with the file is found out before the checkpoint
+            // is signed, stored and logged.
+            let target = out.as_deref().map(|p| OutFile::prepare(p, *force)).transpose()?;
+            audit::authorize(&mut store, &who, Permission::SignCheckpoint, "audit")?;
             let key = signing_key(&cfg.state_dir)?;
             let cp = audit::checkpoint(&mut store, &who, &key, &cfg.settings.library.name)?;
             let text =
                 serde_json::to_string_pretty(&cp).map_err(|e| CliError::Failed(e.to_string()))?;
-            match out {
-                Some(path) => {
-                    std::fs::write(path, format!("{text}\n")).map_err(|e| {
-                        CliError::BadInput(format!("{}: cannot write: {e}", path.display()))
-                    })?;
+            match target {
+                Some(file) => {
+                    let path = file.write(&format!("{text}\n"))?;
                     eprintln!("checkpoint of {} entries written to {}", cp.size, path.display());
                 }
                 None => println!("{text}"),
@@ -125,6 +131,8 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             Ok(())
         }
         AuditCommand::Key => {
+            // Only those who sign checkpoints may make the signing key.
+            audit::authorize(&mut store, &who, Permission::SignCheckpoint, "audit")?;
             let key = signing_key(&cfg.state_dir)?;
             println!("{}", hex::encode(key.verifying_key().to_bytes()));
             eprintln!(
@@ -182,6 +190,53 @@ fn read_checkpoint(path: &Path) -> CliResult<Checkpoint> {
     let text = input::read_to_string(path, &input::CHECKPOINT)?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::BadInput(format!("{}: not a checkpoint: {e}", path.display())))
+}
+
+/// A file a command will write, checked before anything is done: its directory exists, and it
+/// is not a symbolic link, nor an existing file unless `--force` says to replace it. Written
+/// whole through a temporary file in the same directory, so a reader never sees half of it.
+struct OutFile {
+    path: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+impl OutFile {
+    fn prepare(path: &Path, force: bool) -> CliResult<OutFile> {
+        let bad = |why: &str| CliError::BadInput(format!("{}: {why}", path.display()));
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(bad("a symbolic link; refusing to write through it"));
+            }
+            Ok(m) if !m.is_file() => return Err(bad("exists and is not a regular file")),
+            Ok(_) if !force => return Err(bad("exists; give --force to replace it")),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(bad(&format!("cannot check: {e}"))),
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(bad(&format!("directory {} does not exist", dir.display())));
+        }
+        let temp = tempfile::Builder::new()
+            .prefix(".carrel-checkpoint-")
+            .tempfile_in(&dir)
+            .map_err(|e| bad(&format!("cannot write in {}: {e}", dir.display())))?;
+        Ok(OutFile { path: path.to_owned(), temp })
+    }
+
+    fn write(mut self, text: &str) -> CliResult<PathBuf> {
+        let shown = self.path.display().to_string();
+        let fail = |e: std::io::Error| CliError::Failed(format!("{shown}: cannot write: {e}"));
+        self.temp.write_all(text.as_bytes()).map_err(fail)?;
+        self.temp.as_file().sync_all().map_err(fail)?;
+        self.temp.persist(&self.path).map_err(|e| {
+            CliError::Failed(format!("{}: cannot write: {}", self.path.display(), e.error))
+        })?;
+        Ok(self.path)
+    }
 }
 
 /// The installation's signing key, made (mode 0600) on first use.
