@@ -214,3 +214,44 @@ fn the_demo_is_seeded_with_the_simulated_patrons_under_the_simulators_pseudonyms
         "last activity is never before joining"
     );
 }
+
+#[test]
+fn a_consent_note_is_stored_sealed_and_shown_to_the_desk() {
+    let home = tempfile::tempdir().unwrap();
+    let db = demo_db(home.path());
+    let patron = carrel::sim::patrons(1).into_iter().next().unwrap();
+    let note = "Zebulon Quist phoned in, line one\nand line two";
+    let o = carrel(
+        home.path(),
+        &db,
+        &[
+            "--as",
+            "dana",
+            "consent",
+            "withdraw",
+            &patron.card,
+            "--purpose",
+            "profiling",
+            "--note",
+            note,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = json(&carrel(
+        home.path(),
+        &db,
+        &["--as", "dana", "consent", "show", &patron.card, "--json"],
+    ));
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(
+        history.last().unwrap()["note"],
+        "Zebulon Quist phoned in, line one and line two",
+        "the note reads back, its lines kept apart by a space"
+    );
+    // Fold the write-ahead log in, then look at every byte of the file.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    drop(conn);
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!bytes.windows(7).any(|w| w == b"Zebulon"), "the note is in the file in plain text");
+}

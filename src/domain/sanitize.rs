@@ -19,9 +19,25 @@ pub fn is_unsafe_char(c: char) -> bool {
 }
 
 /// Strips unsafe characters (see [`is_unsafe_char`]) and cuts to `max_chars` characters,
-/// marking a cut with a trailing ellipsis. Whitespace at either end is trimmed.
+/// marking a cut with a trailing ellipsis. Line breaks and tabs become one space each run (a
+/// purpose typed over two lines keeps its words apart); whitespace at either end is trimmed.
 pub fn clean_text(s: &str, max_chars: usize) -> String {
-    let cleaned: String = s.chars().filter(|&c| !is_unsafe_char(c)).collect();
+    let mut cleaned = String::with_capacity(s.len());
+    let mut in_break = false;
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        ) {
+            if !in_break && !cleaned.ends_with(' ') {
+                cleaned.push(' ');
+            }
+            in_break = true;
+        } else if !is_unsafe_char(c) {
+            cleaned.push(c);
+            in_break = false;
+        }
+    }
     let trimmed = cleaned.trim();
     if trimmed.chars().count() <= max_chars {
         return trimmed.to_owned();
@@ -42,6 +58,15 @@ pub fn valid_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_keep_words_apart() {
+        assert_eq!(
+            clean_text("Plan next year's\nacquisitions\r\n\tby subject", 100),
+            "Plan next year's acquisitions by subject"
+        );
+        assert_eq!(clean_text("one\n\ntwo\n", 100), "one two");
+    }
 
     #[test]
     fn strips_escape_sequences_and_bidi_controls() {

@@ -76,9 +76,10 @@ pub fn show(
     let object = format!("patron:{pseudonym}");
     let role = audit::authorize(store, actor, Permission::ViewConsent, &object)?;
     let view = store.write(|tx| {
+        registry::seal_plain_notes(tx, keys)?;
         let found = directory::exists(tx, &pseudonym)?;
         let history: Vec<ConsentChange> = if found {
-            registry::for_patron(tx, &pseudonym)?
+            registry::for_patron_with_notes(tx, keys, &pseudonym)?
                 .into_iter()
                 .filter(|c| purpose.is_none_or(|p| p == c.purpose))
                 .collect()
@@ -132,9 +133,10 @@ pub fn change(
         note: clean_text(note, MAX_NOTE_CHARS),
     };
     let done = store.write(|tx| {
+        registry::seal_plain_notes(tx, keys)?;
         let found = directory::exists(tx, &pseudonym)?;
         if found {
-            registry::append(tx, &change)?;
+            registry::append(tx, keys, &change)?;
         }
         let (outcome, details) = if found {
             (Outcome::Allowed, serde_json::json!({ "granted": granted }))

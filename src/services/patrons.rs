@@ -164,6 +164,7 @@ pub fn import_patrons(
                 if current != Some(granted) {
                     consent::append(
                         tx,
+                        keys,
                         &ConsentChange {
                             pseudonym: pseudonym.clone(),
                             purpose,

@@ -1,14 +1,30 @@
 //! The consent registry: every grant and withdrawal, appended, never changed. A patron's
 //! current consent to a purpose is the latest change for it.
 
+use rand::RngCore;
 use rusqlite::{Connection, Row, params};
 
 use super::{from_ms, to_ms};
 pub use crate::domain::consent::ConsentChange;
 use crate::domain::consent::{ConsentPurpose, ConsentSource};
+use crate::domain::crypto::{Keys, NONCE_LEN};
 
-const SELECT: &str =
-    "SELECT pseudonym, purpose, granted, at_ms, \"by\", source, note FROM consent_changes";
+const SELECT: &str = "SELECT pseudonym, purpose, granted, at_ms, \"by\", source, note, note_enc, id FROM consent_changes";
+
+/// The sealed note's column name in its associated data: bound to the change's purpose and
+/// time as well as the patron, so a note moved to another change does not open.
+fn note_column(purpose: ConsentPurpose, at_ms: i64) -> String {
+    format!("consent_note:{}:{at_ms}", purpose.as_str())
+}
+
+fn seal_note(keys: &Keys, c: &ConsentChange) -> Option<Vec<u8>> {
+    if c.note.is_empty() {
+        return None;
+    }
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    Some(keys.seal(&note_column(c.purpose, to_ms(c.at)), &c.pseudonym, &c.note, nonce))
+}
 
 fn conversion(i: usize, e: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
@@ -24,15 +40,16 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ConsentChange> {
         at: from_ms(r.get(3)?),
         by: r.get(4)?,
         source: ConsentSource::parse(&source).map_err(|e| conversion(5, e))?,
+        // The note is sealed; `for_patron_with_notes` opens it.
         note: r.get(6)?,
     })
 }
 
-/// Appends a change.
-pub fn append(conn: &Connection, c: &ConsentChange) -> rusqlite::Result<()> {
+/// Appends a change, its note sealed under the directory key.
+pub fn append(conn: &Connection, keys: &Keys, c: &ConsentChange) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO consent_changes(pseudonym, purpose, granted, at_ms, \"by\", source, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO consent_changes(pseudonym, purpose, granted, at_ms, \"by\", source, note, note_enc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
     )?
     .execute(params![
         c.pseudonym,
@@ -41,9 +58,41 @@ pub fn append(conn: &Connection, c: &ConsentChange) -> rusqlite::Result<()> {
         to_ms(c.at),
         c.by,
         c.source.as_str(),
-        c.note
+        seal_note(keys, c)
     ])?;
     Ok(())
+}
+
+/// Seals the notes written in plain text before notes were sealed. Returns how many.
+pub fn seal_plain_notes(conn: &Connection, keys: &Keys) -> rusqlite::Result<usize> {
+    let plain: Vec<(i64, ConsentChange)> = conn
+        .prepare_cached(&format!("{SELECT} WHERE note != '' AND note_enc IS NULL"))?
+        .query_map([], |r| Ok((r.get(8)?, row(r)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, c) in &plain {
+        conn.prepare_cached("UPDATE consent_changes SET note = '', note_enc = ?2 WHERE id = ?1")?
+            .execute(params![id, seal_note(keys, c)])?;
+    }
+    Ok(plain.len())
+}
+
+/// One patron's changes, oldest first, with their notes opened.
+pub fn for_patron_with_notes(
+    conn: &Connection,
+    keys: &Keys,
+    pseudonym: &str,
+) -> rusqlite::Result<Vec<ConsentChange>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1 ORDER BY at_ms, id"))?
+        .query_map([pseudonym], |r| {
+            let mut c = row(r)?;
+            if let Some(sealed) = r.get::<_, Option<Vec<u8>>>(7)? {
+                c.note = keys
+                    .open(&note_column(c.purpose, to_ms(c.at)), &c.pseudonym, &sealed)
+                    .map_err(|e| conversion(7, e.to_string()))?;
+            }
+            Ok(c)
+        })?
+        .collect()
 }
 
 /// Every change of every patron, oldest first (ties in the order they were recorded).
@@ -102,17 +151,38 @@ mod tests {
             change("p1", rec, false, 3_000),
             change("p1", ConsentPurpose::Profiling, true, 3_000),
         ];
-        s.write(|tx| changes.iter().try_for_each(|c| append(tx, c))).unwrap();
+        let keys = Keys::new([3u8; 32], b"consent test site key".to_vec()).unwrap();
+        s.write(|tx| changes.iter().try_for_each(|c| append(tx, &keys, c))).unwrap();
         let all = history(s.conn()).unwrap();
         assert_eq!(all.len(), 4);
         assert!(all.windows(2).all(|w| w[0].at <= w[1].at));
-        assert_eq!(all[0], changes[1]);
+        assert!(all.iter().all(|c| c.note.is_empty()), "notes are stored sealed");
         assert_eq!(
-            for_patron(s.conn(), "p1").unwrap(),
+            for_patron_with_notes(s.conn(), &keys, "p1").unwrap(),
             vec![changes[0].clone(), changes[2].clone(), changes[3].clone()]
         );
+        let other = Keys::new([4u8; 32], b"consent test site key".to_vec()).unwrap();
+        assert!(for_patron_with_notes(s.conn(), &other, "p1").is_err(), "another key opens none");
         assert!(!current(s.conn(), "p1", rec).unwrap().unwrap().granted);
         assert_eq!(current(s.conn(), "p3", rec).unwrap(), None);
         assert_eq!(count(s.conn()).unwrap(), 4);
+    }
+
+    #[test]
+    fn notes_written_before_sealing_are_sealed_once() {
+        let s = Store::open_in_memory().unwrap();
+        let keys = Keys::new([3u8; 32], b"consent test site key".to_vec()).unwrap();
+        s.conn()
+            .execute_batch(
+                "INSERT INTO consent_changes(pseudonym, purpose, granted, at_ms, \"by\", source, note)
+                 VALUES ('p1', 'recommendations', 1, 1000, 'dana', 'desk', 'Alice phoned')",
+            )
+            .unwrap();
+        assert_eq!(seal_plain_notes(s.conn(), &keys).unwrap(), 1);
+        assert_eq!(seal_plain_notes(s.conn(), &keys).unwrap(), 0);
+        let plain: String =
+            s.conn().query_row("SELECT note FROM consent_changes", [], |r| r.get(0)).unwrap();
+        assert_eq!(plain, "");
+        assert_eq!(for_patron_with_notes(s.conn(), &keys, "p1").unwrap()[0].note, "Alice phoned");
     }
 }

@@ -419,6 +419,10 @@ const V7_COMMITTEE_SEATS: &str = r#"
 -- every other entry. A non-NULL value makes the entry's canonical form carrel-audit/2.
 ALTER TABLE audit_log ADD COLUMN impersonator TEXT;
 
+-- A consent change's note, sealed like the directory's fields (a note may name the patron or
+-- say why). note keeps only what was written before notes were sealed, until it is sealed.
+ALTER TABLE consent_changes ADD COLUMN note_enc BLOB;
+
 -- Proposed changes to who sits on the governance committee. A change takes effect only when
 -- the committee approves it (domain::quorum), in the transaction of the deciding vote.
 CREATE TABLE seat_changes (
