@@ -205,7 +205,16 @@ fn three_processes_per_party_decide_each_request_exactly_once() {
             }
             other => panic!("request {} ended {other:?}", r.id),
         }
-        assert!(r.decided.is_some());
+        let decided = r.decided.unwrap();
+        for v in votes {
+            assert!(
+                v.at <= decided,
+                "request {}: decided at {decided}, before {}'s vote at {}",
+                r.id,
+                v.voter,
+                v.at
+            );
+        }
     }
     eprintln!("approved {approved}, denied {denied}");
     assert_eq!(approved + denied, REQUESTS);

@@ -150,6 +150,7 @@ pub fn propose(
     };
     let expires = now + Duration::days(i64::from(open_days.max(1)));
     let id = store.write(|tx| {
+        let now = log::not_before_last(tx, now)?;
         if let Some(waiting) = store::committee::list(tx)?
             .into_iter()
             .map(|c| as_of(c, now))
@@ -215,6 +216,7 @@ pub fn vote(
     let sits_for = super::requests::party_of(actor);
     let verb = if approve { "approve" } else { "deny" };
     let outcome = store.write(|tx| {
+        let now = log::not_before_last(tx, now)?;
         let Some(c) = store::committee::get(tx, id)? else {
             return Ok(Err(ServiceError::NotFound(format!("no seat change {id}"))));
         };

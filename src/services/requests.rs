@@ -121,6 +121,7 @@ pub fn file(
     governance::validate(&r, now).map_err(ServiceError::Invalid)?;
     let state = if draft { RequestState::Draft } else { RequestState::Submitted };
     let id = store.write(|tx| {
+        let now = log::not_before_last(tx, now)?;
         let id = store::governance::insert_request(tx, &actor.login, &r, state, now)?;
         let details = serde_json::json!({
             "state": state,
@@ -178,6 +179,7 @@ fn own_step(
 ) -> Result<DataRequest, ServiceError> {
     let role = audit::authorize(store, actor, Permission::FileRequest, &object(id))?;
     let outcome = store.write(|tx| {
+        let now = log::not_before_last(tx, now)?;
         let Some(r) = store::governance::get_request(tx, id)? else {
             return Ok(Err(ServiceError::NotFound(format!("no data request {id}"))));
         };
@@ -242,6 +244,7 @@ pub fn vote(
     let reason = clean_text(reason, 500);
     let sits_for = party_of(actor);
     let outcome = store.write(|tx| {
+        let now = log::not_before_last(tx, now)?;
         let Some(r) = store::governance::get_request(tx, id)? else {
             return Ok(Err(ServiceError::NotFound(format!("no data request {id}"))));
         };

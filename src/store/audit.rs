@@ -28,6 +28,18 @@ pub fn frontier(conn: &Connection) -> rusqlite::Result<Frontier> {
     Ok(bytes.and_then(|b| Frontier::from_bytes(&b)).unwrap_or_default())
 }
 
+/// `at`, or the time of the log's latest entry if that is later. A change stamped with this
+/// inside its transaction never carries a time before something the log already holds, so the
+/// times stored with votes and decisions follow the log's order even when a clock read before
+/// the transaction waited for the write lock.
+pub fn not_before_last(conn: &Connection, at: DateTime<Utc>) -> rusqlite::Result<DateTime<Utc>> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT at_ms FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(last.map_or(at, |ms| at.max(from_ms(ms))))
+}
+
 /// Appends an entry in the caller's transaction; returns it with its index.
 pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
     let mut tree = frontier(conn)?;
