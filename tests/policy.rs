@@ -369,4 +369,18 @@ fn separation_of_duties_holds() {
     // The last sysadmin keeps the role.
     let e = staff::revoke(&mut s, &admin, "admin", Role::Sysadmin).unwrap_err();
     assert!(e.to_string().contains("last sysadmin"), "{e}");
+    // Every pair of the separation-of-duties table, from both sides.
+    for (a, b) in carrel::domain::policy::CONFLICTS {
+        for (held, adding) in [(*a, *b), (*b, *a)] {
+            let login = format!("sod-{held}-{adding}");
+            let party = (held == Role::Committee).then_some(Party::Supplier);
+            carrel::services::staff::bootstrap(&mut s, &login, "SoD", held, party).unwrap();
+            let e = if adding == Role::Committee {
+                propose(&mut s, &login, Party::Library).unwrap_err()
+            } else {
+                staff::grant(&mut s, &admin, &login, adding, None).unwrap_err()
+            };
+            assert!(e.to_string().contains("separation of duties"), "{held} + {adding}: {e}");
+        }
+    }
 }
