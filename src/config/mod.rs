@@ -444,7 +444,7 @@ pub fn redact_url(url: &str) -> String {
                 None => plain,
             }
         }
-        Ok(u) => u.to_string(),
+        Ok(_) => url.to_owned(),
         // Not a URL: it cannot be parsed for userinfo, so keep only what precedes an `@`-free
         // tail.
         Err(_) => match url.rsplit_once('@') {
