@@ -21,6 +21,17 @@ fn carrel(home: &Path, db: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The key directory of the one database made under `home` (keys are per database, named by
+/// the database's id).
+fn key_dir(home: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(home.join("state/carrel/databases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one database's keys: {dirs:?}");
+    dirs[0].clone()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -213,7 +224,7 @@ fn proofs_and_the_key_are_printed() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let key = home.path().join("state/carrel/audit-signing.key");
+        let key = key_dir(home.path()).join("audit-signing.key");
         assert_eq!(std::fs::metadata(key).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let o = carrel(home.path(), &db, &["audit", "prove", "999"]);
@@ -273,9 +284,13 @@ fn only_someone_who_signs_checkpoints_makes_the_signing_key() {
     let o = carrel(home.path(), &db, &["--as", "dana", "audit", "key"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("may not sign a checkpoint"), "{}", stderr(&o));
-    let key = home.path().join("state/carrel/audit-signing.key");
+    let id: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0))
+        .unwrap();
+    let key = home.path().join(format!("state/carrel/databases/{id}/audit-signing.key"));
     assert!(!key.exists(), "no key was made for a desk login");
     let o = carrel(home.path(), &db, &["--as", "ada", "audit", "key"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(key.exists());
+    assert!(key.exists(), "the key is the database's own, beside its patron key");
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use carrel::domain::pseudonym::pseudonym;
@@ -33,6 +33,17 @@ fn stderr(o: &Output) -> String {
 fn json(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(o));
     serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The key directory of the one database made under `home` (keys are per database, named by
+/// the database's id).
+fn key_dir(home: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(home.join("state/carrel/databases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one database's keys: {dirs:?}");
+    dirs[0].clone()
 }
 
 fn demo_db(home: &Path) -> std::path::PathBuf {
@@ -178,7 +189,7 @@ fn consent_round_trips_with_history_and_every_step_is_logged_without_card_or_nam
 fn the_demo_is_seeded_with_the_simulated_patrons_under_the_simulators_pseudonyms() {
     let home = tempfile::tempdir().unwrap();
     let db = demo_db(home.path());
-    let key = home.path().join("state/carrel/patron.key");
+    let key = key_dir(home.path()).join("patron.key");
     let keys = carrel::domain::crypto::Keys::from_file_text(&std::fs::read_to_string(key).unwrap())
         .unwrap();
     let c = rusqlite::Connection::open(&db).unwrap();

@@ -58,8 +58,19 @@ fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (home, db, csv)
 }
 
+/// The key directory of the one database made under `home` (keys are per database, named by
+/// the database's id).
+fn key_dir(home: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(home.join("state/carrel/databases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one database's keys: {dirs:?}");
+    dirs[0].clone()
+}
+
 fn key_path(home: &Path) -> PathBuf {
-    home.join("state/carrel/patron.key")
+    key_dir(home).join("patron.key")
 }
 
 fn keys(home: &Path) -> Keys {
@@ -385,4 +396,91 @@ fn init_takes_the_pseudonym_key_shared_with_the_recommendation_service() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("at least 16"), "{}", stderr(&o));
     assert!(!home.path().join("b.db").exists());
+}
+
+/// Every key file under `home`, by the id of the database it belongs to.
+fn key_files(home: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(home.join("state/carrel/databases"))
+        .unwrap()
+        .map(|e| {
+            let dir = e.unwrap().path();
+            let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+            (id, std::fs::read_to_string(dir.join("patron.key")).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn database_id(db: &Path) -> String {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn each_database_has_its_own_keys_and_a_real_one_never_gets_the_demos() {
+    let home = tempfile::tempdir().unwrap();
+    let dbs = ["first-demo.db", "real.db", "second-demo.db"].map(|n| home.path().join(n));
+    for (db, demo) in dbs.iter().zip([true, false, true]) {
+        let mut args = vec!["init", "--db", db.to_str().unwrap()];
+        if demo {
+            args.push("--demo");
+        }
+        let o = carrel(home.path(), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let files = key_files(home.path());
+    assert_eq!(files.len(), 3, "three databases, three key files");
+    let simulator_key = hex::encode(carrel::sim::site_key_for(1));
+    let real_id = database_id(&dbs[1]);
+    for (id, text) in &files {
+        let keys = Keys::from_file_text(text).unwrap();
+        if *id == real_id {
+            assert!(!text.contains(&simulator_key), "the real database has the simulator's key");
+        } else {
+            assert!(text.contains(&simulator_key), "a demo names patrons as the simulator does");
+        }
+        assert_eq!(
+            files.iter().filter(|(_, t)| Keys::from_file_text(t).unwrap() == keys).count(),
+            1
+        );
+    }
+    // Each works with its own keys: an import on the real one, a lookup on each demo.
+    let csv = home.path().join("patrons.csv");
+    std::fs::write(&csv, DIRECTORY).unwrap();
+    let o = carrel(
+        home.path(),
+        &["import", "patrons", csv.to_str().unwrap(), "--db", dbs[1].to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = carrel::sim::patrons(1)[0].card.clone();
+    for db in [&dbs[0], &dbs[2]] {
+        let o = carrel(
+            home.path(),
+            &["--as", "dana", "consent", "show", &card, "--db", db.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+
+    // One key file named for two databases: the second is refused, with nothing made.
+    let config = home.path().join("shared-key.toml");
+    let shared = home.path().join("shared.key");
+    std::fs::write(&config, format!("[privacy]\nkey_file = \"{}\"\n", shared.display())).unwrap();
+    let first = home.path().join("a.db");
+    let second = home.path().join("b.db");
+    for (db, ok) in [(&first, true), (&second, false)] {
+        let o = carrel(
+            home.path(),
+            &["init", "--db", db.to_str().unwrap(), "--config", config.to_str().unwrap()],
+        );
+        assert_eq!(o.status.success(), ok, "{}", stderr(&o));
+    }
+    assert!(!second.exists());
+    let o = carrel(
+        home.path(),
+        &["init", "--db", second.to_str().unwrap(), "--config", config.to_str().unwrap()],
+    );
+    assert!(stderr(&o).contains("belongs to one database"), "{}", stderr(&o));
 }

@@ -70,6 +70,8 @@ pub enum AuditCommand {
 pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
     let mut store = open_store(cfg)?;
     let who = actor(cfg, &store)?;
+    // The signing key is the database's own, beside its patron key.
+    let key_dir = cfg.database_key_dir(store.database_id()?.as_deref());
     match command {
         AuditCommand::Verify { checkpoint, json } => {
             let kept = checkpoint.as_deref().map(read_checkpoint).transpose()?;
@@ -117,7 +119,7 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             // is signed, stored and logged.
             let target = out.as_deref().map(|p| OutFile::prepare(p, *force)).transpose()?;
             audit::authorize(&mut store, &who, Permission::SignCheckpoint, "audit")?;
-            let key = signing_key(&cfg.state_dir)?;
+            let key = signing_key(&key_dir)?;
             let cp = audit::checkpoint(&mut store, &who, &key, &cfg.settings.library.name)?;
             let text =
                 serde_json::to_string_pretty(&cp).map_err(|e| CliError::Failed(e.to_string()))?;
@@ -133,11 +135,11 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
         AuditCommand::Key => {
             // Only those who sign checkpoints may make the signing key.
             audit::authorize(&mut store, &who, Permission::SignCheckpoint, "audit")?;
-            let key = signing_key(&cfg.state_dir)?;
+            let key = signing_key(&key_dir)?;
             println!("{}", hex::encode(key.verifying_key().to_bytes()));
             eprintln!(
                 "(ed25519 public key; the private key is {})",
-                cfg.state_dir.join(KEY_FILE).display()
+                key_dir.join(KEY_FILE).display()
             );
             Ok(())
         }
@@ -239,7 +241,7 @@ impl OutFile {
     }
 }
 
-/// The installation's signing key, made (mode 0600) on first use.
+/// The signing key in `state_dir` (a database's key directory), made (mode 0600) on first use.
 pub fn signing_key(state_dir: &Path) -> CliResult<SigningKey> {
     let path = state_dir.join(KEY_FILE);
     match input::read_to_string(&path, &input::SECRET) {

@@ -67,7 +67,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         Store::create(&cfg.db_path, true, &identity::os_login(), StoreOptions::default())?;
     // The simulated recommendation service knows patrons by the seed's site key.
     let keys = keys::generate(Some(sim::site_key_for(args.seed)));
-    keys::write_new(&cfg.key_file(), &keys, false)?;
+    keys::write_new(&cfg.key_file(store.database_id()?.as_deref()), &keys, true)?;
     keys::record(&mut store, &keys)?;
     super::init::seed_demo_staff(&mut store)?;
     super::init::seed_demo_requests(&mut store, Utc::now())?;

@@ -45,7 +45,6 @@ pub const DEMO_STAFF: &[(&str, &str, Role, Option<Party>)] = &[
 
 pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     let path = &cfg.db_path;
-    let key_path = cfg.key_file();
     let site_key = match &args.site_key {
         Some(file) => Some(keys::read_site_key(file)?),
         None if args.demo => Some(sim::site_key_for(DEMO_SEED)),
@@ -55,7 +54,7 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         if args.demo {
             return Err(StoreError::AlreadyExists(path.clone()).into());
         }
-        return add_keys(cfg, &key_path, site_key);
+        return add_keys(cfg, site_key);
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.exists()
@@ -76,13 +75,18 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
             }
         }
     }
-    // Everything about the keys is checked before anything is made.
-    let (keys, existing) = keys::prepare(&key_path, site_key)?;
+    // A key file someone named is checked before anything is made; the default one is the
+    // new database's own, named by its id, so it cannot exist yet.
+    if let Some(named) = &cfg.settings.privacy.key_file {
+        keys::check_unused(named)?;
+    }
+    let keys = keys::generate(site_key);
     let options = StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
     let mut store = Store::create(path, args.demo, &identity::os_login(), options)?;
-    if let Err(e) = install_keys(cfg, &mut store, &key_path, &keys, existing) {
+    let key_path = cfg.key_file(store.database_id()?.as_deref());
+    if let Err(e) = install_keys(cfg, &mut store, &key_path, &keys) {
         drop(store);
         store::remove_database_files(path);
         return Err(e);
@@ -111,47 +115,37 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
             format!("; {login} is its first sysadmin")
         }
     );
-    print_key_file(&key_path, existing);
+    print_key_file(&key_path);
     Ok(())
 }
 
-/// Writes the key file (unless it was there already) and records its keys in the database.
-fn install_keys(
-    cfg: &Config,
-    store: &mut Store,
-    key_path: &Path,
-    keys: &Keys,
-    existing: bool,
-) -> CliResult {
-    if !existing {
-        // The default state directory is ours to make; a directory someone named is not.
-        keys::write_new(key_path, keys, cfg.settings.privacy.key_file.is_none())?;
-    }
+/// Writes the database's new key file and records its keys in the database. A key file is
+/// never shared: one that exists already is refused, whoever's it is.
+fn install_keys(cfg: &Config, store: &mut Store, key_path: &Path, keys: &Keys) -> CliResult {
+    // The default state directory is ours to make; a directory someone named is not.
+    keys::write_new(key_path, keys, cfg.settings.privacy.key_file.is_none())?;
     keys::record(store, keys)?;
     Ok(())
 }
 
-fn print_key_file(key_path: &Path, existing: bool) {
-    if existing {
-        println!("patron keys: the existing key file {}", key_path.display());
-    } else {
-        println!(
-            "patron keys: {} (mode 0600). Keep it secret, and back it up apart from the database: without it patron data cannot be read or written",
-            key_path.display()
-        );
-    }
+fn print_key_file(key_path: &Path) {
+    println!(
+        "patron keys: {} (mode 0600), this database's own. Keep it secret, and back it up apart from the database: without it patron data cannot be read or written",
+        key_path.display()
+    );
 }
 
 /// `carrel init` on an existing database: makes its key file if it has none yet.
-fn add_keys(cfg: &Config, key_path: &Path, site_key: Option<Vec<u8>>) -> CliResult {
+fn add_keys(cfg: &Config, site_key: Option<Vec<u8>>) -> CliResult {
     let mut store = super::open_store(cfg)?;
     if keys::is_set_up(&store)? {
         return Err(StoreError::AlreadyExists(cfg.db_path.clone()).into());
     }
-    let (keys, existing) = keys::prepare(key_path, site_key)?;
-    install_keys(cfg, &mut store, key_path, &keys, existing)?;
+    let key_path = cfg.key_file(store.database_id()?.as_deref());
+    keys::check_unused(&key_path)?;
+    install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
     println!("database {} now has patron keys", cfg.db_path.display());
-    print_key_file(key_path, existing);
+    print_key_file(&key_path);
     Ok(())
 }
 

@@ -342,7 +342,8 @@ pub(crate) fn load_keys(
     cfg: &Config,
     store: &crate::store::Store,
 ) -> CliResult<crate::domain::crypto::Keys> {
-    Ok(crate::services::keys::load(store, &cfg.key_file())?)
+    let id = store.database_id()?;
+    Ok(crate::services::keys::load(store, &cfg.key_file(id.as_deref()))?)
 }
 
 /// Writes JSON to stdout, pretty-printed, with a final newline.

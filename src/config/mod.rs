@@ -322,11 +322,22 @@ fn endpoint(
 }
 
 impl Config {
-    /// The patron key file: `[privacy] key_file`, or `patron.key` in the state directory.
-    pub fn key_file(&self) -> PathBuf {
+    /// Where the keys of the database with `database_id` live by default: its own directory in
+    /// the state directory, `databases/<id>/`, so no two databases share a key. A database made
+    /// before carrel recorded ids (`None`) keeps the state directory itself.
+    pub fn database_key_dir(&self, database_id: Option<&str>) -> PathBuf {
+        match database_id {
+            Some(id) => self.state_dir.join("databases").join(id),
+            None => self.state_dir.clone(),
+        }
+    }
+
+    /// The patron key file of the database with `database_id`: `[privacy] key_file`, or
+    /// `patron.key` in [`Config::database_key_dir`].
+    pub fn key_file(&self, database_id: Option<&str>) -> PathBuf {
         match &self.settings.privacy.key_file {
             Some(p) => p.clone(),
-            None => self.state_dir.join(crate::domain::crypto::KEY_FILE_NAME),
+            None => self.database_key_dir(database_id).join(crate::domain::crypto::KEY_FILE_NAME),
         }
     }
 

@@ -242,7 +242,8 @@ impl Default for QueuesSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacySection {
-    /// The patron key file; default: `patron.key` in the state directory.
+    /// The patron key file; default: `patron.key` in the database's own key directory,
+    /// `databases/<database id>/` in the state directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_file: Option<PathBuf>,
     /// disabled, permissive or enforced (see `domain::consent::ConsentMode`).

@@ -55,11 +55,9 @@ pub enum KeyError {
     #[error("site key {}: {message}", path.display())]
     SiteKey { path: PathBuf, message: String },
     #[error(
-        "key file {} already exists with another pseudonym key; nothing changed (name another file with [privacy] key_file)",
+        "key file {}: already exists; a key file belongs to one database and is never reused or overwritten (name a new one with [privacy] key_file)",
         .0.display()
     )]
-    Mismatch(PathBuf),
-    #[error("key file {}: already exists, and a key file is never overwritten", .0.display())]
     Exists(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -163,20 +161,16 @@ pub fn read_site_key(path: &Path) -> Result<Vec<u8>, KeyError> {
     parse_site_key(&bytes).map_err(|message| KeyError::SiteKey { path: path.to_owned(), message })
 }
 
-/// The keys a database about to be made will use, and whether they come from a key file
-/// already at `path` (checked, and holding `pseudonym` when one is wanted). Nothing is written.
-pub fn prepare(path: &Path, pseudonym: Option<Vec<u8>>) -> Result<(Keys, bool), KeyError> {
-    match read(path) {
-        Ok(keys) => {
-            if let Some(p) = &pseudonym
-                && crate::domain::crypto::key_id(p) != keys.pseudonym_key_id()
-            {
-                return Err(KeyError::Mismatch(path.to_owned()));
-            }
-            Ok((keys, true))
+/// Refuses a key file path where a key file (or anything else) already is: a key belongs to one
+/// database, so a new database never takes over another's — a demo's least of all, whose
+/// pseudonym key is the simulator's public one. Nothing is written.
+pub fn check_unused(path: &Path) -> Result<(), KeyError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => Err(KeyError::Exists(path.to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => {
+            Err(KeyError::Unreadable { path: path.to_owned(), problem: input::Problem::Io(source) })
         }
-        Err(KeyError::Missing(_)) => Ok((generate(pseudonym), false)),
-        Err(e) => Err(e),
     }
 }
 
@@ -287,19 +281,13 @@ mod tests {
     }
 
     #[test]
-    fn prepare_reuses_a_matching_key_file_and_refuses_another_site_key() {
+    fn a_key_file_that_exists_is_never_taken_for_a_new_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("patron.key");
-        let (fresh, existed) = prepare(&path, Some(b"sixteen byte key".to_vec())).unwrap();
-        assert!(!existed);
-        assert!(!path.exists(), "prepare writes nothing");
-        write_new(&path, &fresh, false).unwrap();
-        let (again, existed) = prepare(&path, Some(b"sixteen byte key".to_vec())).unwrap();
-        assert!(existed);
-        assert_eq!(again, fresh);
-        assert!(matches!(
-            prepare(&path, Some(b"another site key".to_vec())),
-            Err(KeyError::Mismatch(_))
-        ));
+        check_unused(&path).unwrap();
+        assert!(!path.exists(), "the check writes nothing");
+        write_new(&path, &generate(None), false).unwrap();
+        let e = check_unused(&path).unwrap_err();
+        assert!(e.to_string().contains("belongs to one database"), "{e}");
     }
 }

@@ -100,6 +100,8 @@ pub struct DatabaseStatus {
     pub size_bytes: u64,
     pub schema_version: usize,
     pub demo: bool,
+    /// The database's id (its key files are named by it); `None` before carrel recorded one.
+    pub id: Option<String>,
 }
 
 pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
@@ -110,6 +112,7 @@ pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
             size_bytes: store.size_bytes(),
             schema_version: store.schema_version()?,
             demo: store.is_demo()?,
+            id: store.database_id()?,
         },
         lease: store::lease::current(c)?,
         feeds: store::feeds::all(c)?,

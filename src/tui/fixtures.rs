@@ -526,6 +526,7 @@ pub fn system_snapshot() -> SystemSnapshot {
                 size_bytes: 2_400_000,
                 schema_version: 1,
                 demo: false,
+                id: None,
             },
             lease: Some(Lease {
                 holder: "desk-3:4242:1".into(),
