@@ -110,7 +110,7 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
         .map(RecsClient::new);
     Ok(Desk {
         keys,
-        settings: super::patron::settings(cfg),
+        settings: super::patron::settings(cfg, store)?,
         recs,
         recommendations: p.recommendations,
     })

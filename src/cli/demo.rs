@@ -69,6 +69,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     let keys = keys::generate(Some(sim::site_key_for(args.seed)));
     keys::write_new(&cfg.key_file(store.database_id()?.as_deref()), &keys, true)?;
     keys::record(&mut store, &keys)?;
+    super::init::seed_demo_catalog(&mut store, args.seed, args.seats)?;
     super::init::seed_demo_staff(&mut store)?;
     super::init::seed_demo_requests(&mut store, Utc::now())?;
     // The patrons are seeded beside the start-up (on their own connection, a few tenths of a

@@ -93,6 +93,7 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     }
     let login = identity::os_login();
     if args.demo {
+        seed_demo_catalog(&mut store, DEMO_SEED, sim::DEFAULT_SEATS)?;
         seed_demo_staff(&mut store)?;
         seed_demo_requests(&mut store, Utc::now())?;
         seed_demo_patrons(&mut store, &keys, DEMO_SEED, Utc::now())?;
@@ -146,6 +147,20 @@ fn add_keys(cfg: &Config, site_key: Option<Vec<u8>>) -> CliResult {
     install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
     println!("database {} now has patron keys", cfg.db_path.display());
     print_key_file(&key_path);
+    Ok(())
+}
+
+/// Seeds a demo database with the simulated library's catalogue of `seed` and the subjects of
+/// the zones of its building of `seats` seats, so profiles and recommendations name subjects
+/// and titles before any feed has run.
+pub fn seed_demo_catalog(store: &mut Store, seed: u64, seats: u32) -> CliResult {
+    let items: Vec<_> = sim::catalogue(seed).into_iter().map(|i| i.dto).collect();
+    crate::services::catalog::seed(
+        store,
+        &identity::os_login(),
+        &items,
+        &sim::zone_subjects(seats),
+    )?;
     Ok(())
 }
 

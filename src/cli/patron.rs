@@ -27,14 +27,19 @@ pub enum PatronCommand {
 }
 
 /// The desk's settings from the configuration.
-pub fn settings(cfg: &Config) -> DeskSettings {
+pub fn settings(cfg: &Config, store: &crate::store::Store) -> CliResult<DeskSettings> {
     let p = &cfg.settings.patrons;
-    DeskSettings {
+    let zone_subjects = if p.zone_subjects.is_empty() {
+        crate::services::catalog::zone_subjects(store)?
+    } else {
+        p.zone_subjects.clone()
+    };
+    Ok(DeskSettings {
         consent_mode: cfg.consent_mode(),
         weights: p.weights(),
         half_life: chrono::Duration::days(i64::from(p.half_life_days)),
-        zone_subjects: p.zone_subjects.clone(),
-    }
+        zone_subjects,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -67,7 +72,8 @@ pub fn run(command: &PatronCommand, cfg: &Config) -> CliResult {
     let mut store = open_store(cfg)?;
     let who = actor(cfg, &store)?;
     let keys = load_keys(cfg, &store)?;
-    let lookup = desk::lookup(&mut store, &who, &keys, card, purpose, &settings(cfg), Utc::now())?;
+    let desk_settings = settings(cfg, &store)?;
+    let lookup = desk::lookup(&mut store, &who, &keys, card, purpose, &desk_settings, Utc::now())?;
     let served = if lookup.recommendations_gate.shows() {
         let s = fetch(cfg, &store, &lookup.pseudonym, cfg.settings.patrons.recommendations)?;
         let ids: Vec<String> = s.items.iter().map(|r| r.item_id.clone()).collect();

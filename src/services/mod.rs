@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod arrivals;
 pub mod audit;
+pub mod catalog;
 pub mod committee;
 pub mod consent;
 pub mod desk;

@@ -12,6 +12,8 @@ use super::faults::FaultPlan;
 /// The fewest seats a simulated library may have.
 pub const MIN_SEATS: u32 = 20;
 /// The most seats a simulated library may have.
+/// Seats in the simulated library unless told otherwise (`--seats`).
+pub const DEFAULT_SEATS: u32 = 600;
 pub const MAX_SEATS: u32 = 20_000;
 /// The fastest simulated time may run: one real second is about eleven simulated days.
 pub const MAX_SPEED: f64 = 1_000_000.0;
@@ -46,7 +48,7 @@ impl SimConfig {
         Self {
             seed,
             speed: 1.0,
-            seats: 600,
+            seats: DEFAULT_SEATS,
             faults: FaultPlan::none(),
             start: Utc::now().trunc_subsecs(0),
             timezone: chrono_tz::UTC,

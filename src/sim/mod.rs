@@ -44,10 +44,15 @@ pub mod study;
 
 pub use activity::{Activity, activity};
 pub use calendar::opening_hours;
-pub use config::{MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};
+pub use config::{DEFAULT_SEATS, MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};
+
+/// The simulated library's catalogue of `seed`, as the recommendation API serves it.
+pub fn catalogue(seed: u64) -> Vec<catalogue::Item> {
+    catalogue::catalogue(seed)
+}
 
 /// The subject whose shelves each zone of the simulated building of `seats` seats holds, for
 /// the visits part of the interest profile: the catalogue's subjects in turn, zone by zone.

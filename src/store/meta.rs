@@ -7,6 +7,9 @@ pub const CREATED_MS: &str = "created_ms";
 /// "1" on databases made by `carrel init --demo`. Impersonation (`--as`) is allowed only where
 /// this mark and the creation entry of the audit log both say so (`Store::is_demo`).
 pub const DEMO: &str = "demo";
+/// The subject each zone's shelves hold, as JSON, for a database seeded as a demo; the
+/// configuration's `[patrons.zone_subjects]` wins when it has any.
+pub const ZONE_SUBJECTS: &str = "zone_subjects";
 /// A random id naming the database, also recorded in its creation entry.
 pub const DATABASE_ID: &str = "database_id";
 /// Id of the key that encrypts the patron directory (`domain::crypto::key_id`).

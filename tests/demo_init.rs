@@ -1,0 +1,45 @@
+//! A database made with `carrel init --demo` is complete on its own, as `carrel demo`'s is:
+//! without any feed having run, a consenting patron's profile puts their loans and visits under
+//! subjects, and the local recommendations carry titles.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn carrel(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carrel"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_init_demo_database_names_subjects_and_titles_before_any_feed() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let o = carrel(home.path(), &["init", "--demo", "--db", db]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let patron =
+        carrel::sim::patrons(1).into_iter().find(|p| p.consents_to_recommendations).unwrap();
+    let o = carrel(
+        home.path(),
+        &["--as", "dana", "patron", "show", &patron.card, "--db", db, "--json"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!shown["profile"].as_array().unwrap().is_empty(), "{shown}");
+    assert_eq!(shown["unmapped"][0], 0, "every loan has a subject: {shown}");
+    assert_eq!(shown["unmapped"][2], 0, "every visit has a subject: {shown}");
+    let items = shown["recommendations"]["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{shown}");
+    for item in items {
+        let title = item["title"].as_str().unwrap_or_default();
+        assert!(!title.is_empty() && !title.starts_with("bib-"), "a bare id: {item}");
+    }
+}
