@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use super::table::{Align, Table};
 use super::{CliError, CliResult, open_store, print_json, queue_target};
 use crate::config::Config;
-use crate::domain::queueing::{per_hour, recommend};
+use crate::domain::queueing::{SlotForecast, day_plan};
 use crate::domain::units::short_age;
 use crate::engine::forecasts::{Plan, compute, history};
 use crate::services::reads;
@@ -78,6 +78,11 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
         tz,
     };
     let target = queue_target(cfg);
+    let (opening, closing) = cfg.settings.library.hours().map_err(|e| {
+        CliError::BadInput(format!("{}: {e}", cfg.place("library", "opening_hours")))
+    })?;
+    // The shortest shift in slots, rounded up: 60 minutes of 15-minute slots is 4.
+    let min_shift = (cfg.settings.queues.min_shift_min * 60).div_ceil(step.max(1)).max(1) as usize;
     let (windows, _) = reads::service_points(&store)?;
     let mut services: Vec<String> = windows.iter().map(|w| w.service.clone()).collect();
     services.sort();
@@ -115,24 +120,43 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
             }
         }
         slots.sort_by_key(|s| s.0);
-        let rows: Vec<serde_json::Value> = slots
+        let forecasts: Vec<SlotForecast> = slots
             .iter()
             .map(|(at, mean, lower, upper)| {
-                let r = recommend(per_hour(*mean, step), aht, &target, mine.len() as u32);
-                serde_json::json!({ "start": at, "arrivals": mean, "lower": lower, "upper": upper,
-                    "windows": r.windows, "meets_target": r.meets_target })
+                let local = at.with_timezone(&tz).time();
+                SlotForecast {
+                    start: *at,
+                    arrivals: *mean,
+                    lower: *lower,
+                    upper: *upper,
+                    open: local >= opening && local < closing,
+                }
+            })
+            .collect();
+        let plan = day_plan(&forecasts, aht, &target, step, mine.len() as u32, min_shift);
+        let rows: Vec<serde_json::Value> = plan
+            .iter()
+            .map(|p| {
+                serde_json::json!({ "start": p.start, "arrivals": p.arrivals, "lower": p.lower,
+                    "upper": p.upper, "open": p.open, "needed": p.needed, "windows": p.windows,
+                    "meets_target": p.meets_target })
             })
             .collect();
         out.push(serde_json::json!({ "service": service, "windows": mine.len(), "aht_s": aht, "slots": rows, "problems": problems }));
     }
     if json {
-        return print_json(&serde_json::json!({ "date": day, "target": target, "services": out }));
+        return print_json(&serde_json::json!({ "date": day, "target": target,
+            "opening_hours": cfg.settings.library.opening_hours,
+            "min_shift_min": cfg.settings.queues.min_shift_min, "services": out }));
     }
     println!(
-        "staffing plan for {day}: {:.0}% of patrons served within {}, windows at most {:.0}% busy",
+        "staffing plan for {day}: {:.0}% of patrons served within {}, windows at most {:.0}% busy; open {}–{}, shifts of at least {} min",
         target.share * 100.0,
         short_age(Duration::seconds(target.within_s as i64)),
-        target.max_occupancy * 100.0
+        target.max_occupancy * 100.0,
+        opening.format("%H:%M"),
+        closing.format("%H:%M"),
+        cfg.settings.queues.min_shift_min
     );
     if out.is_empty() {
         println!("{}", super::forecast::NO_WINDOWS);
@@ -147,40 +171,45 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
         for p in s["problems"].as_array().into_iter().flatten() {
             println!("  no forecast: {}", p.as_str().unwrap_or(""));
         }
-        let rows = s["slots"].as_array().cloned().unwrap_or_default();
+        let rows: Vec<&serde_json::Value> =
+            s["slots"].as_array().into_iter().flatten().filter(|r| r["open"] == true).collect();
         let mut t = Table::new(&[
             ("FROM", Align::Left),
             ("TO", Align::Left),
             ("WINDOWS", Align::Right),
             ("ARRIVALS PER SLOT", Align::Left),
+            ("NOTE", Align::Left),
         ]);
+        let time = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&tz))
+        };
+        let key = |r: &serde_json::Value| (r["windows"].as_u64(), r["needed"].as_u64());
         let mut i = 0;
         while i < rows.len() {
-            let w = rows[i]["windows"].as_u64().unwrap_or(0);
             let mut j = i;
-            while j + 1 < rows.len() && rows[j + 1]["windows"].as_u64() == Some(w) {
+            while j + 1 < rows.len() && key(rows[j + 1]) == key(rows[i]) {
                 j += 1;
             }
-            let time = |v: &serde_json::Value| {
-                v.as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
-                    .unwrap_or_default()
+            let (w, needed) = (key(rows[i]).0.unwrap_or(0), key(rows[i]).1.unwrap_or(0));
+            let from = time(&rows[i]["start"]);
+            let to = time(&rows[j]["start"]).map(|t| t + Duration::seconds(i64::from(step)));
+            let hhmm = |t: Option<chrono::DateTime<chrono_tz::Tz>>| {
+                t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
             };
-            let to = rows.get(j + 1).map_or_else(|| "24:00".to_owned(), |r| time(&r["start"]));
-            let lo = rows[i..=j]
-                .iter()
-                .filter_map(|r| r["arrivals"].as_f64())
-                .fold(f64::INFINITY, f64::min);
-            let hi =
-                rows[i..=j].iter().filter_map(|r| r["arrivals"].as_f64()).fold(0.0_f64, f64::max);
-            let short = rows[i..=j].iter().any(|r| r["meets_target"] == false);
-            t.row(vec![
-                time(&rows[i]["start"]),
-                to,
-                format!("{w}{}", if short { " (short)" } else { "" }),
-                format!("{lo:.1}–{hi:.1}"),
-            ]);
+            let arrivals: Vec<f64> =
+                rows[i..=j].iter().filter_map(|r| r["arrivals"].as_f64()).collect();
+            let lo = arrivals.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = arrivals.iter().copied().fold(0.0_f64, f64::max);
+            let note = if needed > w {
+                format!("needs {needed}, only {w} can be staffed")
+            } else if rows[i..=j].iter().any(|r| r["meets_target"] == false) {
+                "short of the target".to_owned()
+            } else {
+                String::new()
+            };
+            t.row(vec![hhmm(from), hhmm(to), w.to_string(), format!("{lo:.1}–{hi:.1}"), note]);
             i = j + 1;
         }
         print!("{}", t.render());

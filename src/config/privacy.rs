@@ -174,17 +174,7 @@ impl AlertsSection {
 
     /// The working hours as (start, end) in library time.
     pub fn hours(&self) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
-        let bad = || format!("'{}' is not HH:MM-HH:MM (e.g. 07:00-22:00)", self.working_hours);
-        let (a, b) = self.working_hours.split_once('-').ok_or_else(bad)?;
-        let t = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
-        let (start, end) = (t(a)?, t(b)?);
-        if start >= end {
-            return Err(format!(
-                "'{}': the start must come before the end on the same day",
-                self.working_hours
-            ));
-        }
-        Ok((start, end))
+        super::sections::parse_hours(&self.working_hours)
     }
 }
 

@@ -34,12 +34,34 @@ pub struct LibrarySection {
     pub name: String,
     /// IANA time zone in which times are shown and opening hours are read.
     pub timezone: String,
+    /// When the service desks are open, `HH:MM-HH:MM` in library time: staffing plans put no
+    /// window outside them.
+    pub opening_hours: String,
 }
 
 impl Default for LibrarySection {
     fn default() -> Self {
-        Self { name: "Library".into(), timezone: "UTC".into() }
+        Self { name: "Library".into(), timezone: "UTC".into(), opening_hours: "08:00-22:00".into() }
     }
+}
+
+impl LibrarySection {
+    /// The opening hours as (opening, closing) in library time.
+    pub fn hours(&self) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+        parse_hours(&self.opening_hours)
+    }
+}
+
+/// `HH:MM-HH:MM` within one day, the start before the end.
+pub fn parse_hours(text: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    let bad = || format!("'{text}' is not HH:MM-HH:MM (e.g. 07:00-22:00)");
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let t = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
+    let (start, end) = (t(a)?, t(b)?);
+    if start >= end {
+        return Err(format!("'{text}': the start must come before the end on the same day"));
+    }
+    Ok((start, end))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,6 +246,9 @@ pub struct QueuesSection {
     pub forecast_every_s: u64,
     /// How much arrival history forecasting uses, in weeks.
     pub history_weeks: u32,
+    /// The shortest stretch a staffing plan opens a window for (and the shortest gap it closes
+    /// one for), in minutes: a plan that flips every quarter-hour cannot be staffed.
+    pub min_shift_min: u32,
 }
 
 impl Default for QueuesSection {
@@ -235,6 +260,7 @@ impl Default for QueuesSection {
             horizon_h: 4,
             forecast_every_s: 900,
             history_weeks: 8,
+            min_shift_min: 60,
         }
     }
 }
@@ -324,8 +350,10 @@ impl FileConfig {
                 COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
             ("comfort", key, m)
         })?;
+        self.library.hours().map_err(|m| ("library", "opening_hours", m))?;
         let q = &self.queues;
         range("queues", "target_within_s", u64::from(q.target_within_s), 1, 7200)?;
+        range("queues", "min_shift_min", u64::from(q.min_shift_min), 0, 24 * 60)?;
         if !(q.target_share > 0.0 && q.target_share < 1.0) {
             return Err((
                 "queues",
