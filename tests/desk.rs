@@ -244,3 +244,51 @@ fn under_the_permissive_mode_a_later_serving_raises_the_rules_alert() {
     let alerts = carrel::services::alerts::list_unchecked(&store, None).unwrap();
     assert!(alerts.iter().any(|a| a.rule == Rule::RecsAfterWithdrawal), "{alerts:?}");
 }
+
+#[test]
+fn a_request_purpose_names_an_approved_request_or_the_lookup_is_refused_with_the_reason() {
+    use carrel::domain::governance::{DataKind, LegalBasis, NewRequest, Scope};
+    use carrel::domain::quorum::RequestState;
+    let (_dir, mut store) = library();
+    let new = NewRequest {
+        title: "Loans by subject".into(),
+        purpose: "collection planning".into(),
+        kinds: vec![DataKind::Loans],
+        fields: vec![],
+        scope: Scope::RowLevel,
+        retention_days: 30,
+        legal_basis: LegalBasis::PublicTask,
+        expires: now() + Duration::days(7),
+        epsilon: None,
+    };
+    let (denied, approved) = store
+        .write(|tx| {
+            let gov = carrel::store::governance::insert_request;
+            let denied = gov(tx, "uma", &new, RequestState::Submitted, now())?;
+            carrel::store::governance::set_state(tx, denied, RequestState::Denied, now())?;
+            let approved = gov(tx, "uma", &new, RequestState::Submitted, now())?;
+            carrel::store::governance::set_state(tx, approved, RequestState::Approved, now())?;
+            Ok::<_, carrel::store::StoreError>((denied, approved))
+        })
+        .unwrap();
+    let who = dana(&store);
+    let s = settings(ConsentMode::Enforced);
+    let look = |store: &mut Store, purpose: &str| {
+        desk::lookup(store, &who, &keys(), CARD, purpose, &s, now()).map(|l| l.patron.name)
+    };
+    for (purpose, reason) in [
+        (format!("request:{denied}"), format!("data request {denied} is denied")),
+        ("request:999".to_owned(), "there is no data request 999".to_owned()),
+        ("request:five".to_owned(), "names a request by its number".to_owned()),
+    ] {
+        let e = look(&mut store, &purpose).unwrap_err();
+        let ServiceError::Invalid(message) = &e else { panic!("{purpose}: {e:?}") };
+        assert!(message.contains(&reason), "{purpose}: {message}");
+        assert_eq!(
+            last_entries(&store, 1)[0],
+            ("patron.read".into(), purpose.clone(), Outcome::Denied),
+            "the refused lookup is logged, and nothing was read"
+        );
+    }
+    assert_eq!(look(&mut store, &format!("request:{approved}")).unwrap(), "Ada Lovelace");
+}

@@ -166,7 +166,31 @@ fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed
         "{human}"
     );
 
+    ok(&carrel(h, &["alerts", "check"]));
+    let past_retention = |state: &str| -> i64 {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let sql = "SELECT count(*) FROM alerts WHERE rule = 'past-retention' AND state = ?1";
+        c.query_row(sql, [state], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(past_retention("open"), 9, "one alert per kind and step with rows due");
+
     let done = plan(&ok(&carrel(h, &["purge", "--confirm", "--json"])));
+    assert_eq!(
+        (past_retention("open"), past_retention("resolved")),
+        (0, 9),
+        "the purge resolves the alerts it dealt with"
+    );
+    let notes: Vec<String> = {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut s = c.prepare("SELECT note FROM alert_events WHERE action = 'resolve'").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(notes.len(), 9);
+    assert!(
+        notes[0].starts_with("dealt with by the purge") && notes[0].contains("1 loans delete"),
+        "{}",
+        notes[0]
+    );
     assert_eq!(done, dry, "the confirmed purge did what the dry run listed");
     // Loans: one deleted, one more unlinked (the one still out is untouched). Likewise searches
     // and visits. Patrons: one deleted, one anonymised, one locked, one still active.

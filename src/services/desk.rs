@@ -25,6 +25,7 @@ use crate::domain::crypto::Keys;
 use crate::domain::interest::{self, Event, Source, SubjectInterest, Weights};
 use crate::domain::patron;
 use crate::domain::policy::Permission;
+use crate::domain::quorum::RequestState;
 use crate::store::{self, Store, StoreError, audit as log};
 
 /// What the desk reads with, from the configuration.
@@ -113,6 +114,28 @@ fn check_purpose(purpose: &str) -> Result<(), ServiceError> {
     }
 }
 
+/// Why a `request:ID` purpose cannot be stated, if it cannot: only a data request the committee
+/// approved is a purpose for reading a patron. Other purposes are the desk's own and pass.
+fn request_purpose_refusal(
+    conn: &rusqlite::Connection,
+    purpose: &str,
+) -> Result<Option<String>, StoreError> {
+    let Some(id) = purpose.strip_prefix("request:") else {
+        return Ok(None);
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return Ok(Some("a request purpose names a request by its number, e.g. request:12".into()));
+    };
+    Ok(match store::governance::get_request(conn, id)? {
+        None => Some(format!("there is no data request {id}")),
+        Some(r) if r.state == RequestState::Approved => None,
+        Some(r) => Some(format!(
+            "data request {id} is {}; only a request the committee approved is a purpose",
+            r.state.as_str()
+        )),
+    })
+}
+
 /// The events of one patron mapped to subjects, and how many mapped to none per source.
 fn events(
     conn: &rusqlite::Connection,
@@ -170,6 +193,13 @@ pub fn lookup(
         e
     };
     store.write(|tx| {
+        if let Some(reason) = request_purpose_refusal(tx, purpose)? {
+            log::append(
+                tx,
+                read(Outcome::Denied, purpose, serde_json::json!({ "refused": reason })),
+            )?;
+            return Ok(Err(ServiceError::Invalid(format!("purpose '{purpose}': {reason}"))));
+        }
         let Some(row) = store::patrons::get(tx, &pseudonym)? else {
             log::append(tx, read(Outcome::Failed, purpose, serde_json::json!({ "found": false })))?;
             return Ok(Err(ServiceError::NotFound("no patron with that card".into())));

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use super::ServiceError;
 use super::audit::{self, entry};
 use super::identity::Actor;
+use crate::domain::alerts::AlertState;
 use crate::domain::audit::Outcome;
 use crate::domain::policy::Permission;
 use crate::domain::retention::{DataKind, PurgeBatch, PurgePlan, RetentionPolicy};
-use crate::domain::rules::RetentionFact;
+use crate::domain::rules::{RetentionFact, Rule};
 use crate::store::{self, Store, StoreError, audit as log};
 
 /// Everything due at `now`, kind by kind, each kind's steps latest first (a row due for
@@ -86,7 +87,9 @@ pub fn purge(
                     |b| serde_json::json!({ "kind": b.kind, "step": b.step, "rows": b.rows.len() }),
                 )
                 .collect();
-            let details = serde_json::json!({ "changed": counts }).to_string();
+            let resolved = settle_alerts(tx, actor, &plan, now)?;
+            let details =
+                serde_json::json!({ "changed": counts, "resolved_alerts": resolved }).to_string();
             log::append(
                 tx,
                 entry(actor, &role, Permission::PurgeData, "retention", Outcome::Allowed, details),
@@ -94,6 +97,49 @@ pub fn purge(
             Ok::<_, StoreError>(plan)
         })
         .map_err(ServiceError::from)
+}
+
+/// After a purge nothing is past retention at `now`, so every active past-retention alert has
+/// been dealt with: the rules engine resolves it with a note saying by whom and what changed.
+/// An escalated one is the committee's to close, so it only gets the note. Returns the ids
+/// resolved.
+fn settle_alerts(
+    tx: &rusqlite::Connection,
+    actor: &Actor,
+    plan: &PurgePlan,
+    now: DateTime<Utc>,
+) -> Result<Vec<u64>, StoreError> {
+    let done: Vec<String> = plan
+        .batches
+        .iter()
+        .map(|b| format!("{} {} {}", b.rows.len(), b.kind.as_str(), b.step.as_str()))
+        .collect();
+    let what = if done.is_empty() { "nothing left to change".to_owned() } else { done.join(", ") };
+    let note = format!("dealt with by the purge {} ran ({what})", actor.login);
+    let mut resolved = Vec::new();
+    for a in store::alerts::active(tx)? {
+        if a.rule != Rule::PastRetention {
+            continue;
+        }
+        let action = if a.state == AlertState::Escalated {
+            "noted"
+        } else {
+            store::alerts::set_state(tx, a.id, AlertState::Resolved, now)?;
+            resolved.push(a.id);
+            "resolve"
+        };
+        store::alerts::add_event(
+            tx,
+            &store::alerts::AlertEvent {
+                alert_id: a.id,
+                at: now,
+                actor: super::alerts::ENGINE.to_owned(),
+                action: action.to_owned(),
+                note: note.clone(),
+            },
+        )?;
+    }
+    Ok(resolved)
 }
 
 /// What the past-retention rule looks at: each batch a purge would carry out now.
