@@ -20,6 +20,7 @@ mod logging;
 mod man;
 mod patron;
 mod patron_import;
+pub mod pipe;
 mod purge;
 mod reads;
 mod recs;
@@ -171,14 +172,17 @@ pub enum Command {
 }
 
 /// Parses the command line, runs the command, and turns its result into an exit status.
+/// A print to a closed pipe ends the command quietly with status 0 (see [`pipe`]).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("carrel: {e}");
             ExitCode::from(e.exit_code())
         }
+        Err(payload) if pipe::is_closed_stdout(payload.as_ref()) => ExitCode::SUCCESS,
+        Err(payload) => std::panic::resume_unwind(payload),
     }
 }
 
@@ -200,7 +204,11 @@ pub fn run(cli: Cli) -> CliResult {
     match command {
         Command::Config { command } => config_cmd::run(command, overrides),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut std::io::stdout());
+            // Written with `print!` so a closed pipe ends quietly like every other command's
+            // output (clap_complete would panic with its own message).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
             Ok(())
         }
         Command::Man => {
@@ -348,12 +356,8 @@ pub(crate) fn load_keys(
 
 /// Writes JSON to stdout, pretty-printed, with a final newline.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
-    use std::io::Write;
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        // A reader that stopped early (`| head`) is not a failure of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(CliError::from),
-    }
+    // A reader that stopped early (`| head`) is handled with every other print (see `pipe`).
+    println!("{text}");
+    Ok(())
 }
