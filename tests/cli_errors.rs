@@ -68,9 +68,26 @@ fn unknown_config_key_names_file_line_and_suggestion() {
 #[test]
 fn bad_flags_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let o = carrel(dir.path(), &["seats", "--state", "ghost"]);
+    let o = carrel(dir.path(), &["seats", "--state", "gone"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown seat state 'ghost'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "unknown seat state 'gone' (expected one of: free, occupied, away, reserved, out_of_service, ghost)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    for command in ["demo", "sim"] {
+        let o = carrel(dir.path(), &[command, "--speed", "-1"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains(
+                "invalid value '-1' for '--speed <X>': expected simulated seconds per real second, from 0 (frozen) to 1000000"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
     let o = carrel(dir.path(), &["seats", "--colour"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--colour"), "{}", stderr(&o));

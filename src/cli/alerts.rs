@@ -19,6 +19,7 @@ pub struct AlertsArgs {
     /// Only alerts in this state: open, acknowledged, escalated, resolved [default: all but resolved]
     #[arg(long, value_name = "S", value_parser = parse_state)]
     pub state: Option<AlertState>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -27,7 +28,9 @@ pub struct AlertsArgs {
 pub enum AlertsCommand {
     /// One alert with its history and the audit entries that are its evidence
     Show {
+        /// The alert's number, from `carrel alerts`
         id: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -39,6 +42,7 @@ pub enum AlertsCommand {
     Escalate(ActArgs),
     /// Run the privacy rules now over the whole audit log and the store
     Check {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -46,10 +50,12 @@ pub enum AlertsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ActArgs {
+    /// The alert's number, from `carrel alerts`
     pub id: u64,
     /// Why, or what was done (required to resolve)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }

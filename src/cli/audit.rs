@@ -27,6 +27,7 @@ pub enum AuditCommand {
         /// Also check against a checkpoint a party kept (from `carrel audit checkpoint`)
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -34,6 +35,7 @@ pub enum AuditCommand {
     Prove {
         /// Entry index, from 0
         n: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -50,6 +52,7 @@ pub enum AuditCommand {
     Key,
     /// List entries, latest last
     Log {
+        /// Only entries by this login (the acting staff member)
         #[arg(long, value_name = "LOGIN")]
         actor: Option<String>,
         /// e.g. seat.release, staff.manage, audit.verify
@@ -58,13 +61,18 @@ pub enum AuditCommand {
         /// Only entries at or after this time (RFC 3339)
         #[arg(long, value_name = "TIME")]
         since: Option<DateTime<Utc>>,
+        /// At most N entries, the latest
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Add an operator's note (a backup taken, a key moved) to the log
-    Note { text: String },
+    Note {
+        /// The note, as one argument (quote it)
+        text: String,
+    },
 }
 
 pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {

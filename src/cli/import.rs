@@ -58,6 +58,7 @@ pub struct ArrivalsArgs {
     /// Bucket width: 15m, 1h, 5m… [default: 15m, or the file's spacing when coarser]
     #[arg(long, value_name = "STEP", value_parser = parse_step)]
     pub step: Option<u32>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }

@@ -55,19 +55,19 @@ Exit status: 0 success, 1 failure, 2 bad input."
 )]
 pub struct Cli {
     /// Configuration file [default: ~/.config/carrel/config.toml; env: CARREL_CONFIG]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// Database file [default: ~/.local/share/carrel/carrel.db; env: CARREL_DB]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
     pub db: Option<PathBuf>,
     /// Base URL of the sensor API [env: CARREL_SENSOR_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Global options")]
     pub sensor_url: Option<String>,
     /// Base URL of the recommendation API [env: CARREL_RECS_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Global options")]
     pub recs_url: Option<String>,
     /// Act as this staff member instead of your own login (demo databases only)
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(long = "as", global = true, value_name = "NAME", help_heading = "Global options")]
     pub act_as: Option<String>,
     /// Without a command, carrel opens the console on the configured database
     #[command(subcommand)]

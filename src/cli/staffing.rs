@@ -20,19 +20,23 @@ pub enum StaffingCommand {
         /// The day [default: today, in the library's time zone]
         #[arg(long, value_name = "DATE")]
         date: Option<NaiveDate>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Serve the same simulated patrons twice at equal staff-hours: a static rota, then
     /// forecast-driven staffing; print mean and 90th-percentile waits and the reduction
     Simulate {
+        /// Days to simulate, 1 to 56
         #[arg(long, value_name = "N", default_value_t = 14)]
         days: u32,
+        /// Seed of the simulated library: the same seed, the same patrons and the same study
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
         /// First day of the study (any date works; a fixed default keeps runs comparable)
         #[arg(long, value_name = "DATE", default_value = "2026-11-02")]
         from: NaiveDate,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
