@@ -198,7 +198,7 @@ pub fn run(cli: Cli) -> CliResult {
         act_as: cli.act_as.clone(),
     };
     let Some(command) = cli.command else {
-        let cfg = config::load(&overrides)?;
+        let cfg = load_config(&overrides)?;
         return console::open(&cfg);
     };
     match command {
@@ -216,7 +216,7 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         command => {
-            let cfg = config::load(&overrides)?;
+            let cfg = load_config(&overrides)?;
             dispatch(command, &cfg)
         }
     }
@@ -295,7 +295,7 @@ fn check_act_as(name: &str, command: Option<&Command>, cli: &Cli) -> CliResult {
                 recs_url: None,
                 act_as: None,
             };
-            let cfg = config::load(&overrides)?;
+            let cfg = load_config(&overrides)?;
             let store = open_store(&cfg)?;
             if store.is_demo()? {
                 Ok(())
@@ -324,6 +324,19 @@ pub(crate) fn actor(
         Some(name) => Ok(identity::acting_as(store, name)?),
         None => Ok(identity::actor(store, &identity::os_login())?),
     }
+}
+
+/// The configuration, checked as `carrel config check` checks it — the console's `[ui.keys]`
+/// included, so no command accepts a file that check refuses — or its first problem, saying
+/// how many more there are.
+fn load_config(overrides: &Overrides) -> CliResult<Config> {
+    config::check(overrides, &config_cmd::key_problems).map_err(|problems| {
+        let more = config::more_problems(problems.len());
+        match problems.first() {
+            Some(first) => CliError::BadInput(format!("{first}{more}")),
+            None => CliError::BadInput("the configuration is refused".into()),
+        }
+    })
 }
 
 /// The service level the configuration aims at.
