@@ -4,11 +4,12 @@
 use chrono::Utc;
 
 use super::table::{Align, Table};
-use super::time::{age as short_age, clock};
+use super::time::clock;
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::alerts::{Alert, AlertAction, AlertState};
 use crate::domain::sanitize::clean_text;
+use crate::domain::units::{ago, count};
 use crate::services::alerts;
 
 #[derive(Debug, clap::Args)]
@@ -129,10 +130,10 @@ pub fn run(args: &AlertsArgs, cfg: &Config) -> CliResult {
                 return print_json(&report);
             }
             println!(
-                "checked {} audit entries: {} findings, {} new alerts, {} grown",
-                report.entries,
-                report.findings,
-                report.raised.len(),
+                "checked {}: {}, {}, {} grown",
+                count(report.entries, "audit entry", "audit entries"),
+                count(report.findings, "finding", "findings"),
+                count(report.raised.len(), "new alert", "new alerts"),
                 report.updated.len()
             );
             Ok(())
@@ -178,11 +179,7 @@ fn print_list(list: &[Alert], state: Option<AlertState>, cfg: &Config) {
             a.state.as_str().to_owned(),
             a.rule.as_str().to_owned(),
             a.count.to_string(),
-            format!(
-                "{} ({} ago)",
-                clock(a.last_seen, now, cfg.timezone),
-                short_age(now - a.last_seen)
-            ),
+            format!("{} ({})", clock(a.last_seen, now, cfg.timezone), ago(now - a.last_seen)),
             clean_text(&a.summary, 80),
         ]);
     }
@@ -196,8 +193,12 @@ fn print_alert(a: &Alert, cfg: &Config) {
     println!("alert {}: {} ({})", a.id, a.rule.title(), a.rule.as_str());
     println!("  severity   {}", a.severity.as_str());
     println!("  state      {}", a.state.as_str());
-    println!("  about      {}", clean_text(&a.key, 100));
+    println!(
+        "  about      {}",
+        clean_text(&crate::domain::alerts::subject(&a.key, cfg.timezone), 100)
+    );
     println!("  summary    {}", clean_text(&a.summary, 300));
-    println!("  seen       {} to {} ({} times)", at(a.first_seen), at(a.last_seen), a.count);
+    let times = if a.count == 1 { "once".to_owned() } else { format!("{} times", a.count) };
+    println!("  seen       {} to {} ({times})", at(a.first_seen), at(a.last_seen));
     println!("  raised     {}", at(a.raised));
 }

@@ -13,6 +13,7 @@ use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::audit::Checkpoint;
 use crate::domain::policy::Permission;
+use crate::domain::units::count;
 use crate::input;
 use crate::services::audit;
 use crate::store::audit::EntryFilter;
@@ -87,7 +88,7 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             if *json {
                 print_json(&v)?;
             } else if v.ok {
-                println!("audit log ok: {} entries, root {}", v.size, v.root);
+                println!("audit log ok: {}, root {}", count(v.size, "entry", "entries"), v.root);
                 for a in &v.anchors_checked {
                     println!("  extends {a}");
                 }
@@ -134,7 +135,11 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             match target {
                 Some(file) => {
                     let path = file.write(&format!("{text}\n"))?;
-                    eprintln!("checkpoint of {} entries written to {}", cp.size, path.display());
+                    eprintln!(
+                        "checkpoint of {} written to {}",
+                        count(cp.size, "entry", "entries"),
+                        path.display()
+                    );
                 }
                 None => println!("{text}"),
             }

@@ -162,9 +162,9 @@ fn arrivals_cmd(args: &ArrivalsArgs, cfg: &Config) -> CliResult {
         );
     }
     println!(
-        "imported {} rows into {} buckets of {} min for {window}: {} new, {} changed, {} unchanged",
-        counts.len(),
-        summary.buckets,
+        "imported {} into {} of {} min for {window}: {} new, {} changed, {} unchanged",
+        crate::domain::units::count(counts.len(), "row", "rows"),
+        crate::domain::units::count(summary.buckets, "bucket", "buckets"),
         step / 60,
         summary.new,
         summary.changed,

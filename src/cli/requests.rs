@@ -238,7 +238,7 @@ fn vote(
         None => println!(
             "you {verb} request {}; waiting for {}",
             v.id,
-            out.request.waiting_for().iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+            out.request.waiting_for().iter().map(|p| p.label()).collect::<Vec<_>>().join(", ")
         ),
     }
     Ok(())
@@ -316,7 +316,7 @@ fn print_request(r: &DataRequest, cfg: &Config) {
     for p in Party::ALL {
         let vs: Vec<_> = r.votes.iter().filter(|v| v.party == Some(p)).collect();
         if vs.is_empty() {
-            println!("  {:<15} waiting", p.as_str());
+            println!("  {:<15} waiting", p.label());
         }
         for v in vs {
             let verb = if v.approve { "approved" } else { "denied" };
@@ -327,7 +327,7 @@ fn print_request(r: &DataRequest, cfg: &Config) {
             };
             println!(
                 "  {:<15} {verb} by {} at {}{reason}",
-                p.as_str(),
+                p.label(),
                 clean_text(&v.voter, 24),
                 at(v.at)
             );

@@ -193,7 +193,11 @@ fn print_report(r: &Report) {
     for t in &r.tables {
         println!("\n{} by {}:", t.dataset.as_str(), t.by);
         for c in &t.counts {
-            println!("  {:<28} {:>8}", clean_text(&c.key, 28), c.count);
+            let label = match &c.name {
+                Some(name) => crate::domain::layout::zone_label(&c.key, name),
+                None => c.key.clone(),
+            };
+            println!("  {:<36} {:>8}", clean_text(&label, 36), c.count);
         }
     }
     println!("\nε ledger after this report:");

@@ -8,7 +8,7 @@ use super::table::{Align, Table};
 use super::{CliError, CliResult, open_store, print_json, queue_target};
 use crate::config::Config;
 use crate::domain::queueing::{SlotForecast, day_plan};
-use crate::domain::units::short_age;
+use crate::domain::units::{count, short_age};
 use crate::engine::forecasts::{Plan, compute, history};
 use crate::services::reads;
 use crate::sim::study::{self, StudyOptions};
@@ -167,9 +167,9 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
     }
     for s in &out {
         println!(
-            "\n{} ({} windows, handling {})",
+            "\n{} ({}, handling {})",
             s["service"].as_str().unwrap_or("?"),
-            s["windows"],
+            count(s["windows"].as_u64().unwrap_or(0), "window", "windows"),
             short_age(Duration::seconds(s["aht_s"].as_f64().unwrap_or(0.0).round() as i64))
         );
         for p in s["problems"].as_array().into_iter().flatten() {
