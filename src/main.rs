@@ -11,5 +11,7 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("carrel: cannot install the error hooks: {e}");
     }
+    // A print to a closed pipe (`carrel seats | head -1`) ends quietly, not with a report.
+    carrel::cli::pipe::install_hook();
     carrel::cli::main()
 }

@@ -68,9 +68,26 @@ fn unknown_config_key_names_file_line_and_suggestion() {
 #[test]
 fn bad_flags_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let o = carrel(dir.path(), &["seats", "--state", "ghost"]);
+    let o = carrel(dir.path(), &["seats", "--state", "gone"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown seat state 'ghost'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "unknown seat state 'gone' (expected one of: free, occupied, away, reserved, out_of_service, ghost)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    for command in ["demo", "sim"] {
+        let o = carrel(dir.path(), &[command, "--speed", "-1"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains(
+                "invalid value '-1' for '--speed <X>': expected simulated seconds per real second, from 0 (frozen) to 1000000"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
     let o = carrel(dir.path(), &["seats", "--colour"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--colour"), "{}", stderr(&o));
@@ -235,4 +252,79 @@ fn config_check_never_prints_a_password_in_a_feed_url() {
     let all = String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o);
     assert!(!all.contains("hunter2") && !all.contains("s3cret"), "{all}");
     assert!(all.contains("https://<redacted>@sensors.example.org/"), "{all}");
+}
+
+/// A file with a problem of every kind, one a line: (line, what config check says of it).
+const MANY_PROBLEMS: &str = "[library]
+timezone = \"Mars/Olympus\"
+[feeds.sensor]
+url = \"http://127.0.0.1:9\"
+refresh_ms = 5
+[seats]
+ghost_after_min = 0
+[ui]
+theme = \"neon\"
+[ui.keys]
+relase = [\"x\"]
+quit = [\"hyper-q\"]
+release = [\"?\"]
+";
+
+#[test]
+fn config_check_lists_every_problem_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, MANY_PROBLEMS).unwrap();
+    let f = file.display();
+    let o = carrel(dir.path(), &["config", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "nothing printed as the effective configuration");
+    let expected = [
+        format!(
+            "carrel: {f}:2: [library] timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London)"
+        ),
+        format!(
+            "carrel: {f}:5: unknown key 'refresh_ms' in [feeds.sensor]; did you mean 'refresh_s'?"
+        ),
+        format!("carrel: {f}:7: [seats] ghost_after_min: 0 is out of range 1..=1440"),
+        format!("carrel: {f}:9: [ui] theme: 'neon' is not one of auto, dark, light, 16, mono"),
+        format!("carrel: {f}:11: [ui.keys] relase: no such action; did you mean 'release'?"),
+        format!(
+            "carrel: {f}:12: [ui.keys] quit: 'hyper-q' is not a key (try a character, enter, esc, tab, up, pgdn, f1, ctrl-x)"
+        ),
+        format!("carrel: {f}:13: [ui.keys] release: key '?' is also bound to 'help'"),
+        "carrel: the configuration has 7 problems".to_owned(),
+    ];
+    let told: Vec<&str> = std::str::from_utf8(&o.stderr).unwrap().lines().collect();
+    assert_eq!(told, expected);
+}
+
+#[test]
+fn the_console_refuses_the_keys_that_config_check_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "[ui.keys]\nrelease = [\"q\"]\nundo = [\"f13\"]\n").unwrap();
+    let (cfg, db) = (file.to_str().unwrap(), dir.path().join("x.db"));
+    let db = db.to_str().unwrap();
+    assert!(carrel(dir.path(), &["init", "--db", db]).status.success());
+    let check = carrel(dir.path(), &["config", "check", cfg]);
+    assert_eq!(check.status.code(), Some(2));
+    let listed: Vec<String> = stderr(&check).lines().map(str::to_owned).collect();
+    assert_eq!(
+        listed,
+        [
+            format!("carrel: {cfg}:2: [ui.keys] release: key 'q' is also bound to 'quit'"),
+            format!(
+                "carrel: {cfg}:3: [ui.keys] undo: 'f13' is not a key (try a character, enter, esc, tab, up, pgdn, f1, ctrl-x)"
+            ),
+            "carrel: the configuration has 2 problems".to_owned(),
+        ]
+    );
+    // The console (no command) stops on the first of the same problems, before the terminal.
+    let console = carrel(dir.path(), &["--config", cfg, "--db", db]);
+    assert_eq!(console.status.code(), Some(2));
+    assert_eq!(
+        stderr(&console).trim(),
+        format!("{} (and 1 more problem; `carrel config check` lists them all)", listed[0])
+    );
 }

@@ -73,6 +73,14 @@ fn headless_reads_match_the_simulators_own_answers() {
 
     let seats = json(carrel(dir.path()).args(["seats", "--json", "--db", db]));
     let queues = json(carrel(dir.path()).args(["queues", "--json", "--db", db]));
+    // `--state ghost` lists exactly the seats that the full list marks as ghosts.
+    let ghosts = json(carrel(dir.path()).args(["seats", "--json", "--state", "ghost", "--db", db]));
+    let id = |s: &Value| s["id"].as_str().unwrap().to_owned();
+    let marked: Vec<String> =
+        seats["seats"].as_array().unwrap().iter().filter(|s| s["ghost"] == true).map(id).collect();
+    let listed: Vec<String> = ghosts["seats"].as_array().unwrap().iter().map(id).collect();
+    assert!(!marked.is_empty(), "the simulated morning has ghost seats");
+    assert_eq!(listed, marked);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim_seats = rt.block_on(common::get_json(&url, "/v1/seats"));

@@ -612,3 +612,25 @@ fn an_export_under_an_approved_request_raises_no_alert() {
     carrel::services::alerts::check(&mut store, &settings, now).unwrap();
     assert!(rules(&store).contains(&Rule::ExportWithoutRequest));
 }
+
+#[test]
+fn counts_per_zone_carry_the_zones_name_from_the_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_db, mut store) = library(dir.path());
+    store
+        .conn()
+        .execute_batch(
+            "INSERT INTO floors (id, name, level) VALUES ('F0', 'Ground floor', 0);
+             INSERT INTO zones (id, floor_id, name, kind)
+                 VALUES ('F0-Z1', 'F0', 'North reading room', 'quiet');",
+        )
+        .unwrap();
+    let uma = who(&store, "user_committee1");
+    let r = report(&mut store, &uma, "2026-Q3", "0.5", None).unwrap();
+    let visits = r.tables.iter().find(|t| t.by == "zone").unwrap();
+    let names: Vec<(&str, Option<&str>)> =
+        visits.counts.iter().map(|c| (c.key.as_str(), c.name.as_deref())).collect();
+    assert_eq!(names, [("F0-Z1", Some("North reading room")), ("unknown", None)]);
+    let loans = r.tables.iter().find(|t| t.by == "subject").unwrap();
+    assert!(loans.counts.iter().all(|c| c.name.is_none()), "only zones have names");
+}

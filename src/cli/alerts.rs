@@ -4,11 +4,12 @@
 use chrono::Utc;
 
 use super::table::{Align, Table};
-use super::time::{age as short_age, clock};
+use super::time::clock;
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::alerts::{Alert, AlertAction, AlertState};
 use crate::domain::sanitize::clean_text;
+use crate::domain::units::{ago, count};
 use crate::services::alerts;
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +20,7 @@ pub struct AlertsArgs {
     /// Only alerts in this state: open, acknowledged, escalated, resolved [default: all but resolved]
     #[arg(long, value_name = "S", value_parser = parse_state)]
     pub state: Option<AlertState>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -27,7 +29,9 @@ pub struct AlertsArgs {
 pub enum AlertsCommand {
     /// One alert with its history and the audit entries that are its evidence
     Show {
+        /// The alert's number, from `carrel alerts`
         id: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -39,6 +43,7 @@ pub enum AlertsCommand {
     Escalate(ActArgs),
     /// Run the privacy rules now over the whole audit log and the store
     Check {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -46,10 +51,12 @@ pub enum AlertsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ActArgs {
+    /// The alert's number, from `carrel alerts`
     pub id: u64,
     /// Why, or what was done (required to resolve)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -123,10 +130,10 @@ pub fn run(args: &AlertsArgs, cfg: &Config) -> CliResult {
                 return print_json(&report);
             }
             println!(
-                "checked {} audit entries: {} findings, {} new alerts, {} grown",
-                report.entries,
-                report.findings,
-                report.raised.len(),
+                "checked {}: {}, {}, {} grown",
+                count(report.entries, "audit entry", "audit entries"),
+                count(report.findings, "finding", "findings"),
+                count(report.raised.len(), "new alert", "new alerts"),
                 report.updated.len()
             );
             Ok(())
@@ -172,11 +179,7 @@ fn print_list(list: &[Alert], state: Option<AlertState>, cfg: &Config) {
             a.state.as_str().to_owned(),
             a.rule.as_str().to_owned(),
             a.count.to_string(),
-            format!(
-                "{} ({} ago)",
-                clock(a.last_seen, now, cfg.timezone),
-                short_age(now - a.last_seen)
-            ),
+            format!("{} ({})", clock(a.last_seen, now, cfg.timezone), ago(now - a.last_seen)),
             clean_text(&a.summary, 80),
         ]);
     }
@@ -190,8 +193,12 @@ fn print_alert(a: &Alert, cfg: &Config) {
     println!("alert {}: {} ({})", a.id, a.rule.title(), a.rule.as_str());
     println!("  severity   {}", a.severity.as_str());
     println!("  state      {}", a.state.as_str());
-    println!("  about      {}", clean_text(&a.key, 100));
+    println!(
+        "  about      {}",
+        clean_text(&crate::domain::alerts::subject(&a.key, cfg.timezone), 100)
+    );
     println!("  summary    {}", clean_text(&a.summary, 300));
-    println!("  seen       {} to {} ({} times)", at(a.first_seen), at(a.last_seen), a.count);
+    let times = if a.count == 1 { "once".to_owned() } else { format!("{} times", a.count) };
+    println!("  seen       {} to {} ({times})", at(a.first_seen), at(a.last_seen));
     println!("  raised     {}", at(a.raised));
 }

@@ -13,6 +13,7 @@ use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
 use crate::domain::audit::Checkpoint;
 use crate::domain::policy::Permission;
+use crate::domain::units::count;
 use crate::input;
 use crate::services::audit;
 use crate::store::audit::EntryFilter;
@@ -27,6 +28,7 @@ pub enum AuditCommand {
         /// Also check against a checkpoint a party kept (from `carrel audit checkpoint`)
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -34,6 +36,7 @@ pub enum AuditCommand {
     Prove {
         /// Entry index, from 0
         n: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -50,6 +53,7 @@ pub enum AuditCommand {
     Key,
     /// List entries, latest last
     Log {
+        /// Only entries by this login (the acting staff member)
         #[arg(long, value_name = "LOGIN")]
         actor: Option<String>,
         /// e.g. seat.release, staff.manage, audit.verify
@@ -58,13 +62,18 @@ pub enum AuditCommand {
         /// Only entries at or after this time (RFC 3339)
         #[arg(long, value_name = "TIME")]
         since: Option<DateTime<Utc>>,
+        /// At most N entries, the latest
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Add an operator's note (a backup taken, a key moved) to the log
-    Note { text: String },
+    Note {
+        /// The note, as one argument (quote it)
+        text: String,
+    },
 }
 
 pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
@@ -79,7 +88,7 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             if *json {
                 print_json(&v)?;
             } else if v.ok {
-                println!("audit log ok: {} entries, root {}", v.size, v.root);
+                println!("audit log ok: {}, root {}", count(v.size, "entry", "entries"), v.root);
                 for a in &v.anchors_checked {
                     println!("  extends {a}");
                 }
@@ -126,7 +135,11 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
             match target {
                 Some(file) => {
                     let path = file.write(&format!("{text}\n"))?;
-                    eprintln!("checkpoint of {} entries written to {}", cp.size, path.display());
+                    eprintln!(
+                        "checkpoint of {} written to {}",
+                        count(cp.size, "entry", "entries"),
+                        path.display()
+                    );
                 }
                 None => println!("{text}"),
             }

@@ -17,6 +17,7 @@ pub enum ConsentCommand {
         /// profiling or recommendations [default: both]
         #[arg(long, value_name = "P", value_parser = ConsentPurpose::parse)]
         purpose: Option<ConsentPurpose>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -36,6 +37,7 @@ pub struct ChangeArgs {
     /// Why or how, kept with the change (not with the audit entry)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }

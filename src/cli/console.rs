@@ -27,10 +27,13 @@ pub fn console(
     actor: Actor,
     ingest: Option<Ingest>,
 ) -> CliResult<Console> {
-    let keymap = Keymap::with_overrides(&cfg.settings.ui.keys).map_err(|e| {
-        let key =
-            e.split(['\'', ':']).find(|w| cfg.settings.ui.keys.contains_key(*w)).unwrap_or("");
-        CliError::BadInput(format!("{}: [ui.keys] {e}", cfg.place("ui.keys", key)))
+    // The same validation as `carrel config check`, which lists every problem.
+    let keymap = Keymap::with_overrides(&cfg.settings.ui.keys).map_err(|problems| {
+        let more = crate::config::more_problems(problems.len());
+        let first = problems.first().map(|p| (p.action.as_str(), p.message.as_str()));
+        let (action, message) = first.unwrap_or(("", "refused"));
+        let place = cfg.place("ui.keys", action);
+        CliError::BadInput(format!("{place}: [ui.keys] {action}: {message}{more}"))
     })?;
     let env = |k: &str| std::env::var(k).ok();
     let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());

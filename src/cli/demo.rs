@@ -24,8 +24,8 @@ pub struct DemoArgs {
     /// Everything in the simulated library follows from the seed
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// Simulated seconds per real second (0 freezes the library)
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    /// Simulated seconds per real second, 0 to 1000000 (0 freezes the library)
+    #[arg(long, value_name = "X", default_value_t = 1.0, allow_negative_numbers = true, value_parser = super::sim::parse_speed)]
     pub speed: f64,
     /// Number of seats, 20 to 20000
     #[arg(long, value_name = "N", default_value_t = 600)]

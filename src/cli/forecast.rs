@@ -25,6 +25,7 @@ pub struct ForecastArgs {
     /// How far ahead: 4h, 90m, 1d…
     #[arg(long, value_name = "H", default_value = "4h", value_parser = parse_horizon)]
     pub horizon: u32,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -46,6 +47,7 @@ pub struct BacktestArgs {
     /// Bucket width: 5m, 15m, 1h… [default: the file's own spacing]
     #[arg(long, value_name = "STEP", value_parser = parse_step)]
     pub step: Option<u32>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }

@@ -58,6 +58,7 @@ pub struct ArrivalsArgs {
     /// Bucket width: 15m, 1h, 5m… [default: 15m, or the file's spacing when coarser]
     #[arg(long, value_name = "STEP", value_parser = parse_step)]
     pub step: Option<u32>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -161,9 +162,9 @@ fn arrivals_cmd(args: &ArrivalsArgs, cfg: &Config) -> CliResult {
         );
     }
     println!(
-        "imported {} rows into {} buckets of {} min for {window}: {} new, {} changed, {} unchanged",
-        counts.len(),
-        summary.buckets,
+        "imported {} into {} of {} min for {window}: {} new, {} changed, {} unchanged",
+        crate::domain::units::count(counts.len(), "row", "rows"),
+        crate::domain::units::count(summary.buckets, "bucket", "buckets"),
         step / 60,
         summary.new,
         summary.changed,

@@ -20,6 +20,7 @@ mod logging;
 mod man;
 mod patron;
 mod patron_import;
+pub mod pipe;
 mod purge;
 mod reads;
 mod recs;
@@ -54,19 +55,19 @@ Exit status: 0 success, 1 failure, 2 bad input."
 )]
 pub struct Cli {
     /// Configuration file [default: ~/.config/carrel/config.toml; env: CARREL_CONFIG]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// Database file [default: ~/.local/share/carrel/carrel.db; env: CARREL_DB]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
     pub db: Option<PathBuf>,
     /// Base URL of the sensor API [env: CARREL_SENSOR_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Global options")]
     pub sensor_url: Option<String>,
     /// Base URL of the recommendation API [env: CARREL_RECS_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Global options")]
     pub recs_url: Option<String>,
     /// Act as this staff member instead of your own login (demo databases only)
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(long = "as", global = true, value_name = "NAME", help_heading = "Global options")]
     pub act_as: Option<String>,
     /// Without a command, carrel opens the console on the configured database
     #[command(subcommand)]
@@ -171,14 +172,17 @@ pub enum Command {
 }
 
 /// Parses the command line, runs the command, and turns its result into an exit status.
+/// A print to a closed pipe ends the command quietly with status 0 (see [`pipe`]).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("carrel: {e}");
             ExitCode::from(e.exit_code())
         }
+        Err(payload) if pipe::is_closed_stdout(payload.as_ref()) => ExitCode::SUCCESS,
+        Err(payload) => std::panic::resume_unwind(payload),
     }
 }
 
@@ -194,13 +198,17 @@ pub fn run(cli: Cli) -> CliResult {
         act_as: cli.act_as.clone(),
     };
     let Some(command) = cli.command else {
-        let cfg = config::load(&overrides)?;
+        let cfg = load_config(&overrides)?;
         return console::open(&cfg);
     };
     match command {
         Command::Config { command } => config_cmd::run(command, overrides),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut std::io::stdout());
+            // Written with `print!` so a closed pipe ends quietly like every other command's
+            // output (clap_complete would panic with its own message).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "carrel", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
             Ok(())
         }
         Command::Man => {
@@ -208,7 +216,7 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         command => {
-            let cfg = config::load(&overrides)?;
+            let cfg = load_config(&overrides)?;
             dispatch(command, &cfg)
         }
     }
@@ -287,7 +295,7 @@ fn check_act_as(name: &str, command: Option<&Command>, cli: &Cli) -> CliResult {
                 recs_url: None,
                 act_as: None,
             };
-            let cfg = config::load(&overrides)?;
+            let cfg = load_config(&overrides)?;
             let store = open_store(&cfg)?;
             if store.is_demo()? {
                 Ok(())
@@ -316,6 +324,19 @@ pub(crate) fn actor(
         Some(name) => Ok(identity::acting_as(store, name)?),
         None => Ok(identity::actor(store, &identity::os_login())?),
     }
+}
+
+/// The configuration, checked as `carrel config check` checks it — the console's `[ui.keys]`
+/// included, so no command accepts a file that check refuses — or its first problem, saying
+/// how many more there are.
+fn load_config(overrides: &Overrides) -> CliResult<Config> {
+    config::check(overrides, &config_cmd::key_problems).map_err(|problems| {
+        let more = config::more_problems(problems.len());
+        match problems.first() {
+            Some(first) => CliError::BadInput(format!("{first}{more}")),
+            None => CliError::BadInput("the configuration is refused".into()),
+        }
+    })
 }
 
 /// The service level the configuration aims at.
@@ -348,12 +369,8 @@ pub(crate) fn load_keys(
 
 /// Writes JSON to stdout, pretty-printed, with a final newline.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
-    use std::io::Write;
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        // A reader that stopped early (`| head`) is not a failure of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(CliError::from),
-    }
+    // A reader that stopped early (`| head`) is handled with every other print (see `pipe`).
+    println!("{text}");
+    Ok(())
 }

@@ -17,10 +17,12 @@ use crate::services::desk::{self, DeskSettings, Gate, Lookup, Provenance};
 pub enum PatronCommand {
     /// Look a patron up by card, saying why (audited): profile and recommendations with consent
     Show {
+        /// The patron's card number, as printed on the card
         card: String,
         /// Why you look them up: circulation, account, request:ID, …
         #[arg(long, default_value = "circulation")]
         purpose: String,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },

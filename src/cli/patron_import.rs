@@ -50,6 +50,7 @@ pub struct PatronFileArgs {
     /// Time zone of times and dates written without an offset [default: the library's]
     #[arg(long, value_name = "ZONE", value_parser = parse_tz)]
     pub tz: Option<Tz>,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }

@@ -62,7 +62,10 @@ fn print_plan(plan: &PurgePlan, confirmed: bool, cfg: &Config) {
         );
     }
     if confirmed {
-        println!("{} rows changed; the purge is in the audit log", plan.total());
+        println!(
+            "{} changed; the purge is in the audit log",
+            crate::domain::units::count(plan.total(), "row", "rows")
+        );
     } else {
         println!(
             "dry run: nothing changed. Run `carrel purge --confirm` to do this; `--json` lists every row"

@@ -29,16 +29,30 @@ pub struct SeatsArgs {
     /// Only seats in this zone (zone id, e.g. F1-Z2)
     #[arg(long, value_name = "Z")]
     pub zone: Option<String>,
-    /// Only seats in this state: free, occupied, away, reserved, out_of_service
+    /// Only seats in this state: free, occupied, away, ghost (away for at least
+    /// ghost_after_min), reserved, out_of_service
     #[arg(long, value_name = "S", value_parser = parse_state)]
-    pub state: Option<SeatState>,
+    pub state: Option<StateChoice>,
     /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
 
-fn parse_state(s: &str) -> Result<SeatState, String> {
-    s.parse().map_err(|e: crate::domain::layout::UnknownName| e.to_string())
+/// What `seats --state` selects: a seat state the sensors report, or the ghost seats — away
+/// for at least `ghost_after_min` — as the console's ghost list and the README name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChoice {
+    Is(SeatState),
+    Ghost,
+}
+
+fn parse_state(s: &str) -> Result<StateChoice, String> {
+    if s == "ghost" {
+        return Ok(StateChoice::Ghost);
+    }
+    s.parse().map(StateChoice::Is).map_err(|e: crate::domain::layout::UnknownName| {
+        format!("unknown seat state '{}' (expected one of: {}, ghost)", e.given, e.expected)
+    })
 }
 
 /// One seat in `carrel seats --json`.
@@ -70,11 +84,18 @@ pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
             )));
         }
     }
-    let filter =
-        SeatFilter { floor: args.floor.clone(), zone: args.zone.clone(), state: args.state };
-    let seats = reads::seats(&store, &filter)?;
+    let state = match args.state {
+        Some(StateChoice::Is(s)) => Some(s),
+        Some(StateChoice::Ghost) => Some(SeatState::Away),
+        None => None,
+    };
+    let filter = SeatFilter { floor: args.floor.clone(), zone: args.zone.clone(), state };
+    let mut seats = reads::seats(&store, &filter)?;
     let now = reads::sensor_now(&store)?;
     let limit = Duration::minutes(i64::from(cfg.settings.seats.ghost_after_min));
+    if args.state == Some(StateChoice::Ghost) {
+        seats.retain(|s| s.is_ghost(now, limit));
+    }
     if args.json {
         let list: Vec<SeatJson<'_>> =
             seats.iter().map(|s| SeatJson { seat: s, ghost: s.is_ghost(now, limit) }).collect();

@@ -24,12 +24,15 @@ pub enum RequestsCommand {
         /// Only those waiting for your vote
         #[arg(long)]
         waiting: bool,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// One request with each party's vote
     Show {
+        /// The request's number, from `carrel requests list`
         id: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -37,7 +40,9 @@ pub enum RequestsCommand {
     File(FileArgs),
     /// Submit your draft for votes
     Submit {
+        /// The request's number, from `carrel requests list`
         id: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -47,7 +52,9 @@ pub enum RequestsCommand {
     Deny(VoteArgs),
     /// Withdraw your own request while it is a draft or waiting for votes
     Withdraw {
+        /// The request's number, from `carrel requests list`
         id: u64,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -55,10 +62,12 @@ pub enum RequestsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct VoteArgs {
+    /// The request's number, from `carrel requests list`
     pub id: u64,
     /// Why (required to deny)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub reason: String,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -96,6 +105,7 @@ pub struct FileArgs {
     /// Keep it as a draft (submit later with `requests submit`)
     #[arg(long)]
     pub draft: bool,
+    /// Print JSON (shape documented in the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -228,7 +238,7 @@ fn vote(
         None => println!(
             "you {verb} request {}; waiting for {}",
             v.id,
-            out.request.waiting_for().iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+            out.request.waiting_for().iter().map(|p| p.label()).collect::<Vec<_>>().join(", ")
         ),
     }
     Ok(())
@@ -306,7 +316,7 @@ fn print_request(r: &DataRequest, cfg: &Config) {
     for p in Party::ALL {
         let vs: Vec<_> = r.votes.iter().filter(|v| v.party == Some(p)).collect();
         if vs.is_empty() {
-            println!("  {:<15} waiting", p.as_str());
+            println!("  {:<15} waiting", p.label());
         }
         for v in vs {
             let verb = if v.approve { "approved" } else { "denied" };
@@ -317,7 +327,7 @@ fn print_request(r: &DataRequest, cfg: &Config) {
             };
             println!(
                 "  {:<15} {verb} by {} at {}{reason}",
-                p.as_str(),
+                p.label(),
                 clean_text(&v.voter, 24),
                 at(v.at)
             );

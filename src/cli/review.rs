@@ -15,17 +15,21 @@ use crate::services::transparency::{self, Report, ReportSettings};
 pub enum ReviewCommand {
     /// The next audit entry for you to review (the day's sample is taken first when due)
     Next {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Mark an item justified or unjustified (unjustified needs --note and raises an alert)
     Mark {
+        /// The review item's number, from `carrel review next`
         id: u64,
         /// justified or unjustified
         #[arg(value_parser = parse_verdict)]
         verdict: Verdict,
+        /// Why (required for unjustified)
         #[arg(long, value_name = "TEXT", default_value = "")]
         note: String,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -45,11 +49,13 @@ pub enum ReportCommand {
         /// committee member
         #[arg(long, value_name = "ID")]
         request: Option<u64>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// The ε ledger: what each dataset has spent per month of data, against the budget
     Ledger {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -187,7 +193,11 @@ fn print_report(r: &Report) {
     for t in &r.tables {
         println!("\n{} by {}:", t.dataset.as_str(), t.by);
         for c in &t.counts {
-            println!("  {:<28} {:>8}", clean_text(&c.key, 28), c.count);
+            let label = match &c.name {
+                Some(name) => crate::domain::layout::zone_label(&c.key, name),
+                None => c.key.clone(),
+            };
+            println!("  {:<36} {:>8}", clean_text(&label, 36), c.count);
         }
     }
     println!("\nε ledger after this report:");

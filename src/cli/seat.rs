@@ -22,7 +22,7 @@ pub enum SeatCommand {
         /// How many history entries to show
         #[arg(long, value_name = "N", default_value_t = 10)]
         history: usize,
-        /// Print JSON
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -34,7 +34,7 @@ pub enum SeatCommand {
         /// Do it: without --yes nothing is sent
         #[arg(long)]
         yes: bool,
-        /// Print JSON
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },

@@ -16,8 +16,9 @@ pub struct SimArgs {
     /// Everything random in the library follows from the seed
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// Simulated seconds per real second: 0 freezes time, 60 runs a minute a second
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    /// Simulated seconds per real second, 0 to 1000000: 0 freezes time, 60 runs a minute a
+    /// second
+    #[arg(long, value_name = "X", default_value_t = 1.0, allow_negative_numbers = true, value_parser = parse_speed)]
     pub speed: f64,
     /// Number of seats, 20 to 20000
     #[arg(long, value_name = "N", default_value_t = 600)]
@@ -32,6 +33,16 @@ pub struct SimArgs {
     /// Allow listening on an address other than loopback
     #[arg(long)]
     pub allow_remote: bool,
+}
+
+/// `--speed` of `carrel sim` and `carrel demo`: a number in the simulator's range. Negative
+/// numbers reach this check (`allow_negative_numbers`) instead of clap's "unexpected argument".
+pub(super) fn parse_speed(s: &str) -> Result<f64, String> {
+    let max = sim::MAX_SPEED;
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=max).contains(&x) => Ok(x),
+        _ => Err(format!("expected simulated seconds per real second, from 0 (frozen) to {max}")),
+    }
 }
 
 fn parse_faults(s: &str) -> Result<FaultPlan, String> {

@@ -16,11 +16,13 @@ use crate::services::staff;
 pub enum StaffCommand {
     /// List staff and their roles
     List {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Add a staff member (by operating-system login), or rename one
     Add {
+        /// The staff member's operating-system login
         login: String,
         /// The name shown in the console
         #[arg(long)]
@@ -48,7 +50,7 @@ pub enum StaffCommand {
     },
     /// Proposed changes to committee seats, with whose approval each waits for
     Changes {
-        /// Print JSON
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -57,9 +59,10 @@ pub enum StaffCommand {
     Approve {
         /// The change's number, from `carrel staff changes`
         id: u64,
+        /// Why (optional)
         #[arg(long, value_name = "TEXT", default_value = "")]
         reason: String,
-        /// Print JSON
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -67,14 +70,16 @@ pub enum StaffCommand {
     Deny {
         /// The change's number, from `carrel staff changes`
         id: u64,
+        /// Why (required)
         #[arg(long, value_name = "TEXT")]
         reason: String,
-        /// Print JSON
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Print the permission policy: which roles may do what
     Policy {
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },

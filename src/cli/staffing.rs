@@ -8,7 +8,7 @@ use super::table::{Align, Table};
 use super::{CliError, CliResult, open_store, print_json, queue_target};
 use crate::config::Config;
 use crate::domain::queueing::{SlotForecast, day_plan};
-use crate::domain::units::short_age;
+use crate::domain::units::{count, short_age};
 use crate::engine::forecasts::{Plan, compute, history};
 use crate::services::reads;
 use crate::sim::study::{self, StudyOptions};
@@ -20,19 +20,23 @@ pub enum StaffingCommand {
         /// The day [default: today, in the library's time zone]
         #[arg(long, value_name = "DATE")]
         date: Option<NaiveDate>,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
     /// Serve the same simulated patrons twice at equal staff-hours: a static rota, then
     /// forecast-driven staffing; print mean and 90th-percentile waits and the reduction
     Simulate {
+        /// Days to simulate, 1 to 56
         #[arg(long, value_name = "N", default_value_t = 14)]
         days: u32,
+        /// Seed of the simulated library: the same seed, the same patrons and the same study
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
         /// First day of the study (any date works; a fixed default keeps runs comparable)
         #[arg(long, value_name = "DATE", default_value = "2026-11-02")]
         from: NaiveDate,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },
@@ -163,9 +167,9 @@ fn plan(cfg: &Config, date: Option<NaiveDate>, json: bool) -> CliResult {
     }
     for s in &out {
         println!(
-            "\n{} ({} windows, handling {})",
+            "\n{} ({}, handling {})",
             s["service"].as_str().unwrap_or("?"),
-            s["windows"],
+            count(s["windows"].as_u64().unwrap_or(0), "window", "windows"),
             short_age(Duration::seconds(s["aht_s"].as_f64().unwrap_or(0.0).round() as i64))
         );
         for p in s["problems"].as_array().into_iter().flatten() {

@@ -30,6 +30,7 @@ pub enum WindowCommand {
         /// Do it: without --yes nothing is sent
         #[arg(long)]
         yes: bool,
+        /// Print JSON (shape documented in the README)
         #[arg(long)]
         json: bool,
     },

@@ -35,6 +35,16 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// What follows the first of `count` problems when only the first is told:
+/// " (and 2 more problems; `carrel config check` lists them all)", or nothing for one.
+pub fn more_problems(count: usize) -> String {
+    match count {
+        0 | 1 => String::new(),
+        2 => " (and 1 more problem; `carrel config check` lists them all)".into(),
+        n => format!(" (and {} more problems; `carrel config check` lists them all)", n - 1),
+    }
+}
+
 /// Turns a TOML parse error into a message naming the line, the key and its table, with a
 /// suggestion for a misspelt key.
 pub fn from_toml(file: &Path, src: &str, err: &toml::de::Error) -> ConfigError {

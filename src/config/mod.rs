@@ -11,6 +11,7 @@
 //! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain, input.
 
 mod error;
+mod parse;
 mod privacy;
 mod sections;
 
@@ -21,7 +22,7 @@ use reqwest::Url;
 
 use crate::input;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, more_problems};
 pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
 
 /// The name in `names` closest to `given`, if close enough to be a likely typo.
@@ -126,20 +127,53 @@ impl Dirs {
     }
 }
 
+/// A problem in a section that another module owns and checks (`[ui.keys]` belongs to the
+/// console's keymap): the table, the key and what is wrong.
+pub type SectionProblem = (&'static str, String, String);
+
+/// Checks of sections that other modules own, run by [`check`] beside carrel's own.
+pub type SectionCheck<'a> = &'a dyn Fn(&FileConfig) -> Vec<SectionProblem>;
+
 /// Loads the configuration with the real environment and standard directories.
 pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
     let dirs = Dirs::standard()?;
     load_with(overrides, &|k| std::env::var(k).ok(), &dirs)
 }
 
-/// Loads the configuration; `env` looks up environment variables (tests pass their own).
+/// Loads the configuration; `env` looks up environment variables (tests pass their own). Of
+/// several problems the first is returned, saying how many more `carrel config check` lists.
 pub fn load_with(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
     dirs: &Dirs,
 ) -> Result<Config, ConfigError> {
+    check_with(overrides, env, dirs, &|_| Vec::new()).map_err(|problems| {
+        let more = more_problems(problems.len());
+        let mut first = problems.into_iter().next().unwrap_or_else(|| {
+            ConfigError::at("configuration", "refused without a reason (a defect in carrel)")
+        });
+        first.message.push_str(&more);
+        first
+    })
+}
+
+/// Loads the configuration with the real environment, and every problem in it when it is
+/// refused — the file's, the environment's and those `extra` finds — in the file's order.
+pub fn check(overrides: &Overrides, extra: SectionCheck<'_>) -> Result<Config, Vec<ConfigError>> {
+    let dirs = Dirs::standard().map_err(|e| vec![e])?;
+    check_with(overrides, &|k| std::env::var(k).ok(), &dirs, extra)
+}
+
+/// [`check`] with the environment and directories given (tests pass their own).
+pub fn check_with(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    dirs: &Dirs,
+    extra: SectionCheck<'_>,
+) -> Result<Config, Vec<ConfigError>> {
     let env = |k: &str| env(k).filter(|v| !v.is_empty());
     let mut origins = Vec::new();
+    let mut problems = Vec::new();
     let (file, explicit) = match (&overrides.config, env(ENV_CONFIG)) {
         (Some(p), _) => (p.clone(), true),
         (None, Some(p)) => (PathBuf::from(p), true),
@@ -147,12 +181,14 @@ pub fn load_with(
     };
     let (settings, src, file) = match input::read_to_string(&file, &input::CONFIG) {
         Ok(src) => {
-            let settings: FileConfig =
-                toml::from_str(&src).map_err(|e| error::from_toml(&file, &src, &e))?;
+            let (settings, found) = parse::file_config(&file, &src);
+            problems.extend(found);
+            // Not TOML: nothing more can be said about it.
+            let Some(settings) = settings else { return Err(problems) };
             (settings, src, Some(file))
         }
         Err(e) if e.is_not_found() && !explicit => (FileConfig::default(), String::new(), None),
-        Err(e) => return Err(ConfigError::in_file(&file, None, e.problem.to_string())),
+        Err(e) => return Err(vec![ConfigError::in_file(&file, None, e.problem.to_string())]),
     };
     let mut settings = settings;
 
@@ -192,9 +228,14 @@ pub fn load_with(
     }
 
     let f = file.as_ref();
-    settings.validate().map_err(|(table, key, msg)| error::placed(f, &src, table, key, &msg))?;
-    let timezone: Tz = settings.library.timezone.parse().map_err(|_| {
-        error::placed(
+    for (table, key, msg) in settings.validate() {
+        problems.push(error::placed(f, &src, table, key, &msg));
+    }
+    for (table, key, msg) in extra(&settings) {
+        problems.push(error::placed(f, &src, table, &key, &msg));
+    }
+    let timezone: Tz = settings.library.timezone.parse().unwrap_or_else(|_| {
+        problems.push(error::placed(
             f,
             &src,
             "library",
@@ -203,36 +244,49 @@ pub fn load_with(
                 "unknown time zone '{}' (use an IANA name such as Europe/London)",
                 settings.library.timezone
             ),
-        )
-    })?;
+        ));
+        Tz::UTC
+    });
 
-    let sensor_token = token(
-        &env,
-        ENV_SENSOR_TOKEN,
-        settings.feeds.sensor.token_file.as_deref(),
-        file.as_deref(),
-    )?;
-    let recs_token =
-        token(&env, ENV_RECS_TOKEN, settings.feeds.recs.token_file.as_deref(), file.as_deref())?;
+    let sensor_token = kept(
+        &mut problems,
+        token(&env, ENV_SENSOR_TOKEN, settings.feeds.sensor.token_file.as_deref(), file.as_deref()),
+    );
+    let recs_token = kept(
+        &mut problems,
+        token(&env, ENV_RECS_TOKEN, settings.feeds.recs.token_file.as_deref(), file.as_deref()),
+    );
     let origin_of = |key: &str| origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.clone());
-    let sensor = endpoint(
-        settings.feeds.sensor.url.as_deref(),
-        origin_of("feeds.sensor.url").as_ref(),
-        f,
-        &src,
-        "feeds.sensor",
-        sensor_token,
-        settings.feeds.sensor.http(),
-    )?;
-    let recs = endpoint(
-        settings.feeds.recs.url.as_deref(),
-        origin_of("feeds.recs.url").as_ref(),
-        f,
-        &src,
-        "feeds.recs",
-        recs_token,
-        settings.feeds.recs.http(),
-    )?;
+    let sensor = kept(
+        &mut problems,
+        endpoint(
+            settings.feeds.sensor.url.as_deref(),
+            origin_of("feeds.sensor.url").as_ref(),
+            f,
+            &src,
+            "feeds.sensor",
+            sensor_token,
+            settings.feeds.sensor.http(),
+        ),
+    );
+    let recs = kept(
+        &mut problems,
+        endpoint(
+            settings.feeds.recs.url.as_deref(),
+            origin_of("feeds.recs.url").as_ref(),
+            f,
+            &src,
+            "feeds.recs",
+            recs_token,
+            settings.feeds.recs.http(),
+        ),
+    );
+    if !problems.is_empty() {
+        // In the file's order; problems of other files and of the environment after them.
+        let here = f.map(|f| f.display().to_string());
+        problems.sort_by_key(|p| (Some(&p.place) != here.as_ref(), p.line.unwrap_or(usize::MAX)));
+        return Err(problems);
+    }
     let state_dir = match &settings.logging.dir {
         Some(d) => relative_to(file.as_deref(), d),
         None => dirs.state.clone(),
@@ -248,6 +302,14 @@ pub fn load_with(
         recs,
         state_dir,
         origins,
+    })
+}
+
+/// The value of a step that may fail, its problem kept for the list.
+fn kept<T>(problems: &mut Vec<ConfigError>, step: Result<Option<T>, ConfigError>) -> Option<T> {
+    step.unwrap_or_else(|e| {
+        problems.push(e);
+        None
     })
 }
 

@@ -308,91 +308,109 @@ fn range(table: &'static str, key: &'static str, v: u64, lo: u64, hi: u64) -> Re
 }
 
 impl FileConfig {
-    /// Range checks after parsing: (table, key, message) of the first bad value.
-    pub fn validate(&self) -> Result<(), Invalid> {
+    /// Range checks after parsing: (table, key, message) of every bad value, so `config check`
+    /// can name them all; each section's own checks (alerts, retention, governance, patrons)
+    /// give their first.
+    pub fn validate(&self) -> Vec<Invalid> {
         const DAY: u64 = 86_400;
         const GIB: u64 = 1 << 30;
-        range("database", "busy_timeout_ms", self.database.busy_timeout_ms, 10, 600_000)?;
+        let mut bad = Vec::new();
+        bad.extend(
+            range("database", "busy_timeout_ms", self.database.busy_timeout_ms, 10, 600_000).err(),
+        );
         let s = &self.feeds.sensor;
         let t = "feeds.sensor";
-        range(t, "refresh_s", s.refresh_s, 1, DAY)?;
-        range(t, "environment_refresh_s", s.environment_refresh_s, 1, DAY)?;
-        range(t, "layout_refresh_s", s.layout_refresh_s, 10, 7 * DAY)?;
-        range(t, "arrivals_refresh_s", s.arrivals_refresh_s, 10, DAY)?;
-        range(t, "arrivals_history_days", u64::from(s.arrivals_history_days), 1, 730)?;
-        range(t, "arrivals_step_s", u64::from(s.arrivals_step_s), 60, DAY)?;
+        bad.extend(range(t, "refresh_s", s.refresh_s, 1, DAY).err());
+        bad.extend(range(t, "environment_refresh_s", s.environment_refresh_s, 1, DAY).err());
+        bad.extend(range(t, "layout_refresh_s", s.layout_refresh_s, 10, 7 * DAY).err());
+        bad.extend(range(t, "arrivals_refresh_s", s.arrivals_refresh_s, 10, DAY).err());
+        bad.extend(
+            range(t, "arrivals_history_days", u64::from(s.arrivals_history_days), 1, 730).err(),
+        );
+        bad.extend(range(t, "arrivals_step_s", u64::from(s.arrivals_step_s), 60, DAY).err());
         if !s.arrivals_step_s.is_multiple_of(60) {
-            return Err((
+            bad.push((
                 t,
                 "arrivals_step_s",
                 format!("{} is not a whole number of minutes", s.arrivals_step_s),
             ));
         }
-        range(t, "connect_timeout_ms", s.connect_timeout_ms, 100, 120_000)?;
-        range(t, "timeout_ms", s.timeout_ms, 100, 600_000)?;
-        range(t, "max_body_bytes", s.max_body_bytes, 1024, GIB)?;
-        range(t, "stale_after_s", s.stale_after_s, 1, 7 * DAY)?;
+        bad.extend(range(t, "connect_timeout_ms", s.connect_timeout_ms, 100, 120_000).err());
+        bad.extend(range(t, "timeout_ms", s.timeout_ms, 100, 600_000).err());
+        bad.extend(range(t, "max_body_bytes", s.max_body_bytes, 1024, GIB).err());
+        bad.extend(range(t, "stale_after_s", s.stale_after_s, 1, 7 * DAY).err());
         let r = &self.feeds.recs;
         let t = "feeds.recs";
-        range(t, "refresh_s", r.refresh_s, 1, 7 * DAY)?;
-        range(t, "catalog_refresh_s", r.catalog_refresh_s, 10, 7 * DAY)?;
-        range(t, "connect_timeout_ms", r.connect_timeout_ms, 100, 120_000)?;
-        range(t, "timeout_ms", r.timeout_ms, 100, 600_000)?;
-        range(t, "max_body_bytes", r.max_body_bytes, 1024, GIB)?;
-        range(t, "stale_after_s", r.stale_after_s, 1, 30 * DAY)?;
-        range("ingest", "lease_ttl_s", self.ingest.lease_ttl_s, 2, 3600)?;
-        range("ingest", "backoff_max_s", self.ingest.backoff_max_s, 1, DAY)?;
-        range("ingest", "seat_history_days", u64::from(self.ingest.seat_history_days), 1, 3650)?;
-        range("seats", "ghost_after_min", u64::from(self.seats.ghost_after_min), 1, 24 * 60)?;
-        self.comfort.validate().map_err(|m| {
-            let key = m.split_whitespace().next().unwrap_or("comfort");
-            let key: &'static str =
-                COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
-            ("comfort", key, m)
-        })?;
-        self.library.hours().map_err(|m| ("library", "opening_hours", m))?;
+        bad.extend(range(t, "refresh_s", r.refresh_s, 1, 7 * DAY).err());
+        bad.extend(range(t, "catalog_refresh_s", r.catalog_refresh_s, 10, 7 * DAY).err());
+        bad.extend(range(t, "connect_timeout_ms", r.connect_timeout_ms, 100, 120_000).err());
+        bad.extend(range(t, "timeout_ms", r.timeout_ms, 100, 600_000).err());
+        bad.extend(range(t, "max_body_bytes", r.max_body_bytes, 1024, GIB).err());
+        bad.extend(range(t, "stale_after_s", r.stale_after_s, 1, 30 * DAY).err());
+        bad.extend(range("ingest", "lease_ttl_s", self.ingest.lease_ttl_s, 2, 3600).err());
+        bad.extend(range("ingest", "backoff_max_s", self.ingest.backoff_max_s, 1, DAY).err());
+        bad.extend(
+            range("ingest", "seat_history_days", u64::from(self.ingest.seat_history_days), 1, 3650)
+                .err(),
+        );
+        bad.extend(
+            range("seats", "ghost_after_min", u64::from(self.seats.ghost_after_min), 1, 24 * 60)
+                .err(),
+        );
+        bad.extend(
+            self.comfort
+                .validate()
+                .map_err(|m| {
+                    let key = m.split_whitespace().next().unwrap_or("comfort");
+                    let key: &'static str =
+                        COMFORT_KEYS.iter().find(|k| **k == key).copied().unwrap_or("comfort");
+                    ("comfort", key, m)
+                })
+                .err(),
+        );
+        bad.extend(self.library.hours().map_err(|m| ("library", "opening_hours", m)).err());
         let q = &self.queues;
-        range("queues", "target_within_s", u64::from(q.target_within_s), 1, 7200)?;
-        range("queues", "min_shift_min", u64::from(q.min_shift_min), 0, 24 * 60)?;
+        bad.extend(range("queues", "target_within_s", u64::from(q.target_within_s), 1, 7200).err());
+        bad.extend(range("queues", "min_shift_min", u64::from(q.min_shift_min), 0, 24 * 60).err());
         if !(q.target_share > 0.0 && q.target_share < 1.0) {
-            return Err((
+            bad.push((
                 "queues",
                 "target_share",
                 format!("{} is not a share strictly between 0 and 1", q.target_share),
             ));
         }
         if !(q.max_occupancy > 0.0 && q.max_occupancy <= 1.0) {
-            return Err((
+            bad.push((
                 "queues",
                 "max_occupancy",
                 format!("{} is not a share in (0, 1]", q.max_occupancy),
             ));
         }
-        range("queues", "horizon_h", u64::from(q.horizon_h), 1, 48)?;
-        range("queues", "forecast_every_s", q.forecast_every_s, 60, DAY)?;
-        range("queues", "history_weeks", u64::from(q.history_weeks), 2, 104)?;
-        self.alerts.validate()?;
-        self.retention.policy()?;
-        self.governance.validate()?;
-        self.patrons.validate()?;
+        bad.extend(range("queues", "horizon_h", u64::from(q.horizon_h), 1, 48).err());
+        bad.extend(range("queues", "forecast_every_s", q.forecast_every_s, 60, DAY).err());
+        bad.extend(range("queues", "history_weeks", u64::from(q.history_weeks), 2, 104).err());
+        bad.extend(self.alerts.validate().err());
+        bad.extend(self.retention.policy().err());
+        bad.extend(self.governance.validate().err());
+        bad.extend(self.patrons.validate().err());
         if !["auto", "dark", "light", "16", "mono"].contains(&self.ui.theme.as_str()) {
-            return Err((
+            bad.push((
                 "ui",
                 "theme",
                 format!("'{}' is not one of auto, dark, light, 16, mono", self.ui.theme),
             ));
         }
         if let Err(m) = crate::domain::consent::ConsentMode::parse(&self.privacy.consent_mode) {
-            return Err(("privacy", "consent_mode", m));
+            bad.push(("privacy", "consent_mode", m));
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
-            return Err((
+            bad.push((
                 "logging",
                 "level",
                 format!("'{}' is not one of error, warn, info, debug, trace", self.logging.level),
             ));
         }
-        Ok(())
+        bad
     }
 }
 

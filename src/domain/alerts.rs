@@ -225,11 +225,42 @@ fn new_alert(f: &Finding, count: u64, evidence: Vec<u64>) -> NewAlert {
     }
 }
 
+/// What an alert is about, for people: its key (`zone:F0-Z1:co2:1763463600000`, which the
+/// rules use to tell one alert from another and must not change) with its parts spaced and a
+/// time in milliseconds shown as a local time: `zone F0-Z1 · co2 · 2026-11-18 11:00`.
+pub fn subject(key: &str, tz: chrono_tz::Tz) -> String {
+    let part = |p: &str| -> String {
+        let time = (p.len() >= 12 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<i64>().ok().and_then(DateTime::from_timestamp_millis))
+            .flatten();
+        match time {
+            Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            None => p.to_owned(),
+        }
+    };
+    let mut parts = key.split(':').map(part);
+    let head = parts.next().unwrap_or_default();
+    let rest: Vec<String> = parts.collect();
+    if rest.is_empty() { head } else { format!("{head} {}", rest.join(" · ")) }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn subjects_show_times_not_milliseconds() {
+        let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+        assert_eq!(
+            subject("zone:F0-Z1:co2:1763463600000", tz),
+            "zone F0-Z1 · co2 · 2025-11-18 11:00"
+        );
+        assert_eq!(subject("actor:sam", tz), "actor sam");
+        assert_eq!(subject("audit", tz), "audit");
+        assert_eq!(subject("kind:visits:anonymise", tz), "kind visits · anonymise");
+    }
 
     fn t(min: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap() + chrono::Duration::minutes(min)

@@ -12,6 +12,7 @@
 //! [`SEAT_ACTION`] on object `staff:<login>` whose details hold `{"grant": role, "party": p}`
 //! or `{"revoke": role}`.
 
+use crate::domain::units::count;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -130,7 +131,7 @@ impl Bindings {
         if !created_demo && self.impersonated_count > 0 {
             impersonation = Some(format!(
                 "{} made under --as on a database that is not a demo (the first is entry {}, run by the login {})",
-                plural(self.impersonated_count, "entry was", "entries were"),
+                count(self.impersonated_count, "entry was", "entries were"),
                 self.impersonated.first().copied().unwrap_or_default(),
                 self.first_impersonator.as_deref().unwrap_or("?")
             ));
@@ -183,10 +184,6 @@ fn grant_name(role: Role, party: Option<Party>) -> String {
         Some(p) => format!("{role} ({})", p.label()),
         None => role.to_string(),
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
 /// Keeps the first and the last halves of [`MAX_EVIDENCE`] entry numbers.

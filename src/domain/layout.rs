@@ -246,6 +246,12 @@ impl Occupancy {
     }
 }
 
+/// A zone as people know it: its name from the layout with its id, `North reading room
+/// (F0-Z1)`, since names repeat from floor to floor; `zone F0-Z1` when the name is unknown.
+pub fn zone_label(id: &str, name: &str) -> String {
+    if name.is_empty() { format!("zone {id}") } else { format!("{name} ({id})") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,37 @@
-//! Quantities written for people: sizes in bytes and short ages. The console and the
-//! headless commands print them the same way.
+//! Quantities written for people: counts of things, sizes in bytes, ages and durations. The
+//! console and the headless commands print them the same way.
+
+use std::fmt;
 
 use chrono::Duration;
+
+/// A count with its noun: `1 alert`, `0 alerts`, `3 entries` (`count(n, "entry", "entries")`).
+pub fn count<N>(n: N, one: &str, many: &str) -> String
+where
+    N: fmt::Display + PartialEq + From<u8> + Copy,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
+/// How long ago, for a sentence: `just now` under a minute, else `12m ago`, `3h05m ago`.
+pub fn ago(d: Duration) -> String {
+    if d < Duration::minutes(1) { "just now".into() } else { format!("{} ago", short_age(d)) }
+}
+
+/// A duration for a sentence, to the second under an hour: `45 s`, `9 min`, `9 min 5 s`,
+/// `1 h`, `1 h 5 min`.
+pub fn spoken_duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
+    match (h, m, sec) {
+        (0, 0, sec) => format!("{sec} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, sec) => format!("{m} min {sec} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
 
 /// `512 B`, `2.3 MiB`.
 pub fn human_bytes(n: u64) -> String {
@@ -60,5 +90,25 @@ mod tests {
         assert_eq!(wait(432.0), "7m12s");
         assert_eq!(wait(3900.0), "1h05m");
         assert_eq!(wait(f64::NAN), "—");
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(1_usize, "alert", "alerts"), "1 alert");
+        assert_eq!(count(0_u64, "alert", "alerts"), "0 alerts");
+        assert_eq!(count(3_i64, "entry", "entries"), "3 entries");
+    }
+
+    #[test]
+    fn ages_and_durations_read_as_words() {
+        assert_eq!(ago(Duration::seconds(0)), "just now");
+        assert_eq!(ago(Duration::seconds(59)), "just now");
+        assert_eq!(ago(Duration::seconds(-30)), "just now");
+        assert_eq!(ago(Duration::minutes(12)), "12m ago");
+        assert_eq!(spoken_duration(Duration::seconds(45)), "45 s");
+        assert_eq!(spoken_duration(Duration::seconds(540)), "9 min");
+        assert_eq!(spoken_duration(Duration::seconds(545)), "9 min 5 s");
+        assert_eq!(spoken_duration(Duration::seconds(3600)), "1 h");
+        assert_eq!(spoken_duration(Duration::seconds(3900 + 7)), "1 h 5 min");
     }
 }

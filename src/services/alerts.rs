@@ -74,10 +74,15 @@ pub fn context(
         impersonated_count: v.impersonated_count,
         impersonation: v.impersonation,
     });
+    let names: std::collections::HashMap<String, String> =
+        store::layout::zones(conn)?.into_iter().map(|z| (z.id, z.name)).collect();
     let comfort =
         store::environment::history_since(conn, now - Duration::hours(COMFORT_LOOKBACK_H))?
             .into_iter()
-            .map(|(zone_id, kind, samples)| ZoneComfort { zone_id, kind, samples })
+            .map(|(zone_id, kind, samples)| {
+                let zone_name = names.get(&zone_id).cloned().unwrap_or_default();
+                ZoneComfort { zone_id, zone_name, kind, samples }
+            })
             .collect();
     Ok(RuleContext {
         now,

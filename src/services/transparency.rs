@@ -41,6 +41,9 @@ fn grouped_by(k: DataKind) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NoisyCount {
     pub key: String,
+    /// The zone's name in the layout, for counts per zone (the key is its id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub count: i64,
 }
 
@@ -139,6 +142,8 @@ pub fn transparency<R: RngCore + CryptoRng>(
         if let Err(over) = governance::check_spend(&spent, &cells, asked, settings.budget) {
             return Ok(Err(over.to_string()));
         }
+        let zone_names: std::collections::HashMap<String, String> =
+            store::layout::zones(tx)?.into_iter().map(|z| (z.id, z.name)).collect();
         let mut tables = Vec::new();
         for d in &datasets {
             let exact = match d {
@@ -149,6 +154,7 @@ pub fn transparency<R: RngCore + CryptoRng>(
             let counts = exact
                 .into_iter()
                 .map(|(key, n)| NoisyCount {
+                    name: (*d == DataKind::Visits).then(|| zone_names.get(&key).cloned()).flatten(),
                     key,
                     count: (n as i64).saturating_add(dlaplace::sample(rng, eps)),
                 })

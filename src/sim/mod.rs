@@ -44,7 +44,9 @@ pub mod study;
 
 pub use activity::{Activity, activity};
 pub use calendar::opening_hours;
-pub use config::{DEFAULT_SEATS, MAX_SEATS, MIN_SEATS, SimConfig, SimError, site_key_for};
+pub use config::{
+    DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS, SimConfig, SimError, site_key_for,
+};
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};

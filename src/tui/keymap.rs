@@ -442,6 +442,27 @@ pub struct Binding {
     pub custom: bool,
 }
 
+/// What is wrong with one entry of `[ui.keys]`: the action as written there (so the file's
+/// line can be found) and the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyProblem {
+    pub action: String,
+    pub message: String,
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.action, self.message)
+    }
+}
+
+/// Every problem with the key overrides `[ui.keys]`, in the order of the actions. The one
+/// validation of the keys: the console refuses to start on these, and `carrel config check`
+/// lists them.
+pub fn problems(overrides: &BTreeMap<String, Vec<String>>) -> Vec<KeyProblem> {
+    Keymap::with_overrides(overrides).err().unwrap_or_default()
+}
+
 /// The active bindings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -454,45 +475,60 @@ impl Keymap {
     /// The embedded defaults.
     pub fn defaults() -> Keymap {
         // The embedded file is checked by a test; a broken one is a build defect.
-        Self::with_overrides(&BTreeMap::new()).unwrap_or_else(|e| panic!("assets/keymap.toml: {e}"))
+        Self::with_overrides(&BTreeMap::new()).unwrap_or_else(|e| {
+            let e: Vec<String> = e.iter().map(KeyProblem::to_string).collect();
+            panic!("assets/keymap.toml: {}", e.join("; "))
+        })
     }
 
-    /// The defaults with the keys of some actions replaced. Errors name the action or key.
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
-        let defaults: BTreeMap<String, Vec<String>> =
-            toml::from_str(DEFAULTS).map_err(|e| format!("default keymap: {}", e.message()))?;
-        let mut bindings = Vec::new();
+    /// The defaults with the keys of some actions replaced, or every problem with the
+    /// replacements: an unknown action, a key that is not a key, a key on two actions.
+    pub fn with_overrides(
+        overrides: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymap, Vec<KeyProblem>> {
+        let problem = |action: &str, message: String| KeyProblem { action: action.into(), message };
+        let defaults: BTreeMap<String, Vec<String>> = toml::from_str(DEFAULTS)
+            .map_err(|e| vec![problem("default keymap", e.message().to_owned())])?;
+        let mut problems = Vec::new();
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
                 let names: Vec<String> = Action::ALL.iter().map(|a| a.name().to_owned()).collect();
                 let hint = crate::config::nearest_name(name, &names)
                     .map(|n| format!("; did you mean '{n}'?"))
                     .unwrap_or_default();
-                return Err(format!("unknown action '{name}'{hint}"));
+                problems.push(problem(name, format!("no such action{hint}")));
             }
         }
+        let mut bindings = Vec::new();
         for action in Action::ALL {
             let (keys, custom) = match overrides.get(action.name()) {
-                Some(k) => (k, true),
-                None => (
-                    defaults.get(action.name()).ok_or(format!("no default keys for '{action}'"))?,
-                    false,
-                ),
+                Some(k) => (k.as_slice(), true),
+                None => match defaults.get(action.name()) {
+                    Some(k) => (k.as_slice(), false),
+                    None => {
+                        problems.push(problem(action.name(), "no default keys".into()));
+                        (&[][..], false)
+                    }
+                },
             };
             let keys = keys
                 .iter()
-                .map(|k| Key::parse(k).map_err(|e| format!("{action}: {e}")))
-                .collect::<Result<Vec<_>, _>>()?;
+                .filter_map(|k| {
+                    Key::parse(k).map_err(|e| problems.push(problem(action.name(), e))).ok()
+                })
+                .collect();
             bindings.push(Binding { action, keys, custom });
         }
         let map = Keymap { bindings };
-        map.check_conflicts()?;
-        Ok(map)
+        problems.extend(map.conflicts());
+        if problems.is_empty() { Ok(map) } else { Err(problems) }
     }
 
     /// Two actions that can apply at the same time must not share a key. Navigation applies
-    /// beside every tab's own actions except where the tab takes no navigation keys.
-    fn check_conflicts(&self) -> Result<(), String> {
+    /// beside every tab's own actions except where the tab takes no navigation keys. Each
+    /// clash is told of the action the user bound (the defaults do not clash).
+    fn conflicts(&self) -> Vec<KeyProblem> {
+        let mut out = Vec::new();
         let beside_navigation = |nav: Scope, other: Scope| {
             (nav == Scope::Navigation) != (other == Scope::Navigation)
                 && nav.navigates()
@@ -509,14 +545,15 @@ impl Keymap {
                     continue;
                 }
                 if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
-                    return Err(format!(
-                        "key '{k}' is bound to both '{}' and '{}'",
-                        a.action, b.action
-                    ));
+                    let (mine, other) = if b.custom || !a.custom { (b, a) } else { (a, b) };
+                    out.push(KeyProblem {
+                        action: mine.action.name().to_owned(),
+                        message: format!("key '{k}' is also bound to '{}'", other.action),
+                    });
                 }
             }
         }
-        Ok(())
+        out
     }
 
     /// The action bound to `key` among those for which `applies` holds.
@@ -587,21 +624,33 @@ mod tests {
     #[test]
     fn bad_overrides_name_the_problem() {
         let unknown = BTreeMap::from([("relase".to_owned(), vec!["x".to_owned()])]);
-        assert_eq!(
-            Keymap::with_overrides(&unknown).unwrap_err(),
-            "unknown action 'relase'; did you mean 'release'?"
-        );
+        assert_eq!(told(&unknown), ["relase: no such action; did you mean 'release'?"]);
         let bad_key = BTreeMap::from([("quit".to_owned(), vec!["hyper-q".to_owned()])]);
-        assert!(
-            Keymap::with_overrides(&bad_key)
-                .unwrap_err()
-                .starts_with("quit: 'hyper-q' is not a key")
-        );
+        assert!(told(&bad_key)[0].starts_with("quit: 'hyper-q' is not a key"));
         let clash = BTreeMap::from([("release".to_owned(), vec!["q".to_owned()])]);
-        assert_eq!(
-            Keymap::with_overrides(&clash).unwrap_err(),
-            "key 'q' is bound to both 'quit' and 'release'"
-        );
+        assert_eq!(told(&clash), ["release: key 'q' is also bound to 'quit'"]);
+    }
+
+    /// The problems with `overrides`, as the console and `config check` tell them.
+    fn told(overrides: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+        problems(overrides).iter().map(KeyProblem::to_string).collect()
+    }
+
+    #[test]
+    fn every_problem_is_told_not_only_the_first() {
+        let o = BTreeMap::from([
+            ("relase".to_owned(), vec!["x".to_owned()]),
+            ("quit".to_owned(), vec!["hyper-q".to_owned(), "Q".to_owned()]),
+            ("release".to_owned(), vec!["?".to_owned()]),
+            ("undo".to_owned(), vec!["f13".to_owned()]),
+        ]);
+        let told = told(&o);
+        assert_eq!(told.len(), 4, "{told:?}");
+        assert_eq!(told[0], "relase: no such action; did you mean 'release'?");
+        assert!(told[1].starts_with("quit: 'hyper-q' is not a key"), "{told:?}");
+        assert!(told[2].starts_with("undo: 'f13' is not a key"), "{told:?}");
+        assert_eq!(told[3], "release: key '?' is also bound to 'help'");
+        assert!(Keymap::with_overrides(&o).is_err());
     }
 
     #[test]
@@ -612,18 +661,12 @@ mod tests {
         assert_eq!(map.action_for(l, on(Scope::Patrons)), Some(Action::LookUp));
         assert_eq!(map.action_for(l, on(Scope::Navigation)), Some(Action::Right));
         let clash = BTreeMap::from([("clear_patron".to_owned(), vec!["l".to_owned()])]);
-        assert_eq!(
-            Keymap::with_overrides(&clash).unwrap_err(),
-            "key 'l' is bound to both 'look_up' and 'clear_patron'"
-        );
+        assert_eq!(told(&clash), ["clear_patron: key 'l' is also bound to 'look_up'"]);
         let global = BTreeMap::from([("look_up".to_owned(), vec!["?".to_owned()])]);
         assert!(Keymap::with_overrides(&global).is_err());
         // Elsewhere navigation keys stay off limits.
         let seats = BTreeMap::from([("release".to_owned(), vec!["l".to_owned()])]);
-        assert_eq!(
-            Keymap::with_overrides(&seats).unwrap_err(),
-            "key 'l' is bound to both 'right' and 'release'"
-        );
+        assert_eq!(told(&seats), ["release: key 'l' is also bound to 'right'"]);
     }
 
     #[test]

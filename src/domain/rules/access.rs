@@ -4,6 +4,7 @@
 //! Each rule is a pure predicate over the entry and the context; [`PerEntry`] only counts what
 //! the predicates flag, per actor (or per patron for withdrawals).
 
+use crate::domain::units::count;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -210,13 +211,13 @@ impl PerEntry {
                 };
                 parts.push(format!(
                     "{} without consent or an approved purpose (first with {purpose})",
-                    plural(u.reads, "patron read", "patron reads")
+                    count(u.reads, "patron read", "patron reads")
                 ));
             }
             if u.recs > 0 {
                 parts.push(format!(
                     "{} to patrons who never consented",
-                    plural(u.recs, "recommendation served", "recommendations served")
+                    count(u.recs, "recommendation served", "recommendations served")
                 ));
             }
             let summary = format!("{name}: {}", parts.join("; "));
@@ -242,7 +243,7 @@ impl PerEntry {
             let name = actors.name(id);
             let summary = format!(
                 "{name} made {} without an approved request, the first of '{object}'",
-                plural(tally.count, "export", "exports"),
+                count(tally.count, "export", "exports"),
             );
             out.push(tally.into_finding(
                 Rule::ExportWithoutRequest,
@@ -259,7 +260,7 @@ impl PerEntry {
             };
             let summary = format!(
                 "{} to patron {short} after consent to recommendations was withdrawn (last by {})",
-                plural(w.tally.count, "recommendation served", "recommendations served"),
+                count(w.tally.count, "recommendation served", "recommendations served"),
                 actors.name(w.last_actor),
             );
             out.push(w.tally.into_finding(
@@ -270,9 +271,4 @@ impl PerEntry {
         }
         out
     }
-}
-
-/// "1 export", "3 exports".
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }

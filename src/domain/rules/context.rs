@@ -105,6 +105,9 @@ impl VerificationFact {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZoneComfort {
     pub zone_id: String,
+    /// The zone's name in the layout ("North reading room"); empty when unknown.
+    #[serde(default)]
+    pub zone_name: String,
     pub kind: ZoneKind,
     pub samples: Vec<ZoneSample>,
 }

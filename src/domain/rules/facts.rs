@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::comfort::{Measure, OutOfRange};
+use crate::domain::layout::zone_label;
+use crate::domain::units::{count, spoken_duration};
 
 use super::context::{RuleContext, ZoneComfort};
 use super::{Finding, Rule};
@@ -26,12 +28,25 @@ pub(super) fn past_retention(ctx: &RuleContext) -> Vec<Finding> {
                 count: f.rows,
                 evidence: Vec::new(),
                 summary: format!(
-                    "{} {} due to {} since {since} ({overdue} days overdue): `carrel purge`",
-                    f.rows, f.kind, f.step
+                    "{} {} due to be {} since {since} ({} overdue): `carrel purge`",
+                    f.rows,
+                    f.kind,
+                    participle(&f.step),
+                    count(overdue, "day", "days")
                 ),
             }
         })
         .collect()
+}
+
+/// "anonymised" for the step `anonymise`: what the rows are due to be.
+fn participle(step: &str) -> String {
+    match step {
+        "lock" => "locked".into(),
+        "anonymise" => "anonymised".into(),
+        "delete" => "deleted".into(),
+        other => format!("{other}d"),
+    }
 }
 
 /// **AuditVerifyFailed**: the last verification of the log failed. Evidence is the first bad
@@ -40,7 +55,7 @@ pub(super) fn audit_verify_failed(ctx: &RuleContext) -> Option<Finding> {
     let v = ctx.verification.as_ref().filter(|v| v.failed())?;
     let place = match v.first_bad {
         Some(i) => format!("at entry {i} of {}", v.size),
-        None => format!("over {} entries", v.size),
+        None => format!("over {}", count(v.size, "entry", "entries")),
     };
     let summary = match &v.problem {
         Some(problem) => format!("audit log verification failed {place}: {problem}"),
@@ -73,8 +88,8 @@ pub(super) fn impersonation_outside_demo(ctx: &RuleContext) -> Option<Finding> {
         evidence: v.impersonated.clone(),
         summary: v.impersonation.clone().unwrap_or_else(|| {
             format!(
-                "{} entries made under --as on a database that is not a demo",
-                v.impersonated_count
+                "{} made under --as on a database that is not a demo",
+                count(v.impersonated_count, "entry", "entries")
             )
         }),
     })
@@ -162,22 +177,13 @@ fn spell_finding(
         count: 1,
         evidence: Vec::new(),
         summary: format!(
-            "{} in zone {} out of range for {} from {since}: worst {:.decimals$}{unit}, \
+            "{} in {} out of range for {} from {since}: worst {:.decimals$}{unit}, \
              limit {:.decimals$}{unit}",
             w.measure.as_str(),
-            zone.zone_id,
-            duration(lasted.num_seconds()),
+            zone_label(&zone.zone_id, &zone.zone_name),
+            spoken_duration(lasted),
             w.value,
             limit,
         ),
     })
-}
-
-/// "45 s", "2 min 1 s", "1 h 5 min".
-fn duration(s: i64) -> String {
-    match s {
-        ..60 => format!("{s} s"),
-        60..3600 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
-    }
 }

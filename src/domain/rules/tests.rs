@@ -125,7 +125,12 @@ fn zone(start: DateTime<Utc>, step_s: i64, co2: &[f64]) -> ZoneComfort {
             comfort: Comfort { co2_ppm, ..FRESH },
         })
         .collect();
-    ZoneComfort { zone_id: "z1".into(), kind: ZoneKind::Quiet, samples }
+    ZoneComfort {
+        zone_id: "z1".into(),
+        zone_name: "North reading room".into(),
+        kind: ZoneKind::Quiet,
+        samples,
+    }
 }
 
 fn rules_of(findings: &[Finding]) -> BTreeSet<Rule> {
@@ -364,7 +369,8 @@ fn data_past_retention() {
     assert_eq!((f.count, f.first_seen, f.last_seen), (12, nov(1, 0, 0), nov(15, 0, 0)));
     assert!(f.evidence.is_empty());
     assert!(
-        f.summary.contains("12 loans due to anonymise") && f.summary.contains("20 days overdue"),
+        f.summary.contains("12 loans due to be anonymised")
+            && f.summary.contains("20 days overdue"),
         "{}",
         f.summary
     );
@@ -498,7 +504,7 @@ fn comfort_out_of_range_longer_than_the_response_time() {
     assert_eq!((f.first_seen, f.last_seen, f.count), (begin, start + Duration::seconds(240), 1));
     assert_eq!(
         f.summary,
-        "co2 in zone z1 out of range for 3 min 0 s from 2026-11-20 14:01: worst 1450 ppm, limit 1000 ppm"
+        "co2 in North reading room (z1) out of range for 3 min from 2026-11-20 14:01: worst 1450 ppm, limit 1000 ppm"
     );
 }
 

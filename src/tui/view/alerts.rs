@@ -154,7 +154,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Line::styled(
             format!(
                 "about {} · seen {} – {}",
-                safe(&a.key),
+                safe(&crate::domain::alerts::subject(&a.key, state.tz)),
                 clock(a.first_seen),
                 clock(a.last_seen)
             ),

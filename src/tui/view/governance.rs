@@ -428,9 +428,9 @@ fn request_detail(state: &State, r: &DataRequest) -> Vec<Line<'static>> {
             ),
             Span::styled(
                 format!(
-                    " · filed by {} {} ago · {when}",
+                    " · filed by {} {} · {when}",
                     safe(&r.requester),
-                    ago(r.created, state)
+                    super::ago_minutes((state.wall - r.created).num_minutes())
                 ),
                 t.base,
             ),

@@ -112,7 +112,7 @@ fn audit_line<'a>(state: &'a State, s: &SystemSnapshot) -> Line<'a> {
     let a = &s.status.audit;
     let mut spans = vec![
         Span::styled(" Audit log ", t.title),
-        Span::styled(format!("{} entries", a.size), t.base),
+        Span::styled(crate::domain::units::count(a.size, "entry", "entries"), t.base),
         Span::styled(
             format!(
                 "  root {}…{}",
