@@ -138,11 +138,11 @@ pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
     let o = Occupancy::of(&seats);
     let ghosts = seats.iter().filter(|s| s.is_ghost(now, limit)).count();
     println!(
-        "{} seats: {} occupied, {} away ({} ghosts), {} free, {} reserved, {} out of service, {} unknown; {:.0}% taken",
-        o.total,
+        "{}: {} occupied, {} away ({}), {} free, {} reserved, {} out of service, {} unknown; {:.0}% taken",
+        crate::domain::units::count(o.total, "seat", "seats"),
         o.occupied,
         o.away,
-        ghosts,
+        crate::domain::units::count(ghosts, "ghost", "ghosts"),
         o.free,
         o.reserved,
         o.out_of_service,
