@@ -80,6 +80,30 @@ impl Feed {
     }
 }
 
+/// The feeds an ingest runs, in dependency order: the sensor feeds (and the forecasts made
+/// from them) with a sensor API, the recommendation feeds with a recommendation API, the
+/// privacy rules when they are on.
+fn enabled(sensor: bool, recs: bool, rules: bool) -> Vec<Feed> {
+    Feed::ALL
+        .into_iter()
+        .filter(|f| match f {
+            Feed::Rules => rules,
+            f if f.is_sensor() => sensor,
+            _ => recs,
+        })
+        .collect()
+}
+
+/// The feeds an ingest under `cfg` would run, whether or not one runs now: `carrel status`
+/// lists those that never ran as "never". Without an API nothing ingests (`carrel sync`
+/// refuses, the console starts no ingest), so not even the privacy rules run.
+pub fn configured_feeds(cfg: &Config) -> Vec<Feed> {
+    if cfg.sensor.is_none() && cfg.recs.is_none() {
+        return vec![];
+    }
+    enabled(cfg.sensor.is_some(), cfg.recs.is_some(), crate::engine::rules::settings(cfg).is_ok())
+}
+
 /// Schedules and limits of the ingest, from the configuration.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -240,14 +264,7 @@ impl Ingest {
     }
 
     pub fn feeds(&self) -> Vec<Feed> {
-        Feed::ALL
-            .into_iter()
-            .filter(|f| match f {
-                Feed::Rules => self.opts.rules.is_some(),
-                f if f.is_sensor() => self.sensor.is_some(),
-                _ => self.recs.is_some(),
-            })
-            .collect()
+        enabled(self.sensor.is_some(), self.recs.is_some(), self.opts.rules.is_some())
     }
 
     /// Takes or renews the ingest lease.
@@ -512,4 +529,33 @@ fn holder_id() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into());
     format!("{host}:{}:{}", std::process::id(), Utc::now().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `carrel status` and the console judge each feed against the schedule the ingest keeps.
+    #[test]
+    fn staleness_knows_every_feed_at_the_ingests_interval() {
+        let root = std::path::Path::new("/nonexistent/carrel-test");
+        let dirs = crate::config::Dirs {
+            config: root.join("cfg"),
+            data: root.join("data"),
+            state: root.join("state"),
+        };
+        let cfg = crate::config::load_with(&crate::config::Overrides::default(), &|_| None, &dirs)
+            .unwrap();
+        let opts = IngestOptions::from_config(&cfg);
+        let staleness = cfg.staleness();
+        for feed in Feed::ALL {
+            let every = opts.every[&feed].as_secs();
+            assert_eq!(
+                staleness.every(feed.name()).map(|d| d.num_seconds()),
+                Some(i64::try_from(every).unwrap()),
+                "{}",
+                feed.name()
+            );
+        }
+    }
 }
