@@ -188,6 +188,28 @@ impl FeedOutcome {
     }
 }
 
+/// What a following ingest reports as it goes, for a terminal to show (`carrel sync
+/// --follow`); the log has the same and more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestEvent {
+    /// Another process holds the ingest lease, until `expires` unless it renews it: this one
+    /// waits. Sent when waiting starts and when the holder changes.
+    Waiting { holder: String, expires: chrono::DateTime<Utc> },
+    /// This process holds the lease and ingests; `from` names the holder it waited for, if any.
+    Leading { from: Option<String> },
+    /// One fetch's outcome.
+    Fetched(FeedOutcome),
+}
+
+type Events = Option<tokio::sync::mpsc::UnboundedSender<IngestEvent>>;
+
+fn report(events: &Events, event: IngestEvent) {
+    if let Some(tx) = events {
+        // The receiver is gone only when nobody listens any more: nothing to tell.
+        let _ = tx.send(event);
+    }
+}
+
 /// Why an ingest step could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -224,6 +246,8 @@ pub struct Ingest {
     /// The arrivals the last forecasts were made from (bucket count and latest start), so
     /// forecasting again over the same history is skipped.
     forecast_input: Option<(u64, Option<chrono::DateTime<Utc>>)>,
+    /// Where [`Ingest::follow`] reports the lease and each fetch, if anywhere.
+    events: Events,
 }
 
 impl Ingest {
@@ -243,6 +267,7 @@ impl Ingest {
             layout_wanted: false,
             forecast_input: None,
             changes: watch::Sender::new(0),
+            events: None,
         }
     }
 
@@ -256,6 +281,12 @@ impl Ingest {
     /// This process's name in the lease: host, process id and start time.
     pub fn holder(&self) -> &str {
         &self.holder
+    }
+
+    /// Reports the lease and each fetch of [`Ingest::follow`] to `events` from now on; `None`
+    /// stops reporting (and so ends a receiver waiting for more).
+    pub fn report_to(&mut self, events: Events) {
+        self.events = events;
     }
 
     /// A counter bumped after every write; subscribe to redraw when data changes.
@@ -391,6 +422,7 @@ impl Ingest {
             self.opts.lease_ttl,
             lead_tx,
             shutdown.clone(),
+            self.events.clone(),
         ));
         let mut leading = false;
         loop {
@@ -418,6 +450,7 @@ impl Ingest {
                         continue;
                     }
                     let outcome = self.fetch(*feed).await;
+                    report(&self.events, IngestEvent::Fetched(outcome.clone()));
                     let wait = if outcome.error.is_some() {
                         backoff
                             .get_mut(feed)
@@ -467,15 +500,18 @@ impl Ingest {
 }
 
 /// Claims and renews the lease every third of its time to live, telling the ingest whether it
-/// leads; gives the lease up when `shutdown` turns true.
+/// leads and reporting each change to `events`; gives the lease up when `shutdown` turns true.
 async fn heartbeat(
     db: SharedStore,
     holder: String,
     ttl: Duration,
     lead: watch::Sender<bool>,
     mut shutdown: watch::Receiver<bool>,
+    events: Events,
 ) {
     let chrono_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(15));
+    // The holder this process last saw while waiting, if it waits.
+    let mut waited_for: Option<String> = None;
     loop {
         let h = holder.clone();
         let claimed = db
@@ -486,7 +522,8 @@ async fn heartbeat(
         match claimed {
             Ok(Claim::Held(_)) => {
                 if !*lead.borrow() {
-                    tracing::info!(holder = %holder, "took the ingest lease");
+                    tracing::info!(holder = %holder, from = ?waited_for, "took the ingest lease");
+                    report(&events, IngestEvent::Leading { from: waited_for.take() });
                 }
                 let _ = lead.send(true);
             }
@@ -494,6 +531,17 @@ async fn heartbeat(
                 if *lead.borrow() {
                     tracing::warn!(holder = %other.holder, "lost the ingest lease");
                 }
+                if *lead.borrow() || waited_for.as_deref() != Some(other.holder.as_str()) {
+                    tracing::info!(holder = %other.holder, "waiting for the ingest lease");
+                    report(
+                        &events,
+                        IngestEvent::Waiting {
+                            holder: other.holder.clone(),
+                            expires: other.expires,
+                        },
+                    );
+                }
+                waited_for = Some(other.holder);
                 let _ = lead.send(false);
             }
             Err(e) => tracing::error!(error = %e, "cannot claim the ingest lease"),
