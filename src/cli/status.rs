@@ -9,7 +9,7 @@
 //! ran, as "never" (stale). A database no feed has run into, under a configuration with no
 //! API, has nothing to judge and exits 0.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
 use super::table::{Align, Table};
@@ -17,7 +17,7 @@ use super::time::{age, clock};
 use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
 use crate::domain::freshness::{FeedHealth, Staleness};
-use crate::domain::units::{clock_skew, human_bytes};
+use crate::domain::units::{clock_skew, human_bytes, to_the_second as span};
 use crate::domain::wrap::wrap;
 use crate::services::reads::{self, SystemStatus};
 use crate::store::feeds::FeedState;
@@ -275,19 +275,6 @@ fn upper_first(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// A duration to the second, as long as it needs: `45s`, `2m30s`, `31m`, `2h00m30s`.
-fn span(d: Duration) -> String {
-    let s = d.num_seconds().max(0);
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    match (h, m, s) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m{s:02}s"),
-        (h, m, 0) => format!("{h}h{m:02}m"),
-        (h, m, s) => format!("{h}h{m:02}m{s:02}s"),
-    }
-}
-
 /// A time in at most 11 columns, so the table fits 80: `10:59:58` today, `11-20 12:00` this
 /// year, the date before that.
 fn when(t: DateTime<Utc>, now: DateTime<Utc>, cfg: &Config) -> String {
@@ -305,16 +292,7 @@ fn when(t: DateTime<Utc>, now: DateTime<Utc>, cfg: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn spans_read_to_the_second() {
-        assert_eq!(span(Duration::seconds(45)), "45s");
-        assert_eq!(span(Duration::seconds(150)), "2m30s");
-        assert_eq!(span(Duration::seconds(1830)), "30m30s");
-        assert_eq!(span(Duration::seconds(1860)), "31m");
-        assert_eq!(span(Duration::seconds(7230)), "2h00m30s");
-        assert_eq!(span(Duration::seconds(7200)), "2h00m");
-    }
+    use chrono::Duration;
 
     #[test]
     fn problems_are_named() {
