@@ -151,6 +151,38 @@ fn headless_reads_match_the_simulators_own_answers() {
 
 /// A `sync --follow` with a short lease, against its own simulator, logging to its own dir.
 fn follower(dir: &Path, name: &str, db: &str, url: &str) -> Child {
+    follower_to(dir, name, db, url, Stdio::null())
+}
+
+/// What a child writes to its terminal (stderr), gathered as it comes.
+struct Terminal(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Terminal {
+    fn of(child: &mut Child) -> Terminal {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = text.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut t = sink.lock().unwrap();
+                t.push_str(&line);
+                t.push('\n');
+            }
+        });
+        Terminal(text)
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn wait_for(&self, what: &str, needle: &str) {
+        wait_for(what, Duration::from_secs(20), || self.text().contains(needle));
+    }
+}
+
+fn follower_to(dir: &Path, name: &str, db: &str, url: &str, stderr: Stdio) -> Child {
     let cfg = dir.join(format!("{name}.toml"));
     let state = dir.join(format!("{name}-state"));
     std::fs::write(
@@ -165,7 +197,7 @@ fn follower(dir: &Path, name: &str, db: &str, url: &str) -> Child {
         .args(["--config", cfg.to_str().unwrap(), "sync", "--follow", "--db", db])
         .env("CARREL_SENSOR_URL", url)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap()
 }
@@ -202,8 +234,15 @@ fn exactly_one_syncer_ingests_and_the_other_takes_over_when_it_dies() {
     wait_for("the first syncer to take the lease", Duration::from_secs(20), || {
         holder(&db_path).is_some_and(|h| h.contains(&a_pid))
     });
-    let mut b = follower(dir.path(), "b", &db, &sim_b.base_url());
+    let a_holder = holder(&db_path).unwrap();
+    let mut b = follower_to(dir.path(), "b", &db, &sim_b.base_url(), Stdio::piped());
     let b_pid = format!(":{}:", b.id());
+    // The second says it waits, and for whom; not that it syncs.
+    let b_says = Terminal::of(&mut b);
+    b_says.wait_for("the second to say it waits", "waiting for the ingest lease");
+    let said = b_says.text();
+    assert!(said.contains(&format!("{a_holder} holds it")), "{said}");
+    assert!(!said.contains("syncing as"), "{said}");
     let a_before = sim_a.requests(Api::Sensor);
     std::thread::sleep(Duration::from_secs(4));
     assert!(holder(&db_path).is_some_and(|h| h.contains(&a_pid)), "the lease stays with the first");
@@ -222,6 +261,12 @@ fn exactly_one_syncer_ingests_and_the_other_takes_over_when_it_dies() {
     wait_for("the second syncer to ingest", Duration::from_secs(10), || {
         sim_b.requests(Api::Sensor) > 0
     });
+    b_says.wait_for("the second to say it took over", "took over the ingest lease");
+    let said = b_says.text();
+    assert!(
+        said.contains(&format!("took over the ingest lease from {a_holder}; syncing as")),
+        "{said}"
+    );
 
     // A clean stop gives the lease up at once.
     let pid = b.id().to_string();
@@ -233,6 +278,33 @@ fn exactly_one_syncer_ingests_and_the_other_takes_over_when_it_dies() {
         sim_a.shutdown().await;
         sim_b.shutdown().await;
     });
+}
+
+/// Feed failures reach the terminal of `sync --follow` as they happen, once each however often
+/// they repeat; the log file has every one.
+#[test]
+fn follow_tells_its_terminal_of_failures_without_repeating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let db = db_path.to_str().unwrap().to_owned();
+    assert!(carrel(dir.path()).args(["init", "--db", &db]).status().unwrap().success());
+    // Nothing listens on port 9 of loopback: every fetch fails to connect.
+    let mut f = follower_to(dir.path(), "f", &db, "http://127.0.0.1:9", Stdio::piped());
+    let says = Terminal::of(&mut f);
+    says.wait_for("the first failure", "sensor.layout failed: cannot connect");
+    let log = dir.path().join("f-state").join("carrel.log");
+    wait_for("three failures of the layout in the log", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().filter(|l| l.contains("feed failed") && l.contains("sensor.layout")).count()
+            >= 3
+    });
+    let pid = f.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(f.wait().unwrap().success());
+    let said = says.text();
+    assert_eq!(said.matches("sensor.layout failed").count(), 1, "{said}");
+    assert!(!said.contains("sensor.layout still failing"), "{said}");
+    assert!(said.contains("syncing as"), "{said}");
 }
 
 /// Releasing a seat headless: refused for a sysadmin (and logged), done for the desk (and

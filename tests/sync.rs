@@ -68,6 +68,16 @@ async fn full_then_incremental_sync_matches_the_simulator() {
     assert_ne!(cursor_before, cursor_after);
     let stored = db.run(|s| store::seats::latest_states(s.conn()).unwrap()).await;
     assert_eq!(stored[&away].0, SeatState::Free);
+
+    // Forecasting again over the same arrivals does no work and records that the forecasts on
+    // record are current, so they do not look stale while no new arrivals come in.
+    let forecasts = || db.run(|s| store::feeds::get(s.conn(), "engine.forecasts").unwrap());
+    let first = forecasts().await.unwrap();
+    let again = ingest.fetch(Feed::Forecasts).await;
+    assert!(again.skipped.is_some(), "{again:?}");
+    let second = forecasts().await.unwrap();
+    assert!(second.last_success > first.last_success, "{first:?} {second:?}");
+    assert_eq!(second.records_ok, first.records_ok);
     sim.shutdown().await;
 }
 

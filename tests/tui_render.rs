@@ -396,6 +396,92 @@ fn system_200x60() {
     insta::assert_snapshot!(text(&render(&at((200, 60), Tab::System), 200, 60)));
 }
 
+fn system_at(size: (u16, u16), feed: &str) -> State {
+    let mut s = fixtures::state(size, desk());
+    s.tab = Tab::System;
+    let feeds = &s.system.snapshot.as_ref().unwrap().status.feeds;
+    s.system.sel = feeds.iter().position(|f| f.feed == feed).unwrap();
+    s
+}
+
+/// The failing feed selected: its long error is shown whole under the table, wrapped.
+#[test]
+fn system_80x24_long_error() {
+    let screen = text(&render(&system_at((80, 24), "sensor.environment"), 80, 24));
+    insta::assert_snapshot!(screen);
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("retry after 11:30"), "{screen}");
+    assert!(flat.contains("The last 3 attempts failed"), "{screen}");
+}
+
+/// A feed that failed forty minutes ago and has succeeded since: FAILS 0, and the error is
+/// shown as past, with its age, never as current.
+#[test]
+fn system_80x24_past_error() {
+    let screen = text(&render(&system_at((80, 24), "sensor.seats"), 80, 24));
+    insta::assert_snapshot!(screen);
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Earlier error at 10:20:00 (40m ago), before the last success"),
+        "{flat}"
+    );
+    let row = screen.lines().find(|l| l.starts_with("sensor.seats")).unwrap();
+    assert!(!row.contains("timed out"), "{row}");
+}
+
+/// At 80×24 and 60×16 the column headers are whole, and every feed can be brought on screen.
+#[test]
+fn system_headers_are_whole_and_every_feed_is_reachable() {
+    for (w, h) in [(80, 24), (60, 16)] {
+        let names: Vec<String> =
+            fixtures::system_snapshot().status.feeds.iter().map(|f| f.feed.clone()).collect();
+        for name in &names {
+            let screen = text(&render(&system_at((w, h), name), w, h));
+            let header = screen.lines().find(|l| l.starts_with("FEED")).expect(&screen);
+            for word in header.split_whitespace() {
+                let position = word.split_once('/').is_some_and(|(a, b)| {
+                    a.parse::<usize>().is_ok() && b.parse::<usize>() == Ok(names.len())
+                });
+                assert!(
+                    position
+                        || ["FEED", "FRESH", "LAST", "OK", "FAILS", "STORED", "QUARANT.", "ERROR"]
+                            .contains(&word),
+                    "cut header {word:?} at {w}x{h}:\n{screen}"
+                );
+            }
+            assert!(
+                screen.lines().any(|l| l.starts_with(&format!("{name} "))),
+                "{name} not on screen at {w}x{h}:\n{screen}"
+            );
+        }
+    }
+}
+
+/// The sensor clock is mentioned only when it is a minute or more away, ahead or behind.
+/// At 60×16 the table scrolls to the selected feed and says where it is.
+#[test]
+fn system_60x16_scrolls_to_the_selection() {
+    let screen = text(&render(&system_at((60, 16), "sensor.seats"), 60, 16));
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("FEED 8/9"), "{screen}");
+}
+
+#[test]
+fn system_shows_clock_skew_only_when_it_matters() {
+    let with_offset = |ms: i64| {
+        let mut s = system_at((80, 24), "sensor.seats");
+        let snap = s.system.snapshot.as_mut().unwrap();
+        for f in &mut snap.status.feeds {
+            f.server_offset_ms = Some(ms);
+        }
+        text(&render(&s, 80, 24))
+    };
+    assert!(!with_offset(-1_200).contains("clock"));
+    assert!(!with_offset(59_000).contains("clock"));
+    assert!(with_offset(180_000).contains("the sensor API's clock is 3m ahead of ours"));
+    assert!(with_offset(-300_000).contains("the sensor API's clock is 5m behind ours"));
+}
+
 #[test]
 fn read_only_view_shows_its_badge() {
     let s = fixtures::state((80, 24), stranger());

@@ -69,6 +69,10 @@ pub fn console(
         sensor_url: cfg.sensor.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
         recs_url: cfg.recs.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
         staleness: cfg.staleness(),
+        configured: crate::engine::ingest::configured_feeds(cfg)
+            .into_iter()
+            .map(|f| f.name())
+            .collect(),
         own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
         target: super::queue_target(cfg),
         step_s: cfg.settings.feeds.sensor.arrivals_step_s,

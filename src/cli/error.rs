@@ -1,4 +1,5 @@
-//! How a command fails: bad input (exit status 2) or a failure while working (exit status 1).
+//! How a command fails: bad input (exit status 2), a failure while working (exit status 1), or,
+//! for `carrel status`, a feed that needs attention (exit status 3).
 
 use crate::config::ConfigError;
 use crate::engine::ingest::IngestError;
@@ -13,6 +14,10 @@ pub enum CliError {
     /// Something failed while working. Exit status 1.
     #[error("{0}")]
     Failed(String),
+    /// The command worked and found a problem to report: `carrel status` with a feed stale or
+    /// failing. Exit status 3, so monitoring can tell it from a failure to check at all.
+    #[error("{0}")]
+    Unhealthy(String),
 }
 
 impl CliError {
@@ -20,6 +25,7 @@ impl CliError {
         match self {
             CliError::BadInput(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::Unhealthy(_) => 3,
         }
     }
 }

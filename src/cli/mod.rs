@@ -2,7 +2,7 @@
 //!
 //! Every command that prints data takes `--json` for a stable, documented shape (README:
 //! "JSON output"). Exit status: 0 success, 1 failure while working, 2 bad input (flags, config,
-//! paths, files). Errors go to stderr as one line naming the problem and the place.
+//! paths, files), 3 `carrel status` found a feed stale or failing. Errors go to stderr as one line naming the problem and the place.
 //!
 //! May use: config, services, engine, sim; never SQL.
 
@@ -30,6 +30,7 @@ mod seat;
 mod sim;
 mod staff;
 mod staffing;
+mod status;
 mod sync;
 mod table;
 mod time;
@@ -51,7 +52,7 @@ use crate::config::{self, Config, Overrides};
 #[command(
     after_help = "Environment: CARREL_CONFIG, CARREL_DB, CARREL_SENSOR_URL, CARREL_RECS_URL, \
 CARREL_SENSOR_TOKEN, CARREL_RECS_TOKEN (tokens are never accepted as flags).\n\
-Exit status: 0 success, 1 failure, 2 bad input."
+Exit status: 0 success, 1 failure, 2 bad input, 3 `status` found a feed stale or failing."
 )]
 pub struct Cli {
     /// Configuration file [default: ~/.config/carrel/config.toml; env: CARREL_CONFIG]
@@ -96,8 +97,10 @@ pub enum Command {
     },
     /// List service windows with their queues
     Queues(reads::JsonArgs),
-    /// Feed freshness and failures, quarantine counts, database size and schema
-    Status(reads::JsonArgs),
+    /// Feed freshness and failures, quarantine counts, database size and schema; exit status 3
+    /// when a feed is stale or failing
+    #[command(after_help = status::AFTER_HELP)]
+    Status(status::StatusArgs),
     /// The tamper-evident audit log: verify, prove, checkpoint, key, log, note
     Audit {
         #[command(subcommand)]
@@ -231,7 +234,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Seat { command } => seat::run(&command, cfg),
         Command::Queues(args) => reads::queues(&args, cfg),
         Command::Window { command } => window::run(&command, cfg),
-        Command::Status(args) => reads::status(&args, cfg),
+        Command::Status(args) => status::run(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),

@@ -1,17 +1,16 @@
-//! `carrel seats`, `carrel queues`, `carrel status`: headless reads, as aligned tables or JSON.
+//! `carrel seats`, `carrel queues`: headless reads, as aligned tables or JSON (`carrel status` is
+//! in `status.rs`).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::Serialize;
 
 use super::table::{Align, Table};
-use super::time::{age, clock};
+use super::time::age;
 use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
 use crate::domain::layout::{Occupancy, SeatState, SeatView};
 use crate::domain::service_point::ServicePoint;
-use crate::domain::units::human_bytes;
-use crate::services::reads::{self, SystemStatus};
-use crate::store::feeds::FeedState;
+use crate::services::reads;
 use crate::store::seats::SeatFilter;
 
 #[derive(Debug, clap::Args)]
@@ -212,102 +211,5 @@ pub fn queues(args: &JsonArgs, cfg: &Config) -> CliResult {
         "staff on duty: {}",
         if on_duty.is_empty() { "none reported".into() } else { on_duty.join(", ") }
     );
-    Ok(())
-}
-
-/// One feed in `carrel status --json`.
-#[derive(Debug, Serialize)]
-struct FeedJson<'a> {
-    #[serde(flatten)]
-    state: &'a FeedState,
-    age_s: Option<i64>,
-    stale: bool,
-    quarantined_total: u64,
-}
-
-/// Whether a feed counts as stale: never succeeded, or not for longer than allowed.
-fn stale(f: &FeedState, now: DateTime<Utc>, cfg: &Config) -> bool {
-    cfg.staleness().is_stale(&f.feed, f.age(now))
-}
-
-pub fn status(args: &JsonArgs, cfg: &Config) -> CliResult {
-    let store = open_store(cfg)?;
-    let st: SystemStatus = reads::system_status(&store)?;
-    let now = Utc::now();
-    if args.json {
-        let feeds: Vec<FeedJson<'_>> = st
-            .feeds
-            .iter()
-            .map(|f| FeedJson {
-                state: f,
-                age_s: f.age(now).map(|a| a.num_seconds()),
-                stale: stale(f, now, cfg),
-                quarantined_total: st.quarantined.get(&f.feed).copied().unwrap_or(0),
-            })
-            .collect();
-        return print_json(&serde_json::json!({
-            "database": st.database,
-            "lease": st.lease.as_ref().map(|l| serde_json::json!({
-                "holder": l.holder, "acquired": l.acquired, "renewed": l.renewed, "expires": l.expires,
-                "alive": l.is_alive(now),
-            })),
-            "feeds": feeds,
-            "quarantined": st.quarantined,
-        }));
-    }
-    let tz = cfg.timezone;
-    let db = &st.database;
-    println!(
-        "database  {}  {}  schema v{}{}",
-        db.path,
-        human_bytes(db.size_bytes),
-        db.schema_version,
-        if db.demo { "  (demo)" } else { "" }
-    );
-    match &st.lease {
-        Some(l) if l.is_alive(now) => {
-            println!("ingest    {} (lease until {})", l.holder, clock(l.expires, now, tz))
-        }
-        Some(l) => println!(
-            "ingest    nobody (last holder {} expired {} ago)",
-            l.holder,
-            age(now - l.expires)
-        ),
-        None => println!("ingest    nobody holds the lease"),
-    }
-    let mut t = Table::new(&[
-        ("FEED", Align::Left),
-        ("FRESHNESS", Align::Left),
-        ("LAST SUCCESS", Align::Left),
-        ("FAILURES", Align::Right),
-        ("LAST ERROR", Align::Left),
-        ("STORED", Align::Right),
-        ("QUARANTINED", Align::Right),
-    ]);
-    for f in &st.feeds {
-        let fresh = match (f.age(now), stale(f, now, cfg)) {
-            (None, _) => "never".to_owned(),
-            (Some(a), true) => format!("STALE {}", age(a)),
-            (Some(a), false) => format!("ok {}", age(a)),
-        };
-        let error = match (&f.last_error, f.last_error_at) {
-            (Some(e), Some(at)) => format!("{} ({})", e, clock(at, now, tz)),
-            _ => "-".into(),
-        };
-        t.row(vec![
-            f.feed.clone(),
-            fresh,
-            f.last_success.map(|t| clock(t, now, tz)).unwrap_or_else(|| "-".into()),
-            f.consecutive_failures.to_string(),
-            error,
-            f.records_ok.to_string(),
-            st.quarantined.get(&f.feed).copied().unwrap_or(0).to_string(),
-        ]);
-    }
-    if t.is_empty() {
-        println!("feeds     none has run yet; run `carrel sync`");
-    } else {
-        print!("{}", t.render());
-    }
     Ok(())
 }

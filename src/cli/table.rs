@@ -27,10 +27,6 @@ impl Table {
         self.rows.push(cells.into_iter().map(|c| clean_text(&c, 120)).collect());
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The table as lines, columns two spaces apart, no trailing spaces.
     pub fn render(&self) -> String {
         let n = self.headers.len();

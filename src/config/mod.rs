@@ -409,7 +409,8 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// When each feed's data counts as stale.
+    /// When each feed's data counts as stale: each feed's refresh interval (the same as the
+    /// ingest's schedule, `IngestOptions::from_config`) and each API's floor.
     pub fn staleness(&self) -> crate::domain::freshness::Staleness {
         let s = &self.settings.feeds.sensor;
         let r = &self.settings.feeds.recs;
@@ -423,8 +424,10 @@ impl Config {
                 ("sensor.service_points", secs(s.refresh_s)),
                 ("sensor.environment", secs(s.environment_refresh_s)),
                 ("sensor.arrivals", secs(s.arrivals_refresh_s)),
+                ("engine.forecasts", secs(self.settings.queues.forecast_every_s)),
                 ("recs.model", secs(r.refresh_s)),
                 ("recs.catalog", secs(r.catalog_refresh_s)),
+                ("engine.rules", secs(self.settings.alerts.every_s)),
             ],
         )
     }

@@ -112,7 +112,8 @@ pub struct SensorFeed {
     pub connect_timeout_ms: u64,
     pub timeout_ms: u64,
     pub max_body_bytes: u64,
-    /// A feed with no success for this long is shown as stale.
+    /// The least time without a success before a feed of this API is stale; a feed fetched
+    /// less often gets twice its interval and 30 s (`domain::freshness`).
     pub stale_after_s: u64,
 }
 

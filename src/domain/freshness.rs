@@ -1,43 +1,76 @@
-//! When a feed's data counts as stale.
+//! When a feed's data counts as stale, and when a feed needs someone's attention.
 //!
-//! Each API has a staleness limit; a feed fetched less often than that (the layout hourly,
-//! the catalogue daily) is stale only after missing two of its own rounds. Both the console
-//! and `carrel status` judge freshness here, so they always agree.
+//! The rule, in one place so that `carrel status`, its exit status and the console always
+//! agree: a feed is **stale** when its last success is older than twice its own refresh
+//! interval plus a margin of [`MARGIN_S`] seconds — one late or missed round is normal, two
+//! are not — and never sooner than its API's `stale_after_s` (`[feeds.sensor]`,
+//! `[feeds.recs]`), so a feed polled every few seconds does not go stale at the first slow
+//! answer. The engine's own jobs (`engine.forecasts`, `engine.rules`) have no API and so no such
+//! floor. A feed that never succeeded is stale. A feed is **failing** when its latest attempt
+//! failed. A feed needs attention when it is stale or failing.
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
-/// Staleness limits, in seconds, by feed name.
+/// Seconds added to two rounds before a feed counts as stale: time for the round itself (a
+/// fetch may take up to its request timeout, 10 s by default; a forecast of many windows takes
+/// a few seconds) and for the scheduler's jitter.
+pub const MARGIN_S: i64 = 30;
+
+/// The refresh interval of each feed and the staleness floor of each API.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Staleness {
-    /// The limit of each known feed.
-    pub limits: BTreeMap<String, i64>,
-    /// The limit of any other `sensor.*` feed.
-    pub sensor: i64,
-    /// The limit of any other `recs.*` feed.
-    pub recs: i64,
+    /// The refresh interval of each known feed, in seconds.
+    every: BTreeMap<String, i64>,
+    /// The floor of every `sensor.*` feed (`[feeds.sensor] stale_after_s`), in seconds.
+    sensor: i64,
+    /// The floor of every `recs.*` feed (`[feeds.recs] stale_after_s`), in seconds.
+    recs: i64,
+}
+
+/// What the rule says about one feed at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedHealth {
+    /// Time since the last success; `None` if the feed never succeeded.
+    pub age: Option<Duration>,
+    pub stale: bool,
+    pub failing: bool,
+}
+
+impl FeedHealth {
+    /// Whether the feed is stale or failing: what makes `carrel status` exit with status 3.
+    pub fn needs_attention(&self) -> bool {
+        self.stale || self.failing
+    }
 }
 
 impl Staleness {
-    /// Limits from each API's limit and each feed's refresh interval (seconds).
-    pub fn new(sensor: i64, recs: i64, refresh: &[(&str, i64)]) -> Staleness {
-        let limits = refresh
-            .iter()
-            .map(|(feed, every)| {
-                let api = if feed.starts_with("recs.") { recs } else { sensor };
-                ((*feed).to_owned(), api.max(2 * every))
-            })
-            .collect();
-        Staleness { limits, sensor, recs }
+    /// Limits from each API's floor and each feed's refresh interval (seconds).
+    pub fn new(sensor: i64, recs: i64, every: &[(&str, i64)]) -> Staleness {
+        let every = every.iter().map(|(feed, s)| ((*feed).to_owned(), *s)).collect();
+        Staleness { every, sensor, recs }
     }
 
+    /// How often `feed` is refreshed, if it is a feed this configuration knows.
+    pub fn every(&self, feed: &str) -> Option<Duration> {
+        self.every.get(feed).map(|s| Duration::seconds(*s))
+    }
+
+    /// How long `feed` may go without a success before it is stale.
     pub fn limit(&self, feed: &str) -> Duration {
-        let s = self.limits.get(feed).copied().unwrap_or(if feed.starts_with("recs.") {
-            self.recs
-        } else {
-            self.sensor
-        });
+        let floor = match feed.split('.').next() {
+            Some("recs") => self.recs,
+            Some("engine") => 0,
+            _ => self.sensor,
+        };
+        let s = match self.every.get(feed) {
+            Some(every) => floor.max(every.saturating_mul(2).saturating_add(MARGIN_S)),
+            // A feed this configuration does not know (written by another version of carrel):
+            // its API's floor, and a minute for an engine job.
+            None if floor == 0 => 60,
+            None => floor,
+        };
         Duration::seconds(s)
     }
 
@@ -45,20 +78,87 @@ impl Staleness {
     pub fn is_stale(&self, feed: &str, age: Option<Duration>) -> bool {
         age.is_none_or(|a| a > self.limit(feed))
     }
+
+    /// The rule applied to a feed that last succeeded at `last_success` and has failed
+    /// `failures` times in a row since.
+    pub fn judge(
+        &self,
+        feed: &str,
+        last_success: Option<DateTime<Utc>>,
+        failures: u32,
+        now: DateTime<Utc>,
+    ) -> FeedHealth {
+        let age = last_success.map(|t| (now - t).max(Duration::zero()));
+        FeedHealth { age, stale: self.is_stale(feed, age), failing: failures > 0 }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn defaults() -> Staleness {
+        Staleness::new(
+            60,
+            1800,
+            &[
+                ("sensor.seats", 5),
+                ("sensor.environment", 60),
+                ("sensor.layout", 3600),
+                ("engine.forecasts", 900),
+                ("engine.rules", 60),
+                ("recs.model", 600),
+            ],
+        )
+    }
+
     #[test]
-    fn slow_feeds_get_two_rounds() {
-        let s = Staleness::new(60, 1800, &[("sensor.seats", 5), ("sensor.layout", 3600)]);
+    fn each_feed_is_judged_against_its_own_schedule() {
+        let s = defaults();
+        // Two rounds and the margin, or the API's floor when that is longer.
         assert_eq!(s.limit("sensor.seats"), Duration::seconds(60));
-        assert_eq!(s.limit("sensor.layout"), Duration::seconds(7200));
+        assert_eq!(s.limit("sensor.environment"), Duration::seconds(150));
+        assert_eq!(s.limit("sensor.layout"), Duration::seconds(7230));
+        assert_eq!(s.limit("recs.model"), Duration::seconds(1800));
+        // The engine's jobs have no API floor.
+        assert_eq!(s.limit("engine.forecasts"), Duration::seconds(1830));
+        assert_eq!(s.limit("engine.rules"), Duration::seconds(150));
+        // Feeds this configuration does not know.
         assert_eq!(s.limit("recs.other"), Duration::seconds(1800));
+        assert_eq!(s.limit("sensor.other"), Duration::seconds(60));
+        assert_eq!(s.limit("engine.other"), Duration::seconds(60));
+    }
+
+    #[test]
+    fn forecasts_refreshed_every_fifteen_minutes_stay_fresh_between_rounds() {
+        let s = defaults();
+        for minutes in [1, 5, 14, 16, 30] {
+            assert!(
+                !s.is_stale("engine.forecasts", Some(Duration::minutes(minutes))),
+                "{minutes}m"
+            );
+        }
+        assert!(s.is_stale("engine.forecasts", Some(Duration::minutes(31))));
         assert!(!s.is_stale("sensor.layout", Some(Duration::minutes(61))));
         assert!(s.is_stale("sensor.seats", Some(Duration::minutes(2))));
         assert!(s.is_stale("sensor.seats", None));
+    }
+
+    #[test]
+    fn a_feed_needs_attention_when_stale_or_failing() {
+        let s = defaults();
+        let now = DateTime::parse_from_rfc3339("2026-11-18T11:00:00Z").unwrap().to_utc();
+        let fresh = s.judge("sensor.seats", Some(now - Duration::seconds(3)), 0, now);
+        assert_eq!(fresh.age, Some(Duration::seconds(3)));
+        assert!(!fresh.needs_attention());
+        let failing = s.judge("sensor.seats", Some(now - Duration::seconds(3)), 1, now);
+        assert!(failing.failing && !failing.stale && failing.needs_attention());
+        let stale = s.judge("sensor.seats", Some(now - Duration::minutes(5)), 0, now);
+        assert!(stale.stale && stale.needs_attention());
+        let never = s.judge("recs.model", None, 0, now);
+        assert!(never.age.is_none() && never.stale);
+        // A success stamped a little in our future (another host's clock) is not negative.
+        let ahead = s.judge("sensor.seats", Some(now + Duration::seconds(2)), 0, now);
+        assert_eq!(ahead.age, Some(Duration::zero()));
     }
 }

@@ -35,3 +35,4 @@ pub mod sanitize;
 pub mod service_point;
 pub mod staff;
 pub mod units;
+pub mod wrap;

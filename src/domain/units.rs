@@ -59,6 +59,28 @@ pub fn short_age(d: Duration) -> String {
     }
 }
 
+/// A duration to the second, as long as it needs: `45s`, `2m30s`, `31m`, `2h00m30s`.
+pub fn to_the_second(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, 0) => format!("{h}h{m:02}m"),
+        (h, m, s) => format!("{h}h{m:02}m{s:02}s"),
+    }
+}
+
+/// How far another clock is from ours (`offset_ms` = theirs − ours), when it matters — a
+/// minute or more: `3m ahead of`, `1h05m behind`. Below a minute the offset is network delay
+/// and the one-second resolution of the other clock, not a clock to correct.
+pub fn clock_skew(offset_ms: i64) -> Option<String> {
+    let d = Duration::milliseconds(offset_ms.abs());
+    (d >= Duration::minutes(1))
+        .then(|| format!("{} {}", short_age(d), if offset_ms > 0 { "ahead of" } else { "behind" }))
+}
+
 /// A wait for people: `45s`, `7m12s`, `1h05m`.
 pub fn wait(seconds: f64) -> String {
     if !seconds.is_finite() {
@@ -86,6 +108,16 @@ mod tests {
         assert_eq!(short_age(Duration::seconds(3 * 3600 + 5 * 60)), "3h05m");
         assert_eq!(short_age(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d04h");
         assert_eq!(short_age(Duration::seconds(-5)), "0s");
+        assert_eq!(to_the_second(Duration::seconds(45)), "45s");
+        assert_eq!(to_the_second(Duration::seconds(150)), "2m30s");
+        assert_eq!(to_the_second(Duration::seconds(1830)), "30m30s");
+        assert_eq!(to_the_second(Duration::seconds(1860)), "31m");
+        assert_eq!(to_the_second(Duration::seconds(7230)), "2h00m30s");
+        assert_eq!(to_the_second(Duration::seconds(7200)), "2h00m");
+        assert_eq!(clock_skew(-1_200), None);
+        assert_eq!(clock_skew(59_999), None);
+        assert_eq!(clock_skew(180_000).as_deref(), Some("3m ahead of"));
+        assert_eq!(clock_skew(-3_900_000).as_deref(), Some("1h05m behind"));
         assert_eq!(wait(44.6), "45s");
         assert_eq!(wait(432.0), "7m12s");
         assert_eq!(wait(3900.0), "1h05m");

@@ -104,8 +104,17 @@ pub struct DatabaseStatus {
     pub id: Option<String>,
 }
 
-pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
+/// The health of the database and of every feed that has run or is `configured` to run; a
+/// configured feed that never ran is listed with nothing recorded (never succeeded).
+pub fn system_status(store: &Store, configured: &[&str]) -> Result<SystemStatus, ServiceError> {
     let c = store.conn();
+    let mut feeds = store::feeds::all(c)?;
+    for name in configured {
+        if !feeds.iter().any(|f| f.feed == *name) {
+            feeds.push(FeedState { feed: (*name).to_owned(), ..FeedState::default() });
+        }
+    }
+    feeds.sort_by(|a, b| a.feed.cmp(&b.feed));
     Ok(SystemStatus {
         database: DatabaseStatus {
             path: store.path().display().to_string(),
@@ -115,7 +124,7 @@ pub fn system_status(store: &Store) -> Result<SystemStatus, ServiceError> {
             id: store.database_id()?,
         },
         lease: store::lease::current(c)?,
-        feeds: store::feeds::all(c)?,
+        feeds,
         quarantined: store::quarantine::counts(c)?,
         audit: super::audit::summary(store)?,
     })

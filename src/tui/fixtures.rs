@@ -505,17 +505,19 @@ pub fn seats_snapshot_rows(
     )
 }
 
+/// Every feed of an ingest with both APIs: the environment failing with a long error, the
+/// seats recovered from an error forty minutes ago, the forecasts made five minutes ago.
 pub fn system_snapshot() -> SystemSnapshot {
     let t = now();
-    let feed = |name: &str, ok_s: i64, fails: u32, error: Option<&str>| FeedState {
+    let feed = |name: &str, ok_s: i64, fails: u32, error: Option<(&str, i64)>| FeedState {
         feed: name.into(),
         cursor: None,
-        last_attempt: Some(t - Duration::seconds(2)),
+        last_attempt: Some(t - Duration::seconds(if fails > 0 { 2 } else { ok_s })),
         last_success: Some(t - Duration::seconds(ok_s)),
-        last_error: error.map(str::to_owned),
-        last_error_at: error.map(|_| t - Duration::seconds(2)),
+        last_error: error.map(|(e, _)| e.to_owned()),
+        last_error_at: error.map(|(_, ago)| t - Duration::seconds(ago)),
         consecutive_failures: fails,
-        server_offset_ms: Some(0),
+        server_offset_ms: Some(-1_200),
         records_ok: 600,
         records_quarantined: u64::from(fails),
     };
@@ -535,10 +537,24 @@ pub fn system_snapshot() -> SystemSnapshot {
                 expires: t + Duration::seconds(15),
             }),
             feeds: vec![
-                feed("sensor.layout", 600, 0, None),
-                feed("sensor.seats", 3, 0, None),
-                feed("sensor.environment", 400, 3, Some("HTTP 503: sensor gateway overloaded")),
+                feed("engine.forecasts", 300, 0, None),
+                feed("engine.rules", 20, 0, None),
+                feed("recs.catalog", 1200, 0, None),
                 feed("recs.model", 30, 0, None),
+                feed("sensor.arrivals", 100, 0, None),
+                feed(
+                    "sensor.environment",
+                    400,
+                    3,
+                    Some((
+                        "HTTP 503: sensor gateway overloaded; the building management system \
+                         is being restarted, retry after 11:30",
+                        2,
+                    )),
+                ),
+                feed("sensor.layout", 600, 0, None),
+                feed("sensor.seats", 3, 0, Some(("timed out", 2400))),
+                feed("sensor.service_points", 3, 0, None),
             ],
             quarantined: [("sensor.environment".to_owned(), 3)].into_iter().collect(),
             audit: crate::services::audit::AuditSummary {
@@ -561,7 +577,17 @@ pub fn system_snapshot() -> SystemSnapshot {
         staleness: crate::domain::freshness::Staleness::new(
             60,
             1800,
-            &[("sensor.layout", 3600), ("sensor.seats", 5)],
+            &[
+                ("sensor.layout", 3600),
+                ("sensor.seats", 5),
+                ("sensor.service_points", 5),
+                ("sensor.environment", 60),
+                ("sensor.arrivals", 300),
+                ("engine.forecasts", 900),
+                ("recs.model", 600),
+                ("recs.catalog", 3600),
+                ("engine.rules", 60),
+            ],
         ),
         recent_quarantine: vec![],
     }

@@ -20,6 +20,8 @@ pub struct Loader {
     pub sensor_url: Option<String>,
     pub recs_url: Option<String>,
     pub staleness: crate::domain::freshness::Staleness,
+    /// The feeds the configuration runs, listed in the System tab even before they first run.
+    pub configured: Vec<&'static str>,
     /// This console's lease holder name when it runs the feeds.
     pub own_holder: Option<String>,
     pub target: crate::domain::queueing::ServiceTarget,
@@ -134,7 +136,7 @@ impl Loader {
     }
 
     pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {
-        let status = reads::system_status(store)?;
+        let status = reads::system_status(store, &self.configured)?;
         let (health, offset) = self.health(&status.feeds);
         let snapshot = SystemSnapshot {
             status,

@@ -80,6 +80,30 @@ impl Feed {
     }
 }
 
+/// The feeds an ingest runs, in dependency order: the sensor feeds (and the forecasts made
+/// from them) with a sensor API, the recommendation feeds with a recommendation API, the
+/// privacy rules when they are on.
+fn enabled(sensor: bool, recs: bool, rules: bool) -> Vec<Feed> {
+    Feed::ALL
+        .into_iter()
+        .filter(|f| match f {
+            Feed::Rules => rules,
+            f if f.is_sensor() => sensor,
+            _ => recs,
+        })
+        .collect()
+}
+
+/// The feeds an ingest under `cfg` would run, whether or not one runs now: `carrel status`
+/// lists those that never ran as "never". Without an API nothing ingests (`carrel sync`
+/// refuses, the console starts no ingest), so not even the privacy rules run.
+pub fn configured_feeds(cfg: &Config) -> Vec<Feed> {
+    if cfg.sensor.is_none() && cfg.recs.is_none() {
+        return vec![];
+    }
+    enabled(cfg.sensor.is_some(), cfg.recs.is_some(), crate::engine::rules::settings(cfg).is_ok())
+}
+
 /// Schedules and limits of the ingest, from the configuration.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -164,6 +188,28 @@ impl FeedOutcome {
     }
 }
 
+/// What a following ingest reports as it goes, for a terminal to show (`carrel sync
+/// --follow`); the log has the same and more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestEvent {
+    /// Another process holds the ingest lease, until `expires` unless it renews it: this one
+    /// waits. Sent when waiting starts and when the holder changes.
+    Waiting { holder: String, expires: chrono::DateTime<Utc> },
+    /// This process holds the lease and ingests; `from` names the holder it waited for, if any.
+    Leading { from: Option<String> },
+    /// One fetch's outcome.
+    Fetched(FeedOutcome),
+}
+
+type Events = Option<tokio::sync::mpsc::UnboundedSender<IngestEvent>>;
+
+fn report(events: &Events, event: IngestEvent) {
+    if let Some(tx) = events {
+        // The receiver is gone only when nobody listens any more: nothing to tell.
+        let _ = tx.send(event);
+    }
+}
+
 /// Why an ingest step could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -200,6 +246,8 @@ pub struct Ingest {
     /// The arrivals the last forecasts were made from (bucket count and latest start), so
     /// forecasting again over the same history is skipped.
     forecast_input: Option<(u64, Option<chrono::DateTime<Utc>>)>,
+    /// Where [`Ingest::follow`] reports the lease and each fetch, if anywhere.
+    events: Events,
 }
 
 impl Ingest {
@@ -219,6 +267,7 @@ impl Ingest {
             layout_wanted: false,
             forecast_input: None,
             changes: watch::Sender::new(0),
+            events: None,
         }
     }
 
@@ -234,20 +283,19 @@ impl Ingest {
         &self.holder
     }
 
+    /// Reports the lease and each fetch of [`Ingest::follow`] to `events` from now on; `None`
+    /// stops reporting (and so ends a receiver waiting for more).
+    pub fn report_to(&mut self, events: Events) {
+        self.events = events;
+    }
+
     /// A counter bumped after every write; subscribe to redraw when data changes.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()
     }
 
     pub fn feeds(&self) -> Vec<Feed> {
-        Feed::ALL
-            .into_iter()
-            .filter(|f| match f {
-                Feed::Rules => self.opts.rules.is_some(),
-                f if f.is_sensor() => self.sensor.is_some(),
-                _ => self.recs.is_some(),
-            })
-            .collect()
+        enabled(self.sensor.is_some(), self.recs.is_some(), self.opts.rules.is_some())
     }
 
     /// Takes or renews the ingest lease.
@@ -374,6 +422,7 @@ impl Ingest {
             self.opts.lease_ttl,
             lead_tx,
             shutdown.clone(),
+            self.events.clone(),
         ));
         let mut leading = false;
         loop {
@@ -401,6 +450,7 @@ impl Ingest {
                         continue;
                     }
                     let outcome = self.fetch(*feed).await;
+                    report(&self.events, IngestEvent::Fetched(outcome.clone()));
                     let wait = if outcome.error.is_some() {
                         backoff
                             .get_mut(feed)
@@ -450,15 +500,18 @@ impl Ingest {
 }
 
 /// Claims and renews the lease every third of its time to live, telling the ingest whether it
-/// leads; gives the lease up when `shutdown` turns true.
+/// leads and reporting each change to `events`; gives the lease up when `shutdown` turns true.
 async fn heartbeat(
     db: SharedStore,
     holder: String,
     ttl: Duration,
     lead: watch::Sender<bool>,
     mut shutdown: watch::Receiver<bool>,
+    events: Events,
 ) {
     let chrono_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(15));
+    // The holder this process last saw while waiting, if it waits.
+    let mut waited_for: Option<String> = None;
     loop {
         let h = holder.clone();
         let claimed = db
@@ -469,7 +522,8 @@ async fn heartbeat(
         match claimed {
             Ok(Claim::Held(_)) => {
                 if !*lead.borrow() {
-                    tracing::info!(holder = %holder, "took the ingest lease");
+                    tracing::info!(holder = %holder, from = ?waited_for, "took the ingest lease");
+                    report(&events, IngestEvent::Leading { from: waited_for.take() });
                 }
                 let _ = lead.send(true);
             }
@@ -477,6 +531,17 @@ async fn heartbeat(
                 if *lead.borrow() {
                     tracing::warn!(holder = %other.holder, "lost the ingest lease");
                 }
+                if *lead.borrow() || waited_for.as_deref() != Some(other.holder.as_str()) {
+                    tracing::info!(holder = %other.holder, "waiting for the ingest lease");
+                    report(
+                        &events,
+                        IngestEvent::Waiting {
+                            holder: other.holder.clone(),
+                            expires: other.expires,
+                        },
+                    );
+                }
+                waited_for = Some(other.holder);
                 let _ = lead.send(false);
             }
             Err(e) => tracing::error!(error = %e, "cannot claim the ingest lease"),
@@ -512,4 +577,33 @@ fn holder_id() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into());
     format!("{host}:{}:{}", std::process::id(), Utc::now().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `carrel status` and the console judge each feed against the schedule the ingest keeps.
+    #[test]
+    fn staleness_knows_every_feed_at_the_ingests_interval() {
+        let root = std::path::Path::new("/nonexistent/carrel-test");
+        let dirs = crate::config::Dirs {
+            config: root.join("cfg"),
+            data: root.join("data"),
+            state: root.join("state"),
+        };
+        let cfg = crate::config::load_with(&crate::config::Overrides::default(), &|_| None, &dirs)
+            .unwrap();
+        let opts = IngestOptions::from_config(&cfg);
+        let staleness = cfg.staleness();
+        for feed in Feed::ALL {
+            let every = opts.every[&feed].as_secs();
+            assert_eq!(
+                staleness.every(feed.name()).map(|d| d.num_seconds()),
+                Some(i64::try_from(every).unwrap()),
+                "{}",
+                feed.name()
+            );
+        }
+    }
 }

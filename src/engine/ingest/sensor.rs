@@ -181,6 +181,21 @@ impl Ingest {
             })
             .await?;
         if self.forecast_input == Some(input) {
+            // The forecasts on record are current: this round succeeded without work, and
+            // says so, or forecasts would look stale whenever no new arrivals come in (a
+            // closed library, a frozen simulator).
+            self.db
+                .run(move |s| {
+                    s.write(|tx| {
+                        store::feeds::record_success(
+                            tx,
+                            Feed::Forecasts.name(),
+                            Utc::now(),
+                            &Success::default(),
+                        )
+                    })
+                })
+                .await?;
             return Ok(FeedOutcome::skipped(
                 Feed::Forecasts,
                 "no new arrivals since the last forecast",

@@ -1,0 +1,310 @@
+//! `carrel status`: the database, the ingest lease and every feed's health, for a person at an
+//! 80-column terminal and for monitoring.
+//!
+//! Each feed is judged by `domain::freshness` against its own schedule. The exit status says
+//! whether any feed needs attention: 0 when every feed is fresh, 3 when one is stale or failing
+//! (1 and 2 keep their meaning for every command). Listed are the feeds that have run — judged
+//! whatever this process's configuration says, since the database, not the configuration of
+//! whoever asks, records what ingests into it — and the feeds this configuration runs that never
+//! ran, as "never" (stale). A database no feed has run into, under a configuration with no
+//! API, has nothing to judge and exits 0.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+
+use super::table::{Align, Table};
+use super::time::{age, clock};
+use super::{CliError, CliResult, open_store, print_json};
+use crate::config::Config;
+use crate::domain::freshness::{FeedHealth, Staleness};
+use crate::domain::units::{clock_skew, human_bytes, to_the_second as span};
+use crate::domain::wrap::wrap;
+use crate::services::reads::{self, SystemStatus};
+use crate::store::feeds::FeedState;
+
+/// The help after the options: what the exit status means and what counts as stale.
+pub const AFTER_HELP: &str = "\
+Exit status: 0 when every feed is fresh; 3 when a feed is stale or failing (its latest attempt \
+failed); 1 and 2 as for every command. A feed is stale when its last success is older than \
+twice its refresh interval plus 30 seconds, and never sooner than its API's stale_after_s. \
+Feeds that have run are judged whatever this configuration says; a feed this configuration \
+runs that never ran is listed as \"never\" and is stale. A database with no feed run and no \
+API configured exits 0.";
+
+/// Notes are broken to fit this many columns, as the table does.
+const WIDTH: usize = 80;
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Print JSON (shape documented in the README); the exit status is the same
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One feed in `carrel status --json`.
+#[derive(Debug, Serialize)]
+struct FeedJson<'a> {
+    #[serde(flatten)]
+    state: &'a FeedState,
+    age_s: Option<i64>,
+    stale: bool,
+    /// The latest attempt failed.
+    failing: bool,
+    /// How often the feed runs under this configuration; `null` for a feed it does not know.
+    every_s: Option<i64>,
+    /// How long the feed may go without a success before it is stale.
+    stale_after_s: i64,
+    /// This configuration runs the feed.
+    configured: bool,
+    quarantined_total: u64,
+}
+
+pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
+    let store = open_store(cfg)?;
+    let configured: Vec<&str> =
+        crate::engine::ingest::configured_feeds(cfg).into_iter().map(|f| f.name()).collect();
+    let st: SystemStatus = reads::system_status(&store, &configured)?;
+    let now = Utc::now();
+    let staleness = cfg.staleness();
+    let judged: Vec<(&FeedState, FeedHealth)> = st
+        .feeds
+        .iter()
+        .map(|f| (f, staleness.judge(&f.feed, f.last_success, f.consecutive_failures, now)))
+        .collect();
+    let attention: Vec<&str> =
+        judged.iter().filter(|(_, h)| h.needs_attention()).map(|(f, _)| f.feed.as_str()).collect();
+    if args.json {
+        let feeds: Vec<FeedJson<'_>> = judged
+            .iter()
+            .map(|(f, h)| FeedJson {
+                state: f,
+                age_s: h.age.map(|a| a.num_seconds()),
+                stale: h.stale,
+                failing: h.failing,
+                every_s: staleness.every(&f.feed).map(|d| d.num_seconds()),
+                stale_after_s: staleness.limit(&f.feed).num_seconds(),
+                configured: configured.contains(&f.feed.as_str()),
+                quarantined_total: st.quarantined.get(&f.feed).copied().unwrap_or(0),
+            })
+            .collect();
+        print_json(&serde_json::json!({
+            "database": st.database,
+            "lease": st.lease.as_ref().map(|l| serde_json::json!({
+                "holder": l.holder, "acquired": l.acquired, "renewed": l.renewed, "expires": l.expires,
+                "alive": l.is_alive(now),
+            })),
+            "feeds": feeds,
+            "quarantined": st.quarantined,
+            "healthy": attention.is_empty(),
+            "attention": attention,
+        }))?;
+    } else {
+        print!("{}", human(&st, &judged, &staleness, now, cfg));
+    }
+    if attention.is_empty() {
+        return Ok(());
+    }
+    let why: Vec<String> = judged
+        .iter()
+        .filter(|(_, h)| h.needs_attention())
+        .map(|(f, h)| format!("{} ({})", f.feed, problem(h)))
+        .collect();
+    Err(CliError::Unhealthy(format!(
+        "{} of {} feeds need attention: {}",
+        attention.len(),
+        judged.len(),
+        why.join(", ")
+    )))
+}
+
+/// What is wrong with a feed, in a word or two.
+fn problem(h: &FeedHealth) -> &'static str {
+    match (h.age.is_some(), h.stale, h.failing) {
+        (false, _, true) => "never succeeded, failing",
+        (false, _, false) => "never ran",
+        (true, true, true) => "stale, failing",
+        (true, true, false) => "stale",
+        (true, false, _) => "failing",
+    }
+}
+
+fn human(
+    st: &SystemStatus,
+    judged: &[(&FeedState, FeedHealth)],
+    staleness: &Staleness,
+    now: DateTime<Utc>,
+    cfg: &Config,
+) -> String {
+    let tz = cfg.timezone;
+    let db = &st.database;
+    let mut out = format!(
+        "database  {}  {}  schema v{}{}\n",
+        db.path,
+        human_bytes(db.size_bytes),
+        db.schema_version,
+        if db.demo { "  (demo)" } else { "" }
+    );
+    out.push_str(&match &st.lease {
+        Some(l) if l.is_alive(now) => {
+            format!("ingest    {} (lease until {})\n", l.holder, clock(l.expires, now, tz))
+        }
+        Some(l) => format!(
+            "ingest    nobody (last holder {} expired {} ago)\n",
+            l.holder,
+            age(now - l.expires)
+        ),
+        None => "ingest    nobody holds the lease\n".into(),
+    });
+    let offset =
+        st.feeds.iter().find(|f| f.feed == "sensor.seats").and_then(|f| f.server_offset_ms);
+    if let Some(skew) = offset.and_then(clock_skew) {
+        out.push_str(&format!(
+            "clock     the sensor API's clock is {skew} ours; seat ages follow it\n"
+        ));
+    }
+    if judged.is_empty() {
+        out.push_str("feeds     none configured and none has run; nothing to judge\n");
+        return out;
+    }
+    let mut t = Table::new(&[
+        ("FEED", Align::Left),
+        ("FRESHNESS", Align::Left),
+        ("LAST SUCCESS", Align::Left),
+        ("FAILS", Align::Right),
+        ("STORED", Align::Right),
+        ("QUARANT.", Align::Right),
+    ]);
+    for (f, h) in judged {
+        let fresh = match h.age {
+            None => "never".to_owned(),
+            Some(a) if h.stale => format!("STALE {}", age(a)),
+            Some(a) => format!("ok {}", age(a)),
+        };
+        t.row(vec![
+            f.feed.clone(),
+            fresh,
+            f.last_success.map(|t| when(t, now, cfg)).unwrap_or_else(|| "-".into()),
+            f.consecutive_failures.to_string(),
+            f.records_ok.to_string(),
+            st.quarantined.get(&f.feed).copied().unwrap_or(0).to_string(),
+        ]);
+    }
+    out.push_str(&t.render());
+    let notes: Vec<String> =
+        judged.iter().filter_map(|(f, h)| note(f, h, staleness, now, cfg)).collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        for n in notes {
+            out.push_str(&n);
+        }
+    }
+    let never = judged.iter().filter(|(_, h)| h.age.is_none() && !h.failing).count();
+    if never > 0 {
+        out.push_str(&paragraph(&format!(
+            "{} never ran: no ingest has run them yet (`carrel sync --follow` or the console \
+             runs the feeds).",
+            if never == 1 { "1 feed".to_owned() } else { format!("{never} feeds") }
+        )));
+    }
+    if judged.iter().all(|(_, h)| !h.needs_attention()) {
+        out.push_str(&format!("all {} feeds fresh\n", judged.len()));
+    }
+    out
+}
+
+/// What a person should know about a feed beyond its row, broken to [`WIDTH`] columns: why it
+/// is stale, its current error in full, or an error from before its last success, marked as
+/// past. `None` for a healthy feed with no error on record.
+fn note(
+    f: &FeedState,
+    h: &FeedHealth,
+    staleness: &Staleness,
+    now: DateTime<Utc>,
+    cfg: &Config,
+) -> Option<String> {
+    let schedule = match staleness.every(&f.feed) {
+        Some(every) => format!(
+            "it runs every {} and is stale after {}",
+            span(every),
+            span(staleness.limit(&f.feed))
+        ),
+        None => format!(
+            "this configuration does not run it; stale after {}",
+            span(staleness.limit(&f.feed))
+        ),
+    };
+    let mut parts = vec![];
+    match h.age {
+        // Said once for all of them, after the notes.
+        None if !h.failing => return None,
+        None => parts.push(format!("never succeeded; {schedule}.")),
+        Some(a) if h.stale => parts.push(format!("STALE, no success for {}; {schedule}.", span(a))),
+        Some(_) => {}
+    }
+    if let (Some(e), Some(at)) = (&f.last_error, f.last_error_at) {
+        let at = format!("{} ({} ago)", when(at, now, cfg), age(now - at));
+        let failed = match f.consecutive_failures {
+            0 => format!("ok; an earlier error at {at}, before the last success: {e}"),
+            1 => format!("the last attempt failed, at {at}: {e}"),
+            n => format!("the last {n} attempts failed, the latest at {at}: {e}"),
+        };
+        parts.push(if parts.is_empty() { failed } else { upper_first(&failed) });
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(paragraph(&crate::domain::sanitize::clean_text(
+        &format!("{}: {}", f.feed, parts.join(" ")),
+        1000,
+    )))
+}
+
+/// `text` broken to [`WIDTH`] columns, lines after the first indented.
+fn paragraph(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in wrap(text, WIDTH - 2).into_iter().enumerate() {
+        out.push_str(if i == 0 { "" } else { "  " });
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// A time in at most 11 columns, so the table fits 80: `10:59:58` today, `11-20 12:00` this
+/// year, the date before that.
+fn when(t: DateTime<Utc>, now: DateTime<Utc>, cfg: &Config) -> String {
+    let local = t.with_timezone(&cfg.timezone);
+    let today = now.with_timezone(&cfg.timezone);
+    if local.date_naive() == today.date_naive() {
+        local.format("%H:%M:%S").to_string()
+    } else if local.year() == today.year() {
+        local.format("%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn problems_are_named() {
+        let h = |age: Option<i64>, stale, failing| FeedHealth {
+            age: age.map(Duration::seconds),
+            stale,
+            failing,
+        };
+        assert_eq!(problem(&h(None, true, false)), "never ran");
+        assert_eq!(problem(&h(None, true, true)), "never succeeded, failing");
+        assert_eq!(problem(&h(Some(900), true, false)), "stale");
+        assert_eq!(problem(&h(Some(3), false, true)), "failing");
+        assert_eq!(problem(&h(Some(900), true, true)), "stale, failing");
+    }
+}
