@@ -211,10 +211,26 @@ impl Ingest {
             .await
             .map_err(|e| FetchError::Other(e.to_string()))?;
         if done.forecast.is_empty() {
+            // Nothing to forecast yet (no windows, or too little history at a new site) is the
+            // round doing its job, not an outage: it is recorded as a success with nothing
+            // stored, so `carrel status` does not call the engine stale for weeks. Why there
+            // is nothing goes to the log and to `sync --follow`.
             let why = done
                 .skipped
                 .first()
                 .map_or_else(|| "no windows yet".to_owned(), |(w, e)| format!("{w}: {e}"));
+            self.db
+                .run(move |s| {
+                    s.write(|tx| {
+                        store::feeds::record_success(
+                            tx,
+                            Feed::Forecasts.name(),
+                            Utc::now(),
+                            &Success::default(),
+                        )
+                    })
+                })
+                .await?;
             return Ok(FeedOutcome::skipped(Feed::Forecasts, &why));
         }
         let n = done.forecast.len() as u64;
