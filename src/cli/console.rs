@@ -54,6 +54,12 @@ pub fn console(
         Utc::now(),
     );
     state.ghost_after_min = cfg.settings.seats.ghost_after_min;
+    // The file read, or the one carrel would read when there is none.
+    state.config_file = cfg
+        .file
+        .clone()
+        .or_else(|| crate::config::Dirs::standard().ok().map(|d| d.config.join("config.toml")))
+        .map(|p| p.display().to_string());
     let sensor = cfg
         .sensor
         .as_ref()

@@ -479,6 +479,9 @@ pub struct State {
     pub tab: Tab,
     pub viewer: Viewer,
     pub library: String,
+    /// The configuration file this console reads (or would read), named where a setting is
+    /// missing.
+    pub config_file: Option<String>,
     pub tz: Tz,
     /// Wall-clock time of the last tick.
     pub wall: DateTime<Utc>,
@@ -519,6 +522,7 @@ impl State {
             tab: Tab::Seats,
             viewer,
             library,
+            config_file: None,
             tz,
             wall: now,
             offset_ms: 0,

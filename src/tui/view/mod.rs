@@ -61,6 +61,47 @@ fn draw_too_small(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).style(state.theme.warn), area);
 }
 
+/// What a tab fed by the sensor API says when it has nothing from it: why, and what to do.
+/// A console without a sensor API names the setting that gives it one, and the demo.
+pub(crate) fn no_sensor_data(state: &State, what: &str) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    match state.health.sensor {
+        ApiHealth::Off => {
+            let file = state
+                .config_file
+                .as_deref()
+                .map_or_else(|| "the configuration file".to_owned(), safe);
+            vec![
+                Line::styled(format!(" {what}: this console has no sensor API to read."), t.warn),
+                Line::raw(""),
+                Line::styled(
+                    format!(
+                        " Give it one with url under [feeds.sensor] in {file} (or \
+                         CARREL_SENSOR_URL, or --sensor-url) and start carrel again; \
+                         `carrel config check` prints the configuration in effect."
+                    ),
+                    t.base,
+                ),
+                Line::styled(
+                    " Or try `carrel demo`: a simulated library on a demo database of its own.",
+                    t.base,
+                ),
+            ]
+        }
+        ApiHealth::Waiting => vec![Line::styled(
+            format!(" {what}: waiting for the sensor API's first answer…"),
+            t.dim,
+        )],
+        ApiHealth::Down => vec![Line::styled(
+            format!(" {what}: the sensor API does not answer (the System tab says why)."),
+            t.warn,
+        )],
+        ApiHealth::Ok | ApiHealth::Stale { .. } => {
+            vec![Line::styled(format!(" {what}: the sensor API has not reported any."), t.dim)]
+        }
+    }
+}
+
 /// Splits `text` into lines of at most `width` characters.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();

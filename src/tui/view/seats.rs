@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{age_minutes, safe};
 use crate::domain::comfort::Measure;
@@ -25,10 +25,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     };
     let Some(floor) = snap.floors.get(state.seats.floor) else {
-        frame.render_widget(
-            Paragraph::new(Line::styled("no floors in the layout yet", t.dim)),
-            area,
-        );
+        let text = super::no_sensor_data(state, "no floors in the layout yet");
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
         return;
     };
     let a = layout::seats(area);
