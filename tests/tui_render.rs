@@ -331,8 +331,52 @@ fn patrons_lookup_box_80x24() {
         request: String::new(),
         focus: LookupField::Purpose,
         problem: Some("type the number of the data request the lookup is for".into()),
+        waiting: false,
     }));
     insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+/// A card the directory does not hold: the box stays open over the patron already on screen,
+/// with the card as typed and the service's answer.
+#[test]
+fn patrons_unknown_card_80x24() {
+    let mut s = patrons_at((80, 24), true, api_recs());
+    s.overlay = Some(Overlay::Lookup(LookupBox {
+        card: CardText::new("2900 0000 0000"),
+        purpose: LookupPurpose::Circulation,
+        request: String::new(),
+        focus: LookupField::Card,
+        problem: Some("no patron with that card".into()),
+        waiting: false,
+    }));
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("2900 0000 0000▏"), "{screen}");
+    assert!(screen.contains("! no patron with that card"), "{screen}");
+    assert!(screen.contains("Chiara Wang  card 290000015341"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // While it is read, the box says so and only esc is offered.
+    if let Some(Overlay::Lookup(b)) = s.overlay.as_mut() {
+        b.problem = None;
+        b.waiting = true;
+    }
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("looking up card …0000…"), "{screen}");
+    assert!(screen.lines().last().unwrap().contains("esc stop waiting"), "{screen}");
+}
+
+/// Enter on a line of the ε ledger changes nothing on screen, and the key bar does not offer it.
+#[test]
+fn enter_on_the_ledger_leaves_the_list() {
+    use carrel::tui::msg::Msg;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = governance_at((80, 24), GovView::Ledger);
+    let before = text(&render(&s, 80, 24));
+    assert!(!before.lines().last().unwrap().contains("enter"), "{before}");
+    carrel::tui::update::update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert_eq!(text(&render(&s, 80, 24)), before);
 }
 
 #[test]
@@ -490,6 +534,7 @@ fn every_state(w: u16, h: u16) -> Vec<State> {
                 request: "123456789".into(),
                 focus: LookupField::Purpose,
                 problem: Some("x".repeat(300)),
+                waiting: false,
             })),
         ] {
             for consent in [true, false] {

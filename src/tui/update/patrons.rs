@@ -61,9 +61,19 @@ fn open(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keys in the lookup box: typing fills the focused line, Tab (or ↑↓) moves between the card
-/// and the purpose, space or ←/→ picks the purpose, Enter looks up, Esc cancels.
+/// and the purpose, space or ←/→ picks the purpose, Enter looks up, Esc cancels. While the
+/// lookup is under way only Esc does anything: it closes the box and drops the answer.
 pub fn box_key(state: &mut State, mut b: LookupBox, event: KeyEvent) -> Vec<Effect> {
     let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+    if b.waiting {
+        if event.code == KeyCode::Esc {
+            // The read goes ahead (and is logged); its answer is not shown.
+            state.patrons.seq += 1;
+        } else {
+            state.overlay = Some(Overlay::Lookup(b));
+        }
+        return vec![];
+    }
     match event.code {
         KeyCode::Esc => return vec![],
         KeyCode::Enter => return submit(state, b),
@@ -79,9 +89,17 @@ pub fn box_key(state: &mut State, mut b: LookupBox, event: KeyEvent) -> Vec<Effe
     vec![]
 }
 
+/// Enter in the box: the lookup starts and the box waits for its answer. The patron on
+/// screen stays until another is found: a card the directory does not hold is answered in
+/// the box, with the card as typed, and takes nothing off the screen.
 fn submit(state: &mut State, mut b: LookupBox) -> Vec<Effect> {
     match b.build() {
-        Ok((card, purpose)) => look_up(state, card, purpose),
+        Ok((card, purpose)) => {
+            b.problem = None;
+            b.waiting = true;
+            state.overlay = Some(Overlay::Lookup(b));
+            look_up(state, card, purpose)
+        }
         Err((field, problem)) => {
             b.focus = field;
             b.problem = Some(problem);
@@ -91,11 +109,9 @@ fn submit(state: &mut State, mut b: LookupBox) -> Vec<Effect> {
     }
 }
 
-/// Starts a lookup. The patron on screen goes at once, so a lookup that fails never leaves the
-/// last patron looking like the answer.
+/// Starts a lookup; its answer replaces the patron on screen.
 fn look_up(state: &mut State, card: CardText, purpose: String) -> Vec<Effect> {
     state.patrons.seq += 1;
-    state.patrons.shown = None;
     state.busy = Some(format!("looking up card {} for {purpose}", card.masked()));
     state.redraw = true;
     vec![Effect::LookUp { seq: state.patrons.seq, card, purpose }]
@@ -110,6 +126,9 @@ pub fn again(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     let (card, purpose) = (CardText::new(shown.lookup.patron.card.clone()), shown.purpose.clone());
+    // The patron goes while they are read again, so a lookup that fails never leaves what
+    // was read before looking like the answer (consent may have been withdrawn meanwhile).
+    state.patrons.shown = None;
     look_up(state, card, purpose)
 }
 
@@ -128,13 +147,28 @@ pub fn looked_up(
         // Cleared while it was read.
         return vec![];
     }
+    let waiting_box = match &mut state.overlay {
+        Some(Overlay::Lookup(b)) if b.waiting => Some(b),
+        _ => None,
+    };
     let lookup = match result {
         Ok(l) => *l,
         Err(e) => {
-            toast(state, e, ToastKind::Error);
+            // In the box, beside the card as typed, when the lookup came from it.
+            match waiting_box {
+                Some(b) => {
+                    b.waiting = false;
+                    b.focus = LookupField::Card;
+                    b.problem = Some(e);
+                }
+                None => toast(state, e, ToastKind::Error),
+            }
             return vec![];
         }
     };
+    if waiting_box.is_some() {
+        state.overlay = None;
+    }
     let pseudonym = lookup.pseudonym.clone();
     let (recs, next) = match &lookup.recommendations_gate {
         Gate::Refused { reason } => {

@@ -386,6 +386,9 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             hint(&mut spans, if f.on_last() { "enter" } else { "ctrl-s" }.into(), "file it");
             hint(&mut spans, "esc".into(), "cancel");
         }
+        Some(Overlay::Lookup(b)) if b.waiting => {
+            hint(&mut spans, "esc".into(), "stop waiting (the lookup is still logged)");
+        }
         Some(Overlay::Lookup(b)) => {
             use crate::tui::lookup::LookupField;
             match b.focus {

@@ -11,6 +11,7 @@ use super::{age_minutes, safe};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Overlay, Pending, State};
 use crate::tui::update::overlays::palette_items;
+use crate::tui::widgets::wrap::wrap_spans;
 
 /// A box of at most `w`×`h` centred in `area`.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
@@ -206,8 +207,7 @@ fn request_form(
 fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::lookup::LookupBox) {
     use crate::tui::lookup::{LookupField, LookupPurpose};
     let t = &state.theme;
-    let r = centred(area, 62, 9);
-    let width = r.width.saturating_sub(2) as usize;
+    let width = area.width.min(62).saturating_sub(2) as usize;
     let label = |l: &str, focused: bool| {
         Span::styled(
             format!("{}{l:<9}", if focused { "▸" } else { " " }),
@@ -239,32 +239,38 @@ fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::
         purposes.push(Span::styled(if chosen { format!("({text})") } else { text }, style));
         purposes.push(Span::raw(" "));
     }
-    let lines = vec![
+    let hint = if b.waiting {
+        Line::styled(format!(" looking up card {}…", b.card.masked()), t.warn)
+    } else if on_card {
+        Line::styled(" letters and digits, as on the card", t.dim)
+    } else {
+        Line::styled(" space or ←/→ chooses; digits give a request's number", t.dim)
+    };
+    let mut lines = vec![
         Line::styled("Look a patron up. The lookup is logged with its purpose.", t.base),
         Line::raw(""),
         Line::from(vec![label("card", on_card), card]),
         Line::from(purposes),
-        Line::styled(
-            if on_card {
-                " letters and digits, as on the card"
-            } else {
-                " space or ←/→ chooses; digits give a request's number"
-            },
-            t.dim,
-        ),
-        match &b.problem {
-            Some(p) => Line::styled(format!("! {}", safe(p)), t.bad),
-            None => Line::raw(""),
-        },
-        Line::from(vec![
-            Span::styled("enter", t.key),
-            Span::styled(" look up   ", t.base),
-            Span::styled("tab", t.key),
-            Span::styled(" card/purpose   ", t.base),
-            Span::styled("esc", t.key),
-            Span::styled(" cancel", t.base),
-        ]),
+        hint,
     ];
+    // The service's answer may be long: it wraps, and the box grows to hold it.
+    match &b.problem {
+        Some(p) => lines.extend(wrap_spans(
+            vec![Span::styled(format!("! {}", safe_long(p)), t.bad)],
+            width,
+            2,
+        )),
+        None => lines.push(Line::raw("")),
+    }
+    lines.push(Line::from(vec![
+        Span::styled("enter", t.key),
+        Span::styled(" look up   ", t.base),
+        Span::styled("tab", t.key),
+        Span::styled(" card/purpose   ", t.base),
+        Span::styled("esc", t.key),
+        Span::styled(" cancel", t.base),
+    ]));
+    let r = centred(area, 62, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Look up a patron", state)), r);
 }
