@@ -284,7 +284,7 @@ impl Drop for Sim {
 /// With the recommendation API answering errors, the desk sees recommendations from carrel's
 /// own model, marked as the local fallback with the API's failure. The demo has no fault
 /// injection of its own, so this runs the console on a demo database against `carrel sim
-/// --faults recs:errors` (40% of its answers are 5xx): the patron is looked up again (ctrl-r)
+/// --faults recs:errors` (40% of its answers are 5xx): the patron is looked up again (`L`)
 /// until an answer has failed.
 #[test]
 fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
@@ -341,7 +341,7 @@ fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
         }
         tries += 1;
         assert!(tries < 40, "the API never failed in {tries} tries");
-        p.send("\x12"); // ctrl-r: look the patron up again
+        p.send("L"); // look the patron up again
         p.wait_gone("from the recommendation API", WAIT);
     };
     assert!(screen.contains("⚠ LOCAL FALLBACK — the recommendation API: HTTP 5"), "{screen}");

@@ -88,11 +88,12 @@ pub enum Action {
     Justified,
     Unjustified,
     LookUp,
+    LookUpAgain,
     ClearPatron,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -138,6 +139,7 @@ impl Action {
         Action::Justified,
         Action::Unjustified,
         Action::LookUp,
+        Action::LookUpAgain,
         Action::ClearPatron,
     ];
 
@@ -189,6 +191,7 @@ impl Action {
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
             Action::LookUp => "look_up",
+            Action::LookUpAgain => "look_up_again",
             Action::ClearPatron => "clear_patron",
         }
     }
@@ -241,6 +244,7 @@ impl Action {
             Action::Justified => "mark the review item justified",
             Action::Unjustified => "mark the review item unjustified",
             Action::LookUp => "look up a patron by card number",
+            Action::LookUpAgain => "look the patron on screen up again (a new, logged read)",
             Action::ClearPatron => "clear the patron from the screen",
         }
     }
@@ -288,6 +292,7 @@ impl Action {
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
             Action::LookUp => "look up",
+            Action::LookUpAgain => "look up again",
             Action::ClearPatron => "clear",
         }
     }
@@ -322,7 +327,7 @@ impl Action {
             | Action::Withdraw
             | Action::Justified
             | Action::Unjustified => Scope::Governance,
-            Action::LookUp | Action::ClearPatron => Scope::Patrons,
+            Action::LookUp | Action::LookUpAgain | Action::ClearPatron => Scope::Patrons,
             _ => Scope::Global,
         }
     }
@@ -624,6 +629,20 @@ mod tests {
             Keymap::with_overrides(&seats).unwrap_err(),
             "key 'l' is bound to both 'right' and 'release'"
         );
+    }
+
+    #[test]
+    fn ctrl_r_reloads_on_every_tab_and_looking_up_again_has_its_own_key() {
+        let map = Keymap::defaults();
+        let ctrl_r = press(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        for scope in [Scope::Seats, Scope::Queues, Scope::Alerts, Scope::Governance, Scope::Patrons]
+        {
+            let here = |a: Action| a.scope() == scope || a.scope() == Scope::Global;
+            assert_eq!(map.action_for(ctrl_r, here), Some(Action::Refresh), "{scope:?}");
+        }
+        let again = map.binding(Action::LookUpAgain).unwrap();
+        assert_eq!(again.keys, vec![Key::parse("L").unwrap()]);
+        assert!(!again.keys.contains(&ctrl_r));
     }
 
     #[test]

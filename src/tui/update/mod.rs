@@ -271,7 +271,20 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.editing = true;
             vec![]
         }
-        Action::Refresh if state.tab == Tab::Patrons => patrons::again(state),
+        // Each key means one thing everywhere: a reload reads what a tab shows, and the
+        // Patrons tab shows nothing it could read unasked (a lookup is an audited read of its
+        // own, with its own key). It says so rather than doing nothing.
+        Action::Refresh if state.tab == Tab::Patrons => {
+            let again = state.keymap.key_label(Action::LookUpAgain);
+            toast(
+                state,
+                format!(
+                    "nothing to reload: patrons are read only when looked up ({again} looks the patron up again)"
+                ),
+                ToastKind::Info,
+            );
+            vec![]
+        }
         Action::Refresh => loads(state),
         Action::NextTab => switch(state, Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
         Action::PrevTab => {

@@ -31,6 +31,7 @@ pub fn may(state: &State) -> bool {
 pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::LookUp => open(state),
+        Action::LookUpAgain => again(state),
         Action::ClearPatron => {
             let was_shown = state.patrons.shown.is_some();
             // Also drops a lookup under way: its answer will not be shown.
@@ -120,7 +121,10 @@ fn look_up(state: &mut State, card: CardText, purpose: String) -> Vec<Effect> {
 /// Looks the patron on screen up again, for the same purpose: consent changed since the last
 /// lookup shows now. Another audited read, so only on request.
 pub fn again(state: &mut State) -> Vec<Effect> {
-    let Some(shown) = &state.patrons.shown else { return vec![] };
+    let Some(shown) = &state.patrons.shown else {
+        toast(state, "no patron on screen to look up again".into(), ToastKind::Info);
+        return vec![];
+    };
     if state.busy.is_some() {
         toast(state, "wait: the last action is still under way".into(), ToastKind::Info);
         return vec![];

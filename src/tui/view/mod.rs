@@ -293,7 +293,7 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
         Tab::Governance => governance_keys(state),
         Tab::Patrons if !super::update::patrons::may(state) => vec![],
         Tab::Patrons if state.patrons.shown.is_some() => {
-            vec![Action::LookUp, Action::ClearPatron, Action::Refresh]
+            vec![Action::LookUp, Action::ClearPatron, Action::LookUpAgain]
         }
         Tab::Patrons => vec![Action::LookUp],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
@@ -431,14 +431,7 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 spans.push(Span::styled(format!("filter: {}  ", safe(&state.filter.text)), t.warn));
             }
             // Help and quit always show; the rest as far as they fit, most useful first.
-            let item = |a: Action| {
-                let short = match (state.tab, a) {
-                    // On the Patrons tab a reload is another lookup of the patron shown.
-                    (Tab::Patrons, Action::Refresh) => "look up again",
-                    _ => a.short(),
-                };
-                (state.keymap.key_label(a), short)
-            };
+            let item = |a: Action| (state.keymap.key_label(a), a.short());
             let tail = [item(Action::Help), item(Action::Quit)];
             let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
             let mut room = (area.width as usize).saturating_sub(

@@ -208,12 +208,20 @@ fn the_patron_goes_after_five_minutes_without_a_key() {
 }
 
 #[test]
-fn ctrl_r_looks_the_same_patron_up_again_and_data_changes_do_not() {
+fn shift_l_looks_the_same_patron_up_again_and_ctrl_r_and_data_changes_do_not() {
     let mut s = on_patrons();
+    assert!(press(&mut s, [key('L')]).is_empty(), "no patron to look up again");
+    assert_eq!(s.toast.as_ref().unwrap().text, "no patron on screen to look up again");
     looked_up(&mut s, fixtures::patron_lookup(true));
     assert!(press(&mut s, [Msg::DataChanged]).iter().all(|e| !matches!(e, Effect::LookUp { .. })));
+    // ctrl-r reloads, as on every tab; here there is nothing to reload, and it says so.
     let ctrl_r = Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
-    let effects = press(&mut s, [ctrl_r]);
+    assert!(press(&mut s, [ctrl_r]).is_empty());
+    assert!(s.patrons.shown.is_some());
+    let told = &s.toast.as_ref().unwrap().text;
+    assert!(told.contains("nothing to reload") && told.contains("L looks the patron up again"));
+    let shift_l = Msg::Key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT));
+    let effects = press(&mut s, [shift_l]);
     assert_eq!(
         effects,
         vec![Effect::LookUp {
@@ -223,6 +231,7 @@ fn ctrl_r_looks_the_same_patron_up_again_and_data_changes_do_not() {
         }]
     );
     assert!(s.patrons.shown.is_none(), "the old answer goes while the new one is read");
+    assert!(s.overlay.is_none(), "no box: the same card and purpose");
 }
 
 #[test]
