@@ -65,6 +65,64 @@ fn alerts_at(size: (u16, u16)) -> State {
     s
 }
 
+/// A fresh database on a console with no sensor API: the Seats and Queues tabs say how to give
+/// it one, or to try the demo.
+#[test]
+fn seats_without_a_sensor_api_80x24() {
+    let mut s = at((80, 24), Tab::Seats);
+    s.seats.snapshot = Some(fixtures::seats_snapshot(0, 0, false));
+    s.queues.overview.as_mut().unwrap().services.clear();
+    s.health.sensor = carrel::tui::model::ApiHealth::Off;
+    s.config_file = Some("/home/dana/.config/carrel/config.toml".into());
+    let screen = text(&render(&s, 80, 24));
+    for want in ["no floors in the layout yet", "[feeds.sensor]", "carrel demo", "config.toml"] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    s.tab = Tab::Queues;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("no service windows yet: this console has no sensor API"), "{screen}");
+    assert!(screen.contains("CARREL_SENSOR_URL"), "{screen}");
+    // With an API that has not answered yet, it says that instead.
+    s.health.sensor = carrel::tui::model::ApiHealth::Waiting;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("waiting for the sensor API's first answer"), "{screen}");
+    assert!(!screen.contains("[feeds.sensor]"), "{screen}");
+}
+
+fn window_confirm(summary: &str, undo: bool, warning: Option<&str>) -> State {
+    let mut s = at((80, 24), Tab::Queues);
+    s.overlay = Some(Overlay::Confirm(Pending::Window {
+        window: "enq-1".into(),
+        change: carrel::domain::api::ServicePointChange { open: Some(false), staff: None },
+        summary: summary.into(),
+        undo,
+        warning: warning.map(Into::into),
+    }));
+    s
+}
+
+/// Closing the only open window of a service says so, whole, in the confirmation.
+#[test]
+fn queues_close_only_window_80x24() {
+    let warning =
+        "Enquiries desk 1 is the only open window of enquiries: closing it closes the service.";
+    let screen =
+        text(&render(&window_confirm("close Enquiries desk 1", false, Some(warning)), 80, 24));
+    assert!(screen.contains("it closes the service."), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The undo confirmation is read whole at 80×24.
+#[test]
+fn queues_undo_confirm_80x24() {
+    let summary = "undo: put chloe at Circulation desk 4 and open it again as before";
+    let screen = text(&render(&window_confirm(summary, true, None), 80, 24));
+    assert!(screen.contains("before your last change."), "{screen}");
+    assert!(screen.contains("│before?"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn alerts_80x24() {
     insta::assert_snapshot!(text(&render(&alerts_at((80, 24)), 80, 24)));

@@ -380,6 +380,9 @@ pub enum Pending {
         change: crate::domain::api::ServicePointChange,
         summary: String,
         undo: bool,
+        /// What else the change does, said before it is confirmed: closing a service's only
+        /// open window closes the service.
+        warning: Option<String>,
     },
     /// Withdrawing one's own data request.
     Withdraw {

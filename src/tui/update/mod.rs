@@ -325,6 +325,7 @@ fn switch(state: &mut State, tab: Tab) -> Vec<Effect> {
 /// Keeps every list's selection in range after the filter changed.
 fn clamp_lists(state: &mut State) {
     seats::clamp(state);
+    queues::clamp(state);
     system::clamp(state);
     alerts::clamp(state);
     governance::clamp(state);

@@ -21,6 +21,7 @@ use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::model::ApiHealth;
 use super::state::{Focus, Overlay, State, Tab, ToastKind};
 use crate::domain::sanitize::clean_text;
+use crate::tui::widgets::wrap::wrap_spans;
 
 /// Text from data, made safe to draw: no control characters, bounded length.
 pub(crate) fn safe(s: &str) -> String {
@@ -61,45 +62,50 @@ fn draw_too_small(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).style(state.theme.warn), area);
 }
 
-/// What a tab fed by the sensor API says when it has nothing from it: why, and what to do.
-/// A console without a sensor API names the setting that gives it one, and the demo.
-pub(crate) fn no_sensor_data(state: &State, what: &str) -> Vec<Line<'static>> {
+/// What a tab fed by the sensor API says when it has nothing from it: why, and what to do,
+/// in lines of `width`. A console without a sensor API names the setting that gives it one,
+/// and the demo.
+pub(crate) fn no_sensor_data(state: &State, what: &str, width: u16) -> Vec<Line<'static>> {
     let t = &state.theme;
-    match state.health.sensor {
+    let (first, style, more): (String, _, Vec<String>) = match state.health.sensor {
         ApiHealth::Off => {
             let file = state
                 .config_file
                 .as_deref()
                 .map_or_else(|| "the configuration file".to_owned(), safe);
-            vec![
-                Line::styled(format!(" {what}: this console has no sensor API to read."), t.warn),
-                Line::raw(""),
-                Line::styled(
+            (
+                format!("{what}: this console has no sensor API to read."),
+                t.warn,
+                vec![
                     format!(
-                        " Give it one with url under [feeds.sensor] in {file} (or \
-                         CARREL_SENSOR_URL, or --sensor-url) and start carrel again; \
-                         `carrel config check` prints the configuration in effect."
+                        "Give it one with url under [feeds.sensor] in {file} (or \
+                         CARREL_SENSOR_URL, or --sensor-url) and start carrel again; `carrel \
+                         config check` prints the configuration in effect."
                     ),
-                    t.base,
-                ),
-                Line::styled(
-                    " Or try `carrel demo`: a simulated library on a demo database of its own.",
-                    t.base,
-                ),
-            ]
+                    "Or try `carrel demo`: a simulated library on a demo database of its own."
+                        .to_owned(),
+                ],
+            )
         }
-        ApiHealth::Waiting => vec![Line::styled(
-            format!(" {what}: waiting for the sensor API's first answer…"),
-            t.dim,
-        )],
-        ApiHealth::Down => vec![Line::styled(
-            format!(" {what}: the sensor API does not answer (the System tab says why)."),
+        ApiHealth::Waiting => {
+            (format!("{what}: waiting for the sensor API's first answer…"), t.dim, vec![])
+        }
+        ApiHealth::Down => (
+            format!("{what}: the sensor API does not answer (the System tab says why)."),
             t.warn,
-        )],
+            vec![],
+        ),
         ApiHealth::Ok | ApiHealth::Stale { .. } => {
-            vec![Line::styled(format!(" {what}: the sensor API has not reported any."), t.dim)]
+            (format!("{what}: the sensor API has not reported any."), t.dim, vec![])
         }
+    };
+    let width = width as usize;
+    let mut lines = wrap_spans(vec![Span::styled(format!(" {first}"), style)], width, 1);
+    for text in more {
+        lines.push(Line::raw(""));
+        lines.extend(wrap_spans(vec![Span::styled(format!(" {text}"), t.base)], width, 1));
     }
+    lines
 }
 
 /// Splits `text` into lines of at most `width` characters.
@@ -255,6 +261,8 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
         return vec![];
     }
     let mut out = match state.tab {
+        // Nothing to move through or act on before the layout has come.
+        Tab::Seats if super::update::seats::current_floor(state).is_none() => vec![],
         Tab::Seats => match state.seats.focus {
             Focus::Map => {
                 vec![
@@ -274,6 +282,9 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
                 Action::NextFloor,
             ],
         },
+        Tab::Queues if state.queues.overview.as_ref().is_none_or(|o| o.services.is_empty()) => {
+            vec![]
+        }
         Tab::Queues => vec![
             Action::Down,
             Action::OpenWindow,

@@ -397,63 +397,73 @@ fn alert_note(
     frame.render_widget(Paragraph::new(lines).block(boxed(title, state)), r);
 }
 
+/// A confirmation: what will be done, what else it does, and y or n. Every line wraps within
+/// the box, which grows to hold them.
 fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {
     let t = &state.theme;
-    let (mut lines, answers, width) = match pending {
+    let (lines, answers, width): (Vec<Vec<Span<'static>>>, _, u16) = match pending {
         Pending::Withdraw { id, title } => (
             vec![
-                Line::styled(format!("Withdraw request #{id}?"), t.title),
-                Line::styled(safe(title), t.base),
-                Line::styled("It takes no more votes; this cannot be undone.", t.dim),
+                vec![Span::styled(format!("Withdraw request #{id}?"), t.title)],
+                vec![Span::styled(safe(title), t.base)],
+                vec![Span::styled("It takes no more votes; this cannot be undone.", t.dim)],
             ],
             (" withdraw   ", " keep"),
             60,
         ),
-        Pending::Window { summary, undo, .. } => (
-            vec![
-                Line::styled(format!("{}?", safe(summary)), t.title),
-                Line::styled(
+        Pending::Window { summary, undo, warning, .. } => {
+            let mut lines = vec![
+                vec![Span::styled(format!("{}?", safe(summary)), t.title)],
+                vec![Span::styled(
                     if *undo {
                         "This puts the window back as it was before your last change."
                     } else {
                         "The queue changes at once."
                     },
                     t.dim,
-                ),
-            ],
-            (" do it   ", " cancel"),
-            60,
-        ),
+                )],
+            ];
+            if let Some(w) = warning {
+                lines.push(vec![Span::styled(safe(w), t.warn)]);
+            }
+            (lines, (" do it   ", " cancel"), 64)
+        }
         Pending::Release { label, away_since, ghost, .. } => {
             let away = away_since
                 .map(|s| age_minutes((state.now() - s).num_minutes()))
                 .unwrap_or_else(|| "?".into());
             let mut lines = vec![
-                Line::from(vec![
+                vec![
                     Span::styled("Release seat ", t.base),
                     Span::styled(safe(label), t.title),
                     Span::styled("?", t.base),
-                ]),
-                Line::styled(format!("Away for {away}; the seat becomes free for others."), t.dim),
+                ],
+                vec![Span::styled(
+                    format!("Away for {away}; the seat becomes free for others."),
+                    t.dim,
+                )],
             ];
             if !ghost {
-                lines.push(Line::styled(
+                lines.push(vec![Span::styled(
                     format!("Not yet a ghost seat (limit {} min).", state.ghost_after_min),
                     t.warn,
-                ));
+                )]);
             }
             (lines, (" release   ", " keep"), 52)
         }
     };
-    lines.push(Line::from(vec![
+    let inner = width.min(area.width).saturating_sub(2) as usize;
+    let mut wrapped: Vec<Line<'static>> =
+        lines.into_iter().flat_map(|spans| wrap_spans(spans, inner, 0)).collect();
+    wrapped.push(Line::from(vec![
         Span::styled("y", t.key),
         Span::styled(answers.0, t.base),
         Span::styled("n", t.key),
         Span::styled(answers.1, t.base),
     ]));
-    let r = centred(area, width, lines.len() as u16 + 2);
+    let r = centred(area, width, wrapped.len() as u16 + 2);
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
+    frame.render_widget(Paragraph::new(wrapped).block(boxed("Confirm", state)), r);
 }
 
 fn detail(

@@ -6,7 +6,7 @@ use chrono::Timelike;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::{age_minutes, safe};
 use crate::services::queues::{ServiceQueue, SlotPlan};
@@ -62,8 +62,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     };
     if o.services.is_empty() {
-        let text = super::no_sensor_data(state, "no service windows yet");
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
+        let text = super::no_sensor_data(state, "no service windows yet", area.width);
+        frame.render_widget(Paragraph::new(text), area);
         return;
     }
     let width = area.width as usize;

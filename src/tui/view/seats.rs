@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::{age_minutes, safe};
 use crate::domain::comfort::Measure;
@@ -25,8 +25,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     };
     let Some(floor) = snap.floors.get(state.seats.floor) else {
-        let text = super::no_sensor_data(state, "no floors in the layout yet");
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
+        let text = super::no_sensor_data(state, "no floors in the layout yet", area.width);
+        frame.render_widget(Paragraph::new(text), area);
         return;
     };
     let a = layout::seats(area);
