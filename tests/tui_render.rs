@@ -437,11 +437,32 @@ fn enter_on_the_ledger_leaves_the_list() {
     assert_eq!(text(&render(&s, 80, 24)), before);
 }
 
+/// The patron's whole page, from the top and scrolled to its end: every subject, every
+/// recommendation, every reason whole.
+#[test]
+fn patrons_whole_page_80x24() {
+    let mut s = patrons_at((80, 24), true, api_recs());
+    s.patrons.full = true;
+    let top = text(&render(&s, 80, 24));
+    assert!(top.contains("lines 1–20 of"), "{top}");
+    s.patrons.scroll = carrel::tui::view::patron_scroll_limit(&s);
+    let end = text(&render(&s, 80, 24));
+    assert!(end.contains("10. On Liberty"), "{end}");
+    assert!(!end.contains("more ·"), "nothing is left out:\n{end}");
+    insta::assert_snapshot!(format!("{top}\n{end}"));
+}
+
 #[test]
 fn patrons_empty_and_for_others() {
     let screen = text(&render(&at((80, 24), Tab::Patrons), 80, 24));
     assert!(screen.contains("No patron on screen. l looks one up"), "{screen}");
     assert!(screen.contains("cleared after 5 minutes without a key"), "{screen}");
+    assert!(!screen.contains("demo"), "{screen}");
+    // On a demo database, once a card of its made-up patrons is found, it is suggested.
+    let mut s = at((60, 16), Tab::Patrons);
+    s.patrons.demo_card = Some("290000015341".into());
+    let screen = text(&render(&s, 60, 16));
+    assert!(screen.contains("demo database: try card 2900 0001 5341"), "{screen}");
     let mut s = fixtures::state((80, 24), fixtures::auditor());
     s.tab = Tab::Patrons;
     let screen = text(&render(&s, 80, 24));

@@ -114,11 +114,17 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
         .transpose()
         .map_err(|e| CliError::Failed(e.to_string()))?
         .map(RecsClient::new);
+    // A lasting demo database is made by `init --demo`, which seeds the patrons of its seed
+    // (`carrel demo` sets the cards of its own seed).
+    let demo_cards =
+        if store.is_demo()? { super::init::demo_cards(super::init::DEMO_SEED) } else { vec![] };
+    state.patrons.demo = !demo_cards.is_empty();
     Ok(Desk {
         keys,
         settings: super::patron::settings(cfg, store)?,
         recs,
         recommendations: p.recommendations,
+        demo_cards,
     })
 }
 

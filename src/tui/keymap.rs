@@ -27,15 +27,17 @@ pub enum Scope {
     Alerts,
     /// On the Governance tab.
     Governance,
-    /// On the Patrons tab, which has no list or map: it takes no navigation keys, so its keys
-    /// may share a key with a navigation action (`l` looks up rather than moves right).
+    /// On the Patrons tab, which has no list or map, only a patron to read: it takes the
+    /// navigation keys that scroll and open (up, down, pages, first, last, enter) but not left
+    /// and right, so its keys may share a key with those (`l` looks up rather than moves
+    /// right).
     Patrons,
 }
 
 impl Scope {
-    /// Whether navigation keys work where this scope applies.
-    fn navigates(self) -> bool {
-        self != Scope::Patrons
+    /// Whether navigation action `a` works where this scope applies.
+    fn navigates(self, a: Action) -> bool {
+        self != Scope::Patrons || !a.sideways()
     }
 }
 
@@ -332,6 +334,11 @@ impl Action {
         }
     }
 
+    /// Left or right: moves in a map or between items, where there are any side by side.
+    pub fn sideways(self) -> bool {
+        matches!(self, Action::Left | Action::Right)
+    }
+
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == name)
     }
@@ -496,12 +503,13 @@ impl Keymap {
     }
 
     /// Two actions that can apply at the same time must not share a key. Navigation applies
-    /// beside every tab's own actions except where the tab takes no navigation keys.
+    /// beside every tab's own actions, except the navigation a tab does not take.
     fn check_conflicts(&self) -> Result<(), String> {
-        let beside_navigation = |nav: Scope, other: Scope| {
-            (nav == Scope::Navigation) != (other == Scope::Navigation)
-                && nav.navigates()
-                && other.navigates()
+        let beside_navigation = |a: Action, b: Action| match (a.scope(), b.scope()) {
+            (Scope::Navigation, Scope::Navigation) => false,
+            (Scope::Navigation, other) => other.navigates(a),
+            (other, Scope::Navigation) => other.navigates(b),
+            _ => false,
         };
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
@@ -509,7 +517,7 @@ impl Keymap {
                 let overlap = sa == sb
                     || sa == Scope::Global
                     || sb == Scope::Global
-                    || beside_navigation(sa, sb);
+                    || beside_navigation(a.action, b.action);
                 if !overlap {
                     continue;
                 }
@@ -623,6 +631,12 @@ mod tests {
         );
         let global = BTreeMap::from([("look_up".to_owned(), vec!["?".to_owned()])]);
         assert!(Keymap::with_overrides(&global).is_err());
+        // The navigation the tab takes, to scroll a patron's page, is off limits too.
+        let scroll = BTreeMap::from([("clear_patron".to_owned(), vec!["j".to_owned()])]);
+        assert_eq!(
+            Keymap::with_overrides(&scroll).unwrap_err(),
+            "key 'j' is bound to both 'down' and 'clear_patron'"
+        );
         // Elsewhere navigation keys stay off limits.
         let seats = BTreeMap::from([("release".to_owned(), vec!["l".to_owned()])]);
         assert_eq!(

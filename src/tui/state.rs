@@ -345,6 +345,14 @@ pub struct PatronsTab {
     /// Why patron lookup cannot work in this console (e.g. no key file), if it cannot.
     pub unavailable: Option<String>,
     pub basis: ProfileBasis,
+    /// The patron's whole page fills the tab (Enter; Esc goes back): every subject of the
+    /// profile and every recommendation with its reasons, scrolled by `scroll` lines.
+    pub full: bool,
+    pub scroll: usize,
+    /// A demo database, whose made-up patrons the tab suggests a card of.
+    pub demo: bool,
+    /// That card, once the directory is seen to hold it.
+    pub demo_card: Option<String>,
 }
 
 impl PatronsTab {
@@ -355,6 +363,10 @@ impl PatronsTab {
             last_key: now,
             unavailable: None,
             basis: ProfileBasis::default(),
+            full: false,
+            scroll: 0,
+            demo: false,
+            demo_card: None,
         }
     }
 }

@@ -92,6 +92,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::AlertActed { id, action, result } => alerts::acted(state, id, action, result),
         Msg::LookedUp { seq, purpose, result } => patrons::looked_up(state, seq, purpose, result),
+        Msg::DemoCard(card) => {
+            state.patrons.demo_card = Some(card);
+            state.redraw = true;
+            vec![]
+        }
         Msg::Recommended { seq, result } => patrons::recommended(state, seq, result),
         Msg::SeatsLoaded(snapshot, health, offset) => {
             set_health(state, health, offset);
@@ -173,7 +178,8 @@ pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
 }
 
 /// What reloading the visible tab takes: nothing for a tab the viewer may not see. The
-/// Patrons tab reloads nothing by itself: each lookup is an audited read, made on request.
+/// Patrons tab reads no patron by itself: each lookup is an audited read, made on request; on
+/// a demo database it looks for a card to suggest until it has one.
 fn loads(state: &State) -> Vec<Effect> {
     if state.tab == Tab::Alerts && !state.viewer.sees_alerts() {
         return vec![];
@@ -190,7 +196,7 @@ fn load(state: &State) -> Option<Effect> {
         Tab::Queues => Effect::LoadQueues,
         Tab::Alerts => alerts::load(state),
         Tab::Governance => Effect::LoadGovernance,
-        Tab::Patrons => return None,
+        Tab::Patrons => return patrons::find_demo_card(state),
         Tab::System => Effect::LoadSystem,
     })
 }
@@ -199,8 +205,9 @@ fn load(state: &State) -> Option<Effect> {
 pub fn applies(state: &State, action: Action) -> bool {
     match action.scope() {
         Scope::Global => true,
-        // The Patrons tab has no list to move through; its keys may be navigation keys.
-        Scope::Navigation => state.tab != Tab::Patrons,
+        // The Patrons tab has no list to move through, only a patron's page to open and
+        // scroll: its keys may be the sideways navigation keys.
+        Scope::Navigation => state.tab != Tab::Patrons || !action.sideways(),
         Scope::Seats => state.tab == Tab::Seats,
         Scope::Queues => state.tab == Tab::Queues,
         Scope::Alerts => state.tab == Tab::Alerts,

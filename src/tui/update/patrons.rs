@@ -32,6 +32,27 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::LookUp => open(state),
         Action::LookUpAgain => again(state),
+        Action::Select if state.patrons.shown.is_some() => {
+            state.patrons.full = true;
+            state.patrons.scroll = 0;
+            vec![]
+        }
+        Action::Back => {
+            state.patrons.full = false;
+            state.patrons.scroll = 0;
+            vec![]
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if state.patrons.full =>
+        {
+            scroll(state, action);
+            vec![]
+        }
         Action::ClearPatron => {
             let was_shown = state.patrons.shown.is_some();
             // Also drops a lookup under way: its answer will not be shown.
@@ -59,6 +80,29 @@ fn open(state: &mut State) -> Vec<Effect> {
     }
     state.overlay = Some(Overlay::Lookup(LookupBox::default()));
     vec![]
+}
+
+/// Scrolls the patron's whole page, within it.
+fn scroll(state: &mut State, action: Action) {
+    let limit = crate::tui::view::patron_scroll_limit(state);
+    let page = crate::tui::view::patron_page_rows(state).saturating_sub(1).max(1);
+    let at = state.patrons.scroll;
+    state.patrons.scroll = match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => at + 1,
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => at + page,
+        Action::Top => 0,
+        _ => limit,
+    }
+    .min(limit);
+}
+
+/// On a demo database, until a card to suggest is found: the effect that looks for one.
+pub fn find_demo_card(state: &State) -> Option<Effect> {
+    let p = &state.patrons;
+    (p.demo && p.demo_card.is_none() && p.unavailable.is_none() && may(state))
+        .then_some(Effect::FindDemoCard)
 }
 
 /// Keys in the lookup box: typing fills the focused line, Tab (or ↑↓) moves between the card
@@ -133,6 +177,7 @@ pub fn again(state: &mut State) -> Vec<Effect> {
     // The patron goes while they are read again, so a lookup that fails never leaves what
     // was read before looking like the answer (consent may have been withdrawn meanwhile).
     state.patrons.shown = None;
+    state.patrons.full = false;
     look_up(state, card, purpose)
 }
 
@@ -181,6 +226,8 @@ pub fn looked_up(
         Gate::Allowed | Gate::Flagged => (PatronRecs::Asking, Effect::Recommend { seq, pseudonym }),
     };
     state.patrons.shown = Some(Box::new(PatronShown { lookup, purpose, at: state.wall, recs }));
+    state.patrons.full = false;
+    state.patrons.scroll = 0;
     vec![next]
 }
 
@@ -205,6 +252,8 @@ pub fn recommended(
 pub fn clear(state: &mut State) {
     state.patrons.seq += 1;
     state.patrons.shown = None;
+    state.patrons.full = false;
+    state.patrons.scroll = 0;
     state.redraw = true;
 }
 

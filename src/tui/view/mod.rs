@@ -23,6 +23,16 @@ use super::state::{Focus, Overlay, State, Tab, ToastKind};
 use crate::domain::sanitize::clean_text;
 use crate::tui::widgets::wrap::wrap_spans;
 
+/// How far the patron's whole page scrolls at the current size (`update` keeps to it).
+pub fn patron_scroll_limit(state: &State) -> usize {
+    patrons::scroll_limit(state)
+}
+
+/// The rows the patron's whole page is shown in.
+pub fn patron_page_rows(state: &State) -> usize {
+    patrons::page_rows(state)
+}
+
 /// Text from data, made safe to draw: no control characters, bounded length.
 pub(crate) fn safe(s: &str) -> String {
     clean_text(s, 120)
@@ -303,8 +313,15 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
         ],
         Tab::Governance => governance_keys(state),
         Tab::Patrons if !super::update::patrons::may(state) => vec![],
+        Tab::Patrons if state.patrons.full => vec![
+            Action::Down,
+            Action::Back,
+            Action::LookUp,
+            Action::ClearPatron,
+            Action::LookUpAgain,
+        ],
         Tab::Patrons if state.patrons.shown.is_some() => {
-            vec![Action::LookUp, Action::ClearPatron, Action::LookUpAgain]
+            vec![Action::LookUp, Action::ClearPatron, Action::LookUpAgain, Action::Select]
         }
         Tab::Patrons => vec![Action::LookUp],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
@@ -442,7 +459,15 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 spans.push(Span::styled(format!("filter: {}  ", safe(&state.filter.text)), t.warn));
             }
             // Help and quit always show; the rest as far as they fit, most useful first.
-            let item = |a: Action| (state.keymap.key_label(a), a.short());
+            let item = |a: Action| {
+                let short = match (state.tab, a) {
+                    // The patron's page has no rows to move between; it scrolls.
+                    (Tab::Patrons, Action::Down) => "scroll",
+                    (Tab::Patrons, Action::Select) => "whole page",
+                    _ => a.short(),
+                };
+                (state.keymap.key_label(a), short)
+            };
             let tail = [item(Action::Help), item(Action::Quit)];
             let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
             let mut room = (area.width as usize).saturating_sub(

@@ -306,3 +306,40 @@ fn l_looks_up_on_the_patrons_tab_and_moves_right_elsewhere() {
     assert!(s.overlay.is_none());
     assert_ne!(s.seats.cursor, before, "l still moves the map cursor on the Seats tab");
 }
+
+#[test]
+fn enter_shows_the_whole_page_which_scrolls_within_itself_and_esc_goes_back() {
+    let mut s = on_patrons();
+    s.size = (80, 24);
+    assert!(press(&mut s, [code(KeyCode::Enter)]).is_empty());
+    assert!(!s.patrons.full, "no patron, no page");
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let served = Box::new(api_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served, Gate::Allowed)) }]);
+    press(&mut s, [key('j')]);
+    assert!(!s.patrons.full && s.patrons.scroll == 0, "the summary does not scroll");
+
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(s.patrons.full);
+    let limit = crate::tui::view::patron_scroll_limit(&s);
+    assert!(limit > 0, "the whole page is longer than 80x24");
+    press(&mut s, [key('j'), code(KeyCode::Down)]);
+    assert_eq!(s.patrons.scroll, 2);
+    press(&mut s, [key('k')]);
+    assert_eq!(s.patrons.scroll, 1);
+    press(&mut s, [code(KeyCode::End)]);
+    assert_eq!(s.patrons.scroll, limit);
+    press(&mut s, [code(KeyCode::PageDown), key('j')]);
+    assert_eq!(s.patrons.scroll, limit, "no further than the end");
+    press(&mut s, [code(KeyCode::Home)]);
+    assert_eq!(s.patrons.scroll, 0);
+    press(&mut s, [key('l')]);
+    assert!(matches!(s.overlay, Some(Overlay::Lookup(_))), "l still looks up, not right");
+    press(&mut s, [code(KeyCode::Esc), code(KeyCode::Esc)]);
+    assert!(!s.patrons.full && s.overlay.is_none(), "esc closes the box, then the page");
+
+    // A new patron starts on the summary, at the top.
+    press(&mut s, [code(KeyCode::Enter), code(KeyCode::End)]);
+    looked_up(&mut s, fixtures::patron_lookup(false));
+    assert!(!s.patrons.full && s.patrons.scroll == 0);
+}
