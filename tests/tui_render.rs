@@ -65,6 +65,30 @@ fn alerts_at(size: (u16, u16)) -> State {
     s
 }
 
+/// Free seats found: which, and what was asked for, on a line of their own, read whole.
+#[test]
+fn seats_found_80x24() {
+    let mut s = at((80, 24), Tab::Seats);
+    s.seats.find.next_kind();
+    s.seats.find.power = true;
+    carrel::tui::update::seats::find(&mut s);
+    assert!(!s.seats.matches.is_empty());
+    let screen = text(&render(&s, 80, 24));
+    let found =
+        format!("found 1/{}: quiet zone, power  n next · esc clears", s.seats.matches.len());
+    assert!(screen.contains(&found), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Esc takes the found seats away, and the line with them.
+    carrel::tui::update::update(
+        &mut s,
+        carrel::tui::msg::Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Esc,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert!(!text(&render(&s, 80, 24)).contains("found 1/"));
+}
+
 /// A fresh database on a console with no sensor API: the Seats and Queues tabs say how to give
 /// it one, or to try the demo.
 #[test]
