@@ -246,7 +246,7 @@ impl Action {
             Action::Justified => "mark the review item justified",
             Action::Unjustified => "mark the review item unjustified",
             Action::LookUp => "look up a patron by card number",
-            Action::LookUpAgain => "look the patron on screen up again (a new, logged read)",
+            Action::LookUpAgain => "look the same patron up again",
             Action::ClearPatron => "clear the patron from the screen",
         }
     }

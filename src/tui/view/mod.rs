@@ -212,15 +212,19 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
         who.push(Span::styled(" READ-ONLY ", t.badge_alert));
         who.push(Span::raw(" "));
     }
-    let mut roles = vec![];
-    for g in &v.grants {
-        let label = match g.party {
-            Some(p) => format!("{}:{}", g.role, p),
-            None => g.role.to_string(),
-        };
-        roles.push(Span::styled(format!("[{label}]"), t.badge));
-        roles.push(Span::raw(" "));
-    }
+    let badges = |party: bool| {
+        let mut roles = vec![];
+        for g in &v.grants {
+            let label = match g.party {
+                Some(p) if party => format!("{}:{}", g.role, p),
+                _ => g.role.to_string(),
+            };
+            roles.push(Span::styled(format!("[{label}]"), t.badge));
+            roles.push(Span::raw(" "));
+        }
+        roles
+    };
+    let mut roles = badges(true);
     let message = if let Some(busy) = &state.busy {
         Some(Span::styled(format!("{}… ", safe(busy)), t.warn))
     } else {
@@ -237,6 +241,11 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Span::styled(" · ", t.dim),
         Span::styled(format!("{} ", now.format("%a %H:%M")), t.base),
     ];
+    // The roles fit beside the feeds' health and the clock, without the committee party (the
+    // Governance tab names it) when they must.
+    if width(&who) + width(&roles) + width(&right) + 1 > area.width as usize {
+        roles = badges(false);
+    }
     // A message says what just happened and goes after a few seconds: when it does not fit,
     // the role badges make room for it, then the feeds' health and the clock.
     if let Some(m) = &message {

@@ -144,7 +144,10 @@ fn request_form(
     let problem = f.problem.as_deref().map(|p| format!(" ! {}", safe(p)));
     let inner_w = area.width.min(76).saturating_sub(2).max(1) as usize;
     let problem_h = problem.as_ref().map_or(1, |p| p.chars().count().div_ceil(inner_w)) as u16;
-    let r = centred(area, 76, Field::ALL.len() as u16 + 4 + problem_h);
+    // The keys are on the key bar too: where the box is short of room, they go first.
+    let need = Field::ALL.len() as u16 + 4 + problem_h;
+    let keys_line = need <= area.height;
+    let r = centred(area, 76, need - u16::from(!keys_line));
     let label_w = 14;
     let width = (r.width as usize).saturating_sub(2 + label_w + 1);
     let mut lines = Vec::new();
@@ -187,16 +190,18 @@ fn request_form(
         None => Line::raw(""),
     });
     let submit = if f.on_last() { "enter" } else { "ctrl-s" };
-    lines.push(Line::from(vec![
-        Span::styled(" tab", t.key),
-        Span::styled(" next   ", t.base),
-        Span::styled("shift-tab", t.key),
-        Span::styled(" back   ", t.base),
-        Span::styled(submit, t.key),
-        Span::styled(" file it   ", t.base),
-        Span::styled("esc", t.key),
-        Span::styled(" cancel", t.base),
-    ]));
+    lines.extend(keys_line.then(|| {
+        Line::from(vec![
+            Span::styled(" tab", t.key),
+            Span::styled(" next   ", t.base),
+            Span::styled("shift-tab", t.key),
+            Span::styled(" back   ", t.base),
+            Span::styled(submit, t.key),
+            Span::styled(" file it   ", t.base),
+            Span::styled("esc", t.key),
+            Span::styled(" cancel", t.base),
+        ])
+    }));
     frame.render_widget(Clear, r);
     let form = Paragraph::new(lines).wrap(Wrap { trim: false });
     frame.render_widget(form.block(boxed("File a data request", state)), r);
@@ -277,6 +282,8 @@ fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::
 
 fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     let t = &state.theme;
+    let r = centred(area, 78, area.height);
+    let inner = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Global, "Everywhere"),
@@ -290,26 +297,29 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         lines.push(Line::styled(title, t.title));
         for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {
             let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            // The action's name (for [ui.keys]) in a column after the description where it
+            // fits; a line too long for the box wraps under the description.
+            let pad = if inner >= 18 + 37 + 15 { 36 } else { 0 };
             let mut spans = vec![
                 Span::styled(format!("  {keys:<16}"), t.key),
-                Span::styled(format!("{:<36}", b.action.description()), t.base),
+                Span::styled(format!("{:<pad$}  ", b.action.description()), t.base),
                 Span::styled(b.action.name(), t.dim),
             ];
             if b.custom {
                 spans.push(Span::styled("  (yours)", t.warn));
             }
-            lines.push(Line::from(spans));
+            lines.extend(wrap_spans(spans, inner, 18));
         }
     }
-    lines.push(Line::styled(
-        "Map: ○ free ● occupied ◐ away ◌ ghost ◇ reserved × out of service ? no data;",
-        t.dim,
+    lines.extend(wrap_spans(
+        vec![Span::styled(
+            "Map: ○ free ● occupied ◐ away ◌ ghost ◇ reserved × out of service ? no data; \
+             dimmed: the seat's sensor is offline, its last state is shown.",
+            t.dim,
+        )],
+        inner,
+        5,
     ));
-    lines.push(Line::styled(
-        "     dimmed: the seat's sensor is offline, its last state is shown.",
-        t.dim,
-    ));
-    let r = centred(area, 78, area.height);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Keys", state)).scroll((scroll, 0)), r);
 }

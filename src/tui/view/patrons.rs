@@ -53,30 +53,6 @@ fn events(n: u64, s: Source) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `text` broken at spaces into at most `max` lines of `width` characters, the last cut.
-fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = vec![];
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    if lines.len() > max {
-        let rest = lines.split_off(max).join(" ");
-        if let Some(last) = lines.last_mut() {
-            last.push(' ');
-            last.push_str(&rest);
-        }
-    }
-    lines.into_iter().map(|l| cut(&l, width)).collect()
-}
-
 /// At most `n` characters of `s`.
 fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
@@ -371,16 +347,20 @@ fn profile_lines(
     let mut lines = vec![];
     let flagged = match &l.profile_gate {
         Gate::Refused { reason } => {
-            lines.push(Line::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn));
-            return lines;
+            let text = format!(" ⊘ withheld — {}", safe(reason));
+            return wrap_spans(vec![Span::styled(text, t.warn)], width, 3);
         }
         Gate::Flagged => true,
         Gate::Allowed => false,
     };
     if flagged {
-        lines.push(Line::styled(
-            " ⚑ FLAGGED — no consent to profiling; shown under the permissive mode, for review",
-            t.warn,
+        lines.extend(wrap_spans(
+            vec![Span::styled(
+                " ⚑ FLAGGED — no consent to profiling; shown under the permissive mode, for review",
+                t.warn,
+            )],
+            width,
+            3,
         ));
     }
     let b = state.patrons.basis;
@@ -500,36 +480,45 @@ fn draw_recs(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronSho
 }
 
 /// Where the recommendations came from: the API and its model, or the local fallback, marked
-/// by glyph, word and the warning style.
+/// by glyph, word and the warning style. Wrapped, never cut: the reason matters.
 fn provenance(state: &State, served: &Served, flagged: bool, width: usize) -> Vec<Line<'static>> {
     let t = &state.theme;
     let p = &served.provenance;
     let mut lines = match &served.fallback_reason {
         Some(why) => {
-            let text = format!("⚠ LOCAL FALLBACK — {}", safe(why));
-            let mut lines: Vec<Line<'static>> = wrap_words(&text, width.saturating_sub(1), 2)
-                .into_iter()
-                .map(|l| Line::styled(format!(" {l}"), t.warn))
-                .collect();
-            lines.push(Line::styled(
-                format!(" from {} over {}", safe(&p.model_version), safe(&p.training_mode)),
-                t.dim,
+            let text = format!(" ⚠ LOCAL FALLBACK — {}", safe(why));
+            let mut lines = wrap_spans(vec![Span::styled(text, t.warn)], width, 1);
+            lines.extend(wrap_spans(
+                vec![Span::styled(
+                    format!(" from {} over {}", safe(&p.model_version), safe(&p.training_mode)),
+                    t.dim,
+                )],
+                width,
+                1,
             ));
             lines
         }
-        None => vec![Line::styled(
-            format!(
-                " from the recommendation API · model {} ({})",
-                safe(&p.model_version),
-                safe(&p.training_mode)
-            ),
-            t.base,
-        )],
+        None => wrap_spans(
+            vec![Span::styled(
+                format!(
+                    " from the recommendation API · model {} ({})",
+                    safe(&p.model_version),
+                    safe(&p.training_mode)
+                ),
+                t.base,
+            )],
+            width,
+            1,
+        ),
     };
     if flagged {
-        lines.push(Line::styled(
-            " ⚑ FLAGGED — no consent to recommendations; shown under the permissive mode",
-            t.warn,
+        lines.extend(wrap_spans(
+            vec![Span::styled(
+                " ⚑ FLAGGED — no consent to recommendations; shown under the permissive mode",
+                t.warn,
+            )],
+            width,
+            3,
         ));
     }
     lines
@@ -647,10 +636,6 @@ mod tests {
         let items = ["student".to_owned(), "active".to_owned(), "joined 2021-07-02".to_owned()];
         assert_eq!(flow(&items, 80), vec![" student · active · joined 2021-07-02"]);
         assert_eq!(flow(&items, 20), vec![" student · active", " joined 2021-07-02"]);
-        assert_eq!(
-            wrap_words("the recommendation API did not answer within 3 s", 20, 2),
-            vec!["the recommendation", "API did not answer w"]
-        );
         assert_eq!(events(1, Source::Searches), "1 search");
         assert_eq!(events(126, Source::Visits), "126 visits");
     }
