@@ -162,6 +162,8 @@ fn alerts_are_not_shown_to_the_desk() {
     let screen = text(&render(&at((80, 24), Tab::Alerts), 80, 24));
     assert!(screen.contains("shown to sysadmins, committee members and auditors"), "{screen}");
     assert!(!screen.contains("sam read"), "{screen}");
+    let keys = screen.lines().last().unwrap();
+    assert!(!keys.contains("ack") && !keys.contains("resolve"), "no keys it cannot use: {keys}");
 }
 
 #[test]

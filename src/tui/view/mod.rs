@@ -312,6 +312,7 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Undo,
             Action::Filter,
         ],
+        Tab::Alerts if !state.viewer.sees_alerts() => vec![],
         Tab::Alerts => vec![
             Action::Down,
             Action::Acknowledge,
