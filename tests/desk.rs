@@ -292,3 +292,35 @@ fn a_request_purpose_names_an_approved_request_or_the_lookup_is_refused_with_the
     }
     assert_eq!(look(&mut store, &format!("request:{approved}")).unwrap(), "Ada Lovelace");
 }
+
+/// The card the demo's Patrons tab suggests: on a demo database, the first of the given cards
+/// the directory holds, with nothing logged (nothing about anyone is read); on any other
+/// database, none, without looking.
+#[test]
+fn a_demo_card_is_suggested_only_on_a_demo_database() {
+    let (_dir, store) = library();
+    let k = keys();
+    assert_eq!(desk::demo_card(&store, &k, &[CARD.into()]).unwrap(), None, "not a demo");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo =
+        Store::create(&dir.path().join("d.db"), true, "test", StoreOptions::default()).unwrap();
+    carrel::services::staff::bootstrap(&mut demo, "sam", "Sam", Role::Sysadmin, None).unwrap();
+    let sam = identity::actor(&demo, "sam").unwrap();
+    let patron = PatronRecord {
+        line: 2,
+        card: CARD.into(),
+        name: "Ada Lovelace".into(),
+        email: None,
+        category: None,
+        joined: None,
+        consent_recommendations: Some(true),
+        consent_profiling: Some(true),
+    };
+    patrons::import_patrons(&mut demo, &sam, &k, &[patron], "p.csv", ConsentSource::Demo).unwrap();
+    let logged = audit::frontier(demo.conn()).unwrap();
+    let cards = ["29009999".to_owned(), CARD.to_owned(), "29000002".to_owned()];
+    assert_eq!(desk::demo_card(&demo, &k, &cards).unwrap().as_deref(), Some(CARD));
+    assert_eq!(desk::demo_card(&demo, &k, &cards[..1]).unwrap(), None, "not in the directory");
+    assert_eq!(audit::frontier(demo.conn()).unwrap(), logged, "nothing is logged");
+}

@@ -212,7 +212,8 @@ fn sim_patron(seed: u64, consents: bool) -> carrel::sim::SimPatron {
 }
 
 /// Looks `card` up from the Patrons tab. The demo seeds its patrons beside the start-up, so a
-/// lookup in the first moments may not find them yet: it is tried again.
+/// lookup in the first moments may not find them yet: the box then says so, and it is tried
+/// again.
 fn look_up(p: &mut Pty, card: &str) -> String {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
@@ -220,14 +221,16 @@ fn look_up(p: &mut Pty, card: &str) -> String {
         p.wait_for("Look up a patron", WAIT);
         p.send(card);
         p.send("\r");
-        p.wait_gone("Look up a patron", WAIT);
         let start = std::time::Instant::now();
         loop {
             let screen = p.screen();
-            if screen.contains("looked up for circulation") {
+            if screen.contains("looked up for circulation") && !screen.contains("Look up a patron")
+            {
                 return screen;
             }
             if screen.contains("no patron with that card") || start.elapsed() > WAIT {
+                p.send("\x1b");
+                p.wait_gone("Look up a patron", WAIT);
                 break;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -249,14 +252,37 @@ fn patrons_tab_looks_up_shows_the_api_recommendations_and_clears() {
     p.send("5");
     p.wait_for("No patron on screen", WAIT);
 
+    // The tab suggests a card of the demo's own patrons, one who consents, once it is seeded;
+    // it is looked up as printed, in groups of four.
     let patron = sim_patron(2, true);
-    let screen = look_up(&mut p, &patron.card);
+    let grouped: Vec<String> =
+        patron.card.chars().collect::<Vec<_>>().chunks(4).map(|c| c.iter().collect()).collect();
+    let grouped = grouped.join(" ");
+    p.wait_for(&format!("demo database: try card {grouped}"), WAIT);
+    let screen = look_up(&mut p, &grouped);
     assert!(screen.contains(&format!("{}  card {}", patron.name, patron.card)), "{screen}");
     assert!(screen.contains("consent: profiling ✓ granted"), "{screen}");
     p.wait_for("Interest profile · half-life 90 days", WAIT);
     // The training mode comes with the model card, which the feeds may not have read yet.
     p.wait_for("from the recommendation API · model recs-2026.11.1 (", WAIT);
     p.wait_for("  1. ", WAIT);
+
+    // A card the directory does not hold: the box stays with the card and the answer, and
+    // the patron stays on screen.
+    p.send("l");
+    p.wait_for("Look up a patron", WAIT);
+    p.send("2900 0000 0000\r");
+    let screen = p.wait_for("! no patron with that card", WAIT);
+    assert!(screen.contains("2900 0000 0000▏"), "{screen}");
+    assert!(screen.contains(&patron.name), "{screen}");
+    p.send("\x1b");
+    p.wait_gone("Look up a patron", WAIT);
+
+    // The whole page: enter, then scroll to its end; esc goes back.
+    p.send("\r");
+    p.wait_for("esc back", WAIT);
+    p.send("\x1b");
+    p.wait_gone("esc back", WAIT);
     p.send("c");
     p.wait_for("patron cleared from the screen", WAIT);
     p.wait_for("No patron on screen", WAIT);
@@ -284,7 +310,7 @@ impl Drop for Sim {
 /// With the recommendation API answering errors, the desk sees recommendations from carrel's
 /// own model, marked as the local fallback with the API's failure. The demo has no fault
 /// injection of its own, so this runs the console on a demo database against `carrel sim
-/// --faults recs:errors` (40% of its answers are 5xx): the patron is looked up again (ctrl-r)
+/// --faults recs:errors` (40% of its answers are 5xx): the patron is looked up again (`L`)
 /// until an answer has failed.
 #[test]
 fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
@@ -341,7 +367,7 @@ fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
         }
         tries += 1;
         assert!(tries < 40, "the API never failed in {tries} tries");
-        p.send("\x12"); // ctrl-r: look the patron up again
+        p.send("L"); // look the patron up again
         p.wait_gone("from the recommendation API", WAIT);
     };
     assert!(screen.contains("⚠ LOCAL FALLBACK — the recommendation API: HTTP 5"), "{screen}");

@@ -65,6 +65,88 @@ fn alerts_at(size: (u16, u16)) -> State {
     s
 }
 
+/// Free seats found: which, and what was asked for, on a line of their own, read whole.
+#[test]
+fn seats_found_80x24() {
+    let mut s = at((80, 24), Tab::Seats);
+    s.seats.find.next_kind();
+    s.seats.find.power = true;
+    carrel::tui::update::seats::find(&mut s);
+    assert!(!s.seats.matches.is_empty());
+    let screen = text(&render(&s, 80, 24));
+    let found =
+        format!("found 1/{}: quiet zone, power  n next · esc clears", s.seats.matches.len());
+    assert!(screen.contains(&found), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Esc takes the found seats away, and the line with them.
+    carrel::tui::update::update(
+        &mut s,
+        carrel::tui::msg::Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Esc,
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert!(!text(&render(&s, 80, 24)).contains("found 1/"));
+}
+
+/// A fresh database on a console with no sensor API: the Seats and Queues tabs say how to give
+/// it one, or to try the demo.
+#[test]
+fn seats_without_a_sensor_api_80x24() {
+    let mut s = at((80, 24), Tab::Seats);
+    s.seats.snapshot = Some(fixtures::seats_snapshot(0, 0, false));
+    s.queues.overview.as_mut().unwrap().services.clear();
+    s.health.sensor = carrel::tui::model::ApiHealth::Off;
+    s.config_file = Some("/home/dana/.config/carrel/config.toml".into());
+    let screen = text(&render(&s, 80, 24));
+    for want in ["no floors in the layout yet", "[feeds.sensor]", "carrel demo", "config.toml"] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    s.tab = Tab::Queues;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("no service windows yet: this console has no sensor API"), "{screen}");
+    assert!(screen.contains("CARREL_SENSOR_URL"), "{screen}");
+    // With an API that has not answered yet, it says that instead.
+    s.health.sensor = carrel::tui::model::ApiHealth::Waiting;
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("waiting for the sensor API's first answer"), "{screen}");
+    assert!(!screen.contains("[feeds.sensor]"), "{screen}");
+}
+
+fn window_confirm(summary: &str, undo: bool, warning: Option<&str>) -> State {
+    let mut s = at((80, 24), Tab::Queues);
+    s.overlay = Some(Overlay::Confirm(Pending::Window {
+        window: "enq-1".into(),
+        change: carrel::domain::api::ServicePointChange { open: Some(false), staff: None },
+        summary: summary.into(),
+        undo,
+        warning: warning.map(Into::into),
+    }));
+    s
+}
+
+/// Closing the only open window of a service says so, whole, in the confirmation.
+#[test]
+fn queues_close_only_window_80x24() {
+    let warning =
+        "Enquiries desk 1 is the only open window of enquiries: closing it closes the service.";
+    let screen =
+        text(&render(&window_confirm("close Enquiries desk 1", false, Some(warning)), 80, 24));
+    assert!(screen.contains("it closes the service."), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The undo confirmation is read whole at 80×24.
+#[test]
+fn queues_undo_confirm_80x24() {
+    let summary = "undo: put chloe at Circulation desk 4 and open it again as before";
+    let screen = text(&render(&window_confirm(summary, true, None), 80, 24));
+    assert!(screen.contains("before your last change."), "{screen}");
+    assert!(screen.contains("│before?"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn alerts_80x24() {
     insta::assert_snapshot!(text(&render(&alerts_at((80, 24)), 80, 24)));
@@ -80,6 +162,8 @@ fn alerts_are_not_shown_to_the_desk() {
     let screen = text(&render(&at((80, 24), Tab::Alerts), 80, 24));
     assert!(screen.contains("shown to sysadmins, committee members and auditors"), "{screen}");
     assert!(!screen.contains("sam read"), "{screen}");
+    let keys = screen.lines().last().unwrap();
+    assert!(!keys.contains("ack") && !keys.contains("resolve"), "no keys it cannot use: {keys}");
 }
 
 #[test]
@@ -331,8 +415,67 @@ fn patrons_lookup_box_80x24() {
         request: String::new(),
         focus: LookupField::Purpose,
         problem: Some("type the number of the data request the lookup is for".into()),
+        waiting: false,
     }));
     insta::assert_snapshot!(text(&render(&s, 80, 24)));
+}
+
+/// A card the directory does not hold: the box stays open over the patron already on screen,
+/// with the card as typed and the service's answer.
+#[test]
+fn patrons_unknown_card_80x24() {
+    let mut s = patrons_at((80, 24), true, api_recs());
+    s.overlay = Some(Overlay::Lookup(LookupBox {
+        card: CardText::new("2900 0000 0000"),
+        purpose: LookupPurpose::Circulation,
+        request: String::new(),
+        focus: LookupField::Card,
+        problem: Some("no patron with that card".into()),
+        waiting: false,
+    }));
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("2900 0000 0000▏"), "{screen}");
+    assert!(screen.contains("! no patron with that card"), "{screen}");
+    assert!(screen.contains("Chiara Wang  card 290000015341"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // While it is read, the box says so and only esc is offered.
+    if let Some(Overlay::Lookup(b)) = s.overlay.as_mut() {
+        b.problem = None;
+        b.waiting = true;
+    }
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("looking up card …0000…"), "{screen}");
+    assert!(screen.lines().last().unwrap().contains("esc stop waiting"), "{screen}");
+}
+
+/// Enter on a line of the ε ledger changes nothing on screen, and the key bar does not offer it.
+#[test]
+fn enter_on_the_ledger_leaves_the_list() {
+    use carrel::tui::msg::Msg;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = governance_at((80, 24), GovView::Ledger);
+    let before = text(&render(&s, 80, 24));
+    assert!(!before.lines().last().unwrap().contains("enter"), "{before}");
+    carrel::tui::update::update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert_eq!(text(&render(&s, 80, 24)), before);
+}
+
+/// The patron's whole page, from the top and scrolled to its end: every subject, every
+/// recommendation, every reason whole.
+#[test]
+fn patrons_whole_page_80x24() {
+    let mut s = patrons_at((80, 24), true, api_recs());
+    s.patrons.full = true;
+    let top = text(&render(&s, 80, 24));
+    assert!(top.contains("lines 1–20 of"), "{top}");
+    s.patrons.scroll = carrel::tui::view::patron_scroll_limit(&s);
+    let end = text(&render(&s, 80, 24));
+    assert!(end.contains("10. On Liberty"), "{end}");
+    assert!(!end.contains("more ·"), "nothing is left out:\n{end}");
+    insta::assert_snapshot!(format!("{top}\n{end}"));
 }
 
 #[test]
@@ -340,6 +483,12 @@ fn patrons_empty_and_for_others() {
     let screen = text(&render(&at((80, 24), Tab::Patrons), 80, 24));
     assert!(screen.contains("No patron on screen. l looks one up"), "{screen}");
     assert!(screen.contains("cleared after 5 minutes without a key"), "{screen}");
+    assert!(!screen.contains("demo"), "{screen}");
+    // On a demo database, once a card of its made-up patrons is found, it is suggested.
+    let mut s = at((60, 16), Tab::Patrons);
+    s.patrons.demo_card = Some("290000015341".into());
+    let screen = text(&render(&s, 60, 16));
+    assert!(screen.contains("demo database: try card 2900 0001 5341"), "{screen}");
     let mut s = fixtures::state((80, 24), fixtures::auditor());
     s.tab = Tab::Patrons;
     let screen = text(&render(&s, 80, 24));
@@ -576,6 +725,7 @@ fn every_state(w: u16, h: u16) -> Vec<State> {
                 request: "123456789".into(),
                 focus: LookupField::Purpose,
                 problem: Some("x".repeat(300)),
+                waiting: false,
             })),
         ] {
             for consent in [true, false] {

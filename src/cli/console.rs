@@ -57,6 +57,12 @@ pub fn console(
         Utc::now(),
     );
     state.ghost_after_min = cfg.settings.seats.ghost_after_min;
+    // The file read, or the one carrel would read when there is none.
+    state.config_file = cfg
+        .file
+        .clone()
+        .or_else(|| crate::config::Dirs::standard().ok().map(|d| d.config.join("config.toml")))
+        .map(|p| p.display().to_string());
     let sensor = cfg
         .sensor
         .as_ref()
@@ -115,11 +121,17 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
         .transpose()
         .map_err(|e| CliError::Failed(e.to_string()))?
         .map(RecsClient::new);
+    // A lasting demo database is made by `init --demo`, which seeds the patrons of its seed
+    // (`carrel demo` sets the cards of its own seed).
+    let demo_cards =
+        if store.is_demo()? { super::init::demo_cards(super::init::DEMO_SEED) } else { vec![] };
+    state.patrons.demo = !demo_cards.is_empty();
     Ok(Desk {
         keys,
         settings: super::patron::settings(cfg, store)?,
         recs,
         recommendations: p.recommendations,
+        demo_cards,
     })
 }
 

@@ -137,7 +137,10 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         options,
     );
     let actor = super::actor(&cfg, &store)?;
-    let console = super::console::console(&cfg, store, actor, Some(ingest))?;
+    let mut console = super::console::console(&cfg, store, actor, Some(ingest))?;
+    // This demo's patrons are those of its own seed.
+    console.desk.demo_cards = super::init::demo_cards(args.seed);
+    console.state.patrons.demo = !console.desk.demo_cards.is_empty();
     let result = runtime
         .block_on(crate::tui::run(console))
         .map_err(|e| CliError::Failed(format!("terminal: {e}")));

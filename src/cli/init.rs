@@ -30,6 +30,18 @@ pub struct InitArgs {
 /// The simulator seed whose patrons `carrel init --demo` seeds (the simulator's default).
 pub const DEMO_SEED: u64 = 1;
 
+/// Cards of the demo patrons of `seed` worth trying at the desk: the first few who consent to
+/// recommendations (and so to profiling), so a lookup shows everything the tab can show. The
+/// console suggests the first of them its database holds.
+pub fn demo_cards(seed: u64) -> Vec<String> {
+    sim::patrons(seed)
+        .into_iter()
+        .filter(|p| p.consents_to_recommendations)
+        .take(5)
+        .map(|p| p.card)
+        .collect()
+}
+
 /// The demo staff member who imports the demo's patrons (a sysadmin, as for a real import).
 pub const DEMO_IMPORTER: &str = "sam";
 
@@ -296,4 +308,23 @@ pub fn seed_demo_requests(store: &mut Store, now: DateTime<Utc>) -> CliResult {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README names the card to try on the demo's Patrons tab; it must be the one the
+    /// console suggests for the default seed, or the README has gone stale.
+    #[test]
+    fn the_readme_names_the_card_the_demo_suggests() {
+        let card = demo_cards(DEMO_SEED).into_iter().next().unwrap_or_default();
+        let grouped: Vec<String> =
+            card.chars().collect::<Vec<_>>().chunks(4).map(|c| c.iter().collect()).collect();
+        let grouped = grouped.join(" ");
+        let readme = include_str!("../../README.md");
+        assert!(readme.contains(&format!("`{grouped}`")), "the README should name card {grouped}");
+        let patron = sim::patrons(DEMO_SEED).into_iter().find(|p| p.card == card);
+        assert!(patron.is_some_and(|p| p.consents_to_recommendations));
+    }
 }

@@ -389,6 +389,30 @@ pub fn local_recommendations(
         .collect())
 }
 
+/// The first of `cards` that the directory holds, on a demo database only: the card the
+/// Patrons tab suggests trying. `cards` are the demo's own made-up patrons, computed from the
+/// seed it was seeded with (the caller's to know); this checks each one is really there (not
+/// yet seeded, or purged since, it is passed over).
+///
+/// Not logged as a patron read: nothing about anyone is read, only whether a row exists for a
+/// pseudonym computed from a card the caller already holds, and only where every patron is
+/// made up. On any other database it answers `None` without looking.
+pub fn demo_card(
+    store: &Store,
+    keys: &Keys,
+    cards: &[String],
+) -> Result<Option<String>, ServiceError> {
+    if cards.is_empty() || !store.is_demo()? {
+        return Ok(None);
+    }
+    for card in cards {
+        if store::patrons::exists(store.conn(), &keys.pseudonym(card))? {
+            return Ok(Some(card.clone()));
+        }
+    }
+    Ok(None)
+}
+
 /// The recommendation model's provenance as the recommendation feed last stored it.
 pub fn model(store: &Store) -> Result<Option<crate::domain::api::ModelInfo>, ServiceError> {
     Ok(store::catalog::model(store.conn())?)

@@ -27,15 +27,17 @@ pub enum Scope {
     Alerts,
     /// On the Governance tab.
     Governance,
-    /// On the Patrons tab, which has no list or map: it takes no navigation keys, so its keys
-    /// may share a key with a navigation action (`l` looks up rather than moves right).
+    /// On the Patrons tab, which has no list or map, only a patron to read: it takes the
+    /// navigation keys that scroll and open (up, down, pages, first, last, enter) but not left
+    /// and right, so its keys may share a key with those (`l` looks up rather than moves
+    /// right).
     Patrons,
 }
 
 impl Scope {
-    /// Whether navigation keys work where this scope applies.
-    fn navigates(self) -> bool {
-        self != Scope::Patrons
+    /// Whether navigation action `a` works where this scope applies.
+    fn navigates(self, a: Action) -> bool {
+        self != Scope::Patrons || !a.sideways()
     }
 }
 
@@ -88,11 +90,12 @@ pub enum Action {
     Justified,
     Unjustified,
     LookUp,
+    LookUpAgain,
     ClearPatron,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -138,6 +141,7 @@ impl Action {
         Action::Justified,
         Action::Unjustified,
         Action::LookUp,
+        Action::LookUpAgain,
         Action::ClearPatron,
     ];
 
@@ -189,6 +193,7 @@ impl Action {
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
             Action::LookUp => "look_up",
+            Action::LookUpAgain => "look_up_again",
             Action::ClearPatron => "clear_patron",
         }
     }
@@ -241,6 +246,7 @@ impl Action {
             Action::Justified => "mark the review item justified",
             Action::Unjustified => "mark the review item unjustified",
             Action::LookUp => "look up a patron by card number",
+            Action::LookUpAgain => "look the same patron up again",
             Action::ClearPatron => "clear the patron from the screen",
         }
     }
@@ -288,6 +294,7 @@ impl Action {
             Action::Justified => "justified",
             Action::Unjustified => "unjustified",
             Action::LookUp => "look up",
+            Action::LookUpAgain => "look up again",
             Action::ClearPatron => "clear",
         }
     }
@@ -322,9 +329,14 @@ impl Action {
             | Action::Withdraw
             | Action::Justified
             | Action::Unjustified => Scope::Governance,
-            Action::LookUp | Action::ClearPatron => Scope::Patrons,
+            Action::LookUp | Action::LookUpAgain | Action::ClearPatron => Scope::Patrons,
             _ => Scope::Global,
         }
+    }
+
+    /// Left or right: moves in a map or between items, where there are any side by side.
+    pub fn sideways(self) -> bool {
+        matches!(self, Action::Left | Action::Right)
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -525,14 +537,15 @@ impl Keymap {
     }
 
     /// Two actions that can apply at the same time must not share a key. Navigation applies
-    /// beside every tab's own actions except where the tab takes no navigation keys. Each
-    /// clash is told of the action the user bound (the defaults do not clash).
+    /// beside every tab's own actions, except the navigation a tab does not take. Each clash
+    /// is told of the action the user bound (the defaults do not clash).
     fn conflicts(&self) -> Vec<KeyProblem> {
         let mut out = Vec::new();
-        let beside_navigation = |nav: Scope, other: Scope| {
-            (nav == Scope::Navigation) != (other == Scope::Navigation)
-                && nav.navigates()
-                && other.navigates()
+        let beside_navigation = |a: Action, b: Action| match (a.scope(), b.scope()) {
+            (Scope::Navigation, Scope::Navigation) => false,
+            (Scope::Navigation, other) => other.navigates(a),
+            (other, Scope::Navigation) => other.navigates(b),
+            _ => false,
         };
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[i + 1..] {
@@ -540,7 +553,7 @@ impl Keymap {
                 let overlap = sa == sb
                     || sa == Scope::Global
                     || sb == Scope::Global
-                    || beside_navigation(sa, sb);
+                    || beside_navigation(a.action, b.action);
                 if !overlap {
                     continue;
                 }
@@ -664,9 +677,26 @@ mod tests {
         assert_eq!(told(&clash), ["clear_patron: key 'l' is also bound to 'look_up'"]);
         let global = BTreeMap::from([("look_up".to_owned(), vec!["?".to_owned()])]);
         assert!(Keymap::with_overrides(&global).is_err());
+        // The navigation the tab takes, to scroll a patron's page, is off limits too.
+        let scroll = BTreeMap::from([("clear_patron".to_owned(), vec!["j".to_owned()])]);
+        assert_eq!(told(&scroll), ["clear_patron: key 'j' is also bound to 'down'"]);
         // Elsewhere navigation keys stay off limits.
         let seats = BTreeMap::from([("release".to_owned(), vec!["l".to_owned()])]);
         assert_eq!(told(&seats), ["release: key 'l' is also bound to 'right'"]);
+    }
+
+    #[test]
+    fn ctrl_r_reloads_on_every_tab_and_looking_up_again_has_its_own_key() {
+        let map = Keymap::defaults();
+        let ctrl_r = press(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        for scope in [Scope::Seats, Scope::Queues, Scope::Alerts, Scope::Governance, Scope::Patrons]
+        {
+            let here = |a: Action| a.scope() == scope || a.scope() == Scope::Global;
+            assert_eq!(map.action_for(ctrl_r, here), Some(Action::Refresh), "{scope:?}");
+        }
+        let again = map.binding(Action::LookUpAgain).unwrap();
+        assert_eq!(again.keys, vec![Key::parse("L").unwrap()]);
+        assert!(!again.keys.contains(&ctrl_r));
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub fn frame(area: Rect) -> FrameAreas {
     }
 }
 
-/// The Seats tab: floor line, zones beside the map, the legend, the ghost list.
+/// The Seats tab: floor line, zones beside the map, the legend, the ghost list. The floor
+/// line takes `floor_rows` rows (two while found seats are shown: the second says which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeatsAreas {
     pub floor_line: Rect,
@@ -41,14 +42,15 @@ pub struct SeatsAreas {
     pub ghosts: Rect,
 }
 
-pub fn seats(content: Rect) -> SeatsAreas {
+pub fn seats(content: Rect, floor_rows: u16) -> SeatsAreas {
     let (x, y, w, h) = (content.x, content.y, content.width, content.height);
-    let floor_h = h.min(1);
+    let floor_h = h.min(floor_rows);
     let rest = h - floor_h;
     let ghosts_h = (h.saturating_sub(1) / 4).clamp(3, 12).min(rest);
     let legend_h = (rest - ghosts_h).min(1);
     let middle_h = rest - ghosts_h - legend_h;
-    let zones_w = (w * 2 / 5).clamp(24, 64).min(w);
+    // At least what a zone's comfort line takes ("  22.0°C 1250ppm! 500lx 38dB").
+    let zones_w = (w * 2 / 5).clamp(28, 64).min(w);
     let map_x = x + (zones_w + 1).min(w);
     let middle_y = y + floor_h;
     SeatsAreas {
@@ -89,7 +91,7 @@ mod tests {
             (f.tabs.y, f.content.y, f.content.height, f.status.y, f.keys.y),
             (0, 1, 21, 22, 23)
         );
-        let s = seats(f.content);
+        let s = seats(f.content, 1);
         assert_eq!(s.floor_line.y, 1);
         assert_eq!(s.ghosts.bottom(), f.content.bottom());
         assert_eq!(s.zones.width + 1 + s.map.width, 80);
@@ -107,7 +109,7 @@ mod tests {
     fn tiny_areas_do_not_underflow() {
         for (w, h) in [(0, 0), (1, 1), (5, 2), (60, 3)] {
             let f = frame(Rect::new(0, 0, w, h));
-            let s = seats(f.content);
+            let s = seats(f.content, 1);
             for r in [s.floor_line, s.zones, s.map, s.legend, s.ghosts] {
                 assert!(r.right() <= w && r.bottom() <= h, "{r:?} outside {w}x{h}");
             }

@@ -96,8 +96,11 @@ pub struct LookupBox {
     /// The data request's number, typed when the purpose is a request.
     pub request: String,
     pub focus: LookupField,
-    /// Why enter did not look up, shown in the box.
+    /// Why enter did not look up, or why the lookup failed, shown in the box.
     pub problem: Option<String>,
+    /// The lookup is under way: the box stays open until it is answered, so a refusal can be
+    /// shown beside the card as typed.
+    pub waiting: bool,
 }
 
 impl Default for LookupBox {
@@ -108,6 +111,7 @@ impl Default for LookupBox {
             request: String::new(),
             focus: LookupField::Card,
             problem: None,
+            waiting: false,
         }
     }
 }

@@ -89,6 +89,8 @@ pub enum Msg {
         seq: u64,
         result: Result<(Box<crate::engine::desk::Served>, crate::services::desk::Gate), String>,
     },
+    /// A card of the demo's made-up patrons that the directory holds, to suggest trying.
+    DemoCard(String),
     /// A read failed; `load` is the load that ended with it, so it can run again later.
     LoadFailed {
         load: Option<Effect>,
@@ -155,6 +157,8 @@ pub enum Effect {
         seq: u64,
         pseudonym: String,
     },
+    /// On a demo database, find a card of its made-up patrons to suggest on the Patrons tab.
+    FindDemoCard,
     /// Recommendations were withheld for want of consent: log the refusal, as any other.
     RecordWithheld {
         pseudonym: String,

@@ -49,6 +49,9 @@ pub struct Desk {
     pub recs: Option<RecsClient>,
     /// How many recommendations to show.
     pub recommendations: u32,
+    /// On a demo database, cards of its made-up patrons, the first of which the directory
+    /// holds is suggested on the Patrons tab; empty elsewhere.
+    pub demo_cards: Vec<String>,
 }
 
 impl Desk {
@@ -64,6 +67,7 @@ impl Desk {
             },
             recs: None,
             recommendations: 10,
+            demo_cards: vec![],
         }
     }
 }
@@ -432,6 +436,21 @@ fn execute(
                     .await
                     .map(Box::new);
                 let _ = tx.send(Msg::LookedUp { seq, purpose, result });
+            });
+        }
+        Effect::FindDemoCard => {
+            let desk = Arc::clone(desk);
+            tokio::spawn(async move {
+                let found = db
+                    .run(move |s| match &desk.keys {
+                        Ok(keys) => crate::services::desk::demo_card(s, keys, &desk.demo_cards),
+                        Err(_) => Ok(None),
+                    })
+                    .await;
+                // A failure only means no card to suggest; the next change tries again.
+                if let Ok(Some(card)) = found {
+                    let _ = tx.send(Msg::DemoCard(card));
+                }
             });
         }
         Effect::Recommend { seq, pseudonym } => {

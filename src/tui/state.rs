@@ -345,6 +345,14 @@ pub struct PatronsTab {
     /// Why patron lookup cannot work in this console (e.g. no key file), if it cannot.
     pub unavailable: Option<String>,
     pub basis: ProfileBasis,
+    /// The patron's whole page fills the tab (Enter; Esc goes back): every subject of the
+    /// profile and every recommendation with its reasons, scrolled by `scroll` lines.
+    pub full: bool,
+    pub scroll: usize,
+    /// A demo database, whose made-up patrons the tab suggests a card of.
+    pub demo: bool,
+    /// That card, once the directory is seen to hold it.
+    pub demo_card: Option<String>,
 }
 
 impl PatronsTab {
@@ -355,6 +363,10 @@ impl PatronsTab {
             last_key: now,
             unavailable: None,
             basis: ProfileBasis::default(),
+            full: false,
+            scroll: 0,
+            demo: false,
+            demo_card: None,
         }
     }
 }
@@ -380,6 +392,9 @@ pub enum Pending {
         change: crate::domain::api::ServicePointChange,
         summary: String,
         undo: bool,
+        /// What else the change does, said before it is confirmed: closing a service's only
+        /// open window closes the service.
+        warning: Option<String>,
     },
     /// Withdrawing one's own data request.
     Withdraw {
@@ -479,6 +494,9 @@ pub struct State {
     pub tab: Tab,
     pub viewer: Viewer,
     pub library: String,
+    /// The configuration file this console reads (or would read), named where a setting is
+    /// missing.
+    pub config_file: Option<String>,
     pub tz: Tz,
     /// Wall-clock time of the last tick.
     pub wall: DateTime<Utc>,
@@ -519,6 +537,7 @@ impl State {
             tab: Tab::Seats,
             viewer,
             library,
+            config_file: None,
             tz,
             wall: now,
             offset_ms: 0,

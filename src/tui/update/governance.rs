@@ -156,7 +156,12 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => move_to(state, pos + 10),
         Action::Top => move_to(state, 0),
         Action::Bottom => move_to(state, usize::MAX),
-        Action::Select => state.governance.zoom = selected(state).is_some(),
+        // A request or a review item has a detail to fill the tab with; a line of the ε
+        // ledger is all there is to it, so enter does nothing there.
+        Action::Select => {
+            state.governance.zoom =
+                matches!(selected(state), Some(GovRow::Request(_) | GovRow::Review(_)))
+        }
         Action::Back => state.governance.zoom = false,
         Action::GovernanceView => {
             let views = views(state);

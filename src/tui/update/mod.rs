@@ -92,6 +92,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::AlertActed { id, action, result } => alerts::acted(state, id, action, result),
         Msg::LookedUp { seq, purpose, result } => patrons::looked_up(state, seq, purpose, result),
+        Msg::DemoCard(card) => {
+            state.patrons.demo_card = Some(card);
+            state.redraw = true;
+            vec![]
+        }
         Msg::Recommended { seq, result } => patrons::recommended(state, seq, result),
         Msg::SeatsLoaded(snapshot, health, offset) => {
             set_health(state, health, offset);
@@ -173,7 +178,8 @@ pub(crate) fn toast(state: &mut State, text: String, kind: ToastKind) {
 }
 
 /// What reloading the visible tab takes: nothing for a tab the viewer may not see. The
-/// Patrons tab reloads nothing by itself: each lookup is an audited read, made on request.
+/// Patrons tab reads no patron by itself: each lookup is an audited read, made on request; on
+/// a demo database it looks for a card to suggest until it has one.
 fn loads(state: &State) -> Vec<Effect> {
     if state.tab == Tab::Alerts && !state.viewer.sees_alerts() {
         return vec![];
@@ -190,7 +196,7 @@ fn load(state: &State) -> Option<Effect> {
         Tab::Queues => Effect::LoadQueues,
         Tab::Alerts => alerts::load(state),
         Tab::Governance => Effect::LoadGovernance,
-        Tab::Patrons => return None,
+        Tab::Patrons => return patrons::find_demo_card(state),
         Tab::System => Effect::LoadSystem,
     })
 }
@@ -199,8 +205,9 @@ fn load(state: &State) -> Option<Effect> {
 pub fn applies(state: &State, action: Action) -> bool {
     match action.scope() {
         Scope::Global => true,
-        // The Patrons tab has no list to move through; its keys may be navigation keys.
-        Scope::Navigation => state.tab != Tab::Patrons,
+        // The Patrons tab has no list to move through, only a patron's page to open and
+        // scroll: its keys may be the sideways navigation keys.
+        Scope::Navigation => state.tab != Tab::Patrons || !action.sideways(),
         Scope::Seats => state.tab == Tab::Seats,
         Scope::Queues => state.tab == Tab::Queues,
         Scope::Alerts => state.tab == Tab::Alerts,
@@ -271,7 +278,20 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             state.filter.editing = true;
             vec![]
         }
-        Action::Refresh if state.tab == Tab::Patrons => patrons::again(state),
+        // Each key means one thing everywhere: a reload reads what a tab shows, and the
+        // Patrons tab shows nothing it could read unasked (a lookup is an audited read of its
+        // own, with its own key). It says so rather than doing nothing.
+        Action::Refresh if state.tab == Tab::Patrons => {
+            let again = state.keymap.key_label(Action::LookUpAgain);
+            toast(
+                state,
+                format!(
+                    "nothing to reload: patrons are read only when looked up ({again} looks the patron up again)"
+                ),
+                ToastKind::Info,
+            );
+            vec![]
+        }
         Action::Refresh => loads(state),
         Action::NextTab => switch(state, Tab::ALL[(state.tab.index() + 1) % Tab::ALL.len()]),
         Action::PrevTab => {
@@ -312,6 +332,7 @@ fn switch(state: &mut State, tab: Tab) -> Vec<Effect> {
 /// Keeps every list's selection in range after the filter changed.
 fn clamp_lists(state: &mut State) {
     seats::clamp(state);
+    queues::clamp(state);
     system::clamp(state);
     alerts::clamp(state);
     governance::clamp(state);

@@ -132,12 +132,8 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
                             staff: Some(Some(login.clone())),
                         };
                         let summary = super::queues::describe(&name, &change);
-                        state.overlay = Some(Overlay::Confirm(Pending::Window {
-                            window,
-                            change,
-                            summary,
-                            undo: false,
-                        }));
+                        let confirm = super::queues::pending(state, window, change, summary, false);
+                        state.overlay = Some(Overlay::Confirm(confirm));
                     }
                 }
                 _ => {

@@ -31,6 +31,28 @@ pub fn may(state: &State) -> bool {
 pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::LookUp => open(state),
+        Action::LookUpAgain => again(state),
+        Action::Select if state.patrons.shown.is_some() => {
+            state.patrons.full = true;
+            state.patrons.scroll = 0;
+            vec![]
+        }
+        Action::Back => {
+            state.patrons.full = false;
+            state.patrons.scroll = 0;
+            vec![]
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if state.patrons.full =>
+        {
+            scroll(state, action);
+            vec![]
+        }
         Action::ClearPatron => {
             let was_shown = state.patrons.shown.is_some();
             // Also drops a lookup under way: its answer will not be shown.
@@ -60,10 +82,43 @@ fn open(state: &mut State) -> Vec<Effect> {
     vec![]
 }
 
+/// Scrolls the patron's whole page, within it.
+fn scroll(state: &mut State, action: Action) {
+    let limit = crate::tui::view::patron_scroll_limit(state);
+    let page = crate::tui::view::patron_page_rows(state).saturating_sub(1).max(1);
+    let at = state.patrons.scroll;
+    state.patrons.scroll = match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => at + 1,
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => at + page,
+        Action::Top => 0,
+        _ => limit,
+    }
+    .min(limit);
+}
+
+/// On a demo database, until a card to suggest is found: the effect that looks for one.
+pub fn find_demo_card(state: &State) -> Option<Effect> {
+    let p = &state.patrons;
+    (p.demo && p.demo_card.is_none() && p.unavailable.is_none() && may(state))
+        .then_some(Effect::FindDemoCard)
+}
+
 /// Keys in the lookup box: typing fills the focused line, Tab (or ↑↓) moves between the card
-/// and the purpose, space or ←/→ picks the purpose, Enter looks up, Esc cancels.
+/// and the purpose, space or ←/→ picks the purpose, Enter looks up, Esc cancels. While the
+/// lookup is under way only Esc does anything: it closes the box and drops the answer.
 pub fn box_key(state: &mut State, mut b: LookupBox, event: KeyEvent) -> Vec<Effect> {
     let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+    if b.waiting {
+        if event.code == KeyCode::Esc {
+            // The read goes ahead (and is logged); its answer is not shown.
+            state.patrons.seq += 1;
+        } else {
+            state.overlay = Some(Overlay::Lookup(b));
+        }
+        return vec![];
+    }
     match event.code {
         KeyCode::Esc => return vec![],
         KeyCode::Enter => return submit(state, b),
@@ -79,9 +134,17 @@ pub fn box_key(state: &mut State, mut b: LookupBox, event: KeyEvent) -> Vec<Effe
     vec![]
 }
 
+/// Enter in the box: the lookup starts and the box waits for its answer. The patron on
+/// screen stays until another is found: a card the directory does not hold is answered in
+/// the box, with the card as typed, and takes nothing off the screen.
 fn submit(state: &mut State, mut b: LookupBox) -> Vec<Effect> {
     match b.build() {
-        Ok((card, purpose)) => look_up(state, card, purpose),
+        Ok((card, purpose)) => {
+            b.problem = None;
+            b.waiting = true;
+            state.overlay = Some(Overlay::Lookup(b));
+            look_up(state, card, purpose)
+        }
         Err((field, problem)) => {
             b.focus = field;
             b.problem = Some(problem);
@@ -91,11 +154,9 @@ fn submit(state: &mut State, mut b: LookupBox) -> Vec<Effect> {
     }
 }
 
-/// Starts a lookup. The patron on screen goes at once, so a lookup that fails never leaves the
-/// last patron looking like the answer.
+/// Starts a lookup; its answer replaces the patron on screen.
 fn look_up(state: &mut State, card: CardText, purpose: String) -> Vec<Effect> {
     state.patrons.seq += 1;
-    state.patrons.shown = None;
     state.busy = Some(format!("looking up card {} for {purpose}", card.masked()));
     state.redraw = true;
     vec![Effect::LookUp { seq: state.patrons.seq, card, purpose }]
@@ -104,12 +165,19 @@ fn look_up(state: &mut State, card: CardText, purpose: String) -> Vec<Effect> {
 /// Looks the patron on screen up again, for the same purpose: consent changed since the last
 /// lookup shows now. Another audited read, so only on request.
 pub fn again(state: &mut State) -> Vec<Effect> {
-    let Some(shown) = &state.patrons.shown else { return vec![] };
+    let Some(shown) = &state.patrons.shown else {
+        toast(state, "no patron on screen to look up again".into(), ToastKind::Info);
+        return vec![];
+    };
     if state.busy.is_some() {
         toast(state, "wait: the last action is still under way".into(), ToastKind::Info);
         return vec![];
     }
     let (card, purpose) = (CardText::new(shown.lookup.patron.card.clone()), shown.purpose.clone());
+    // The patron goes while they are read again, so a lookup that fails never leaves what
+    // was read before looking like the answer (consent may have been withdrawn meanwhile).
+    state.patrons.shown = None;
+    state.patrons.full = false;
     look_up(state, card, purpose)
 }
 
@@ -128,13 +196,28 @@ pub fn looked_up(
         // Cleared while it was read.
         return vec![];
     }
+    let waiting_box = match &mut state.overlay {
+        Some(Overlay::Lookup(b)) if b.waiting => Some(b),
+        _ => None,
+    };
     let lookup = match result {
         Ok(l) => *l,
         Err(e) => {
-            toast(state, e, ToastKind::Error);
+            // In the box, beside the card as typed, when the lookup came from it.
+            match waiting_box {
+                Some(b) => {
+                    b.waiting = false;
+                    b.focus = LookupField::Card;
+                    b.problem = Some(e);
+                }
+                None => toast(state, e, ToastKind::Error),
+            }
             return vec![];
         }
     };
+    if waiting_box.is_some() {
+        state.overlay = None;
+    }
     let pseudonym = lookup.pseudonym.clone();
     let (recs, next) = match &lookup.recommendations_gate {
         Gate::Refused { reason } => {
@@ -143,6 +226,8 @@ pub fn looked_up(
         Gate::Allowed | Gate::Flagged => (PatronRecs::Asking, Effect::Recommend { seq, pseudonym }),
     };
     state.patrons.shown = Some(Box::new(PatronShown { lookup, purpose, at: state.wall, recs }));
+    state.patrons.full = false;
+    state.patrons.scroll = 0;
     vec![next]
 }
 
@@ -167,6 +252,8 @@ pub fn recommended(
 pub fn clear(state: &mut State) {
     state.patrons.seq += 1;
     state.patrons.shown = None;
+    state.patrons.full = false;
+    state.patrons.scroll = 0;
     state.redraw = true;
 }
 

@@ -95,7 +95,7 @@ fn change(state: &mut State, action: Action) -> Vec<Effect> {
             Some((window, name, change)) => {
                 let summary = format!("undo: {}", describe(&name, &change));
                 state.overlay =
-                    Some(Overlay::Confirm(Pending::Window { window, change, summary, undo: true }));
+                    Some(Overlay::Confirm(pending(state, window, change, summary, true)));
             }
             None => toast(
                 state,
@@ -118,12 +118,8 @@ fn change(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenWindow => {
             let change = ServicePointChange { open: Some(true), staff: None };
             let summary = describe(&p.name, &change);
-            state.overlay = Some(Overlay::Confirm(Pending::Window {
-                window: p.id.clone(),
-                change,
-                summary,
-                undo: false,
-            }));
+            let confirm = pending(state, p.id.clone(), change, summary, false);
+            state.overlay = Some(Overlay::Confirm(confirm));
         }
         Action::CloseWindow if !p.open => {
             toast(state, format!("{} is already closed", p.name), ToastKind::Info)
@@ -131,12 +127,8 @@ fn change(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CloseWindow => {
             let change = ServicePointChange { open: Some(false), staff: None };
             let summary = describe(&p.name, &change);
-            state.overlay = Some(Overlay::Confirm(Pending::Window {
-                window: p.id.clone(),
-                change,
-                summary,
-                undo: false,
-            }));
+            let confirm = pending(state, p.id.clone(), change, summary, false);
+            state.overlay = Some(Overlay::Confirm(confirm));
         }
         Action::AssignStaff => pick_staff(state, &p.id, &p.name, false),
         _ => {}
@@ -157,6 +149,36 @@ fn pick_staff(state: &mut State, window: &str, name: &str, open: bool) {
         selected: 0,
         open,
     });
+}
+
+/// A window change waiting to be confirmed, with what else it does.
+pub fn pending(
+    state: &State,
+    window: String,
+    change: ServicePointChange,
+    summary: String,
+    undo: bool,
+) -> Pending {
+    let warning = closes_service(state, &window, &change);
+    Pending::Window { window, change, summary, undo, warning }
+}
+
+/// When `change` closes the only open window of its service, says so: nobody is served there
+/// until a window opens again. The whole service is counted, whatever the filter shows.
+fn closes_service(state: &State, window: &str, change: &ServicePointChange) -> Option<String> {
+    if change.open != Some(false) {
+        return None;
+    }
+    let o = state.queues.overview.as_ref()?;
+    let service = o.services.iter().find(|s| s.windows.iter().any(|w| w.point.id == window))?;
+    let w = service.windows.iter().find(|w| w.point.id == window)?;
+    let open = service.windows.iter().filter(|w| w.point.open).count();
+    (w.point.open && open == 1).then(|| {
+        format!(
+            "{} is the only open window of {}: closing it closes the service.",
+            w.point.name, service.service
+        )
+    })
 }
 
 /// A change in words: "open Circulation desk 4 with ana".

@@ -26,9 +26,15 @@ pub fn visible_ghosts(state: &State) -> Vec<GhostRef> {
         .collect()
 }
 
+/// The rows of the floor line: a second one says which free seats were found, while they are.
+pub fn floor_rows(state: &State) -> u16 {
+    if state.seats.matches.is_empty() { 1 } else { 2 }
+}
+
 /// How the current floor fits the map area at the current terminal size.
 pub fn current_fit(state: &State) -> layout::Fit {
-    let areas = layout::seats(layout::frame(Rect::new(0, 0, state.size.0, state.size.1)).content);
+    let content = layout::frame(Rect::new(0, 0, state.size.0, state.size.1)).content;
+    let areas = layout::seats(content, floor_rows(state));
     match current_floor(state) {
         Some(f) => layout::fit(f.width(), f.height(), areas.map.width, areas.map.height),
         None => layout::Fit { k: 1, columns: 1 },
@@ -110,8 +116,15 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
             };
             vec![]
         }
+        // Back from the ghost list to the map; on the map, the found seats go.
         Action::Back => {
-            state.seats.focus = Focus::Map;
+            if state.seats.focus == Focus::Ghosts {
+                state.seats.focus = Focus::Map;
+            } else if !state.seats.matches.is_empty() {
+                state.seats.matches.clear();
+                state.seats.match_pos = 0;
+                clamp(state);
+            }
             vec![]
         }
         Action::Up | Action::Down | Action::Left | Action::Right => {

@@ -314,12 +314,55 @@ fn opening_a_closed_window_asks_who_then_confirms_then_sends() {
 }
 
 #[test]
+fn closing_the_only_open_window_of_a_service_says_it_closes_the_service() {
+    let mut s = fixtures::state((100, 30), desk());
+    to_window(&mut s, "enq-1");
+    press(&mut s, [key('c')]);
+    let Some(Overlay::Confirm(Pending::Window { warning, .. })) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert_eq!(
+        warning.as_deref(),
+        Some(
+            "Enquiries desk 1 is the only open window of enquiries: closing it closes the service."
+        )
+    );
+    // Counted over the whole service, whatever the filter shows.
+    press(&mut s, [key('n'), key('/'), key('r'), key('e'), key('t'), code(KeyCode::Enter)]);
+    assert_eq!(queues::windows(&s).len(), 1);
+    press(&mut s, [key('c')]);
+    assert!(
+        matches!(
+            &s.overlay,
+            Some(Overlay::Confirm(Pending::Window { warning: Some(w), .. })) if w.starts_with("Returns desk is the only open window of returns")
+        ),
+        "{:?} {:?}",
+        s.overlay,
+        s.toast
+    );
+    // An undo that would close the last open window says so too.
+    press(&mut s, [key('n')]);
+    s.queues.undo = Some((
+        "ret-1".into(),
+        "Returns desk".into(),
+        crate::domain::api::ServicePointChange { open: Some(false), staff: None },
+    ));
+    press(&mut s, [key('u')]);
+    assert!(matches!(
+        &s.overlay,
+        Some(Overlay::Confirm(Pending::Window { undo: true, warning: Some(_), .. }))
+    ));
+}
+
+#[test]
 fn closing_confirms_and_a_refusal_is_logged_not_sent() {
     let mut s = fixtures::state((100, 30), desk());
     to_window(&mut s, "circ-2");
     press(&mut s, [key('c')]);
     assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm(Pending::Window { summary, .. })) if summary == "close Circulation desk 2")
+        matches!(&s.overlay, Some(Overlay::Confirm(Pending::Window { summary, warning: None, .. })) if summary == "close Circulation desk 2"),
+        "circulation keeps other windows open: {:?}",
+        s.overlay
     );
     assert!(press(&mut s, [key('n')]).is_empty());
     let mut s = fixtures::state((100, 30), stranger());

@@ -146,10 +146,14 @@ fn draw_views(frame: &mut Frame<'_>, area: Rect, state: &State, snap: &Governanc
         spans.push(Span::styled(format!("{mark}{}{count} ", v.title()), style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
+    // How to switch, where it fits (the key bar says it too).
+    let hint = Span::styled(
         format!("({} next view)", state.keymap.key_label(Action::GovernanceView)),
         t.dim,
-    ));
+    );
+    if spans.iter().map(Span::width).sum::<usize>() + hint.width() <= area.width as usize {
+        spans.push(hint);
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

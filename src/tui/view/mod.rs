@@ -21,6 +21,17 @@ use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::model::ApiHealth;
 use super::state::{Focus, Overlay, State, Tab, ToastKind};
 use crate::domain::sanitize::clean_text;
+use crate::tui::widgets::wrap::wrap_spans;
+
+/// How far the patron's whole page scrolls at the current size (`update` keeps to it).
+pub fn patron_scroll_limit(state: &State) -> usize {
+    patrons::scroll_limit(state)
+}
+
+/// The rows the patron's whole page is shown in.
+pub fn patron_page_rows(state: &State) -> usize {
+    patrons::page_rows(state)
+}
 
 /// Text from data, made safe to draw: no control characters, bounded length.
 pub(crate) fn safe(s: &str) -> String {
@@ -59,6 +70,52 @@ fn draw_too_small(frame: &mut Frame<'_>, area: Rect, state: &State) {
         wrap(&text, area.width.max(1) as usize).into_iter().map(Line::from).collect();
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).style(state.theme.warn), area);
+}
+
+/// What a tab fed by the sensor API says when it has nothing from it: why, and what to do,
+/// in lines of `width`. A console without a sensor API names the setting that gives it one,
+/// and the demo.
+pub(crate) fn no_sensor_data(state: &State, what: &str, width: u16) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let (first, style, more): (String, _, Vec<String>) = match state.health.sensor {
+        ApiHealth::Off => {
+            let file = state
+                .config_file
+                .as_deref()
+                .map_or_else(|| "the configuration file".to_owned(), safe);
+            (
+                format!("{what}: this console has no sensor API to read."),
+                t.warn,
+                vec![
+                    format!(
+                        "Give it one with url under [feeds.sensor] in {file} (or \
+                         CARREL_SENSOR_URL, or --sensor-url) and start carrel again; `carrel \
+                         config check` prints the configuration in effect."
+                    ),
+                    "Or try `carrel demo`: a simulated library on a demo database of its own."
+                        .to_owned(),
+                ],
+            )
+        }
+        ApiHealth::Waiting => {
+            (format!("{what}: waiting for the sensor API's first answer…"), t.dim, vec![])
+        }
+        ApiHealth::Down => (
+            format!("{what}: the sensor API does not answer (the System tab says why)."),
+            t.warn,
+            vec![],
+        ),
+        ApiHealth::Ok | ApiHealth::Stale { .. } => {
+            (format!("{what}: the sensor API has not reported any."), t.dim, vec![])
+        }
+    };
+    let width = width as usize;
+    let mut lines = wrap_spans(vec![Span::styled(format!(" {first}"), style)], width, 1);
+    for text in more {
+        lines.push(Line::raw(""));
+        lines.extend(wrap_spans(vec![Span::styled(format!(" {text}"), t.base)], width, 1));
+    }
+    lines
 }
 
 /// Splits `text` into lines of at most `width` characters.
@@ -160,15 +217,19 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
         who.push(Span::styled(" READ-ONLY ", t.badge_alert));
         who.push(Span::raw(" "));
     }
-    let mut roles = vec![];
-    for g in &v.grants {
-        let label = match g.party {
-            Some(p) => format!("{}:{}", g.role, p),
-            None => g.role.to_string(),
-        };
-        roles.push(Span::styled(format!("[{label}]"), t.badge));
-        roles.push(Span::raw(" "));
-    }
+    let badges = |party: bool| {
+        let mut roles = vec![];
+        for g in &v.grants {
+            let label = match g.party {
+                Some(p) if party => format!("{}:{}", g.role, p),
+                _ => g.role.to_string(),
+            };
+            roles.push(Span::styled(format!("[{label}]"), t.badge));
+            roles.push(Span::raw(" "));
+        }
+        roles
+    };
+    let mut roles = badges(true);
     let message = if let Some(busy) = &state.busy {
         Some(Span::styled(format!("{}… ", safe(busy)), t.warn))
     } else {
@@ -185,6 +246,11 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Span::styled(" · ", t.dim),
         Span::styled(format!("{} ", now.format("%a %H:%M")), t.base),
     ];
+    // The roles fit beside the feeds' health and the clock, without the committee party (the
+    // Governance tab names it) when they must.
+    if width(&who) + width(&roles) + width(&right) + 1 > area.width as usize {
+        roles = badges(false);
+    }
     // A message says what just happened and goes after a few seconds: when it does not fit,
     // the role badges make room for it, then the feeds' health and the clock.
     if let Some(m) = &message {
@@ -219,6 +285,8 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
         return vec![];
     }
     let mut out = match state.tab {
+        // Nothing to move through or act on before the layout has come.
+        Tab::Seats if super::update::seats::current_floor(state).is_none() => vec![],
         Tab::Seats => match state.seats.focus {
             Focus::Map => {
                 vec![
@@ -238,6 +306,9 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
                 Action::NextFloor,
             ],
         },
+        Tab::Queues if state.queues.overview.as_ref().is_none_or(|o| o.services.is_empty()) => {
+            vec![]
+        }
         Tab::Queues => vec![
             Action::Down,
             Action::OpenWindow,
@@ -246,6 +317,7 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Undo,
             Action::Filter,
         ],
+        Tab::Alerts if !state.viewer.sees_alerts() => vec![],
         Tab::Alerts => vec![
             Action::Down,
             Action::Acknowledge,
@@ -256,8 +328,15 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
         ],
         Tab::Governance => governance_keys(state),
         Tab::Patrons if !super::update::patrons::may(state) => vec![],
+        Tab::Patrons if state.patrons.full => vec![
+            Action::Down,
+            Action::Back,
+            Action::LookUp,
+            Action::ClearPatron,
+            Action::LookUpAgain,
+        ],
         Tab::Patrons if state.patrons.shown.is_some() => {
-            vec![Action::LookUp, Action::ClearPatron, Action::Refresh]
+            vec![Action::LookUp, Action::ClearPatron, Action::LookUpAgain, Action::Select]
         }
         Tab::Patrons => vec![Action::LookUp],
         Tab::System => vec![Action::Down, Action::Filter, Action::Refresh],
@@ -350,6 +429,9 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             hint(&mut spans, if f.on_last() { "enter" } else { "ctrl-s" }.into(), "file it");
             hint(&mut spans, "esc".into(), "cancel");
         }
+        Some(Overlay::Lookup(b)) if b.waiting => {
+            hint(&mut spans, "esc".into(), "stop waiting (the lookup is still logged)");
+        }
         Some(Overlay::Lookup(b)) => {
             use crate::tui::lookup::LookupField;
             match b.focus {
@@ -394,8 +476,9 @@ fn draw_keys(frame: &mut Frame<'_>, area: Rect, state: &State) {
             // Help and quit always show; the rest as far as they fit, most useful first.
             let item = |a: Action| {
                 let short = match (state.tab, a) {
-                    // On the Patrons tab a reload is another lookup of the patron shown.
-                    (Tab::Patrons, Action::Refresh) => "look up again",
+                    // The patron's page has no rows to move between; it scrolls.
+                    (Tab::Patrons, Action::Down) => "scroll",
+                    (Tab::Patrons, Action::Select) => "whole page",
                     _ => a.short(),
                 };
                 (state.keymap.key_label(a), short)

@@ -11,6 +11,7 @@ use super::{age_minutes, safe};
 use crate::tui::keymap::Scope;
 use crate::tui::state::{Overlay, Pending, State};
 use crate::tui::update::overlays::palette_items;
+use crate::tui::widgets::wrap::wrap_spans;
 
 /// A box of at most `w`×`h` centred in `area`.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
@@ -143,7 +144,10 @@ fn request_form(
     let problem = f.problem.as_deref().map(|p| format!(" ! {}", safe(p)));
     let inner_w = area.width.min(76).saturating_sub(2).max(1) as usize;
     let problem_h = problem.as_ref().map_or(1, |p| p.chars().count().div_ceil(inner_w)) as u16;
-    let r = centred(area, 76, Field::ALL.len() as u16 + 4 + problem_h);
+    // The keys are on the key bar too: where the box is short of room, they go first.
+    let need = Field::ALL.len() as u16 + 4 + problem_h;
+    let keys_line = need <= area.height;
+    let r = centred(area, 76, need - u16::from(!keys_line));
     let label_w = 14;
     let width = (r.width as usize).saturating_sub(2 + label_w + 1);
     let mut lines = Vec::new();
@@ -186,16 +190,18 @@ fn request_form(
         None => Line::raw(""),
     });
     let submit = if f.on_last() { "enter" } else { "ctrl-s" };
-    lines.push(Line::from(vec![
-        Span::styled(" tab", t.key),
-        Span::styled(" next   ", t.base),
-        Span::styled("shift-tab", t.key),
-        Span::styled(" back   ", t.base),
-        Span::styled(submit, t.key),
-        Span::styled(" file it   ", t.base),
-        Span::styled("esc", t.key),
-        Span::styled(" cancel", t.base),
-    ]));
+    lines.extend(keys_line.then(|| {
+        Line::from(vec![
+            Span::styled(" tab", t.key),
+            Span::styled(" next   ", t.base),
+            Span::styled("shift-tab", t.key),
+            Span::styled(" back   ", t.base),
+            Span::styled(submit, t.key),
+            Span::styled(" file it   ", t.base),
+            Span::styled("esc", t.key),
+            Span::styled(" cancel", t.base),
+        ])
+    }));
     frame.render_widget(Clear, r);
     let form = Paragraph::new(lines).wrap(Wrap { trim: false });
     frame.render_widget(form.block(boxed("File a data request", state)), r);
@@ -206,8 +212,7 @@ fn request_form(
 fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::lookup::LookupBox) {
     use crate::tui::lookup::{LookupField, LookupPurpose};
     let t = &state.theme;
-    let r = centred(area, 62, 9);
-    let width = r.width.saturating_sub(2) as usize;
+    let width = area.width.min(62).saturating_sub(2) as usize;
     let label = |l: &str, focused: bool| {
         Span::styled(
             format!("{}{l:<9}", if focused { "▸" } else { " " }),
@@ -239,38 +244,46 @@ fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::
         purposes.push(Span::styled(if chosen { format!("({text})") } else { text }, style));
         purposes.push(Span::raw(" "));
     }
-    let lines = vec![
+    let hint = if b.waiting {
+        Line::styled(format!(" looking up card {}…", b.card.masked()), t.warn)
+    } else if on_card {
+        Line::styled(" letters and digits, as on the card", t.dim)
+    } else {
+        Line::styled(" space or ←/→ chooses; digits give a request's number", t.dim)
+    };
+    let mut lines = vec![
         Line::styled("Look a patron up. The lookup is logged with its purpose.", t.base),
         Line::raw(""),
         Line::from(vec![label("card", on_card), card]),
         Line::from(purposes),
-        Line::styled(
-            if on_card {
-                " letters and digits, as on the card"
-            } else {
-                " space or ←/→ chooses; digits give a request's number"
-            },
-            t.dim,
-        ),
-        match &b.problem {
-            Some(p) => Line::styled(format!("! {}", safe(p)), t.bad),
-            None => Line::raw(""),
-        },
-        Line::from(vec![
-            Span::styled("enter", t.key),
-            Span::styled(" look up   ", t.base),
-            Span::styled("tab", t.key),
-            Span::styled(" card/purpose   ", t.base),
-            Span::styled("esc", t.key),
-            Span::styled(" cancel", t.base),
-        ]),
+        hint,
     ];
+    // The service's answer may be long: it wraps, and the box grows to hold it.
+    match &b.problem {
+        Some(p) => lines.extend(wrap_spans(
+            vec![Span::styled(format!("! {}", safe_long(p)), t.bad)],
+            width,
+            2,
+        )),
+        None => lines.push(Line::raw("")),
+    }
+    lines.push(Line::from(vec![
+        Span::styled("enter", t.key),
+        Span::styled(" look up   ", t.base),
+        Span::styled("tab", t.key),
+        Span::styled(" card/purpose   ", t.base),
+        Span::styled("esc", t.key),
+        Span::styled(" cancel", t.base),
+    ]));
+    let r = centred(area, 62, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Look up a patron", state)), r);
 }
 
 fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
     let t = &state.theme;
+    let r = centred(area, 78, area.height);
+    let inner = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Global, "Everywhere"),
@@ -284,26 +297,29 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         lines.push(Line::styled(title, t.title));
         for b in state.keymap.bindings().iter().filter(|b| b.action.scope() == scope) {
             let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            // The action's name (for [ui.keys]) in a column after the description where it
+            // fits; a line too long for the box wraps under the description.
+            let pad = if inner >= 18 + 37 + 15 { 36 } else { 0 };
             let mut spans = vec![
                 Span::styled(format!("  {keys:<16}"), t.key),
-                Span::styled(format!("{:<36}", b.action.description()), t.base),
+                Span::styled(format!("{:<pad$}  ", b.action.description()), t.base),
                 Span::styled(b.action.name(), t.dim),
             ];
             if b.custom {
                 spans.push(Span::styled("  (yours)", t.warn));
             }
-            lines.push(Line::from(spans));
+            lines.extend(wrap_spans(spans, inner, 18));
         }
     }
-    lines.push(Line::styled(
-        "Map: ○ free ● occupied ◐ away ◌ ghost ◇ reserved × out of service ? no data;",
-        t.dim,
+    lines.extend(wrap_spans(
+        vec![Span::styled(
+            "Map: ○ free ● occupied ◐ away ◌ ghost ◇ reserved × out of service ? no data; \
+             dimmed: the seat's sensor is offline, its last state is shown.",
+            t.dim,
+        )],
+        inner,
+        5,
     ));
-    lines.push(Line::styled(
-        "     dimmed: the seat's sensor is offline, its last state is shown.",
-        t.dim,
-    ));
-    let r = centred(area, 78, area.height);
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed("Keys", state)).scroll((scroll, 0)), r);
 }
@@ -391,63 +407,73 @@ fn alert_note(
     frame.render_widget(Paragraph::new(lines).block(boxed(title, state)), r);
 }
 
+/// A confirmation: what will be done, what else it does, and y or n. Every line wraps within
+/// the box, which grows to hold them.
 fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State, pending: &Pending) {
     let t = &state.theme;
-    let (mut lines, answers, width) = match pending {
+    let (lines, answers, width): (Vec<Vec<Span<'static>>>, _, u16) = match pending {
         Pending::Withdraw { id, title } => (
             vec![
-                Line::styled(format!("Withdraw request #{id}?"), t.title),
-                Line::styled(safe(title), t.base),
-                Line::styled("It takes no more votes; this cannot be undone.", t.dim),
+                vec![Span::styled(format!("Withdraw request #{id}?"), t.title)],
+                vec![Span::styled(safe(title), t.base)],
+                vec![Span::styled("It takes no more votes; this cannot be undone.", t.dim)],
             ],
             (" withdraw   ", " keep"),
             60,
         ),
-        Pending::Window { summary, undo, .. } => (
-            vec![
-                Line::styled(format!("{}?", safe(summary)), t.title),
-                Line::styled(
+        Pending::Window { summary, undo, warning, .. } => {
+            let mut lines = vec![
+                vec![Span::styled(format!("{}?", safe(summary)), t.title)],
+                vec![Span::styled(
                     if *undo {
                         "This puts the window back as it was before your last change."
                     } else {
                         "The queue changes at once."
                     },
                     t.dim,
-                ),
-            ],
-            (" do it   ", " cancel"),
-            60,
-        ),
+                )],
+            ];
+            if let Some(w) = warning {
+                lines.push(vec![Span::styled(safe(w), t.warn)]);
+            }
+            (lines, (" do it   ", " cancel"), 64)
+        }
         Pending::Release { label, away_since, ghost, .. } => {
             let away = away_since
                 .map(|s| age_minutes((state.now() - s).num_minutes()))
                 .unwrap_or_else(|| "?".into());
             let mut lines = vec![
-                Line::from(vec![
+                vec![
                     Span::styled("Release seat ", t.base),
                     Span::styled(safe(label), t.title),
                     Span::styled("?", t.base),
-                ]),
-                Line::styled(format!("Away for {away}; the seat becomes free for others."), t.dim),
+                ],
+                vec![Span::styled(
+                    format!("Away for {away}; the seat becomes free for others."),
+                    t.dim,
+                )],
             ];
             if !ghost {
-                lines.push(Line::styled(
+                lines.push(vec![Span::styled(
                     format!("Not yet a ghost seat (limit {} min).", state.ghost_after_min),
                     t.warn,
-                ));
+                )]);
             }
             (lines, (" release   ", " keep"), 52)
         }
     };
-    lines.push(Line::from(vec![
+    let inner = width.min(area.width).saturating_sub(2) as usize;
+    let mut wrapped: Vec<Line<'static>> =
+        lines.into_iter().flat_map(|spans| wrap_spans(spans, inner, 0)).collect();
+    wrapped.push(Line::from(vec![
         Span::styled("y", t.key),
         Span::styled(answers.0, t.base),
         Span::styled("n", t.key),
         Span::styled(answers.1, t.base),
     ]));
-    let r = centred(area, width, lines.len() as u16 + 2);
+    let r = centred(area, width, wrapped.len() as u16 + 2);
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(boxed("Confirm", state)), r);
+    frame.render_widget(Paragraph::new(wrapped).block(boxed("Confirm", state)), r);
 }
 
 fn detail(

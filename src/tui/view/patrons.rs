@@ -21,6 +21,7 @@ use crate::services::desk::Gate;
 use crate::tui::keymap::Action;
 use crate::tui::state::{PatronRecs, PatronShown, State};
 use crate::tui::update::patrons::{IDLE_CLEAR, may};
+use crate::tui::widgets::wrap::wrap_spans;
 
 /// From this width the profile and the recommendations sit side by side.
 const WIDE: u16 = 120;
@@ -50,30 +51,6 @@ fn events(n: u64, s: Source) -> String {
         Source::Visits => ("visit", "visits"),
     };
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// `text` broken at spaces into at most `max` lines of `width` characters, the last cut.
-fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = vec![];
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    if lines.len() > max {
-        let rest = lines.split_off(max).join(" ");
-        if let Some(last) = lines.last_mut() {
-            last.push(' ');
-            last.push_str(&rest);
-        }
-    }
-    lines.into_iter().map(|l| cut(&l, width)).collect()
 }
 
 /// At most `n` characters of `s`.
@@ -129,6 +106,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         draw_empty(frame, area, state);
         return;
     };
+    if state.patrons.full {
+        draw_page(frame, area, state, shown);
+        return;
+    }
     let card = card_lines(state, shown, area.width as usize);
     let card_h = (card.len() as u16).min(area.height);
     let [card_area, body] = Layout::default()
@@ -148,7 +129,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // Stacked: the recommendations keep at least half of what is left, or all they need.
     let profile_need =
         profile_lines(state, shown, body.width as usize, usize::MAX).len() as u16 + 1;
-    let recs_need = recs_lines(state, shown, body.width as usize, usize::MAX).len() as u16 + 1;
+    let recs_need =
+        recs_lines(state, shown, body.width as usize, usize::MAX, false).len() as u16 + 1;
     let recs_min = recs_need.min(body.height / 2);
     let profile_h = profile_need.min(body.height.saturating_sub(recs_min));
     let [profile_area, recs_area] = Layout::default()
@@ -159,31 +141,121 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     draw_recs(frame, recs_area, state, shown);
 }
 
+/// The patron's whole page, for the full view: the card, the profile with every subject, and
+/// every recommendation with its reasons whole.
+fn page_lines(state: &State, shown: &PatronShown, width: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let rule = |title: String| {
+        let rest = width.saturating_sub(title.chars().count());
+        Line::from(vec![Span::styled(title, t.title), Span::styled("─".repeat(rest), t.dim)])
+    };
+    let mut lines = card_lines(state, shown, width);
+    lines.push(rule(profile_title(state)));
+    lines.extend(profile_lines(state, shown, width, usize::MAX));
+    lines.push(rule(" Recommendations ".into()));
+    lines.extend(recs_lines(state, shown, width, usize::MAX, true));
+    lines
+}
+
+/// The rows the whole page is shown in: the tab's.
+pub fn page_rows(state: &State) -> usize {
+    let size = Rect::new(0, 0, state.size.0, state.size.1);
+    crate::tui::layout::frame(size).content.height as usize
+}
+
+/// How far the whole page scrolls: to where its last line is on the last row above the line
+/// that says where the page is.
+pub fn scroll_limit(state: &State) -> usize {
+    let Some(shown) = &state.patrons.shown else { return 0 };
+    let n = page_lines(state, shown, state.size.0 as usize).len();
+    let rows = page_rows(state);
+    if n <= rows { 0 } else { n - rows.saturating_sub(1) }
+}
+
+fn draw_page(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronShown) {
+    let t = &state.theme;
+    let lines = page_lines(state, shown, area.width as usize);
+    let rows = area.height as usize;
+    if lines.len() <= rows {
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let n = lines.len();
+    let room = rows.saturating_sub(1);
+    let first = state.patrons.scroll.min(n - room);
+    let mut shown_lines: Vec<Line<'static>> = lines.into_iter().skip(first).take(room).collect();
+    let key = |a: Action| state.keymap.key_label(a);
+    shown_lines.push(Line::from(vec![
+        Span::styled(format!(" lines {}–{} of {n} ", first + 1, first + room), t.title),
+        Span::styled(
+            format!(
+                " {}{} {} {} scroll · {} back",
+                key(Action::Up),
+                key(Action::Down),
+                key(Action::PageUp),
+                key(Action::PageDown),
+                key(Action::Back)
+            ),
+            t.dim,
+        ),
+    ]));
+    frame.render_widget(Paragraph::new(shown_lines), area);
+}
+
 fn draw_empty(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
+    let width = area.width as usize;
     let key = state.keymap.key_label(Action::LookUp);
-    let lines = vec![
-        Line::from(vec![
+    let mut lines = wrap_spans(
+        vec![
             Span::styled(" No patron on screen. ", t.base),
             Span::styled(key, t.key),
             Span::styled(" looks one up by card number, saying why:", t.base),
-        ]),
-        Line::styled(
-            " circulation, account, or a data request by its number. Every lookup is logged",
-            t.dim,
-        ),
-        Line::styled(" with its purpose; the profile and the recommendations need the", t.dim),
-        Line::styled(" patron's consent to each.", t.dim),
-        Line::styled(
+            Span::styled(
+                " circulation, account, or a data request by its number. Every lookup is \
+                 logged with its purpose; the profile and the recommendations need the \
+                 patron's consent to each.",
+                t.dim,
+            ),
+        ],
+        width,
+        1,
+    );
+    lines.extend(wrap_spans(
+        vec![Span::styled(
             format!(
                 " A patron is cleared after {} minutes without a key, or at once with {}.",
                 IDLE_CLEAR.num_minutes(),
                 state.keymap.key_label(Action::ClearPatron)
             ),
             t.dim,
-        ),
-    ];
+        )],
+        width,
+        1,
+    ));
+    if let Some(card) = &state.patrons.demo_card {
+        lines.push(Line::raw(""));
+        lines.extend(wrap_spans(
+            vec![
+                Span::styled(" This is a demo database: try card ", t.base),
+                Span::styled(grouped(&safe(card)), t.key),
+                Span::styled(
+                    ", a made-up patron who consents to profiling and recommendations.",
+                    t.base,
+                ),
+            ],
+            width,
+            1,
+        ));
+    }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A card number in groups of four, as printed on cards: `2900 0001 5341`. The lookup takes
+/// it typed either way.
+fn grouped(card: &str) -> String {
+    let chars: Vec<char> = card.chars().collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
 fn day(t: DateTime<Utc>, state: &State) -> String {
@@ -251,13 +323,15 @@ fn section<'a>(title: String, state: &State) -> Block<'a> {
 }
 
 fn draw_profile(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronShown) {
-    let title =
-        format!(" Interest profile · half-life {} days ", state.patrons.basis.half_life_days);
-    let block = section(title, state);
+    let block = section(profile_title(state), state);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = profile_lines(state, shown, inner.width as usize, inner.height as usize);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn profile_title(state: &State) -> String {
+    format!(" Interest profile · half-life {} days ", state.patrons.basis.half_life_days)
 }
 
 /// The profile's lines for `rows` rows at most: the basis it is computed on, then one bar per
@@ -273,16 +347,20 @@ fn profile_lines(
     let mut lines = vec![];
     let flagged = match &l.profile_gate {
         Gate::Refused { reason } => {
-            lines.push(Line::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn));
-            return lines;
+            let text = format!(" ⊘ withheld — {}", safe(reason));
+            return wrap_spans(vec![Span::styled(text, t.warn)], width, 3);
         }
         Gate::Flagged => true,
         Gate::Allowed => false,
     };
     if flagged {
-        lines.push(Line::styled(
-            " ⚑ FLAGGED — no consent to profiling; shown under the permissive mode, for review",
-            t.warn,
+        lines.extend(wrap_spans(
+            vec![Span::styled(
+                " ⚑ FLAGGED — no consent to profiling; shown under the permissive mode, for review",
+                t.warn,
+            )],
+            width,
+            3,
         ));
     }
     let b = state.patrons.basis;
@@ -331,7 +409,11 @@ fn profile_lines(
     let left = l.profile.len() - fit;
     if left > 0 && lines.len() < rows {
         lines.push(Line::styled(
-            format!(" + {left} more subject{}", if left == 1 { "" } else { "s" }),
+            format!(
+                " + {left} more subject{} · {} shows all",
+                if left == 1 { "" } else { "s" },
+                state.keymap.key_label(Action::Select)
+            ),
             t.dim,
         ));
     }
@@ -393,64 +475,93 @@ fn draw_recs(frame: &mut Frame<'_>, area: Rect, state: &State, shown: &PatronSho
     let block = section(" Recommendations ".into(), state);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = recs_lines(state, shown, inner.width as usize, inner.height as usize);
+    let lines = recs_lines(state, shown, inner.width as usize, inner.height as usize, false);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Where the recommendations came from: the API and its model, or the local fallback, marked
-/// by glyph, word and the warning style.
+/// by glyph, word and the warning style. Wrapped, never cut: the reason matters.
 fn provenance(state: &State, served: &Served, flagged: bool, width: usize) -> Vec<Line<'static>> {
     let t = &state.theme;
     let p = &served.provenance;
     let mut lines = match &served.fallback_reason {
         Some(why) => {
-            let text = format!("⚠ LOCAL FALLBACK — {}", safe(why));
-            let mut lines: Vec<Line<'static>> = wrap_words(&text, width.saturating_sub(1), 2)
-                .into_iter()
-                .map(|l| Line::styled(format!(" {l}"), t.warn))
-                .collect();
-            lines.push(Line::styled(
-                format!(" from {} over {}", safe(&p.model_version), safe(&p.training_mode)),
-                t.dim,
+            let text = format!(" ⚠ LOCAL FALLBACK — {}", safe(why));
+            let mut lines = wrap_spans(vec![Span::styled(text, t.warn)], width, 1);
+            lines.extend(wrap_spans(
+                vec![Span::styled(
+                    format!(" from {} over {}", safe(&p.model_version), safe(&p.training_mode)),
+                    t.dim,
+                )],
+                width,
+                1,
             ));
             lines
         }
-        None => vec![Line::styled(
-            format!(
-                " from the recommendation API · model {} ({})",
-                safe(&p.model_version),
-                safe(&p.training_mode)
-            ),
-            t.base,
-        )],
+        None => wrap_spans(
+            vec![Span::styled(
+                format!(
+                    " from the recommendation API · model {} ({})",
+                    safe(&p.model_version),
+                    safe(&p.training_mode)
+                ),
+                t.base,
+            )],
+            width,
+            1,
+        ),
     };
     if flagged {
-        lines.push(Line::styled(
-            " ⚑ FLAGGED — no consent to recommendations; shown under the permissive mode",
-            t.warn,
+        lines.extend(wrap_spans(
+            vec![Span::styled(
+                " ⚑ FLAGGED — no consent to recommendations; shown under the permissive mode",
+                t.warn,
+            )],
+            width,
+            3,
         ));
     }
     lines
 }
 
-/// The recommendations' lines for `rows` rows at most.
-fn recs_lines(state: &State, shown: &PatronShown, width: usize, rows: usize) -> Vec<Line<'static>> {
+/// The recommendations' lines for `rows` rows at most. Each is its title and its reasons; in
+/// the list beside the profile the reasons keep up to a third of the line and are cut, with a
+/// `…`; on the `whole` page a title wraps and reasons that do not fit beside it go under it.
+fn recs_lines(
+    state: &State,
+    shown: &PatronShown,
+    width: usize,
+    rows: usize,
+    whole: bool,
+) -> Vec<Line<'static>> {
     let t = &state.theme;
     let (served, flagged) = match &shown.recs {
         PatronRecs::Asking => {
-            return vec![Line::styled(
-                format!(
-                    " asking the recommendation API… (up to {} s, then carrel's own model)",
-                    crate::engine::desk::RECS_WAIT.as_secs()
-                ),
-                t.dim,
-            )];
+            return wrap_spans(
+                vec![Span::styled(
+                    format!(
+                        " asking the recommendation API… (up to {} s, then carrel's own model)",
+                        crate::engine::desk::RECS_WAIT.as_secs()
+                    ),
+                    t.dim,
+                )],
+                width,
+                1,
+            );
         }
         PatronRecs::Withheld(reason) => {
-            return vec![Line::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn)];
+            return wrap_spans(
+                vec![Span::styled(format!(" ⊘ withheld — {}", safe(reason)), t.warn)],
+                width,
+                3,
+            );
         }
         PatronRecs::Failed(e) => {
-            return vec![Line::styled(format!(" ✗ not served: {}", safe(e)), t.bad)];
+            return wrap_spans(
+                vec![Span::styled(format!(" ✗ not served: {}", safe(e)), t.bad)],
+                width,
+                3,
+            );
         }
         PatronRecs::Shown { served, flagged } => (served, *flagged),
     };
@@ -465,19 +576,44 @@ fn recs_lines(state: &State, shown: &PatronShown, width: usize, rows: usize) -> 
         let head = format!(" {:>2}. ", i + 1);
         let reasons: Vec<String> = r.reasons.iter().map(|x| safe(x).replace('_', " ")).collect();
         let reasons = reasons.join(", ");
-        // The title first; the reasons keep up to a third of the line beside it.
         let room = width.saturating_sub(head.chars().count());
+        let title = safe(&r.title);
+        if whole {
+            let beside = head.chars().count() + title.chars().count() + 2 + reasons.chars().count();
+            let mut spans = vec![Span::styled(head.clone(), t.dim), Span::styled(title, t.base)];
+            if !reasons.is_empty() && beside <= width {
+                spans.push(Span::styled(format!("  {reasons}"), t.dim));
+                lines.extend(wrap_spans(spans, width, head.chars().count()));
+            } else {
+                lines.extend(wrap_spans(spans, width, head.chars().count()));
+                if !reasons.is_empty() {
+                    let indent = head.chars().count() + 2;
+                    let text = format!("{}{reasons}", " ".repeat(indent));
+                    lines.extend(wrap_spans(vec![Span::styled(text, t.dim)], width, indent));
+                }
+            }
+            continue;
+        }
+        // The title first; the reasons keep up to a third of the line beside it.
         let kept = if reasons.is_empty() { 0 } else { (reasons.chars().count() + 2).min(room / 3) };
-        let title = cut(&safe(&r.title), room.saturating_sub(kept));
+        let title = cut(&title, room.saturating_sub(kept));
         let rest = room.saturating_sub(title.chars().count() + 2);
         let mut spans = vec![Span::styled(head, t.dim), Span::styled(title, t.base)];
         if !reasons.is_empty() && rest > 0 {
-            spans.push(Span::styled(format!("  {}", cut(&reasons, rest)), t.dim));
+            let shown = if reasons.chars().count() > rest {
+                format!("{}…", cut(&reasons, rest.saturating_sub(1)))
+            } else {
+                reasons
+            };
+            spans.push(Span::styled(format!("  {shown}"), t.dim));
         }
         lines.push(Line::from(spans));
     }
     if n > fit && lines.len() < rows {
-        lines.push(Line::styled(format!(" + {} more", n - fit), t.dim));
+        lines.push(Line::styled(
+            format!(" + {} more · {} shows all", n - fit, state.keymap.key_label(Action::Select)),
+            t.dim,
+        ));
     }
     lines
 }
@@ -500,10 +636,6 @@ mod tests {
         let items = ["student".to_owned(), "active".to_owned(), "joined 2021-07-02".to_owned()];
         assert_eq!(flow(&items, 80), vec![" student · active · joined 2021-07-02"]);
         assert_eq!(flow(&items, 20), vec![" student · active", " joined 2021-07-02"]);
-        assert_eq!(
-            wrap_words("the recommendation API did not answer within 3 s", 20, 2),
-            vec!["the recommendation", "API did not answer w"]
-        );
         assert_eq!(events(1, Source::Searches), "1 search");
         assert_eq!(events(126, Source::Visits), "126 visits");
     }

@@ -13,7 +13,7 @@ use crate::tui::layout;
 use crate::tui::model::{FloorView, SeatsSnapshot, ZoneView};
 use crate::tui::state::{Focus, State};
 use crate::tui::theme::SeatMark;
-use crate::tui::update::seats::{current_fit, visible_ghosts};
+use crate::tui::update::seats::{current_fit, floor_rows, visible_ghosts};
 use crate::tui::widgets::bar::bar;
 use crate::tui::widgets::seat_map::SeatMap;
 
@@ -25,13 +25,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     };
     let Some(floor) = snap.floors.get(state.seats.floor) else {
-        frame.render_widget(
-            Paragraph::new(Line::styled("no floors in the layout yet", t.dim)),
-            area,
-        );
+        let text = super::no_sensor_data(state, "no floors in the layout yet", area.width);
+        frame.render_widget(Paragraph::new(text), area);
         return;
     };
-    let a = layout::seats(area);
+    let a = layout::seats(area, floor_rows(state));
     draw_floor_line(frame, a.floor_line, state, snap, floor);
     draw_zones(frame, a.zones, state, floor);
     let sep: Vec<Line<'_>> = (0..a.map.height).map(|_| Line::styled("│", t.dim)).collect();
@@ -66,6 +64,8 @@ fn centred(area: Rect, floor: &FloorView, fit: layout::Fit) -> Rect {
     }
 }
 
+/// The floor, its occupancy and ghosts; shortened to fit (the floor's id, then the share
+/// taken, go first). While found seats are shown, a second line says which.
 fn draw_floor_line(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -77,33 +77,55 @@ fn draw_floor_line(
     let o = floor.occupancy;
     let taken = o.occupied + o.away;
     let floor_ghosts = snap.ghosts.iter().filter(|g| g.floor == state.seats.floor).count();
-    let mut spans = vec![
-        Span::styled(" ◀ ", t.key),
-        Span::styled(safe(&floor.name), t.title),
-        Span::styled(format!(" ({})", safe(&floor.id)), t.dim),
-        Span::styled(" ▶ ", t.key),
-        Span::styled(format!("{}/{}  ", state.seats.floor + 1, snap.floors.len()), t.dim),
-        Span::styled(format!("{taken}/{} taken ({:.0}%)", o.total, o.ratio() * 100.0), t.base),
-        Span::styled(format!("  {} free", o.free), t.ok),
-    ];
-    if floor_ghosts > 0 {
+    let line = |id: bool, share: bool| {
+        let mut spans = vec![Span::styled(" ◀ ", t.key), Span::styled(safe(&floor.name), t.title)];
+        if id {
+            spans.push(Span::styled(format!(" ({})", safe(&floor.id)), t.dim));
+        }
+        spans.push(Span::styled(" ▶ ", t.key));
         spans.push(Span::styled(
-            format!("  {floor_ghosts} ghost{}", if floor_ghosts == 1 { "" } else { "s" }),
-            t.bad,
+            format!("{}/{}  ", state.seats.floor + 1, snap.floors.len()),
+            t.dim,
         ));
-    }
+        let share = if share { format!(" ({:.0}%)", o.ratio() * 100.0) } else { String::new() };
+        spans.push(Span::styled(format!("{taken}/{} taken{share}", o.total), t.base));
+        spans.push(Span::styled(format!("  {} free", o.free), t.ok));
+        if floor_ghosts > 0 {
+            spans.push(Span::styled(
+                format!("  {floor_ghosts} ghost{}", if floor_ghosts == 1 { "" } else { "s" }),
+                t.bad,
+            ));
+        }
+        Line::from(spans)
+    };
+    let width = area.width as usize;
+    let first = [line(true, true), line(false, true)]
+        .into_iter()
+        .find(|l| l.width() <= width)
+        .unwrap_or_else(|| line(false, false));
+    let mut lines = vec![first];
     if !state.seats.matches.is_empty() {
-        spans.push(Span::styled(
-            format!(
-                "  found {}/{}: {}",
-                state.seats.match_pos + 1,
-                state.seats.matches.len(),
-                state.seats.find.describe()
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    " found {}/{}: {}",
+                    state.seats.match_pos + 1,
+                    state.seats.matches.len(),
+                    state.seats.find.describe()
+                ),
+                t.ok,
             ),
-            t.ok,
-        ));
+            Span::styled(
+                format!(
+                    "  {} next · {} clears",
+                    state.keymap.key_label(crate::tui::keymap::Action::NextMatch),
+                    state.keymap.key_label(crate::tui::keymap::Action::Back)
+                ),
+                t.dim,
+            ),
+        ]));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn comfort_spans<'a>(z: &ZoneView, state: &'a State) -> Vec<Span<'a>> {
@@ -126,10 +148,13 @@ fn comfort_spans<'a>(z: &ZoneView, state: &'a State) -> Vec<Span<'a>> {
     ]
 }
 
+/// Each zone's occupancy and comfort. On a narrow pane the bar takes a line of its own; when
+/// the zones do not all fit that way the bar goes, so every zone keeps its count and comfort.
 fn draw_zones(frame: &mut Frame<'_>, area: Rect, state: &State, floor: &FloorView) {
     let t = &state.theme;
     let w = area.width as usize;
     let wide = w >= 56;
+    let bars = wide || floor.zones.len() * 3 <= area.height as usize;
     let mut lines = Vec::new();
     for z in &floor.zones {
         let o = z.occupancy;
@@ -156,6 +181,10 @@ fn draw_zones(frame: &mut Frame<'_>, area: Rect, state: &State, floor: &FloorVie
                 Span::styled(format!(" {name:<name_w$} "), t.base),
                 Span::styled(count, t.base),
             ]));
+            if !bars {
+                lines.push(Line::from(comfort_spans(z, state)));
+                continue;
+            }
             let bar_w = w.saturating_sub(kind.len() + 3).min(24);
             let (fill, empty) = bar(o.ratio(), bar_w);
             lines.push(Line::from(vec![
@@ -217,19 +246,28 @@ fn draw_ghosts(frame: &mut Frame<'_>, area: Rect, state: &State, snap: &SeatsSna
     let sel = state.seats.ghost_sel;
     let start = if sel >= rows { sel + 1 - rows } else { 0 };
     let now = state.now();
+    // Label, zone and floor as wide as they are at 80 columns and more; narrower, the zone and
+    // the floor give way so how long the seat has been away still shows.
+    let (zone_w, floor_w) = match area.width {
+        74.. => (24, 16),
+        w => {
+            let room = (w as usize).saturating_sub(4 + 16 + 1 + 1 + 1 + 11);
+            (room * 3 / 5, room - room * 3 / 5)
+        }
+    };
     for (i, g) in ghosts.iter().enumerate().skip(start).take(rows) {
         let Some(seat) = snap.seat(*g) else { continue };
         let floor = &snap.floors[g.floor];
         let zone = floor.zones.get(seat.zone).map(|z| safe(&z.name)).unwrap_or_default();
         let style = if focused && i == sel { t.selected } else { t.base };
         let label: String = safe(&seat.label).chars().take(16).collect();
-        let zone: String = zone.chars().take(24).collect();
-        let floor_name: String = safe(&floor.name).chars().take(16).collect();
+        let zone: String = zone.chars().take(zone_w).collect();
+        let floor_name: String = safe(&floor.name).chars().take(floor_w).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("  {} ", SeatMark::Ghost.glyph()), t.seat(SeatMark::Ghost)),
             Span::styled(
                 format!(
-                    "{label:<16} {zone:<24} {floor_name:<16} away {}",
+                    "{label:<16} {zone:<zone_w$} {floor_name:<floor_w$} away {}",
                     away_for(seat.since, now)
                 ),
                 style,

@@ -277,3 +277,22 @@ fn enter_shows_the_whole_detail_and_esc_goes_back() {
     press(&mut s, [code(KeyCode::Enter)]);
     assert!(!s.governance.zoom, "nothing to show");
 }
+
+#[test]
+fn enter_fills_the_tab_with_a_detail_where_there_is_one() {
+    let mut s = on_governance(fixtures::committee());
+    select(&mut s, GovView::Requests, GovRow::Request(6));
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(s.governance.zoom, "a request's detail fills the tab");
+    press(&mut s, [code(KeyCode::Esc)]);
+    assert!(!s.governance.zoom);
+    select(&mut s, GovView::Review, GovRow::Review(12));
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(s.governance.zoom, "so does a review item's");
+    press(&mut s, [code(KeyCode::Esc)]);
+
+    // A line of the ε ledger has no more to it than the line: enter leaves the list be.
+    select(&mut s, GovView::Ledger, GovRow::Ledger(1));
+    assert!(press(&mut s, [code(KeyCode::Enter)]).is_empty());
+    assert!(!s.governance.zoom, "no empty full-screen detail");
+}

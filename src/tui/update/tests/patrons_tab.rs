@@ -57,7 +57,10 @@ fn l_opens_the_box_esc_cancels_and_enter_looks_up_with_card_and_purpose() {
             purpose: "circulation".into()
         }]
     );
-    assert!(s.overlay.is_none());
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.waiting),
+        "the box waits for the answer"
+    );
     let busy = s.busy.clone().unwrap();
     assert_eq!(busy, "looking up card …5341 for circulation");
     assert!(!format!("{effects:?}").contains(PATRON_CARD), "the card stays out of logs");
@@ -88,7 +91,7 @@ fn the_purpose_is_picked_from_the_list_or_a_request_by_number() {
         &mut s,
         [Msg::LookedUp { seq: 1, purpose: "request:12".into(), result: Err("x".into()) }],
     );
-    press(&mut s, [key('l'), code(KeyCode::Enter)]);
+    press(&mut s, [code(KeyCode::Esc), key('l'), code(KeyCode::Enter)]);
     assert!(
         matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.focus == LookupField::Card && b.problem.is_some())
     );
@@ -165,13 +168,18 @@ fn c_clears_the_patron_and_late_answers_are_dropped() {
     press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served, Gate::Allowed)) }]);
     assert!(s.patrons.shown.is_none(), "recommendations for a cleared patron do not bring it back");
 
-    // Cleared while the lookup itself was under way.
+    // Given up while the lookup itself was under way: only esc is taken while the box waits,
+    // and the answer is dropped when it comes.
     press(&mut s, [key('l')]);
     typed(&mut s, PATRON_CARD);
     let effects = press(&mut s, [code(KeyCode::Enter)]);
     let [Effect::LookUp { seq, .. }] = effects.as_slice() else { panic!("{effects:?}") };
     let seq = *seq;
     press(&mut s, [key('c')]);
+    assert!(matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.waiting), "c is not typed");
+    press(&mut s, [code(KeyCode::Esc)]);
+    assert!(s.overlay.is_none() && s.busy.is_some(), "the read goes on until it is answered");
+    assert!(press(&mut s, [key('l')]).is_empty() && s.overlay.is_none(), "one lookup at a time");
     let result = Ok(Box::new(fixtures::patron_lookup(true)));
     let effects = press(&mut s, [Msg::LookedUp { seq, purpose: "circulation".into(), result }]);
     assert!(effects.is_empty() && s.patrons.shown.is_none() && s.busy.is_none());
@@ -200,12 +208,20 @@ fn the_patron_goes_after_five_minutes_without_a_key() {
 }
 
 #[test]
-fn ctrl_r_looks_the_same_patron_up_again_and_data_changes_do_not() {
+fn shift_l_looks_the_same_patron_up_again_and_ctrl_r_and_data_changes_do_not() {
     let mut s = on_patrons();
+    assert!(press(&mut s, [key('L')]).is_empty(), "no patron to look up again");
+    assert_eq!(s.toast.as_ref().unwrap().text, "no patron on screen to look up again");
     looked_up(&mut s, fixtures::patron_lookup(true));
     assert!(press(&mut s, [Msg::DataChanged]).iter().all(|e| !matches!(e, Effect::LookUp { .. })));
+    // ctrl-r reloads, as on every tab; here there is nothing to reload, and it says so.
     let ctrl_r = Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
-    let effects = press(&mut s, [ctrl_r]);
+    assert!(press(&mut s, [ctrl_r]).is_empty());
+    assert!(s.patrons.shown.is_some());
+    let told = &s.toast.as_ref().unwrap().text;
+    assert!(told.contains("nothing to reload") && told.contains("L looks the patron up again"));
+    let shift_l = Msg::Key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT));
+    let effects = press(&mut s, [shift_l]);
     assert_eq!(
         effects,
         vec![Effect::LookUp {
@@ -215,19 +231,43 @@ fn ctrl_r_looks_the_same_patron_up_again_and_data_changes_do_not() {
         }]
     );
     assert!(s.patrons.shown.is_none(), "the old answer goes while the new one is read");
+    assert!(s.overlay.is_none(), "no box: the same card and purpose");
 }
 
 #[test]
-fn service_errors_show_in_its_words() {
+fn an_unknown_card_is_answered_in_the_box_and_the_patron_on_screen_stays() {
     let mut s = on_patrons();
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let before = s.patrons.shown.clone();
     press(&mut s, [key('l')]);
-    typed(&mut s, "290000000000");
-    press(&mut s, [code(KeyCode::Enter)]);
+    typed(&mut s, "2900 0000 0000");
+    let effects = press(&mut s, [code(KeyCode::Enter)]);
+    let [Effect::LookUp { seq, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(s.patrons.shown, before, "the patron stays while the new card is read");
     let result = Err("no patron with that card".into());
-    press(&mut s, [Msg::LookedUp { seq: 1, purpose: "circulation".into(), result }]);
-    let toast = s.toast.clone().unwrap();
-    assert_eq!((toast.text.as_str(), toast.kind), ("no patron with that card", ToastKind::Error));
-    assert!(s.patrons.shown.is_none() && s.busy.is_none());
+    press(&mut s, [Msg::LookedUp { seq: *seq, purpose: "circulation".into(), result }]);
+    let Some(Overlay::Lookup(b)) = &s.overlay else {
+        panic!("the box stays open: {:?}", s.overlay)
+    };
+    assert_eq!(b.card.expose(), "2900 0000 0000", "with the card as typed");
+    assert_eq!(b.problem.as_deref(), Some("no patron with that card"));
+    assert!(!b.waiting && b.focus == LookupField::Card);
+    assert_eq!(s.patrons.shown, before, "and the patron that was on screen");
+    assert!(s.busy.is_none() && s.toast.is_none());
+
+    // Corrected in the box, the next lookup replaces the patron and closes it.
+    press(&mut s, [code(KeyCode::Backspace)]);
+    typed(&mut s, "1");
+    assert!(matches!(&s.overlay, Some(Overlay::Lookup(b)) if b.problem.is_none()));
+    let effects = press(&mut s, [code(KeyCode::Enter)]);
+    let [Effect::LookUp { seq, card, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(card.expose(), "2900 0000 0001");
+    let mut other = fixtures::patron_lookup(false);
+    other.patron.name = "Someone Else".into();
+    let result = Ok(Box::new(other));
+    press(&mut s, [Msg::LookedUp { seq: *seq, purpose: "circulation".into(), result }]);
+    assert!(s.overlay.is_none());
+    assert_eq!(s.patrons.shown.as_ref().unwrap().lookup.patron.name, "Someone Else");
 }
 
 #[test]
@@ -265,4 +305,41 @@ fn l_looks_up_on_the_patrons_tab_and_moves_right_elsewhere() {
     press(&mut s, [key('l')]);
     assert!(s.overlay.is_none());
     assert_ne!(s.seats.cursor, before, "l still moves the map cursor on the Seats tab");
+}
+
+#[test]
+fn enter_shows_the_whole_page_which_scrolls_within_itself_and_esc_goes_back() {
+    let mut s = on_patrons();
+    s.size = (80, 24);
+    assert!(press(&mut s, [code(KeyCode::Enter)]).is_empty());
+    assert!(!s.patrons.full, "no patron, no page");
+    looked_up(&mut s, fixtures::patron_lookup(true));
+    let served = Box::new(api_recommendations());
+    press(&mut s, [Msg::Recommended { seq: 1, result: Ok((served, Gate::Allowed)) }]);
+    press(&mut s, [key('j')]);
+    assert!(!s.patrons.full && s.patrons.scroll == 0, "the summary does not scroll");
+
+    press(&mut s, [code(KeyCode::Enter)]);
+    assert!(s.patrons.full);
+    let limit = crate::tui::view::patron_scroll_limit(&s);
+    assert!(limit > 0, "the whole page is longer than 80x24");
+    press(&mut s, [key('j'), code(KeyCode::Down)]);
+    assert_eq!(s.patrons.scroll, 2);
+    press(&mut s, [key('k')]);
+    assert_eq!(s.patrons.scroll, 1);
+    press(&mut s, [code(KeyCode::End)]);
+    assert_eq!(s.patrons.scroll, limit);
+    press(&mut s, [code(KeyCode::PageDown), key('j')]);
+    assert_eq!(s.patrons.scroll, limit, "no further than the end");
+    press(&mut s, [code(KeyCode::Home)]);
+    assert_eq!(s.patrons.scroll, 0);
+    press(&mut s, [key('l')]);
+    assert!(matches!(s.overlay, Some(Overlay::Lookup(_))), "l still looks up, not right");
+    press(&mut s, [code(KeyCode::Esc), code(KeyCode::Esc)]);
+    assert!(!s.patrons.full && s.overlay.is_none(), "esc closes the box, then the page");
+
+    // A new patron starts on the summary, at the top.
+    press(&mut s, [code(KeyCode::Enter), code(KeyCode::End)]);
+    looked_up(&mut s, fixtures::patron_lookup(false));
+    assert!(!s.patrons.full && s.patrons.scroll == 0);
 }
