@@ -157,6 +157,51 @@ fn alerts_200x60() {
     insta::assert_snapshot!(text(&render(&alerts_at((200, 60)), 200, 60)));
 }
 
+/// Enter fills the tab with the selected alert's detail; its whole evidence list (as many
+/// entries as an alert keeps) is read by scrolling to the end at 80×24 and 60×16, and esc goes
+/// back to the list.
+#[test]
+fn an_alerts_whole_detail_scrolls_into_view() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |s: &mut State, code: KeyCode| {
+        carrel::tui::update::update(
+            s,
+            carrel::tui::msg::Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+    };
+    for size in [(80, 24), (60, 16)] {
+        let mut s = alerts_at(size);
+        let d = s.alerts.detail.as_mut().unwrap();
+        let first = d.evidence[0].clone();
+        d.evidence = (0..carrel::domain::alerts::MAX_EVIDENCE as u64)
+            .map(|i| {
+                let mut e = first.clone();
+                e.seq = 5000 + i;
+                e
+            })
+            .collect();
+        let last = format!("#{} ", 5000 + carrel::domain::alerts::MAX_EVIDENCE as u64 - 1);
+        let title = format!("#{} ", s.alerts.detail.as_ref().unwrap().alert.id);
+        let screen = |s: &State| text(&render(s, size.0, size.1));
+        assert!(!screen(&s).contains(&last), "the list and detail together cannot hold it all");
+        press(&mut s, KeyCode::Enter);
+        assert!(screen(&s).contains(&title), "{}", screen(&s));
+        press(&mut s, KeyCode::End);
+        let end = screen(&s);
+        assert!(end.contains(&last), "{end}");
+        assert!(end.lines().last().unwrap().contains("back"), "{end}");
+        for _ in 0..30 {
+            press(&mut s, KeyCode::Down);
+        }
+        assert_eq!(screen(&s), end, "scrolling stops at the end");
+        press(&mut s, KeyCode::Home);
+        assert!(screen(&s).contains(&title));
+        press(&mut s, KeyCode::Esc);
+        assert!(!s.alerts.zoom);
+        assert!(screen(&s).contains("active alerts"), "{}", screen(&s));
+    }
+}
+
 #[test]
 fn alerts_are_not_shown_to_the_desk() {
     let screen = text(&render(&at((80, 24), Tab::Alerts), 80, 24));

@@ -202,6 +202,10 @@ pub struct AlertsTab {
     pub detail: Option<crate::services::alerts::AlertDetail>,
     /// Active alerts, for the badge; `None` until known or when the viewer may not see them.
     pub active: Option<u64>,
+    /// The selected alert's detail fills the tab (Enter; Esc goes back), scrolled by `scroll`
+    /// lines, so a long history and evidence list can be read whole at any size.
+    pub zoom: bool,
+    pub scroll: u16,
 }
 
 /// The Governance tab's views, in the order `v` cycles through them.

@@ -57,6 +57,9 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
     if !state.viewer.sees_alerts() {
         return vec![];
     }
+    if state.alerts.zoom {
+        return scroll_detail(state, action);
+    }
     let n = visible(state).len();
     let before = state.alerts.sel;
     match action {
@@ -78,11 +81,39 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Acknowledge => return ask(state, AlertAction::Acknowledge),
         Action::Resolve => return ask(state, AlertAction::Resolve),
         Action::Escalate => return ask(state, AlertAction::Escalate),
+        Action::Select if n > 0 => {
+            state.alerts.zoom = true;
+            state.alerts.scroll = 0;
+        }
         _ => {}
     }
     if state.alerts.sel != before {
         return vec![load(state)];
     }
+    vec![]
+}
+
+/// The selected alert's detail, filling the tab: the vertical keys scroll it, `esc` goes back
+/// to the list, and acting on the alert works as from the list. The view stops at the end.
+fn scroll_detail(state: &mut State, action: Action) -> Vec<Effect> {
+    let at = state.alerts.scroll;
+    state.alerts.scroll = match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => at.saturating_add(1),
+        Action::PageUp => at.saturating_sub(10),
+        Action::PageDown => at.saturating_add(10),
+        Action::Top => 0,
+        Action::Bottom => u16::MAX,
+        Action::Back => {
+            state.alerts.zoom = false;
+            0
+        }
+        Action::Acknowledge => return ask(state, AlertAction::Acknowledge),
+        Action::Resolve => return ask(state, AlertAction::Resolve),
+        Action::Escalate => return ask(state, AlertAction::Escalate),
+        _ => at,
+    }
+    .min(crate::tui::view::alerts::detail_scroll_limit(state));
     vec![]
 }
 

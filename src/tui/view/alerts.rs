@@ -42,13 +42,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     if !state.viewer.sees_alerts() {
         let text = " Privacy-risk alerts are shown to sysadmins, committee members and auditors.";
-        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), area);
+        let text = Paragraph::new(Line::styled(text, t.dim)).wrap(Wrap { trim: false });
+        frame.render_widget(text, area);
         return;
     }
     let Some(_) = &state.alerts.list else {
         frame.render_widget(Paragraph::new(Line::styled(" reading the alerts…", t.dim)), area);
         return;
     };
+    if state.alerts.zoom {
+        draw_detail(frame, area, state);
+        return;
+    }
     let wide = area.width >= 140;
     let shown = visible(state);
     let [list_area, detail_area] = if wide {
@@ -133,8 +138,39 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         return;
     };
+    let text = Paragraph::new(detail_lines(state, d)).wrap(Wrap { trim: false });
+    if state.alerts.zoom {
+        let top = state.alerts.scroll.min(detail_scroll_limit(state));
+        frame.render_widget(text.scroll((top, 0)), inner);
+    } else {
+        frame.render_widget(text, inner);
+    }
+}
+
+/// The block the zoomed detail is drawn in: the whole tab, less the detail's top and left
+/// borders.
+fn zoomed_inner(state: &State) -> Rect {
+    let size = Rect::new(0, 0, state.size.0, state.size.1);
+    let content = crate::tui::layout::frame(size).content;
+    Block::default().borders(Borders::TOP | Borders::LEFT).inner(content)
+}
+
+/// How far the zoomed detail scrolls: until its last line is on the last row.
+pub fn detail_scroll_limit(state: &State) -> u16 {
+    let Some(d) = &state.alerts.detail else { return 0 };
+    let inner = zoomed_inner(state);
+    let text = Paragraph::new(detail_lines(state, d)).wrap(Wrap { trim: false });
+    let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
+    total.saturating_sub(inner.height)
+}
+
+fn detail_lines<'a>(
+    state: &'a State,
+    d: &'a crate::services::alerts::AlertDetail,
+) -> Vec<Line<'a>> {
+    let t = &state.theme;
     let a = &d.alert;
-    let clock = |x: DateTime<Utc>| x.with_timezone(&state.tz).format("%d %b %H:%M").to_string();
+    let clock = |x: DateTime<Utc>| super::day_time(x, state);
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("#{} ", a.id), t.title),
@@ -199,5 +235,5 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if a.evidence.is_empty() {
         lines.push(Line::styled(" (a condition of the store, not of the log)", t.dim));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    lines
 }

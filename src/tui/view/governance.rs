@@ -64,7 +64,7 @@ fn scope_word(r: &DataRequest) -> &'static str {
 }
 
 fn clock(t: DateTime<Utc>, state: &State) -> String {
-    t.with_timezone(&state.tz).format("%d %b %H:%M").to_string()
+    super::day_time(t, state)
 }
 
 /// Requests are stamped with the wall clock of the console that filed them, so their ages are

@@ -2,7 +2,7 @@
 //! bar, the current tab, a status line and a key bar listing the keys that apply now;
 //! overlays (help, palette, confirm, details, find, the tabs' boxes) draw on top.
 
-mod alerts;
+pub(crate) mod alerts;
 mod governance;
 mod overlays;
 mod patrons;
@@ -203,6 +203,18 @@ pub(crate) fn age_minutes(minutes: i64) -> String {
     }
 }
 
+/// A day and time in the library's zone, `03 Dec 10:52`, with the year when it is not this
+/// year's (`03 Dec 2025 10:52`), so a range across a new year reads in order.
+pub(crate) fn day_time(t: chrono::DateTime<chrono::Utc>, state: &State) -> String {
+    use chrono::Datelike;
+    let local = t.with_timezone(&state.tz);
+    if local.year() == state.now().with_timezone(&state.tz).year() {
+        local.format("%d %b %H:%M").to_string()
+    } else {
+        local.format("%d %b %Y %H:%M").to_string()
+    }
+}
+
 /// How long ago, in a sentence: `just now` under a minute, else `12m ago`, `3d ago`.
 pub(crate) fn ago_minutes(minutes: i64) -> String {
     if minutes < 1 { "just now".into() } else { format!("{} ago", age_minutes(minutes)) }
@@ -318,8 +330,12 @@ fn key_bar_actions(state: &State) -> Vec<Action> {
             Action::Filter,
         ],
         Tab::Alerts if !state.viewer.sees_alerts() => vec![],
+        Tab::Alerts if state.alerts.zoom => {
+            vec![Action::Down, Action::Back, Action::Acknowledge, Action::Resolve, Action::Escalate]
+        }
         Tab::Alerts => vec![
             Action::Down,
+            Action::Select,
             Action::Acknowledge,
             Action::Resolve,
             Action::Escalate,
