@@ -50,8 +50,15 @@ pub fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::PageDown => Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
                 KeyCode::PageUp => Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
+                KeyCode::Home => Some(Overlay::Help { scroll: 0 }),
+                KeyCode::End => Some(Overlay::Help { scroll: u16::MAX }),
                 _ => Some(Overlay::Help { scroll }),
             };
+            // Never past the last line, so the way back up starts at once.
+            let limit = crate::tui::view::overlays::help_scroll_limit(state);
+            if let Some(Overlay::Help { scroll }) = &mut state.overlay {
+                *scroll = (*scroll).min(limit);
+            }
             vec![]
         }
         Overlay::Palette { mut query, mut selected } => match event.code {

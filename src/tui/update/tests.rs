@@ -222,6 +222,13 @@ fn help_opens_and_closes() {
     assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
     press(&mut s, [code(KeyCode::Down)]);
     assert!(matches!(s.overlay, Some(Overlay::Help { scroll: 1 })));
+    // End stops at the last line, and the way back up starts at once.
+    let limit = crate::tui::view::overlays::help_scroll_limit(&s);
+    assert!(limit > 10, "the keys are longer than a 30-row screen");
+    press(&mut s, [code(KeyCode::End), code(KeyCode::Down), code(KeyCode::Down)]);
+    assert!(matches!(s.overlay, Some(Overlay::Help { scroll }) if scroll == limit));
+    press(&mut s, [code(KeyCode::Up)]);
+    assert!(matches!(s.overlay, Some(Overlay::Help { scroll }) if scroll == limit - 1));
     press(&mut s, [code(KeyCode::Esc)]);
     assert!(s.overlay.is_none());
 }

@@ -4,7 +4,7 @@
 
 pub(crate) mod alerts;
 mod governance;
-mod overlays;
+pub(crate) mod overlays;
 mod patrons;
 mod queues;
 mod seats;

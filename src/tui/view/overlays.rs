@@ -281,9 +281,24 @@ fn lookup_box(frame: &mut Frame<'_>, area: Rect, state: &State, b: &crate::tui::
 }
 
 fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
-    let t = &state.theme;
     let r = centred(area, 78, area.height);
-    let inner = r.width.saturating_sub(2) as usize;
+    let lines = help_lines(state, r.width.saturating_sub(2) as usize);
+    let scroll = scroll.min(help_scroll_limit(state));
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Keys", state)).scroll((scroll, 0)), r);
+}
+
+/// How far the keys scroll: until the last line is on the box's last row.
+pub fn help_scroll_limit(state: &State) -> u16 {
+    let size = Rect::new(0, 0, state.size.0, state.size.1);
+    let area = crate::tui::layout::frame(size).content;
+    let r = centred(area, 78, area.height);
+    let n = help_lines(state, r.width.saturating_sub(2) as usize).len();
+    u16::try_from(n).unwrap_or(u16::MAX).saturating_sub(r.height.saturating_sub(2))
+}
+
+fn help_lines(state: &State, inner: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Global, "Everywhere"),
@@ -320,8 +335,7 @@ fn help(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16) {
         inner,
         5,
     ));
-    frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(boxed("Keys", state)).scroll((scroll, 0)), r);
+    lines
 }
 
 fn palette(frame: &mut Frame<'_>, area: Rect, state: &State, query: &str, selected: usize) {
