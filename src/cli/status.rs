@@ -149,9 +149,9 @@ fn human(
             format!("ingest    {} (lease until {})\n", l.holder, clock(l.expires, now, tz))
         }
         Some(l) => format!(
-            "ingest    nobody (last holder {} expired {} ago)\n",
+            "ingest    nobody (the lease of {} expired {})\n",
             l.holder,
-            age(now - l.expires)
+            crate::domain::units::ago(now - l.expires)
         ),
         None => "ingest    nobody holds the lease\n".into(),
     });
