@@ -25,6 +25,7 @@ use crate::feeds::recs::RecsClient;
 use crate::feeds::sensor::SensorClient;
 use crate::services::identity::Actor;
 use crate::services::reads;
+use crate::store::Store;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
@@ -213,6 +214,46 @@ fn signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
     (term, hup)
 }
 
+/// Where a single-flight load stands: running, and wanted again meanwhile. Starting one that
+/// is running only marks it wanted; [`finish`] runs it again when the first comes back.
+fn begin(flags: &mut (bool, bool)) -> bool {
+    if std::mem::replace(&mut flags.0, true) {
+        flags.1 = true;
+        return false;
+    }
+    true
+}
+
+/// The one shape of the effects: `work` runs with the store on the blocking pool, off the
+/// screen's task, and `reply` turns its result (an error as its text) into the message to send,
+/// if any. The screen never waits on the database.
+fn on_store<T, E>(
+    db: SharedStore,
+    tx: mpsc::UnboundedSender<Msg>,
+    work: impl FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+    reply: impl FnOnce(Result<T, String>) -> Option<Msg> + Send + 'static,
+) where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    tokio::spawn(async move {
+        let result = db.run(work).await.map_err(|e| e.to_string());
+        if let Some(msg) = reply(result) {
+            let _ = tx.send(msg);
+        }
+    });
+}
+
+/// A failed load as the message that marks it finished.
+fn load_failed(load: Option<Effect>) -> impl FnOnce(String) -> Msg {
+    move |error| Msg::LoadFailed { load, error }
+}
+
+/// A failed write that has no message of its own, said on the status line.
+fn unlogged(what: &'static str) -> impl FnOnce(Result<(), String>) -> Option<Msg> {
+    move |r| r.err().map(|e| Msg::LoadFailed { load: None, error: format!("{what}: {e}") })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn execute(
     effect: Effect,
@@ -224,60 +265,152 @@ fn execute(
     desk: &Arc<Desk>,
     loads: &mut Loads,
 ) {
+    use crate::services::{alerts, audit, desk as desk_service, requests, review};
     let tx = tx.clone();
     let db = db.clone();
+    let (loader, actor, desk) = (Arc::clone(loader), Arc::clone(actor), Arc::clone(desk));
     match effect {
-        Effect::LoadSeats => {
-            if std::mem::replace(&mut loads.seats.0, true) {
-                loads.seats.1 = true;
-                return;
-            }
-            let loader = Arc::clone(loader);
-            tokio::spawn(async move {
-                let msg = match db.run(move |s| loader.seats(s)).await {
-                    Ok((snap, health, offset)) => Msg::SeatsLoaded(Box::new(snap), health, offset),
-                    Err(e) => {
-                        Msg::LoadFailed { load: Some(Effect::LoadSeats), error: e.to_string() }
-                    }
-                };
-                let _ = tx.send(msg);
-            });
+        Effect::LoadSeats if begin(&mut loads.seats) => on_store(
+            db,
+            tx,
+            move |s| loader.seats(s),
+            |r| {
+                Some(r.map_or_else(load_failed(Some(Effect::LoadSeats)), |(snap, health, at)| {
+                    Msg::SeatsLoaded(Box::new(snap), health, at)
+                }))
+            },
+        ),
+        Effect::LoadSystem if begin(&mut loads.system) => on_store(
+            db,
+            tx,
+            move |s| loader.system(s),
+            |r| {
+                Some(r.map_or_else(load_failed(Some(Effect::LoadSystem)), |(snap, health, at)| {
+                    Msg::SystemLoaded(Box::new(snap), health, at)
+                }))
+            },
+        ),
+        Effect::LoadQueues if begin(&mut loads.queues) => on_store(
+            db,
+            tx,
+            move |s| loader.queues(s),
+            |r| {
+                Some(r.map_or_else(load_failed(Some(Effect::LoadQueues)), |(o, health, at)| {
+                    Msg::QueuesLoaded(Box::new(o), health, at)
+                }))
+            },
+        ),
+        // A failure comes back as this message too, so the load is marked finished.
+        Effect::LoadGovernance if begin(&mut loads.governance) => on_store(
+            db,
+            tx,
+            move |s| loader.governance(s, &actor),
+            |r| Some(Msg::GovernanceLoaded(r.map(Box::new))),
+        ),
+        Effect::LoadSeats | Effect::LoadSystem | Effect::LoadQueues | Effect::LoadGovernance => {}
+        Effect::LoadHistory(seat_id) => {
+            let id = seat_id.clone();
+            on_store(
+                db,
+                tx,
+                move |s| reads::seat_history(s, &id, 12),
+                |r| Some(Msg::HistoryLoaded { seat_id, history: r.unwrap_or_default() }),
+            )
         }
-        Effect::LoadSystem => {
-            if std::mem::replace(&mut loads.system.0, true) {
-                loads.system.1 = true;
-                return;
-            }
-            let loader = Arc::clone(loader);
-            tokio::spawn(async move {
-                let msg = match db.run(move |s| loader.system(s)).await {
-                    Ok((snap, health, offset)) => Msg::SystemLoaded(Box::new(snap), health, offset),
-                    Err(e) => {
-                        Msg::LoadFailed { load: Some(Effect::LoadSystem), error: e.to_string() }
-                    }
-                };
-                let _ = tx.send(msg);
-            });
+        Effect::LoadAlerts { filter, selected } => on_store(
+            db,
+            tx,
+            move |s| loader.alerts(s, filter, selected),
+            |r| Some(r.map_or_else(load_failed(None), |snap| Msg::AlertsLoaded(Box::new(snap)))),
+        ),
+        Effect::CountAlerts => {
+            on_store(db, tx, |s| alerts::open_count(s), |r| r.ok().map(Msg::AlertCount))
         }
-        Effect::LoadQueues => {
-            if std::mem::replace(&mut loads.queues.0, true) {
-                loads.queues.1 = true;
-                return;
-            }
-            let loader = Arc::clone(loader);
-            tokio::spawn(async move {
-                let msg = match db.run(move |s| loader.queues(s)).await {
-                    Ok((o, health, offset)) => Msg::QueuesLoaded(Box::new(o), health, offset),
-                    Err(e) => {
-                        Msg::LoadFailed { load: Some(Effect::LoadQueues), error: e.to_string() }
-                    }
-                };
-                let _ = tx.send(msg);
-            });
+        Effect::ActOnAlert { id, action, note } => on_store(
+            db,
+            tx,
+            move |s| alerts::act(s, &actor, id, action, &note, Utc::now()).map(|a| a.state),
+            move |result| Some(Msg::AlertActed { id, action, result }),
+        ),
+        Effect::Vote { id, approve, reason } => on_store(
+            db,
+            tx,
+            move |s| requests::vote(s, &actor, id, approve, &reason, Utc::now()).map(|o| o.decided),
+            move |result| Some(Msg::Voted { id, approve, result }),
+        ),
+        Effect::FileRequest(request) => on_store(
+            db,
+            tx,
+            move |s| requests::file(s, &actor, &request, false, Utc::now()).map(|r| r.id),
+            |result| Some(Msg::Filed(result)),
+        ),
+        Effect::Withdraw { id } => on_store(
+            db,
+            tx,
+            move |s| requests::withdraw(s, &actor, id, Utc::now()).map(|_| ()),
+            move |result| Some(Msg::Withdrawn { id, result }),
+        ),
+        Effect::MarkReview { id, verdict, note } => on_store(
+            db,
+            tx,
+            move |s| review::mark(s, &actor, id, verdict, &note, Utc::now()).map(|c| c.item.raised),
+            move |result| Some(Msg::Marked { id, verdict, result }),
+        ),
+        Effect::LookUp { seq, card, purpose } => {
+            let asked = purpose.clone();
+            on_store(
+                db,
+                tx,
+                move |s| {
+                    let keys = desk.keys.as_ref().map_err(Clone::clone)?;
+                    let now = Utc::now();
+                    desk_service::lookup(
+                        s,
+                        &actor,
+                        keys,
+                        card.expose(),
+                        &asked,
+                        &desk.settings,
+                        now,
+                    )
+                    .map_err(|e| e.to_string())
+                },
+                move |r| Some(Msg::LookedUp { seq, purpose, result: r.map(Box::new) }),
+            )
         }
+        // A failure only means no card to suggest; the next change tries again.
+        Effect::FindDemoCard => on_store(
+            db,
+            tx,
+            move |s| match &desk.keys {
+                Ok(keys) => desk_service::demo_card(s, keys, &desk.demo_cards),
+                Err(_) => Ok(None),
+            },
+            |r| r.ok().flatten().map(Msg::DemoCard),
+        ),
+        Effect::RecordWithheld { pseudonym } => {
+            let none = desk_service::Provenance {
+                source: "none".into(),
+                model_version: String::new(),
+                training_mode: String::new(),
+            };
+            let mode = desk.settings.consent_mode;
+            on_store(
+                db,
+                tx,
+                move |s| desk_service::serve(s, &actor, &pseudonym, &[], &none, mode).map(|_| ()),
+                unlogged("cannot log the withheld recommendations"),
+            )
+        }
+        Effect::Refused { permission, object } => on_store(
+            db,
+            tx,
+            move |s| audit::record_refusal(s, &actor, permission, &object).map(|_| ()),
+            unlogged("cannot log the refused attempt"),
+        ),
+        // The three that also talk to an API, off the store's thread.
         Effect::ChangeWindow { window, name, change, undo } => {
             let sensor = Arc::clone(sensor);
-            let actor = Arc::clone(actor);
             tokio::spawn(async move {
                 // The window as it was, so the change can be undone.
                 let id = window.clone();
@@ -299,17 +432,8 @@ fn execute(
                 let _ = tx.send(Msg::WindowChanged { window, name, result, undo });
             });
         }
-        Effect::LoadHistory(seat_id) => {
-            tokio::spawn(async move {
-                let id = seat_id.clone();
-                let history =
-                    db.run(move |s| reads::seat_history(s, &id, 12)).await.unwrap_or_default();
-                let _ = tx.send(Msg::HistoryLoaded { seat_id, history });
-            });
-        }
         Effect::Release { seat_id, label } => {
             let sensor = Arc::clone(sensor);
-            let actor = Arc::clone(actor);
             tokio::spawn(async move {
                 let result = actions::release_seat(&db, sensor.as_ref().as_ref(), &actor, &seat_id)
                     .await
@@ -318,143 +442,7 @@ fn execute(
                 let _ = tx.send(Msg::ReleaseDone { label, result });
             });
         }
-        Effect::LoadAlerts { filter, selected } => {
-            let loader = Arc::clone(loader);
-            tokio::spawn(async move {
-                let msg = match db.run(move |s| loader.alerts(s, filter, selected)).await {
-                    Ok(snap) => Msg::AlertsLoaded(Box::new(snap)),
-                    Err(e) => Msg::LoadFailed { load: None, error: e.to_string() },
-                };
-                let _ = tx.send(msg);
-            });
-        }
-        Effect::CountAlerts => {
-            tokio::spawn(async move {
-                if let Ok(n) = db.run(|s| crate::services::alerts::open_count(s)).await {
-                    let _ = tx.send(Msg::AlertCount(n));
-                }
-            });
-        }
-        Effect::ActOnAlert { id, action, note } => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let result = db
-                    .run(move |s| {
-                        crate::services::alerts::act(s, &actor, id, action, &note, Utc::now())
-                    })
-                    .await
-                    .map(|a| a.state)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::AlertActed { id, action, result });
-            });
-        }
-        Effect::LoadGovernance => {
-            if std::mem::replace(&mut loads.governance.0, true) {
-                loads.governance.1 = true;
-                return;
-            }
-            let loader = Arc::clone(loader);
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                // A failure comes back as this message too, so the load is marked finished.
-                let result = db
-                    .run(move |s| loader.governance(s, &actor))
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::GovernanceLoaded(result));
-            });
-        }
-        Effect::Vote { id, approve, reason } => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let result = db
-                    .run(move |s| {
-                        crate::services::requests::vote(s, &actor, id, approve, &reason, Utc::now())
-                    })
-                    .await
-                    .map(|o| o.decided)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::Voted { id, approve, result });
-            });
-        }
-        Effect::FileRequest(request) => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let result = db
-                    .run(move |s| {
-                        crate::services::requests::file(s, &actor, &request, false, Utc::now())
-                    })
-                    .await
-                    .map(|r| r.id)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::Filed(result));
-            });
-        }
-        Effect::Withdraw { id } => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let result = db
-                    .run(move |s| crate::services::requests::withdraw(s, &actor, id, Utc::now()))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::Withdrawn { id, result });
-            });
-        }
-        Effect::MarkReview { id, verdict, note } => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let result = db
-                    .run(move |s| {
-                        crate::services::review::mark(s, &actor, id, verdict, &note, Utc::now())
-                    })
-                    .await
-                    .map(|c| c.item.raised)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::Marked { id, verdict, result });
-            });
-        }
-        Effect::LookUp { seq, card, purpose } => {
-            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
-            tokio::spawn(async move {
-                let asked = purpose.clone();
-                let result = db
-                    .run(move |s| {
-                        let keys = desk.keys.as_ref().map_err(Clone::clone)?;
-                        crate::services::desk::lookup(
-                            s,
-                            &actor,
-                            keys,
-                            card.expose(),
-                            &asked,
-                            &desk.settings,
-                            Utc::now(),
-                        )
-                        .map_err(|e| e.to_string())
-                    })
-                    .await
-                    .map(Box::new);
-                let _ = tx.send(Msg::LookedUp { seq, purpose, result });
-            });
-        }
-        Effect::FindDemoCard => {
-            let desk = Arc::clone(desk);
-            tokio::spawn(async move {
-                let found = db
-                    .run(move |s| match &desk.keys {
-                        Ok(keys) => crate::services::desk::demo_card(s, keys, &desk.demo_cards),
-                        Err(_) => Ok(None),
-                    })
-                    .await;
-                // A failure only means no card to suggest; the next change tries again.
-                if let Ok(Some(card)) = found {
-                    let _ = tx.send(Msg::DemoCard(card));
-                }
-            });
-        }
         Effect::Recommend { seq, pseudonym } => {
-            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
             tokio::spawn(async move {
                 use crate::engine::desk as engine;
                 // The API is asked off the store's thread, so a slow answer holds nothing up.
@@ -479,44 +467,6 @@ fn execute(
                     .await
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Recommended { seq, result });
-            });
-        }
-        Effect::RecordWithheld { pseudonym } => {
-            let (actor, desk) = (Arc::clone(actor), Arc::clone(desk));
-            tokio::spawn(async move {
-                let none = crate::services::desk::Provenance {
-                    source: "none".into(),
-                    model_version: String::new(),
-                    training_mode: String::new(),
-                };
-                let mode = desk.settings.consent_mode;
-                let logged = db
-                    .run(move |s| {
-                        crate::services::desk::serve(s, &actor, &pseudonym, &[], &none, mode)
-                    })
-                    .await;
-                if let Err(e) = logged {
-                    let _ = tx.send(Msg::LoadFailed {
-                        load: None,
-                        error: format!("cannot log the withheld recommendations: {e}"),
-                    });
-                }
-            });
-        }
-        Effect::Refused { permission, object } => {
-            let actor = Arc::clone(actor);
-            tokio::spawn(async move {
-                let logged = db
-                    .run(move |s| {
-                        crate::services::audit::record_refusal(s, &actor, permission, &object)
-                    })
-                    .await;
-                if let Err(e) = logged {
-                    let _ = tx.send(Msg::LoadFailed {
-                        load: None,
-                        error: format!("cannot log the refused attempt: {e}"),
-                    });
-                }
             });
         }
         Effect::Quit => {}
