@@ -69,7 +69,7 @@ fn build(path: &std::path::Path) {
                 for i in seq..(seq + 20_000).min(ENTRIES) {
                     audit::append(tx, entry(i))?;
                 }
-                Ok::<_, rusqlite::Error>(())
+                Ok::<_, carrel::store::StoreError>(())
             })
             .unwrap();
         seq += 20_000;

@@ -11,8 +11,8 @@ use crate::domain::forecast::{
     self, BacktestOptions, BacktestReport, Forecast, ForecastError, ModelKind, Series,
 };
 use crate::services::{self, ServiceError};
+use crate::store;
 use crate::store::forecasts::{ForecastSlot, ModelChoice};
-use crate::store::{self, StoreError};
 
 /// What to forecast from and how far.
 #[derive(Debug, Clone, Copy)]
@@ -111,10 +111,7 @@ pub async fn refresh(
                 let (slots, choice) = to_rows(&w, &report, &fc, Utc::now());
                 let id = w.clone();
                 db.run(move |s| {
-                    s.write(|tx| {
-                        store::forecasts::replace(tx, &id, plan.step_s, &slots, &choice)
-                            .map_err(StoreError::from)
-                    })
+                    s.write(|tx| store::forecasts::replace(tx, &id, plan.step_s, &slots, &choice))
                 })
                 .await?;
                 out.forecast.push(w);

@@ -29,7 +29,7 @@ fn object(login: &str) -> String {
 }
 
 /// Who sits on the committee now, by the grants each member acts with.
-fn sitting(conn: &rusqlite::Connection) -> Result<Vec<(String, Party)>, StoreError> {
+fn sitting(conn: &crate::store::Conn) -> Result<Vec<(String, Party)>, StoreError> {
     Ok(store::staff::list(conn)?
         .into_iter()
         .filter(|m| m.active)
@@ -285,7 +285,7 @@ pub fn vote(
 /// Applies an approved change to the directory, logs it as the entry the log's replay of the
 /// staff directory reads, and raises the committee's alert about it.
 fn take_effect(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::Tx<'_>,
     actor: &Actor,
     c: &SeatChange,
     deciding_vote: u64,

@@ -117,7 +117,7 @@ fn check_purpose(purpose: &str) -> Result<(), ServiceError> {
 /// Why a `request:ID` purpose cannot be stated, if it cannot: only a data request the committee
 /// approved is a purpose for reading a patron. Other purposes are the desk's own and pass.
 fn request_purpose_refusal(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Conn,
     purpose: &str,
 ) -> Result<Option<String>, StoreError> {
     let Some(id) = purpose.strip_prefix("request:") else {
@@ -138,7 +138,7 @@ fn request_purpose_refusal(
 
 /// The events of one patron mapped to subjects, and how many mapped to none per source.
 fn events(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Conn,
     pseudonym: &str,
     loans: Vec<store::activity::PatronLoan>,
     zone_subjects: &BTreeMap<String, String>,

@@ -75,12 +75,6 @@ impl KeyError {
     }
 }
 
-impl From<rusqlite::Error> for KeyError {
-    fn from(e: rusqlite::Error) -> Self {
-        KeyError::Store(e.into())
-    }
-}
-
 fn unreadable(e: input::InputError) -> KeyError {
     if e.is_not_found() {
         return KeyError::Missing(e.path);

@@ -30,8 +30,6 @@ pub mod windows;
 pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     NotFound(String),
     /// The actor may not do this.

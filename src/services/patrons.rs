@@ -13,7 +13,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::ServiceError;
@@ -189,7 +188,7 @@ pub fn import_patrons(
 }
 
 fn write_patron(
-    tx: &Transaction<'_>,
+    tx: &crate::store::Tx<'_>,
     keys: &Keys,
     pseudonym: &str,
     r: &PatronRecord,
@@ -345,7 +344,7 @@ fn import_activity(
     file: &str,
     source: ConsentSource,
     object: &str,
-    mut write: impl FnMut(&Transaction<'_>, usize, &str) -> rusqlite::Result<Written>,
+    mut write: impl FnMut(&crate::store::Tx<'_>, usize, &str) -> crate::store::StoreResult<Written>,
 ) -> Result<ImportSummary, ServiceError> {
     let role = audit::authorize(store, actor, Permission::ImportPatrons, object)?;
     // One HMAC per distinct card, not per row.

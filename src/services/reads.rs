@@ -81,7 +81,7 @@ pub fn recent_quarantine(
 /// SQLite's counter of commits by other connections: when it moves, another process or task
 /// wrote, and whatever is on screen should be read again.
 pub fn data_version(store: &Store) -> Result<i64, ServiceError> {
-    Ok(store.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    Ok(store.data_version()?)
 }
 
 /// The health of the database and the feeds, for `carrel status` and the System tab.

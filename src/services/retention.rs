@@ -17,10 +17,10 @@ use crate::store::{self, Store, StoreError, audit as log};
 /// Everything due at `now`, kind by kind, each kind's steps latest first (a row due for
 /// deletion is not also listed for anonymising).
 pub fn plan_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Conn,
     policy: &RetentionPolicy,
     now: DateTime<Utc>,
-) -> rusqlite::Result<PurgePlan> {
+) -> crate::store::StoreResult<PurgePlan> {
     let mut batches = Vec::new();
     for kind in DataKind::ALL {
         let mut later: Option<DateTime<Utc>> = None;
@@ -104,7 +104,7 @@ pub fn purge(
 /// An escalated one is the committee's to close, so it only gets the note. Returns the ids
 /// resolved.
 fn settle_alerts(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     actor: &Actor,
     plan: &PurgePlan,
     now: DateTime<Utc>,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::to_ms;
 
 /// What writing one row did.
@@ -44,7 +45,7 @@ pub struct Visit {
 /// A loan, identified by patron, item and loan time. A return time given updates a loan
 /// already there; a return time missing never clears one (a return does not un-happen, and an
 /// older file simply predates it).
-pub fn write_loan(conn: &Connection, l: &Loan) -> rusqlite::Result<Written> {
+pub fn write_loan(conn: &Connection, l: &Loan) -> StoreResult<Written> {
     let returned = l.returned.map(to_ms);
     let added = conn
         .prepare_cached(
@@ -66,7 +67,7 @@ pub fn write_loan(conn: &Connection, l: &Loan) -> rusqlite::Result<Written> {
 }
 
 /// A search, identified by patron, time and query.
-pub fn write_search(conn: &Connection, s: &Search) -> rusqlite::Result<Written> {
+pub fn write_search(conn: &Connection, s: &Search) -> StoreResult<Written> {
     let added = conn
         .prepare_cached(
             "INSERT INTO searches(pseudonym, at_ms, query) VALUES (?1, ?2, ?3)
@@ -78,7 +79,7 @@ pub fn write_search(conn: &Connection, s: &Search) -> rusqlite::Result<Written> 
 
 /// A visit, identified by patron and time. A zone given updates a visit already there; a zone
 /// missing never clears one.
-pub fn write_visit(conn: &Connection, v: &Visit) -> rusqlite::Result<Written> {
+pub fn write_visit(conn: &Connection, v: &Visit) -> StoreResult<Written> {
     let added = conn
         .prepare_cached(
             "INSERT INTO visits(pseudonym, at_ms, zone_id) VALUES (?1, ?2, ?3)
@@ -105,7 +106,7 @@ pub struct ActivityCounts {
     pub visits: u64,
 }
 
-pub fn counts(conn: &Connection) -> rusqlite::Result<ActivityCounts> {
+pub fn counts(conn: &Connection) -> StoreResult<ActivityCounts> {
     let n = |table: &str| {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
             .map(|n| u64::try_from(n).unwrap_or(0))
@@ -117,7 +118,7 @@ pub fn counts(conn: &Connection) -> rusqlite::Result<ActivityCounts> {
 pub type PatronLoan = (Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// One patron's loans, oldest first.
-pub fn patron_loans(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<PatronLoan>> {
+pub fn patron_loans(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<PatronLoan>> {
     conn.prepare_cached(
         "SELECT c.subject, l.loaned_ms, l.returned_ms FROM loans l
              LEFT JOIN catalog_items c ON c.id = l.item_id
@@ -126,55 +127,61 @@ pub fn patron_loans(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<
     .query_map([pseudonym], |r| {
         Ok((r.get(0)?, super::from_ms(r.get(1)?), r.get::<_, Option<i64>>(2)?.map(super::from_ms)))
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }
 
 /// One patron's searches as (query, at), oldest first.
 pub fn patron_searches(
     conn: &Connection,
     pseudonym: &str,
-) -> rusqlite::Result<Vec<(String, DateTime<Utc>)>> {
+) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
     conn.prepare_cached("SELECT query, at_ms FROM searches WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// One patron's visits as (zone if recorded, at), oldest first.
 pub fn patron_visits(
     conn: &Connection,
     pseudonym: &str,
-) -> rusqlite::Result<Vec<(Option<String>, DateTime<Utc>)>> {
+) -> StoreResult<Vec<(Option<String>, DateTime<Utc>)>> {
     conn.prepare_cached("SELECT zone_id, at_ms FROM visits WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Catalogue titles with their subjects, for mapping searches to subjects.
-pub fn catalogue_subjects(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+pub fn catalogue_subjects(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached("SELECT title, subject FROM catalog_items")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Every loan still linked to a patron, as (pseudonym, item id): the local recommender's data.
-pub fn linked_loans(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+pub fn linked_loans(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached("SELECT pseudonym, item_id FROM loans WHERE pseudonym IS NOT NULL")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// The items one patron has borrowed.
-pub fn patron_items(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<String>> {
+pub fn patron_items(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT DISTINCT item_id FROM loans WHERE pseudonym = ?1")?
         .query_map([pseudonym], |r| r.get(0))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// The title of each catalogue item of `ids` the catalogue holds.
 pub fn titles(
     conn: &Connection,
     ids: &[String],
-) -> rusqlite::Result<std::collections::HashMap<String, String>> {
+) -> StoreResult<std::collections::HashMap<String, String>> {
     let mut stmt = conn.prepare_cached("SELECT title FROM catalog_items WHERE id = ?1")?;
     let mut out = std::collections::HashMap::new();
     for id in ids {
@@ -206,7 +213,7 @@ mod tests {
         let zoned = Visit { zone_id: Some("F0-Z1".into()), ..visit.clone() };
         let results = s
             .write(|tx| {
-                Ok::<_, rusqlite::Error>(vec![
+                Ok::<_, crate::store::StoreError>(vec![
                     write_loan(tx, &loan)?,
                     write_loan(tx, &loan)?,
                     write_loan(tx, &returned)?,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::alerts::{Alert, AlertState, NewAlert};
 use crate::domain::rules::{Rule, Severity};
@@ -50,7 +51,7 @@ fn alert(row: &Row<'_>) -> rusqlite::Result<Alert> {
 }
 
 /// Adds an alert; returns its id.
-pub fn insert(conn: &Connection, a: &NewAlert, now: DateTime<Utc>) -> rusqlite::Result<u64> {
+pub fn insert(conn: &Connection, a: &NewAlert, now: DateTime<Utc>) -> StoreResult<u64> {
     conn.prepare_cached(
         "INSERT INTO alerts(rule, key, severity, state, first_seen_ms, last_seen_ms, count, evidence, summary, raised_ms, updated_ms)
          VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
@@ -78,7 +79,7 @@ pub fn grow(
     evidence: &[u64],
     summary: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE alerts SET last_seen_ms = ?2, count = ?3, evidence = ?4, summary = ?5, updated_ms = ?6 WHERE id = ?1",
     )?
@@ -91,13 +92,13 @@ pub fn set_state(
     id: u64,
     state: AlertState,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached("UPDATE alerts SET state = ?2, updated_ms = ?3 WHERE id = ?1")?
         .execute(params![id as i64, state.as_str(), to_ms(now)])?;
     Ok(())
 }
 
-pub fn add_event(conn: &Connection, e: &AlertEvent) -> rusqlite::Result<()> {
+pub fn add_event(conn: &Connection, e: &AlertEvent) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO alert_events(alert_id, at_ms, actor, action, note) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -105,42 +106,43 @@ pub fn add_event(conn: &Connection, e: &AlertEvent) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn get(conn: &Connection, id: u64) -> rusqlite::Result<Option<Alert>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"))?
+pub fn get(conn: &Connection, id: u64) -> StoreResult<Option<Alert>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"))?
         .query_row([id as i64], alert)
-        .optional()
+        .optional()?)
 }
 
 /// Alerts, newest first, optionally only those in `state`, at most `limit`.
-pub fn list(
-    conn: &Connection,
-    state: Option<AlertState>,
-    limit: usize,
-) -> rusqlite::Result<Vec<Alert>> {
+pub fn list(conn: &Connection, state: Option<AlertState>, limit: usize) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
     ))?;
-    stmt.query_map(params![state.map(AlertState::as_str), limit as i64], alert)?.collect()
+    stmt.query_map(params![state.map(AlertState::as_str), limit as i64], alert)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Every alert not yet resolved, newest first.
-pub fn active(conn: &Connection) -> rusqlite::Result<Vec<Alert>> {
+pub fn active(conn: &Connection) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE state != 'resolved' ORDER BY id DESC"
     ))?;
-    stmt.query_map([], alert)?.collect()
+    stmt.query_map([], alert)?.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// The alerts of one rule and key, oldest first.
-pub fn of_key(conn: &Connection, rule: Rule, key: &str) -> rusqlite::Result<Vec<Alert>> {
+pub fn of_key(conn: &Connection, rule: Rule, key: &str) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE rule = ?1 AND key = ?2 ORDER BY id"
     ))?;
-    stmt.query_map(params![rule.as_str(), key], alert)?.collect()
+    stmt.query_map(params![rule.as_str(), key], alert)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// How many alerts are in each state.
-pub fn counts(conn: &Connection) -> rusqlite::Result<Vec<(AlertState, u64)>> {
+pub fn counts(conn: &Connection) -> StoreResult<Vec<(AlertState, u64)>> {
     let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM alerts GROUP BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = Vec::new();
@@ -153,7 +155,7 @@ pub fn counts(conn: &Connection) -> rusqlite::Result<Vec<(AlertState, u64)>> {
     Ok(out)
 }
 
-pub fn events(conn: &Connection, alert_id: u64) -> rusqlite::Result<Vec<AlertEvent>> {
+pub fn events(conn: &Connection, alert_id: u64) -> StoreResult<Vec<AlertEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT alert_id, at_ms, actor, action, note FROM alert_events WHERE alert_id = ?1 ORDER BY id",
     )?;
@@ -166,5 +168,6 @@ pub fn events(conn: &Connection, alert_id: u64) -> rusqlite::Result<Vec<AlertEve
             note: r.get(4)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }

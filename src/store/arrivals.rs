@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::arrivals::ArrivalBucket;
 
@@ -28,7 +29,7 @@ pub fn upsert(
     conn: &Connection,
     buckets: &[ArrivalBucket],
     source: BucketSource,
-) -> rusqlite::Result<usize> {
+) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO arrival_buckets(service_point_id, step_s, start_ms, arrivals, served, mean_wait_s, source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -55,13 +56,14 @@ pub fn latest_start(
     conn: &Connection,
     step_s: u32,
     source: BucketSource,
-) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    conn.prepare_cached(
-        "SELECT max(start_ms) FROM arrival_buckets WHERE step_s = ?1 AND source = ?2",
-    )?
-    .query_row(params![step_s, source.as_str()], |r| r.get::<_, Option<i64>>(0))
-    .optional()
-    .map(|v| v.flatten().map(from_ms))
+) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT max(start_ms) FROM arrival_buckets WHERE step_s = ?1 AND source = ?2",
+        )?
+        .query_row(params![step_s, source.as_str()], |r| r.get::<_, Option<i64>>(0))
+        .optional()
+        .map(|v| v.flatten().map(from_ms))?)
 }
 
 /// Buckets of one window in `[from, to)`, oldest first.
@@ -71,7 +73,7 @@ pub fn series(
     step_s: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<Vec<ArrivalBucket>> {
+) -> StoreResult<Vec<ArrivalBucket>> {
     conn.prepare_cached(
         "SELECT service_point_id, step_s, start_ms, arrivals, served, mean_wait_s FROM arrival_buckets
          WHERE service_point_id = ?1 AND step_s = ?2 AND start_ms >= ?3 AND start_ms < ?4
@@ -87,11 +89,12 @@ pub fn series(
             mean_wait_s: r.get(5)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// How many buckets are stored.
-pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT count(*) FROM arrival_buckets", [], |r| r.get::<_, i64>(0))
-        .map(|n| n.unsigned_abs())
+pub fn count(conn: &Connection) -> StoreResult<u64> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM arrival_buckets", [], |r| r.get::<_, i64>(0))
+        .map(|n| n.unsigned_abs())?)
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
 use crate::domain::audit::{Checkpoint, Creation, Entry, NewEntry, Outcome};
@@ -20,7 +21,7 @@ use crate::domain::merkle::{self, Frontier, Hash};
 use crate::domain::staff::Grant;
 
 /// The tree's right edge as recorded (empty for a new log).
-pub fn frontier(conn: &Connection) -> rusqlite::Result<Frontier> {
+pub fn frontier(conn: &Connection) -> StoreResult<Frontier> {
     let bytes: Option<Vec<u8>> = conn
         .prepare_cached("SELECT frontier FROM audit_state WHERE id = 1")?
         .query_row([], |r| r.get(0))
@@ -32,7 +33,7 @@ pub fn frontier(conn: &Connection) -> rusqlite::Result<Frontier> {
 /// inside its transaction never carries a time before something the log already holds, so the
 /// times stored with votes and decisions follow the log's order even when a clock read before
 /// the transaction waited for the write lock.
-pub fn not_before_last(conn: &Connection, at: DateTime<Utc>) -> rusqlite::Result<DateTime<Utc>> {
+pub fn not_before_last(conn: &Connection, at: DateTime<Utc>) -> StoreResult<DateTime<Utc>> {
     let last: Option<i64> = conn
         .prepare_cached("SELECT at_ms FROM audit_log ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| r.get(0))
@@ -41,7 +42,7 @@ pub fn not_before_last(conn: &Connection, at: DateTime<Utc>) -> rusqlite::Result
 }
 
 /// Appends an entry in the caller's transaction; returns it with its index.
-pub fn append(conn: &Connection, entry: NewEntry) -> rusqlite::Result<Entry> {
+pub fn append(conn: &Connection, entry: NewEntry) -> StoreResult<Entry> {
     let mut tree = frontier(conn)?;
     let entry = Entry { seq: tree.size(), entry };
     let leaf = entry.leaf();
@@ -108,7 +109,7 @@ pub struct EntryFilter {
 }
 
 /// Entries matching the filter, oldest first, at most `limit` (the latest ones).
-pub fn entries(conn: &Connection, f: &EntryFilter) -> rusqlite::Result<Vec<Entry>> {
+pub fn entries(conn: &Connection, f: &EntryFilter) -> StoreResult<Vec<Entry>> {
     let limit = i64::try_from(f.limit.max(1)).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
@@ -117,12 +118,12 @@ pub fn entries(conn: &Connection, f: &EntryFilter) -> rusqlite::Result<Vec<Entry
     let rows = stmt.query_map(params![f.actor, f.action, f.since.map(to_ms), limit], |r| {
         row(r).map(|(e, _)| e)
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Calls `f` with every entry in order, reading one row at a time: memory stays flat however
 /// long the log is.
-pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> rusqlite::Result<u64> {
+pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> StoreResult<u64> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, impersonator FROM audit_log ORDER BY seq",
     )?;
@@ -136,7 +137,7 @@ pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> rusqlite::Resul
 }
 
 /// Entries by index, in order; numbers not in the log are left out.
-pub fn entries_by_seq(conn: &Connection, seqs: &[u64]) -> rusqlite::Result<Vec<Entry>> {
+pub fn entries_by_seq(conn: &Connection, seqs: &[u64]) -> StoreResult<Vec<Entry>> {
     let mut out = Vec::with_capacity(seqs.len());
     for &s in seqs {
         if let Some(e) = entry(conn, s)? {
@@ -147,20 +148,22 @@ pub fn entries_by_seq(conn: &Connection, seqs: &[u64]) -> rusqlite::Result<Vec<E
 }
 
 /// One entry by index.
-pub fn entry(conn: &Connection, seq: u64) -> rusqlite::Result<Option<Entry>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?
+pub fn entry(conn: &Connection, seq: u64) -> StoreResult<Option<Entry>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?
         .query_row([i64::try_from(seq).unwrap_or(i64::MAX)], |r| row(r).map(|(e, _)| e))
-        .optional()
+        .optional()?)
 }
 
 /// Every leaf hash in order, for building proofs.
-pub fn leaves(conn: &Connection) -> rusqlite::Result<Vec<Hash>> {
+pub fn leaves(conn: &Connection) -> StoreResult<Vec<Hash>> {
     conn.prepare_cached("SELECT leaf FROM audit_log ORDER BY seq")?
         .query_map([], |r| {
             let b: Vec<u8> = r.get(0)?;
             Ok(b.try_into().unwrap_or([0u8; 32]))
         })?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// A checkpoint to check the log against: its size and root (already signature-checked).
@@ -200,7 +203,7 @@ pub struct Verification {
 /// read whole is then checked for what it binds (`domain::audit_bindings`): the database's
 /// demo mark and id against its creation entry, `--as` only on a demo, and the staff table
 /// against the grants and revocations in the log.
-pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verification> {
+pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification> {
     let mut bindings = Bindings::new();
     let mut tree = Frontier::new();
     let mut problems = Vec::new();
@@ -321,14 +324,14 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<Verific
 }
 
 /// The database's marks about itself, to check against its creation entry.
-fn marks(conn: &Connection) -> rusqlite::Result<Marks> {
+fn marks(conn: &Connection) -> StoreResult<Marks> {
     Ok(Marks {
         demo: super::meta::get(conn, super::meta::DEMO)?,
         database_id: super::meta::get(conn, super::meta::DATABASE_ID)?,
     })
 }
 
-fn staff_roles(conn: &Connection) -> rusqlite::Result<Vec<(String, Grant)>> {
+fn staff_roles(conn: &Connection) -> StoreResult<Vec<(String, Grant)>> {
     Ok(super::staff::list(conn)?
         .into_iter()
         .flat_map(|m| m.grants.into_iter().map(move |g| (m.login.clone(), g)))
@@ -338,7 +341,7 @@ fn staff_roles(conn: &Connection) -> rusqlite::Result<Vec<(String, Grant)>> {
 /// How the database was made, from its first entry, provided that entry is as it was written
 /// (its stored leaf hash matches). `None` for a log without a creation entry (made before
 /// carrel recorded one) or whose first entry was altered.
-pub fn creation(conn: &Connection) -> rusqlite::Result<Option<Creation>> {
+pub fn creation(conn: &Connection) -> StoreResult<Option<Creation>> {
     let first =
         conn.prepare_cached(&format!("{SELECT} WHERE seq = 0"))?.query_row([], row).optional()?;
     Ok(first.and_then(
@@ -348,7 +351,7 @@ pub fn creation(conn: &Connection) -> rusqlite::Result<Option<Creation>> {
     ))
 }
 
-pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> rusqlite::Result<()> {
+pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO audit_checkpoints(size, root, at_ms, public_key, signature, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -364,7 +367,7 @@ pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> rusqlite::Result<()
 }
 
 /// Every checkpoint signed so far, oldest first.
-pub fn checkpoints(conn: &Connection) -> rusqlite::Result<Vec<Checkpoint>> {
+pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
     conn.prepare_cached(
         "SELECT size, root, at_ms, public_key, signature, origin FROM audit_checkpoints ORDER BY id",
     )?
@@ -379,7 +382,7 @@ pub fn checkpoints(conn: &Connection) -> rusqlite::Result<Vec<Checkpoint>> {
             origin: r.get(5)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// A verification, for the System tab and `carrel status`.
@@ -397,7 +400,7 @@ pub fn record_verification(
     conn: &Connection,
     v: &Verification,
     at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     let message = if v.ok { "ok".to_owned() } else { v.problems.join("; ") };
     conn.prepare_cached(
         "INSERT INTO audit_verifications(at_ms, size, root, ok, first_bad, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -413,8 +416,8 @@ pub fn record_verification(
     Ok(())
 }
 
-pub fn latest_verification(conn: &Connection) -> rusqlite::Result<Option<VerificationRecord>> {
-    conn.prepare_cached(
+pub fn latest_verification(conn: &Connection) -> StoreResult<Option<VerificationRecord>> {
+    Ok(conn.prepare_cached(
         "SELECT at_ms, size, root, ok, first_bad, message FROM audit_verifications ORDER BY id DESC LIMIT 1",
     )?
     .query_row([], |r| {
@@ -427,5 +430,5 @@ pub fn latest_verification(conn: &Connection) -> rusqlite::Result<Option<Verific
             message: r.get(5)?,
         })
     })
-    .optional()
+    .optional()?)
 }

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::api::{CatalogItemDto, ModelInfo};
 
-pub fn upsert_items(conn: &Connection, items: &[CatalogItemDto]) -> rusqlite::Result<usize> {
+pub fn upsert_items(conn: &Connection, items: &[CatalogItemDto]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO catalog_items(id, title, subject, year) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, subject = excluded.subject, year = excluded.year",
@@ -18,12 +19,13 @@ pub fn upsert_items(conn: &Connection, items: &[CatalogItemDto]) -> rusqlite::Re
     Ok(items.len())
 }
 
-pub fn item_count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT count(*) FROM catalog_items", [], |r| r.get::<_, i64>(0))
-        .map(|n| n.unsigned_abs())
+pub fn item_count(conn: &Connection) -> StoreResult<u64> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM catalog_items", [], |r| r.get::<_, i64>(0))
+        .map(|n| n.unsigned_abs())?)
 }
 
-pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> StoreResult<()> {
     let metrics = serde_json::to_string(&model.metrics).unwrap_or_else(|_| "{}".into());
     conn.prepare_cached(
         "INSERT INTO recs_model(id, version, trained_ms, training_mode, sites, metrics_json, seen_ms)
@@ -36,8 +38,8 @@ pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> ru
     Ok(())
 }
 
-pub fn model(conn: &Connection) -> rusqlite::Result<Option<ModelInfo>> {
-    conn.prepare_cached("SELECT version, trained_ms, training_mode, sites, metrics_json FROM recs_model WHERE id = 1")?
+pub fn model(conn: &Connection) -> StoreResult<Option<ModelInfo>> {
+    Ok(conn.prepare_cached("SELECT version, trained_ms, training_mode, sites, metrics_json FROM recs_model WHERE id = 1")?
         .query_row([], |r| {
             let metrics: String = r.get(4)?;
             Ok(ModelInfo {
@@ -48,5 +50,5 @@ pub fn model(conn: &Connection) -> rusqlite::Result<Option<ModelInfo>> {
                 metrics: serde_json::from_str(&metrics).unwrap_or_default(),
             })
         })
-        .optional()
+        .optional()?)
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::StoreResult;
 use super::layout::parse_column;
 use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::committee::{SeatChange, SeatChangeKind};
@@ -41,7 +42,7 @@ pub fn insert(
     party: Party,
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
-) -> rusqlite::Result<u64> {
+) -> StoreResult<u64> {
     conn.prepare_cached(
         "INSERT INTO seat_changes(proposer, login, change, party, state, created_ms, expires_ms)
          VALUES (?1, ?2, ?3, ?4, 'submitted', ?5, ?6)",
@@ -57,16 +58,16 @@ pub fn insert(
     Ok(conn.last_insert_rowid().max(0).unsigned_abs())
 }
 
-fn votes_of(conn: &Connection, id: u64) -> rusqlite::Result<Vec<Vote>> {
+fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
     conn.prepare_cached(
         "SELECT voter, party, approve, reason, at_ms FROM seat_votes WHERE change_id = ?1 ORDER BY at_ms, voter",
     )?
     .query_map([i64::try_from(id).unwrap_or(i64::MAX)], |r| super::governance::vote(r, 0))?
-    .collect()
+    .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// One change with its votes.
-pub fn get(conn: &Connection, id: u64) -> rusqlite::Result<Option<SeatChange>> {
+pub fn get(conn: &Connection, id: u64) -> StoreResult<Option<SeatChange>> {
     let found = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM seat_changes WHERE id = ?1"))?
         .query_row([i64::try_from(id).unwrap_or(i64::MAX)], change)
@@ -80,7 +81,7 @@ pub fn get(conn: &Connection, id: u64) -> rusqlite::Result<Option<SeatChange>> {
 }
 
 /// Every change, newest first, with its votes.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<SeatChange>> {
+pub fn list(conn: &Connection) -> StoreResult<Vec<SeatChange>> {
     let mut out: Vec<SeatChange> = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM seat_changes ORDER BY id DESC"))?
         .query_map([], change)?
@@ -91,7 +92,7 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<SeatChange>> {
     Ok(out)
 }
 
-pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> rusqlite::Result<()> {
+pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO seat_votes(change_id, voter, party, approve, reason, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -112,7 +113,7 @@ pub fn set_state(
     id: u64,
     state: RequestState,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached("UPDATE seat_changes SET state = ?2, decided_ms = ?3 WHERE id = ?1")?
         .execute(params![i64::try_from(id).unwrap_or(i64::MAX), state.as_str(), to_ms(now)])?;
     Ok(())

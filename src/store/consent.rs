@@ -4,6 +4,7 @@
 use rand::RngCore;
 use rusqlite::{Connection, Row, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 pub use crate::domain::consent::ConsentChange;
 use crate::domain::consent::{ConsentPurpose, ConsentSource};
@@ -46,7 +47,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ConsentChange> {
 }
 
 /// Appends a change, its note sealed under the directory key.
-pub fn append(conn: &Connection, keys: &Keys, c: &ConsentChange) -> rusqlite::Result<()> {
+pub fn append(conn: &Connection, keys: &Keys, c: &ConsentChange) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO consent_changes(pseudonym, purpose, granted, at_ms, \"by\", source, note, note_enc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
@@ -64,7 +65,7 @@ pub fn append(conn: &Connection, keys: &Keys, c: &ConsentChange) -> rusqlite::Re
 }
 
 /// Seals the notes written in plain text before notes were sealed. Returns how many.
-pub fn seal_plain_notes(conn: &Connection, keys: &Keys) -> rusqlite::Result<usize> {
+pub fn seal_plain_notes(conn: &Connection, keys: &Keys) -> StoreResult<usize> {
     let plain: Vec<(i64, ConsentChange)> = conn
         .prepare_cached(&format!("{SELECT} WHERE note != '' AND note_enc IS NULL"))?
         .query_map([], |r| Ok((r.get(8)?, row(r)?)))?
@@ -81,7 +82,7 @@ pub fn for_patron_with_notes(
     conn: &Connection,
     keys: &Keys,
     pseudonym: &str,
-) -> rusqlite::Result<Vec<ConsentChange>> {
+) -> StoreResult<Vec<ConsentChange>> {
     conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1 ORDER BY at_ms, id"))?
         .query_map([pseudonym], |r| {
             let mut c = row(r)?;
@@ -92,19 +93,24 @@ pub fn for_patron_with_notes(
             }
             Ok(c)
         })?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Every change of every patron, oldest first (ties in the order they were recorded).
-pub fn history(conn: &Connection) -> rusqlite::Result<Vec<ConsentChange>> {
-    conn.prepare_cached(&format!("{SELECT} ORDER BY at_ms, id"))?.query_map([], row)?.collect()
+pub fn history(conn: &Connection) -> StoreResult<Vec<ConsentChange>> {
+    conn.prepare_cached(&format!("{SELECT} ORDER BY at_ms, id"))?
+        .query_map([], row)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// One patron's changes, oldest first.
-pub fn for_patron(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Vec<ConsentChange>> {
+pub fn for_patron(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<ConsentChange>> {
     conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1 ORDER BY at_ms, id"))?
         .query_map([pseudonym], row)?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// A patron's current consent to `purpose`: the latest change, if any.
@@ -112,19 +118,21 @@ pub fn current(
     conn: &Connection,
     pseudonym: &str,
     purpose: ConsentPurpose,
-) -> rusqlite::Result<Option<ConsentChange>> {
+) -> StoreResult<Option<ConsentChange>> {
     use rusqlite::OptionalExtension;
-    conn.prepare_cached(&format!(
-        "{SELECT} WHERE pseudonym = ?1 AND purpose = ?2 ORDER BY at_ms DESC, id DESC LIMIT 1"
-    ))?
-    .query_row(params![pseudonym, purpose.as_str()], row)
-    .optional()
+    Ok(conn
+        .prepare_cached(&format!(
+            "{SELECT} WHERE pseudonym = ?1 AND purpose = ?2 ORDER BY at_ms DESC, id DESC LIMIT 1"
+        ))?
+        .query_row(params![pseudonym, purpose.as_str()], row)
+        .optional()?)
 }
 
 /// Number of changes recorded.
-pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT count(*) FROM consent_changes", [], |r| r.get::<_, i64>(0))
-        .map(|n| u64::try_from(n).unwrap_or(0))
+pub fn count(conn: &Connection) -> StoreResult<u64> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM consent_changes", [], |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))?)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::StoreResult;
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
 use crate::domain::comfort::{Comfort, ZoneSample};
@@ -19,7 +20,7 @@ pub struct ZoneComfort {
 
 /// Stores samples; a sample already stored for the same zone and time is skipped. Returns how
 /// many were new.
-pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> rusqlite::Result<usize> {
+pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO environment_samples
              (zone_id, at_ms, temperature_c, co2_ppm, light_lux, noise_db)
@@ -44,7 +45,7 @@ pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> rusqlite::Result<usi
 pub fn history_since(
     conn: &Connection,
     since: chrono::DateTime<chrono::Utc>,
-) -> rusqlite::Result<Vec<(String, ZoneKind, Vec<ZoneSample>)>> {
+) -> StoreResult<Vec<(String, ZoneKind, Vec<ZoneSample>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT z.id, z.kind, e.at_ms, e.temperature_c, e.co2_ppm, e.light_lux, e.noise_db
          FROM environment_samples e JOIN zones z ON z.id = e.zone_id
@@ -75,7 +76,7 @@ pub fn history_since(
 }
 
 /// Every active zone with its latest sample, if any.
-pub fn latest(conn: &Connection) -> rusqlite::Result<Vec<ZoneComfort>> {
+pub fn latest(conn: &Connection) -> StoreResult<Vec<ZoneComfort>> {
     let mut stmt = conn.prepare_cached(
         "SELECT z.id, z.name, z.floor_id, z.kind,
                 e.at_ms, e.temperature_c, e.co2_ppm, e.light_lux, e.noise_db
@@ -112,5 +113,5 @@ pub fn latest(conn: &Connection) -> rusqlite::Result<Vec<ZoneComfort>> {
             latest,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }

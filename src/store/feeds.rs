@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 
 /// What is known about one feed (e.g. `sensor.seats`).
@@ -45,7 +46,7 @@ pub fn record_success(
     feed: &str,
     now: DateTime<Utc>,
     s: &Success<'_>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     let offset = s.server_time.map(|t| (t - now).num_milliseconds());
     conn.prepare_cached(
         "INSERT INTO feed_state(feed, cursor, last_attempt_ms, last_success_ms, consecutive_failures,
@@ -76,7 +77,7 @@ pub fn record_failure(
     feed: &str,
     now: DateTime<Utc>,
     error: &str,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO feed_state(feed, last_attempt_ms, last_error, last_error_ms, consecutive_failures)
          VALUES (?1, ?2, ?3, ?2, 1)
@@ -91,17 +92,23 @@ pub fn record_failure(
 }
 
 /// Forgets a feed's cursor, so the next fetch is a full one.
-pub fn reset_cursor(conn: &Connection, feed: &str) -> rusqlite::Result<()> {
+pub fn reset_cursor(conn: &Connection, feed: &str) -> StoreResult<()> {
     conn.execute("UPDATE feed_state SET cursor = NULL WHERE feed = ?1", [feed])?;
     Ok(())
 }
 
-pub fn get(conn: &Connection, feed: &str) -> rusqlite::Result<Option<FeedState>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE feed = ?1"))?.query_row([feed], row).optional()
+pub fn get(conn: &Connection, feed: &str) -> StoreResult<Option<FeedState>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE feed = ?1"))?
+        .query_row([feed], row)
+        .optional()?)
 }
 
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<FeedState>> {
-    conn.prepare_cached(&format!("{SELECT} ORDER BY feed"))?.query_map([], row)?.collect()
+pub fn all(conn: &Connection) -> StoreResult<Vec<FeedState>> {
+    conn.prepare_cached(&format!("{SELECT} ORDER BY feed"))?
+        .query_map([], row)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 const SELECT: &str =

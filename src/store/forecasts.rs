@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 
 /// One forecast slot.
@@ -35,7 +36,7 @@ pub fn replace(
     step_s: u32,
     slots: &[ForecastSlot],
     choice: &ModelChoice,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     if let Some(first) = slots.first() {
         conn.prepare_cached(
             "DELETE FROM forecasts WHERE service_point_id = ?1 AND step_s = ?2 AND start_ms >= ?3",
@@ -71,7 +72,7 @@ pub fn slots(
     step_s: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<Vec<ForecastSlot>> {
+) -> StoreResult<Vec<ForecastSlot>> {
     conn.prepare_cached(
         "SELECT start_ms, mean, lower, upper FROM forecasts
          WHERE service_point_id = ?1 AND step_s = ?2 AND start_ms >= ?3 AND start_ms < ?4 ORDER BY start_ms",
@@ -79,10 +80,10 @@ pub fn slots(
     .query_map(params![window, step_s, to_ms(from), to_ms(to)], |r| {
         Ok(ForecastSlot { start: from_ms(r.get(0)?), mean: r.get(1)?, lower: r.get(2)?, upper: r.get(3)? })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
-pub fn models(conn: &Connection) -> rusqlite::Result<Vec<ModelChoice>> {
+pub fn models(conn: &Connection) -> StoreResult<Vec<ModelChoice>> {
     conn.prepare_cached(
         "SELECT service_point_id, model, mae, wape, naive_mae, points, computed_ms FROM forecast_models ORDER BY service_point_id",
     )?
@@ -97,5 +98,5 @@ pub fn models(conn: &Connection) -> rusqlite::Result<Vec<ModelChoice>> {
             computed: from_ms(r.get(6)?),
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }

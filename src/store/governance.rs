@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::governance::{
     DataKind, DataRequest, LedgerLine, LegalBasis, MilliEps, NewRequest, Scope, Verdict,
@@ -56,7 +57,7 @@ pub fn insert_request(
     r: &NewRequest,
     state: RequestState,
     now: DateTime<Utc>,
-) -> rusqlite::Result<u64> {
+) -> StoreResult<u64> {
     let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
     conn.prepare_cached(
         "INSERT INTO data_requests(requester, title, purpose, kinds, fields, scope, retention_days,
@@ -94,16 +95,18 @@ pub(super) fn vote(row: &Row<'_>, first: usize) -> rusqlite::Result<Vote> {
     })
 }
 
-fn votes_of(conn: &Connection, id: u64) -> rusqlite::Result<Vec<Vote>> {
+fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
     let mut stmt = conn.prepare_cached(
         "SELECT voter, party, approve, reason, at_ms FROM request_votes
          WHERE request_id = ?1 ORDER BY at_ms, voter",
     )?;
-    stmt.query_map([id as i64], |row| vote(row, 0))?.collect()
+    stmt.query_map([id as i64], |row| vote(row, 0))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// One request with its votes, its state as stored.
-pub fn get_request(conn: &Connection, id: u64) -> rusqlite::Result<Option<DataRequest>> {
+pub fn get_request(conn: &Connection, id: u64) -> StoreResult<Option<DataRequest>> {
     let sql = format!("SELECT {REQUEST_COLUMNS} FROM data_requests WHERE id = ?1");
     let Some(mut r) = conn.prepare_cached(&sql)?.query_row([id as i64], request).optional()? else {
         return Ok(None);
@@ -113,7 +116,7 @@ pub fn get_request(conn: &Connection, id: u64) -> rusqlite::Result<Option<DataRe
 }
 
 /// Every request with its votes, newest first, states as stored.
-pub fn list_requests(conn: &Connection) -> rusqlite::Result<Vec<DataRequest>> {
+pub fn list_requests(conn: &Connection) -> StoreResult<Vec<DataRequest>> {
     let sql = format!("SELECT {REQUEST_COLUMNS} FROM data_requests ORDER BY id DESC");
     let mut out: Vec<DataRequest> =
         conn.prepare_cached(&sql)?.query_map([], request)?.collect::<rusqlite::Result<_>>()?;
@@ -139,7 +142,7 @@ pub fn set_state(
     id: u64,
     state: RequestState,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     let (submitted, decided) = match state {
         RequestState::Submitted => (Some(to_ms(now)), None),
         s if s.is_final() => (None, Some(to_ms(now))),
@@ -154,7 +157,7 @@ pub fn set_state(
     Ok(())
 }
 
-pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> rusqlite::Result<()> {
+pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO request_votes(request_id, voter, party, approve, reason, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -171,10 +174,11 @@ pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> rusqlite::Result<()> {
 }
 
 /// Ids of approved requests.
-pub fn approved_ids(conn: &Connection) -> rusqlite::Result<Vec<u64>> {
+pub fn approved_ids(conn: &Connection) -> StoreResult<Vec<u64>> {
     conn.prepare_cached("SELECT id FROM data_requests WHERE state = 'approved'")?
         .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 // --- the audit review queue ---
@@ -253,7 +257,7 @@ pub fn add_review_item(
     day: Option<&str>,
     assignee: Option<&str>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO review_items(seq, source, alert_id, day, assignee, added_ms)
@@ -270,30 +274,36 @@ pub fn add_review_item(
     Ok(n == 1)
 }
 
-pub fn review_item_by_id(conn: &Connection, id: u64) -> rusqlite::Result<Option<ReviewItem>> {
+pub fn review_item_by_id(conn: &Connection, id: u64) -> StoreResult<Option<ReviewItem>> {
     let sql = format!("SELECT {REVIEW_COLUMNS} FROM review_items WHERE id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id as i64], review_item).optional()
+    Ok(conn.prepare_cached(&sql)?.query_row([id as i64], review_item).optional()?)
 }
 
 /// Items not yet reviewed (all, or those assigned to `assignee`), oldest first.
 pub fn open_review_items(
     conn: &Connection,
     assignee: Option<&str>,
-) -> rusqlite::Result<Vec<ReviewItem>> {
+) -> StoreResult<Vec<ReviewItem>> {
     let sql = format!(
         "SELECT {REVIEW_COLUMNS} FROM review_items
          WHERE verdict IS NULL AND (?1 IS NULL OR assignee = ?1) ORDER BY id"
     );
-    conn.prepare_cached(&sql)?.query_map([assignee], review_item)?.collect()
+    conn.prepare_cached(&sql)?
+        .query_map([assignee], review_item)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// The latest `limit` reviewed items, newest first.
-pub fn reviewed_items(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<ReviewItem>> {
+pub fn reviewed_items(conn: &Connection, limit: usize) -> StoreResult<Vec<ReviewItem>> {
     let sql = format!(
         "SELECT {REVIEW_COLUMNS} FROM review_items WHERE verdict IS NOT NULL
          ORDER BY reviewed_ms DESC, id DESC LIMIT ?1"
     );
-    conn.prepare_cached(&sql)?.query_map([limit as i64], review_item)?.collect()
+    conn.prepare_cached(&sql)?
+        .query_map([limit as i64], review_item)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Records a verdict on an item that has none; returns whether it did.
@@ -305,7 +315,7 @@ pub fn set_verdict(
     note: &str,
     raised: Option<u64>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE review_items SET verdict = ?2, reviewer = ?3, note = ?4, reviewed_ms = ?5,
@@ -324,15 +334,16 @@ pub fn set_verdict(
 }
 
 /// The audit entries already in the queue, reviewed or not.
-pub fn queued_seqs(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<u64>> {
+pub fn queued_seqs(conn: &Connection) -> StoreResult<std::collections::HashSet<u64>> {
     conn.prepare_cached("SELECT seq FROM review_items")?
         .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// The latest sampled day, `YYYY-MM-DD`.
-pub fn last_sampled_day(conn: &Connection) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT MAX(day) FROM review_days", [], |r| r.get(0))
+pub fn last_sampled_day(conn: &Connection) -> StoreResult<Option<String>> {
+    Ok(conn.query_row("SELECT MAX(day) FROM review_days", [], |r| r.get(0))?)
 }
 
 /// Marks `day` sampled; false when another process did it first.
@@ -342,7 +353,7 @@ pub fn mark_day_sampled(
     accesses: u64,
     sampled: u64,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO review_days(day, accesses, sampled, sampled_ms)
@@ -357,39 +368,41 @@ pub fn accesses_between(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<Vec<(u64, String)>> {
+) -> StoreResult<Vec<(u64, String)>> {
     conn.prepare_cached(
         "SELECT seq, actor FROM audit_log
          WHERE at_ms >= ?1 AND at_ms < ?2 AND outcome = 'allowed' AND object LIKE 'patron:%'
          ORDER BY seq",
     )?
     .query_map([to_ms(from), to_ms(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }
 
 /// The actor of audit entry `seq`.
-pub fn entry_actor(conn: &Connection, seq: u64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT actor FROM audit_log WHERE seq = ?1")?
+pub fn entry_actor(conn: &Connection, seq: u64) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT actor FROM audit_log WHERE seq = ?1")?
         .query_row([seq as i64], |r| r.get(0))
-        .optional()
+        .optional()?)
 }
 
 // --- the ε ledger ---
 
 /// What has been spent per (dataset, month).
-pub fn spent(conn: &Connection) -> rusqlite::Result<BTreeMap<(String, String), MilliEps>> {
+pub fn spent(conn: &Connection) -> StoreResult<BTreeMap<(String, String), MilliEps>> {
     let mut stmt = conn.prepare_cached(
         "SELECT dataset, month, SUM(epsilon_milli) FROM epsilon_ledger GROUP BY dataset, month",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), MilliEps(r.get::<_, i64>(2)? as u64)))
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// What reports under request `id` have spent, counted once per report (the largest spend of
 /// any one cell, since one report spends the same ε on every cell it touches).
-pub fn spent_by_request(conn: &Connection, id: u64) -> rusqlite::Result<MilliEps> {
+pub fn spent_by_request(conn: &Connection, id: u64) -> StoreResult<MilliEps> {
     let v: Option<i64> = conn.query_row(
         "SELECT SUM(e) FROM (SELECT MAX(epsilon_milli) AS e FROM epsilon_ledger
              WHERE request_id = ?1 GROUP BY at_ms, actor, period)",
@@ -408,7 +421,7 @@ pub fn spend(
     request: Option<u64>,
     period: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO epsilon_ledger(dataset, month, epsilon_milli, at_ms, actor, request_id, period)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -428,7 +441,7 @@ pub fn spend(
 }
 
 /// The ledger by dataset and month, against `budget`.
-pub fn ledger(conn: &Connection, budget: MilliEps) -> rusqlite::Result<Vec<LedgerLine>> {
+pub fn ledger(conn: &Connection, budget: MilliEps) -> StoreResult<Vec<LedgerLine>> {
     Ok(spent(conn)?
         .into_iter()
         .map(|((dataset, month), spent)| LedgerLine { dataset, month, spent, budget })
@@ -445,7 +458,7 @@ fn counts(
     count_sql: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<BTreeMap<String, u64>> {
+) -> StoreResult<BTreeMap<String, u64>> {
     let mut out: BTreeMap<String, u64> = conn
         .prepare(domain_sql)?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -467,7 +480,7 @@ pub fn loans_by_subject(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<BTreeMap<String, u64>> {
+) -> StoreResult<BTreeMap<String, u64>> {
     counts(
         conn,
         "SELECT DISTINCT subject FROM catalog_items UNION SELECT 'unknown'",
@@ -484,7 +497,7 @@ pub fn visits_by_zone(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<BTreeMap<String, u64>> {
+) -> StoreResult<BTreeMap<String, u64>> {
     counts(
         conn,
         "SELECT id FROM zones UNION SELECT 'unknown'",
@@ -500,7 +513,7 @@ pub fn arrivals_by_service(
     conn: &Connection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> rusqlite::Result<BTreeMap<String, u64>> {
+) -> StoreResult<BTreeMap<String, u64>> {
     counts(
         conn,
         "SELECT DISTINCT service FROM service_points UNION SELECT 'unknown'",

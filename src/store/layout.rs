@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
+use super::StoreResult;
 use crate::domain::layout::{Floor, Seat, Zone};
 
 /// What a layout update changed.
@@ -24,7 +25,7 @@ pub fn apply(
     seats: &[Seat],
     complete: bool,
     now_ms: i64,
-) -> rusqlite::Result<LayoutChange> {
+) -> StoreResult<LayoutChange> {
     let mut floor_stmt = conn.prepare_cached(
         "INSERT INTO floors(id, name, level) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, level = excluded.level, retired_ms = NULL",
@@ -63,7 +64,7 @@ fn retire_missing<'a>(
     table: &str,
     keep: impl Iterator<Item = &'a String>,
     now_ms: i64,
-) -> rusqlite::Result<usize> {
+) -> StoreResult<usize> {
     let keep: HashSet<&String> = keep.collect();
     let active: Vec<String> = conn
         .prepare(&format!("SELECT id FROM {table} WHERE retired_ms IS NULL"))?
@@ -77,15 +78,16 @@ fn retire_missing<'a>(
     Ok(n)
 }
 
-pub fn floors(conn: &Connection) -> rusqlite::Result<Vec<Floor>> {
+pub fn floors(conn: &Connection) -> StoreResult<Vec<Floor>> {
     conn.prepare_cached(
         "SELECT id, name, level FROM floors WHERE retired_ms IS NULL ORDER BY level, id",
     )?
     .query_map([], |r| Ok(Floor { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }
 
-pub fn zones(conn: &Connection) -> rusqlite::Result<Vec<Zone>> {
+pub fn zones(conn: &Connection) -> StoreResult<Vec<Zone>> {
     conn.prepare_cached(
         "SELECT z.id, z.floor_id, z.name, z.kind FROM zones z JOIN floors f ON f.id = z.floor_id
          WHERE z.retired_ms IS NULL ORDER BY f.level, z.id",
@@ -99,17 +101,21 @@ pub fn zones(conn: &Connection) -> rusqlite::Result<Vec<Zone>> {
             kind: parse_column(&kind, 3)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }
 
 /// Ids of every active seat, zone and floor, for validating feed records against.
-pub fn active_ids(conn: &Connection, table: &str) -> rusqlite::Result<HashSet<String>> {
+pub fn active_ids(conn: &Connection, table: &str) -> StoreResult<HashSet<String>> {
     let sql = match table {
         "seats" => "SELECT id FROM seats WHERE retired_ms IS NULL",
         "zones" => "SELECT id FROM zones WHERE retired_ms IS NULL",
         _ => "SELECT id FROM floors WHERE retired_ms IS NULL",
     };
-    conn.prepare_cached(sql)?.query_map([], |r| r.get(0))?.collect()
+    conn.prepare_cached(sql)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Parses a text column into a domain enum, reporting a conversion error for that column.

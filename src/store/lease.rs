@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 
 /// The lease as stored.
@@ -42,7 +43,7 @@ pub fn claim(
     holder: &str,
     now: DateTime<Utc>,
     ttl: Duration,
-) -> rusqlite::Result<Claim> {
+) -> StoreResult<Claim> {
     let expires = now + ttl;
     match current(conn)? {
         Some(l) if l.holder != holder && l.is_alive(now) => Ok(Claim::HeldBy(l)),
@@ -73,23 +74,24 @@ pub fn claim(
 }
 
 /// Gives the lease up if `holder` has it, so another process can take over at once.
-pub fn release(conn: &Connection, holder: &str) -> rusqlite::Result<bool> {
+pub fn release(conn: &Connection, holder: &str) -> StoreResult<bool> {
     Ok(conn.execute("DELETE FROM ingest_lease WHERE id = 1 AND holder = ?1", [holder])? > 0)
 }
 
-pub fn current(conn: &Connection) -> rusqlite::Result<Option<Lease>> {
-    conn.prepare_cached(
-        "SELECT holder, acquired_ms, renewed_ms, expires_ms FROM ingest_lease WHERE id = 1",
-    )?
-    .query_row([], |r| {
-        Ok(Lease {
-            holder: r.get(0)?,
-            acquired: from_ms(r.get(1)?),
-            renewed: from_ms(r.get(2)?),
-            expires: from_ms(r.get(3)?),
+pub fn current(conn: &Connection) -> StoreResult<Option<Lease>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT holder, acquired_ms, renewed_ms, expires_ms FROM ingest_lease WHERE id = 1",
+        )?
+        .query_row([], |r| {
+            Ok(Lease {
+                holder: r.get(0)?,
+                acquired: from_ms(r.get(1)?),
+                renewed: from_ms(r.get(2)?),
+                expires: from_ms(r.get(3)?),
+            })
         })
-    })
-    .optional()
+        .optional()?)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Key–value facts about the database itself (when it was made, whether it is a demo).
 
+use super::StoreResult;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Creation time, milliseconds since the epoch.
@@ -17,11 +18,11 @@ pub const PATRON_KEY_ID: &str = "patron_key_id";
 /// Id of the key that makes pseudonyms.
 pub const PSEUDONYM_KEY_ID: &str = "pseudonym_key_id";
 
-pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+pub fn get(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
-pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+pub fn set(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",

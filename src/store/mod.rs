@@ -44,6 +44,16 @@ use crate::domain::audit::{CREATION_ACTION, Creation, NewEntry, Outcome};
 /// Marks a SQLite file as a carrel database (`PRAGMA application_id`, "CRL1").
 pub const APPLICATION_ID: i32 = 0x4352_4C31;
 
+/// The connection the store's functions read through, and the write transaction
+/// [`Store::write`] hands its closure. Everything outside `store/` names these, never the
+/// database library, so the backend is the store's business alone: today they are SQLite's,
+/// and a second backend (PostgreSQL) changes them here, not in the services.
+pub type Conn = rusqlite::Connection;
+pub type Tx<'a> = rusqlite::Transaction<'a>;
+
+/// What the store's functions give back: their value, or what went wrong in the database.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -333,7 +343,7 @@ impl Store {
         mut f: impl FnMut(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<rusqlite::Error>,
+        E: From<StoreError>,
     {
         let mut attempt = 0;
         loop {
@@ -343,7 +353,7 @@ impl Store {
                     tracing::debug!(attempt, error = %e, "database busy; trying the transaction again");
                     std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
                 }
-                Err(Attempt::Busy(e)) => return Err(e.into()),
+                Err(Attempt::Busy(e)) => return Err(E::from(StoreError::from(e))),
                 Err(Attempt::Failed(e)) => return Err(e),
                 Ok(v) => return Ok(v),
             }
@@ -355,10 +365,10 @@ impl Store {
         f: &mut impl FnMut(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<T, Attempt<E>>
     where
-        E: From<rusqlite::Error>,
+        E: From<StoreError>,
     {
         if self.read_only {
-            return Err(Attempt::Failed(self.read_only_error().into()));
+            return Err(Attempt::Failed(E::from(StoreError::from(self.read_only_error()))));
         }
         let tx = self.conn.transaction().map_err(Attempt::from_sqlite)?;
         let value = f(&tx).map_err(Attempt::Failed)?;
@@ -372,6 +382,12 @@ impl Store {
     pub fn is_demo(&self) -> Result<bool> {
         let marked = meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1");
         Ok(marked && audit::creation(&self.conn)?.is_some_and(|c| c.demo))
+    }
+
+    /// A counter that moves when another connection commits: how a console learns that
+    /// another process or task wrote, so what is on screen should be read again.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// The database's id, from its creation entry (`None` for a database made before carrel
@@ -426,14 +442,14 @@ enum Attempt<E> {
     Failed(E),
 }
 
-impl<E: From<rusqlite::Error>> Attempt<E> {
+impl<E: From<StoreError>> Attempt<E> {
     fn from_sqlite(e: rusqlite::Error) -> Self {
         let busy = matches!(
             e,
             rusqlite::Error::SqliteFailure(ref f, _)
                 if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         );
-        if busy { Attempt::Busy(e) } else { Attempt::Failed(e.into()) }
+        if busy { Attempt::Busy(e) } else { Attempt::Failed(E::from(StoreError::from(e))) }
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::patron::PatronState;
 
@@ -42,22 +43,24 @@ fn row(r: &Row<'_>) -> rusqlite::Result<PatronRow> {
 }
 
 /// The patron named by `pseudonym`, if the directory holds them.
-pub fn get(conn: &Connection, pseudonym: &str) -> rusqlite::Result<Option<PatronRow>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1"))?
+pub fn get(conn: &Connection, pseudonym: &str) -> StoreResult<Option<PatronRow>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1"))?
         .query_row([pseudonym], row)
-        .optional()
+        .optional()?)
 }
 
 /// Whether the directory holds `pseudonym`.
-pub fn exists(conn: &Connection, pseudonym: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM patrons WHERE pseudonym = ?1")?
+pub fn exists(conn: &Connection, pseudonym: &str) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM patrons WHERE pseudonym = ?1")?
         .query_row([pseudonym], |_| Ok(()))
         .optional()
-        .map(|r| r.is_some())
+        .map(|r| r.is_some())?)
 }
 
 /// Adds a patron, or replaces every field of one already there.
-pub fn upsert(conn: &Connection, p: &PatronRow) -> rusqlite::Result<()> {
+pub fn upsert(conn: &Connection, p: &PatronRow) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO patrons(pseudonym, card_enc, name_enc, email_enc, category, joined_ms,
                              last_active_ms, state, state_since_ms)
@@ -84,7 +87,7 @@ pub fn upsert(conn: &Connection, p: &PatronRow) -> rusqlite::Result<()> {
 
 /// Sets a patron's last activity to the latest of joining, a loan or return, a search and a
 /// visit. Returns whether the patron exists.
-pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> rusqlite::Result<bool> {
+pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE patrons SET last_active_ms = max(
@@ -100,9 +103,10 @@ pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> rusqlite::Resu
 }
 
 /// Number of patrons in the directory.
-pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT count(*) FROM patrons", [], |r| r.get::<_, i64>(0))
-        .map(|n| u64::try_from(n).unwrap_or(0))
+pub fn count(conn: &Connection) -> StoreResult<u64> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM patrons", [], |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))?)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::sanitize::clean_text;
 
@@ -30,7 +31,7 @@ pub fn add(
     now: DateTime<Utc>,
     reason: &str,
     record: &str,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO quarantine(feed, received_ms, reason, record) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -44,14 +45,15 @@ pub fn add(
 }
 
 /// Quarantined records per feed.
-pub fn counts(conn: &Connection) -> rusqlite::Result<BTreeMap<String, u64>> {
+pub fn counts(conn: &Connection) -> StoreResult<BTreeMap<String, u64>> {
     conn.prepare_cached("SELECT feed, count(*) FROM quarantine GROUP BY feed")?
         .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// The latest `limit` rejected records, newest first.
-pub fn recent(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Rejected>> {
+pub fn recent(conn: &Connection, limit: usize) -> StoreResult<Vec<Rejected>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     conn.prepare_cached(
         "SELECT id, feed, received_ms, reason, record FROM quarantine ORDER BY id DESC LIMIT ?1",
@@ -65,5 +67,6 @@ pub fn recent(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Rejected>
             record: r.get(4)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::retention::{DataKind, PurgeStep};
 
@@ -28,7 +29,7 @@ pub fn due(
     step: PurgeStep,
     older_than: DateTime<Utc>,
     not_before: Option<DateTime<Utc>>,
-) -> rusqlite::Result<Vec<(String, DateTime<Utc>)>> {
+) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
     let (table, key, time) = shape(kind);
     let pending = match (kind, step) {
         (_, PurgeStep::Delete) => "1",
@@ -46,7 +47,8 @@ pub fn due(
     stmt.query_map(params![to_ms(older_than), not_before.map(to_ms)], |r| {
         Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?)))
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }
 
 /// Carries out `step` on the rows `keys` of `kind`; returns how many changed.
@@ -56,7 +58,7 @@ pub fn apply(
     step: PurgeStep,
     keys: &[String],
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> StoreResult<usize> {
     let (table, key, _) = shape(kind);
     let now = to_ms(now);
     let mut n = 0;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
+use super::StoreResult;
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
 use crate::domain::layout::{SeatState, SeatView, SensorHealth};
@@ -29,7 +30,7 @@ pub struct SeatEvent {
 pub const INSERT_EVENT_SQL: &str = "INSERT INTO seat_events(seat_id, state, since_ms, sensor, observed_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Appends seat events in the caller's transaction. Returns how many rows were written.
-pub fn append_events(conn: &Connection, events: &[SeatEvent]) -> rusqlite::Result<usize> {
+pub fn append_events(conn: &Connection, events: &[SeatEvent]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(INSERT_EVENT_SQL)?;
     for e in events {
         stmt.execute(params![
@@ -47,7 +48,7 @@ pub fn append_events(conn: &Connection, events: &[SeatEvent]) -> rusqlite::Resul
 pub type StateMark = (SeatState, DateTime<Utc>, SensorHealth);
 
 /// The latest state mark of every seat that has one.
-pub fn latest_states(conn: &Connection) -> rusqlite::Result<HashMap<String, StateMark>> {
+pub fn latest_states(conn: &Connection) -> StoreResult<HashMap<String, StateMark>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.seat_id, e.state, e.since_ms, e.sensor FROM seat_events e
          WHERE e.id IN (SELECT max(id) FROM seat_events GROUP BY seat_id)",
@@ -60,7 +61,7 @@ pub fn latest_states(conn: &Connection) -> rusqlite::Result<HashMap<String, Stat
             (parse_column(&state, 1)?, from_ms(r.get(2)?), parse_column(&sensor, 3)?),
         ))
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Which seats to list.
@@ -72,7 +73,7 @@ pub struct SeatFilter {
 }
 
 /// Active seats with their current state, ordered by floor level, zone and seat id.
-pub fn current(conn: &Connection, filter: &SeatFilter) -> rusqlite::Result<Vec<SeatView>> {
+pub fn current(conn: &Connection, filter: &SeatFilter) -> StoreResult<Vec<SeatView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.label, z.floor_id, s.zone_id, z.kind, s.x, s.y, s.power, s.accessible,
                 e.state, e.since_ms, e.sensor
@@ -106,11 +107,11 @@ pub fn current(conn: &Connection, filter: &SeatFilter) -> rusqlite::Result<Vec<S
             sensor: sensor.as_deref().map(|s| parse_column(s, 11)).transpose()?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// The most recent `limit` events of one seat, newest first.
-pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> rusqlite::Result<Vec<SeatEvent>> {
+pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> StoreResult<Vec<SeatEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seat_id, state, since_ms, sensor, observed_ms FROM seat_events
          WHERE seat_id = ?1 ORDER BY id DESC LIMIT ?2",
@@ -127,7 +128,7 @@ pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> rusqlite::Resu
             observed: from_ms(r.get(4)?),
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::StoreResult;
 use super::{from_ms, to_ms};
 use crate::domain::service_point::ServicePoint;
 
@@ -33,7 +34,7 @@ pub fn apply_report(
     points: &[ServicePoint],
     staff_on_duty: &[String],
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> StoreResult<usize> {
     let mut changed = 0;
     for p in points {
         let before = assignment(conn, &p.id)?;
@@ -83,7 +84,7 @@ pub fn apply_report(
 }
 
 /// Writes one window's state as an action's answer reported it (staff on duty unchanged).
-pub fn update_one(conn: &Connection, p: &ServicePoint) -> rusqlite::Result<()> {
+pub fn update_one(conn: &Connection, p: &ServicePoint) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE service_points SET name = ?2, service = ?3, open = ?4, staff = ?5, queue_length = ?6,
              oldest_waiting_since_ms = ?7, served_today = ?8, mean_service_s = ?9, updated_ms = ?10
@@ -113,7 +114,7 @@ pub fn record_assignment(
     at: DateTime<Utc>,
     source: ChangeSource,
     actor: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO window_assignments(service_point_id, open, staff, at_ms, source, actor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -122,14 +123,15 @@ pub fn record_assignment(
     Ok(())
 }
 
-fn assignment(conn: &Connection, id: &str) -> rusqlite::Result<Option<(bool, Option<String>)>> {
-    conn.prepare_cached("SELECT open, staff FROM service_points WHERE id = ?1")?
+fn assignment(conn: &Connection, id: &str) -> StoreResult<Option<(bool, Option<String>)>> {
+    Ok(conn
+        .prepare_cached("SELECT open, staff FROM service_points WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+        .optional()?)
 }
 
 /// Every window, ordered by service then id.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ServicePoint>> {
+pub fn list(conn: &Connection) -> StoreResult<Vec<ServicePoint>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, service, open, staff, queue_length, oldest_waiting_since_ms,
                 served_today, mean_service_s, updated_ms
@@ -149,14 +151,15 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ServicePoint>> {
             updated_at: from_ms(r.get(9)?),
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Staff logins the sensor API last reported on duty.
-pub fn staff_on_duty(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub fn staff_on_duty(conn: &Connection) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT login FROM staff_on_duty ORDER BY login")?
         .query_map([], |r| r.get(0))?
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// A window's changes, newest first.
@@ -173,7 +176,7 @@ pub fn assignments(
     conn: &Connection,
     service_point_id: &str,
     limit: usize,
-) -> rusqlite::Result<Vec<Assignment>> {
+) -> StoreResult<Vec<Assignment>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     conn.prepare_cached(
         "SELECT open, staff, at_ms, source, actor FROM window_assignments
@@ -188,5 +191,6 @@ pub fn assignments(
             actor: r.get(4)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<_>>()
+    .map_err(Into::into)
 }

@@ -4,16 +4,12 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 
+use super::StoreResult;
 use super::layout::parse_column;
 use crate::domain::staff::{Grant, Party, Role, StaffMember};
 
 /// Adds a staff member, or updates the display name and re-activates an existing one.
-pub fn upsert(
-    conn: &Connection,
-    login: &str,
-    display_name: &str,
-    now_ms: i64,
-) -> rusqlite::Result<()> {
+pub fn upsert(conn: &Connection, login: &str, display_name: &str, now_ms: i64) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO staff(login, display_name, created_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT(login) DO UPDATE SET display_name = excluded.display_name, active = 1",
@@ -23,12 +19,7 @@ pub fn upsert(
 }
 
 /// Grants a role; committee grants name the party.
-pub fn grant(
-    conn: &Connection,
-    login: &str,
-    role: Role,
-    party: Option<Party>,
-) -> rusqlite::Result<()> {
+pub fn grant(conn: &Connection, login: &str, role: Role, party: Option<Party>) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO staff_roles(login, role, party) VALUES (?1, ?2, ?3)
          ON CONFLICT(login, role) DO UPDATE SET party = excluded.party",
@@ -38,14 +29,14 @@ pub fn grant(
 }
 
 /// Takes a role away.
-pub fn revoke(conn: &Connection, login: &str, role: Role) -> rusqlite::Result<()> {
+pub fn revoke(conn: &Connection, login: &str, role: Role) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM staff_roles WHERE login = ?1 AND role = ?2")?
         .execute(params![login, role.as_str()])?;
     Ok(())
 }
 
 /// Every staff member with their grants, by login.
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<StaffMember>> {
+pub fn list(conn: &Connection) -> StoreResult<Vec<StaffMember>> {
     let mut members: BTreeMap<String, StaffMember> = conn
         .prepare_cached("SELECT login, display_name, active FROM staff")?
         .query_map([], |r| {

@@ -215,8 +215,6 @@ fn report(events: &Events, event: IngestEvent) {
 pub enum IngestError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Fetch(#[from] FetchError),
 }
@@ -303,19 +301,13 @@ impl Ingest {
         let holder = self.holder.clone();
         let ttl = chrono::Duration::from_std(self.opts.lease_ttl)
             .unwrap_or(chrono::Duration::seconds(15));
-        self.db
-            .run(move |s| {
-                s.write(|tx| lease::claim(tx, &holder, Utc::now(), ttl).map_err(StoreError::from))
-            })
-            .await
+        self.db.run(move |s| s.write(|tx| lease::claim(tx, &holder, Utc::now(), ttl))).await
     }
 
     /// Gives the lease up so another process can take over at once.
     pub async fn release_lease(&self) -> Result<bool, StoreError> {
         let holder = self.holder.clone();
-        self.db
-            .run(move |s| s.write(|tx| lease::release(tx, &holder).map_err(StoreError::from)))
-            .await
+        self.db.run(move |s| s.write(|tx| lease::release(tx, &holder))).await
     }
 
     /// Fetches every enabled feed once, in dependency order (layout before seats, windows
@@ -377,7 +369,7 @@ impl Ingest {
         }
         let known = self
             .db
-            .run(|s| -> rusqlite::Result<Known> {
+            .run(|s| -> crate::store::StoreResult<Known> {
                 let c = s.conn();
                 Ok(Known {
                     seats: store::seats::latest_states(c)?,
@@ -486,11 +478,11 @@ impl Ingest {
 
     /// Writes a fetch's rejected records and its sync state in the caller's transaction.
     fn record(
-        tx: &rusqlite::Connection,
+        tx: &crate::store::Conn,
         feed: Feed,
         rejected: &[Rejection],
         success: &feed_state::Success<'_>,
-    ) -> rusqlite::Result<()> {
+    ) -> crate::store::StoreResult<()> {
         let now = Utc::now();
         for r in rejected {
             quarantine::add(tx, feed.name(), now, &r.reason, &r.record)?;
@@ -514,11 +506,8 @@ async fn heartbeat(
     let mut waited_for: Option<String> = None;
     loop {
         let h = holder.clone();
-        let claimed = db
-            .run(move |s| {
-                s.write(|tx| lease::claim(tx, &h, Utc::now(), chrono_ttl).map_err(StoreError::from))
-            })
-            .await;
+        let claimed =
+            db.run(move |s| s.write(|tx| lease::claim(tx, &h, Utc::now(), chrono_ttl))).await;
         match claimed {
             Ok(Claim::Held(_)) => {
                 if !*lead.borrow() {
@@ -556,8 +545,7 @@ async fn heartbeat(
     }
     if *lead.borrow() {
         let h = holder.clone();
-        let released =
-            db.run(move |s| s.write(|tx| lease::release(tx, &h).map_err(StoreError::from))).await;
+        let released = db.run(move |s| s.write(|tx| lease::release(tx, &h))).await;
         if let Err(e) = released {
             tracing::error!(error = %e, "cannot release the ingest lease");
         }
@@ -565,7 +553,7 @@ async fn heartbeat(
 }
 
 /// The current lease, for display.
-pub fn current_lease(store: &store::Store) -> rusqlite::Result<Option<Lease>> {
+pub fn current_lease(store: &store::Store) -> crate::store::StoreResult<Option<Lease>> {
     lease::current(store.conn())
 }
 

@@ -161,7 +161,7 @@ impl Ingest {
                         ..Default::default()
                     };
                     Ingest::record(tx, Feed::Environment, &u.rejected, &success)?;
-                    Ok::<_, rusqlite::Error>(n)
+                    Ok::<_, crate::store::StoreError>(n)
                 })
             })
             .await?;
@@ -173,7 +173,7 @@ impl Ingest {
         let step = self.opts.forecast.step_s;
         let input = self
             .db
-            .run(move |s| -> rusqlite::Result<_> {
+            .run(move |s| -> crate::store::StoreResult<_> {
                 Ok((
                     store::arrivals::count(s.conn())?,
                     store::arrivals::latest_start(s.conn(), step, BucketSource::Sensor)?,
@@ -262,7 +262,7 @@ impl Ingest {
         let history = Duration::days(i64::from(self.opts.arrivals_history_days));
         let (latest, offset) = self
             .db
-            .run(move |s| -> rusqlite::Result<_> {
+            .run(move |s| -> crate::store::StoreResult<_> {
                 let latest = store::arrivals::latest_start(s.conn(), step, BucketSource::Sensor)?;
                 let offset = store::feeds::get(s.conn(), Feed::ServicePoints.name())?
                     .and_then(|f| f.server_offset_ms);
