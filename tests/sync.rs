@@ -101,7 +101,7 @@ impl PostEmpty for reqwest::RequestBuilder {
 /// Runs three rounds of every feed against a faulty simulator, then turns the faults off and
 /// checks the console recovers to exactly the simulator's state. Returns the feed states seen
 /// while faulty.
-async fn survive(profile: &str) -> Vec<store::feeds::FeedState> {
+async fn survive(profile: &str) -> Vec<carrel::domain::freshness::FeedState> {
     let sim = frozen_sim(5, profile).await;
     let dir = tempfile::tempdir().unwrap();
     // A short timeout and a small cap make the timeout and oversized faults bite quickly.
@@ -133,7 +133,11 @@ async fn survive(profile: &str) -> Vec<store::feeds::FeedState> {
     faulty
 }
 
-fn assert_failed_with(states: &[store::feeds::FeedState], profile: &str, needle: &str) {
+fn assert_failed_with(
+    states: &[carrel::domain::freshness::FeedState],
+    profile: &str,
+    needle: &str,
+) {
     assert!(
         states.iter().any(|f| f.last_error.as_deref().is_some_and(|e| e.contains(needle))),
         "{profile}: no feed recorded an error containing {needle:?}: {states:#?}"

@@ -6,12 +6,12 @@ use serde::Serialize;
 use super::time::{age, clock};
 use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
+use crate::domain::layout::SeatEvent;
 use crate::engine::SharedStore;
 use crate::engine::actions::{self, ActionError};
 use crate::feeds::ApiClient;
 use crate::feeds::sensor::SensorClient;
 use crate::services::reads;
-use crate::store::seats::SeatEvent;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SeatCommand {

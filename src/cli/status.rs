@@ -16,11 +16,11 @@ use super::table::{Align, Table};
 use super::time::{age, clock};
 use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
+use crate::domain::freshness::FeedState;
 use crate::domain::freshness::{FeedHealth, Staleness};
 use crate::domain::units::{clock_skew, human_bytes, to_the_second as span};
 use crate::domain::wrap::wrap;
 use crate::services::reads::{self, SystemStatus};
-use crate::store::feeds::FeedState;
 
 /// The help after the options: what the exit status means and what counts as stale.
 pub const AFTER_HELP: &str = "\

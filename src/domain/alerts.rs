@@ -244,6 +244,17 @@ pub fn subject(key: &str, tz: chrono_tz::Tz) -> String {
     if rest.is_empty() { head } else { format!("{head} {}", rest.join(" · ")) }
 }
 
+/// Something that happened to an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertEvent {
+    pub alert_id: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// raised, updated, acknowledge, resolve, escalate.
+    pub action: String,
+    pub note: String,
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

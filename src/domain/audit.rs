@@ -207,6 +207,17 @@ impl Checkpoint {
     }
 }
 
+/// A verification, for the System tab and `carrel status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationRecord {
+    pub at: DateTime<Utc>,
+    pub size: u64,
+    pub root: String,
+    pub ok: bool,
+    pub first_bad: Option<u64>,
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,6 +159,16 @@ pub fn plausible(reading: &Comfort) -> Result<(), String> {
     Ok(())
 }
 
+/// A zone's latest reading with what the zone is, for judging it against the limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneComfort {
+    pub zone_id: String,
+    pub zone_name: String,
+    pub floor_id: String,
+    pub kind: ZoneKind,
+    pub latest: Option<ZoneSample>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

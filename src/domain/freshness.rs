@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
 
 /// Seconds added to two rounds before a feed counts as stale: time for the round itself (a
 /// fetch may take up to its request timeout, 10 s by default; a forecast of many windows takes
@@ -90,6 +91,29 @@ impl Staleness {
     ) -> FeedHealth {
         let age = last_success.map(|t| (now - t).max(Duration::zero()));
         FeedHealth { age, stale: self.is_stale(feed, age), failing: failures > 0 }
+    }
+}
+
+/// What is known about one feed (e.g. `sensor.seats`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FeedState {
+    pub feed: String,
+    pub cursor: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    /// The API's clock minus ours at the last success, in milliseconds.
+    pub server_offset_ms: Option<i64>,
+    pub records_ok: u64,
+    pub records_quarantined: u64,
+}
+
+impl FeedState {
+    /// Time since the last success, or `None` if the feed never succeeded.
+    pub fn age(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.last_success.map(|t| (now - t).max(Duration::zero()))
     }
 }
 

@@ -388,6 +388,25 @@ impl Verdict {
     }
 }
 
+/// Where a review item comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewSource {
+    /// The daily random sample of patron-data accesses.
+    Sample,
+    /// Evidence of an alert.
+    Alert,
+}
+
+impl ReviewSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewSource::Sample => "sample",
+            ReviewSource::Alert => "alert",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone};

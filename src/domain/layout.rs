@@ -252,6 +252,16 @@ pub fn zone_label(id: &str, name: &str) -> String {
     if name.is_empty() { format!("zone {id}") } else { format!("{name} ({id})") }
 }
 
+/// One observed seat state, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatEvent {
+    pub seat_id: String,
+    pub state: SeatState,
+    pub since: DateTime<Utc>,
+    pub sensor: SensorHealth,
+    pub observed: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

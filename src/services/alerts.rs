@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::ServiceError;
 use super::audit::{self, entry};
 use super::identity::Actor;
+use crate::domain::alerts::AlertEvent;
 use crate::domain::alerts::{self, Alert, AlertAction, AlertState, Fold};
 use crate::domain::audit::{Entry, NewEntry, Outcome};
 use crate::domain::comfort::ComfortLimits;
@@ -21,7 +22,6 @@ use crate::domain::rules::{
     BulkParams, ConsentBook, Finding, RuleContext, Rules, VerificationFact, ZoneComfort,
 };
 use crate::domain::staff::Role;
-use crate::store::alerts::AlertEvent;
 use crate::store::{self, Store, StoreError, audit as log};
 
 /// The login recorded for what the rules engine does.

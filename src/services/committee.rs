@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::ServiceError;
 use super::audit::{self, entry};
 use super::identity::Actor;
+use crate::domain::alerts::AlertEvent;
 use crate::domain::alerts::{AlertState, NewAlert};
 use crate::domain::audit::Outcome;
 use crate::domain::audit_bindings::SEAT_ACTION;
@@ -21,7 +22,6 @@ use crate::domain::quorum::{self, Ballot, Needed, RequestState, Vote, VoteRefuse
 use crate::domain::rules::Rule;
 use crate::domain::sanitize::clean_text;
 use crate::domain::staff::{Party, Role};
-use crate::store::alerts::AlertEvent;
 use crate::store::{self, Store, StoreError, audit as log};
 
 fn object(login: &str) -> String {

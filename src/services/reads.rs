@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::ServiceError;
+use crate::domain::freshness::FeedState;
 use crate::domain::layout::{Floor, SeatView, Zone};
 use crate::domain::service_point::ServicePoint;
-use crate::store::feeds::FeedState;
 use crate::store::lease::Lease;
 use crate::store::seats::SeatFilter;
 use crate::store::{self, Store};
@@ -52,7 +52,7 @@ pub fn seat_ids(store: &Store) -> Result<std::collections::HashSet<String>, Serv
 }
 
 /// Every active zone with its latest comfort reading.
-pub fn comfort(store: &Store) -> Result<Vec<store::environment::ZoneComfort>, ServiceError> {
+pub fn comfort(store: &Store) -> Result<Vec<crate::domain::comfort::ZoneComfort>, ServiceError> {
     Ok(store::environment::latest(store.conn())?)
 }
 
@@ -66,7 +66,7 @@ pub fn seat_history(
     store: &Store,
     seat_id: &str,
     limit: usize,
-) -> Result<Vec<store::seats::SeatEvent>, ServiceError> {
+) -> Result<Vec<crate::domain::layout::SeatEvent>, ServiceError> {
     Ok(store::seats::history(store.conn(), seat_id, limit)?)
 }
 

@@ -130,7 +130,7 @@ fn settle_alerts(
         };
         store::alerts::add_event(
             tx,
-            &store::alerts::AlertEvent {
+            &crate::domain::alerts::AlertEvent {
                 alert_id: a.id,
                 at: now,
                 actor: super::alerts::ENGINE.to_owned(),

@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::ServiceError;
 use super::audit::{self, entry};
 use super::identity::Actor;
+use crate::domain::alerts::AlertEvent;
 use crate::domain::alerts::NewAlert;
 use crate::domain::audit::{Entry, NewEntry, Outcome};
 use crate::domain::governance::Verdict;
@@ -23,7 +24,6 @@ use crate::domain::policy::Permission;
 use crate::domain::rules::Rule;
 use crate::domain::sanitize::clean_text;
 use crate::domain::staff::Role;
-use crate::store::alerts::AlertEvent;
 pub use crate::store::governance::{ReviewItem, ReviewSource};
 use crate::store::{self, Store, StoreError, audit as log};
 

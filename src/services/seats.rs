@@ -8,9 +8,9 @@ use super::audit::{self, entry};
 use super::identity::Actor;
 use crate::domain::api::SeatStatus;
 use crate::domain::audit::Outcome;
+use crate::domain::layout::SeatEvent;
 use crate::domain::layout::SeatState;
 use crate::domain::policy::Permission;
-use crate::store::seats::SeatEvent;
 use crate::store::{self, Store, StoreError, audit as log};
 
 /// Checks that `actor` may release `seat_id` (a denial is logged) and that the seat is away

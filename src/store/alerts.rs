@@ -3,23 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use super::StoreResult;
 use super::{bad_column as bad, from_ms, to_ms};
 use crate::domain::alerts::{Alert, AlertState, NewAlert};
 use crate::domain::rules::{Rule, Severity};
 
-/// Something that happened to an alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AlertEvent {
-    pub alert_id: u64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    /// raised, updated, acknowledge, resolve, escalate.
-    pub action: String,
-    pub note: String,
-}
+pub use crate::domain::alerts::AlertEvent;
 
 const COLUMNS: &str = "id, rule, key, severity, state, first_seen_ms, last_seen_ms, count, evidence, summary, raised_ms, updated_ms";
 

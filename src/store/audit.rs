@@ -385,16 +385,7 @@ pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
     .collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
-/// A verification, for the System tab and `carrel status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerificationRecord {
-    pub at: DateTime<Utc>,
-    pub size: u64,
-    pub root: String,
-    pub ok: bool,
-    pub first_bad: Option<u64>,
-    pub message: String,
-}
+pub use crate::domain::audit::VerificationRecord;
 
 pub fn record_verification(
     conn: &Connection,

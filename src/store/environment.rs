@@ -8,15 +8,7 @@ use super::{from_ms, to_ms};
 use crate::domain::comfort::{Comfort, ZoneSample};
 use crate::domain::layout::ZoneKind;
 
-/// A zone's latest reading with what the zone is, for judging it against the limits.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ZoneComfort {
-    pub zone_id: String,
-    pub zone_name: String,
-    pub floor_id: String,
-    pub kind: ZoneKind,
-    pub latest: Option<ZoneSample>,
-}
+pub use crate::domain::comfort::ZoneComfort;
 
 /// Stores samples; a sample already stored for the same zone and time is skipped. Returns how
 /// many were new.

@@ -1,35 +1,13 @@
 //! Sync state of each feed: its cursor, when it last succeeded or failed and why, how many
 //! failures in a row, and the offset between the API's clock and ours.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
 
-/// What is known about one feed (e.g. `sensor.seats`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FeedState {
-    pub feed: String,
-    pub cursor: Option<String>,
-    pub last_attempt: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<DateTime<Utc>>,
-    pub consecutive_failures: u32,
-    /// The API's clock minus ours at the last success, in milliseconds.
-    pub server_offset_ms: Option<i64>,
-    pub records_ok: u64,
-    pub records_quarantined: u64,
-}
-
-impl FeedState {
-    /// Time since the last success, or `None` if the feed never succeeded.
-    pub fn age(&self, now: DateTime<Utc>) -> Option<Duration> {
-        self.last_success.map(|t| (now - t).max(Duration::zero()))
-    }
-}
+pub use crate::domain::freshness::FeedState;
 
 /// A successful fetch of a feed.
 #[derive(Debug, Clone, Default)]
@@ -134,7 +112,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     #[test]
     fn failures_count_up_and_a_success_resets_them() {

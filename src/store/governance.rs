@@ -183,24 +183,7 @@ pub fn approved_ids(conn: &Connection) -> StoreResult<Vec<u64>> {
 
 // --- the audit review queue ---
 
-/// Where a review item comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewSource {
-    /// The daily random sample of patron-data accesses.
-    Sample,
-    /// Evidence of an alert.
-    Alert,
-}
-
-impl ReviewSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewSource::Sample => "sample",
-            ReviewSource::Alert => "alert",
-        }
-    }
-}
+pub use crate::domain::governance::ReviewSource;
 
 /// One audit entry to review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

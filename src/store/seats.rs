@@ -15,15 +15,7 @@ use super::{from_ms, to_ms};
 use crate::domain::layout::{SeatState, SeatView, SensorHealth};
 use chrono::{DateTime, Utc};
 
-/// One observed seat state, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeatEvent {
-    pub seat_id: String,
-    pub state: SeatState,
-    pub since: DateTime<Utc>,
-    pub sensor: SensorHealth,
-    pub observed: DateTime<Utc>,
-}
+pub use crate::domain::layout::SeatEvent;
 
 /// The SQL of the batch path, shared with the benchmark's bare loop so both insert the same
 /// rows the same way.

@@ -15,12 +15,12 @@ use super::keymap::Keymap;
 use super::model::{SeatsSnapshot, SystemSnapshot};
 use super::state::{Health, State, Viewer};
 use super::theme::{Theme, ThemeName};
+use crate::domain::comfort::ZoneComfort;
 use crate::domain::comfort::{Comfort, ComfortLimits, ZoneSample};
+use crate::domain::freshness::FeedState;
 use crate::domain::layout::{Floor, SeatState, SeatView, SensorHealth, Zone, ZoneKind};
 use crate::domain::staff::{Grant, Role};
 use crate::services::reads::{DatabaseStatus, SystemStatus};
-use crate::store::environment::ZoneComfort;
-use crate::store::feeds::FeedState;
 use crate::store::lease::Lease;
 
 /// The fixed "now" of the fixtures: a Wednesday late morning.
@@ -144,14 +144,14 @@ pub fn alerts() -> (Vec<crate::domain::alerts::Alert>, crate::services::alerts::
     let detail = crate::services::alerts::AlertDetail {
         alert: first,
         events: vec![
-            crate::store::alerts::AlertEvent {
+            crate::domain::alerts::AlertEvent {
                 alert_id: 6,
                 at: t - Duration::minutes(41),
                 actor: "carrel-rules".into(),
                 action: "raised".into(),
                 note: "sam read 400 patron records".into(),
             },
-            crate::store::alerts::AlertEvent {
+            crate::domain::alerts::AlertEvent {
                 alert_id: 6,
                 at: t - Duration::minutes(20),
                 actor: "ines".into(),
@@ -185,13 +185,14 @@ pub fn committee() -> Viewer {
 /// review items assigned to the viewer (when they review) and two recent verdicts; a ledger
 /// with one month spent to the budget.
 pub fn governance(viewer: &Viewer) -> super::model::GovernanceSnapshot {
+    use crate::domain::governance::ReviewSource;
     use crate::domain::governance::{
         DataKind, DataRequest, LedgerLine, LegalBasis, MilliEps, Scope, Verdict,
     };
     use crate::domain::quorum::{RequestState, Vote};
     use crate::domain::staff::Party;
     use crate::services::review::{ReviewCase, ReviewQueue};
-    use crate::store::governance::{ReviewItem, ReviewSource};
+    use crate::store::governance::ReviewItem;
     let t = now();
     let vote = |voter: &str, party: Party, approve: bool, reason: &str, min: i64| Vote {
         voter: voter.into(),
@@ -561,7 +562,7 @@ pub fn system_snapshot() -> SystemSnapshot {
                 size: 1234,
                 root: "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328".into(),
                 last_checkpoint: None,
-                last_verification: Some(crate::store::audit::VerificationRecord {
+                last_verification: Some(crate::domain::audit::VerificationRecord {
                     at: t - Duration::minutes(30),
                     size: 1200,
                     root: "ab".repeat(32),

@@ -5,9 +5,9 @@ use chrono::{Duration, Timelike, Utc};
 use super::model::{ApiHealth, SeatsSnapshot, SystemSnapshot};
 use super::state::Health;
 use crate::domain::comfort::ComfortLimits;
+use crate::domain::freshness::FeedState;
 use crate::services::{ServiceError, reads};
 use crate::store::Store;
-use crate::store::feeds::FeedState;
 
 /// How many of the latest review verdicts the Governance tab lists.
 const RECENT_VERDICTS: usize = 8;

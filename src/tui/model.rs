@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::domain::comfort::ZoneComfort;
 use crate::domain::comfort::{Comfort, ComfortLimits, OutOfRange};
+use crate::domain::freshness::FeedState;
 use crate::domain::layout::{Floor, Occupancy, SeatState, SeatView, SensorHealth, Zone, ZoneKind};
 use crate::services::reads::SystemStatus;
-use crate::store::environment::ZoneComfort;
-use crate::store::feeds::FeedState;
 use crate::store::quarantine::Rejected;
 
 /// One seat as the map and lists show it.

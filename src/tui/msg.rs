@@ -8,9 +8,9 @@ use super::model::{GovernanceSnapshot, SystemSnapshot};
 use super::state::Health;
 use crate::domain::alerts::{Alert, AlertAction, AlertState};
 use crate::domain::governance::{NewRequest, Verdict};
+use crate::domain::layout::SeatEvent;
 use crate::domain::quorum::RequestState;
 use crate::services::alerts::AlertDetail;
-use crate::store::seats::SeatEvent;
 
 /// What the Alerts tab shows, read in one go.
 #[derive(Debug, Clone, PartialEq)]

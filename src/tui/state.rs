@@ -12,10 +12,10 @@ use super::model::SystemSnapshot;
 use super::model::{ApiHealth, SeatsSnapshot};
 use super::theme::Theme;
 use crate::domain::governance::Verdict;
+use crate::domain::layout::SeatEvent;
 use crate::domain::layout::ZoneKind;
 use crate::domain::policy::Permission;
 use crate::domain::staff::{Grant, Party, Role};
-use crate::store::seats::SeatEvent;
 
 /// The tabs, in order. Only tabs that exist are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@ use chrono::{Duration, Utc};
 
 use super::{Feed, FeedOutcome, Ingest, IngestError};
 use crate::domain::arrivals::bucket_start;
+use crate::domain::layout::SeatEvent;
 use crate::feeds::FetchError;
 use crate::store::arrivals::BucketSource;
 use crate::store::feeds::Success;
-use crate::store::seats::SeatEvent;
 use crate::store::{self, to_ms};
 
 /// Most buckets asked for in one arrivals request.

@@ -11,12 +11,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{age_minutes, safe};
+use crate::domain::governance::ReviewSource;
 use crate::domain::governance::{DataRequest, Scope};
 use crate::domain::quorum::RequestState;
 use crate::domain::sanitize::clean_text;
 use crate::domain::staff::Party;
 use crate::services::review::ReviewCase;
-use crate::store::governance::ReviewSource;
 use crate::tui::keymap::Action;
 use crate::tui::model::GovernanceSnapshot;
 use crate::tui::state::{GovRow, GovView, State};

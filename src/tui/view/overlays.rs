@@ -495,7 +495,7 @@ fn detail(
     area: Rect,
     state: &State,
     seat_id: &str,
-    history: Option<&[crate::store::seats::SeatEvent]>,
+    history: Option<&[crate::domain::layout::SeatEvent]>,
 ) {
     let t = &state.theme;
     let seat = state.seats.snapshot.as_ref().and_then(|s| {

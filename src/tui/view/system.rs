@@ -18,10 +18,10 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{age_minutes, safe};
 use crate::domain::freshness::FeedHealth;
+use crate::domain::freshness::FeedState;
 use crate::domain::sanitize::clean_text;
 use crate::domain::units::{clock_skew, human_bytes, to_the_second};
 use crate::domain::wrap::wrap;
-use crate::store::feeds::FeedState;
 use crate::tui::model::SystemSnapshot;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
