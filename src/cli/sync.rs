@@ -11,10 +11,10 @@ use super::table::{Align, Table};
 use super::time::age;
 use super::{CliError, CliResult, open_store, print_json};
 use crate::config::Config;
+use crate::domain::freshness::Claim;
 use crate::domain::sanitize::clean_text;
 use crate::engine::SharedStore;
 use crate::engine::ingest::{FeedOutcome, Ingest, IngestEvent};
-use crate::store::lease::Claim;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {

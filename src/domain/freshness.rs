@@ -117,6 +117,40 @@ impl FeedState {
     }
 }
 
+/// The lease as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    pub holder: String,
+    pub acquired: DateTime<Utc>,
+    pub renewed: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+impl Lease {
+    pub fn is_alive(&self, now: DateTime<Utc>) -> bool {
+        self.expires > now
+    }
+}
+
+/// What came of asking for the lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// We hold it now (newly taken or renewed).
+    Held(Lease),
+    /// Someone else holds a live lease.
+    HeldBy(Lease),
+}
+
+/// A rejected record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub id: i64,
+    pub feed: String,
+    pub received: DateTime<Utc>,
+    pub reason: String,
+    pub record: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::ServiceError;
 use crate::domain::freshness::FeedState;
+use crate::domain::freshness::Lease;
 use crate::domain::layout::{Floor, SeatView, Zone};
 use crate::domain::service_point::ServicePoint;
-use crate::store::lease::Lease;
 use crate::store::seats::SeatFilter;
 use crate::store::{self, Store};
 
@@ -74,7 +74,7 @@ pub fn seat_history(
 pub fn recent_quarantine(
     store: &Store,
     limit: usize,
-) -> Result<Vec<store::quarantine::Rejected>, ServiceError> {
+) -> Result<Vec<crate::domain::freshness::Rejected>, ServiceError> {
     Ok(store::quarantine::recent(store.conn(), limit)?)
 }
 

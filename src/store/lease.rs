@@ -7,34 +7,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
 
-/// The lease as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Lease {
-    pub holder: String,
-    pub acquired: DateTime<Utc>,
-    pub renewed: DateTime<Utc>,
-    pub expires: DateTime<Utc>,
-}
+pub use crate::domain::freshness::Lease;
 
-impl Lease {
-    pub fn is_alive(&self, now: DateTime<Utc>) -> bool {
-        self.expires > now
-    }
-}
-
-/// What came of asking for the lease.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// We hold it now (newly taken or renewed).
-    Held(Lease),
-    /// Someone else holds a live lease.
-    HeldBy(Lease),
-}
+pub use crate::domain::freshness::Claim;
 
 /// Takes or renews the lease for `holder` until `now + ttl`, unless another holder's lease is
 /// still alive. Call inside a write transaction.

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
-use serde::Serialize;
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -13,15 +12,7 @@ use crate::domain::sanitize::clean_text;
 /// Longest stored copy of a rejected record, in characters.
 pub const MAX_RECORD_CHARS: usize = 2048;
 
-/// A rejected record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejected {
-    pub id: i64,
-    pub feed: String,
-    pub received: DateTime<Utc>,
-    pub reason: String,
-    pub record: String,
-}
+pub use crate::domain::freshness::Rejected;
 
 /// Quarantines a record. Both the reason and the record are sanitised and cut before storing,
 /// so a hostile payload cannot reach a terminal through the quarantine either.

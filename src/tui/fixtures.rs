@@ -18,10 +18,10 @@ use super::theme::{Theme, ThemeName};
 use crate::domain::comfort::ZoneComfort;
 use crate::domain::comfort::{Comfort, ComfortLimits, ZoneSample};
 use crate::domain::freshness::FeedState;
+use crate::domain::freshness::Lease;
 use crate::domain::layout::{Floor, SeatState, SeatView, SensorHealth, Zone, ZoneKind};
 use crate::domain::staff::{Grant, Role};
 use crate::services::reads::{DatabaseStatus, SystemStatus};
-use crate::store::lease::Lease;
 
 /// The fixed "now" of the fixtures: a Wednesday late morning.
 pub fn now() -> DateTime<Utc> {

@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::comfort::ZoneComfort;
 use crate::domain::comfort::{Comfort, ComfortLimits, OutOfRange};
 use crate::domain::freshness::FeedState;
+use crate::domain::freshness::Rejected;
 use crate::domain::layout::{Floor, Occupancy, SeatState, SeatView, SensorHealth, Zone, ZoneKind};
 use crate::services::reads::SystemStatus;
-use crate::store::quarantine::Rejected;
 
 /// One seat as the map and lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
