@@ -5,19 +5,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn carrel(home: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("CARREL_SENSOR_URL", url)
-        .output()
-        .unwrap()
+    common::carrel_in(home).args(args).env("CARREL_SENSOR_URL", url).output().unwrap()
 }
 
 fn ok(o: &Output) -> String {

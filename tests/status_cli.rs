@@ -2,6 +2,8 @@
 //! status monitoring reads (0 fresh, 3 stale or failing), and output that fits 80 columns.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -12,13 +14,7 @@ use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
 fn carrel(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_carrel"));
-    c.env_clear()
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("cfg"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_STATE_HOME", dir.join("state"));
-    c
+    common::carrel_in(dir)
 }
 
 struct Db {

@@ -16,6 +16,18 @@ use carrel::sim::{self, FaultPlan, SimConfig, SimHandle};
 use carrel::store::{Store, StoreOptions};
 use chrono::{DateTime, Utc};
 
+/// The carrel binary with an environment of its own under `home`: configuration, data and
+/// state directories there, nothing inherited from whoever runs the tests.
+pub fn carrel_in(home: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"));
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"));
+    c
+}
+
 /// A busy weekday morning, outside exam weeks.
 pub fn busy_morning() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-18T11:00:00Z").unwrap().to_utc()

@@ -184,18 +184,7 @@ impl Ingest {
             // The forecasts on record are current: this round succeeded without work, and
             // says so, or forecasts would look stale whenever no new arrivals come in (a
             // closed library, a frozen simulator).
-            self.db
-                .run(move |s| {
-                    s.write(|tx| {
-                        store::feeds::record_success(
-                            tx,
-                            Feed::Forecasts.name(),
-                            Utc::now(),
-                            &Success::default(),
-                        )
-                    })
-                })
-                .await?;
+            self.forecasts_done(0).await?;
             return Ok(FeedOutcome::skipped(
                 Feed::Forecasts,
                 "no new arrivals since the last forecast",
@@ -219,35 +208,27 @@ impl Ingest {
                 .skipped
                 .first()
                 .map_or_else(|| "no windows yet".to_owned(), |(w, e)| format!("{w}: {e}"));
-            self.db
-                .run(move |s| {
-                    s.write(|tx| {
-                        store::feeds::record_success(
-                            tx,
-                            Feed::Forecasts.name(),
-                            Utc::now(),
-                            &Success::default(),
-                        )
-                    })
-                })
-                .await?;
+            self.forecasts_done(0).await?;
             return Ok(FeedOutcome::skipped(Feed::Forecasts, &why));
         }
         let n = done.forecast.len() as u64;
         self.forecast_input = Some(input);
+        self.forecasts_done(n).await?;
+        Ok(FeedOutcome::ok(Feed::Forecasts, n, 0))
+    }
+
+    /// Records a forecast round that ran, with the forecasts it stored (none is still a round
+    /// done: the engine is not stale).
+    async fn forecasts_done(&self, stored: u64) -> Result<(), IngestError> {
+        let done = Success { records_ok: stored, ..Default::default() };
         self.db
             .run(move |s| {
                 s.write(|tx| {
-                    store::feeds::record_success(
-                        tx,
-                        Feed::Forecasts.name(),
-                        Utc::now(),
-                        &Success { records_ok: n, ..Default::default() },
-                    )
+                    store::feeds::record_success(tx, Feed::Forecasts.name(), Utc::now(), &done)
                 })
             })
             .await?;
-        Ok(FeedOutcome::ok(Feed::Forecasts, n, 0))
+        Ok(())
     }
 
     /// Fetches arrivals from the last stored bucket (or `arrivals_history_days` back) up to
