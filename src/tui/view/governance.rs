@@ -434,7 +434,7 @@ fn request_detail(state: &State, r: &DataRequest) -> Vec<Line<'static>> {
                 format!(
                     " · filed by {} {} · {when}",
                     safe(&r.requester),
-                    super::ago_minutes((state.wall - r.created).num_minutes())
+                    crate::domain::units::ago(state.wall - r.created)
                 ),
                 t.base,
             ),

@@ -215,11 +215,6 @@ pub(crate) fn day_time(t: chrono::DateTime<chrono::Utc>, state: &State) -> Strin
     }
 }
 
-/// How long ago, in a sentence: `just now` under a minute, else `12m ago`, `3d ago`.
-pub(crate) fn ago_minutes(minutes: i64) -> String {
-    if minutes < 1 { "just now".into() } else { format!("{} ago", age_minutes(minutes)) }
-}
-
 fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let v = &state.viewer;
