@@ -140,7 +140,8 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let text = Paragraph::new(detail_lines(state, d)).wrap(Wrap { trim: false });
     if state.alerts.zoom {
-        let top = state.alerts.scroll.min(detail_scroll_limit(state));
+        let total = u16::try_from(text.line_count(inner.width)).unwrap_or(u16::MAX);
+        let top = state.alerts.scroll.min(total.saturating_sub(inner.height));
         frame.render_widget(text.scroll((top, 0)), inner);
     } else {
         frame.render_widget(text, inner);
