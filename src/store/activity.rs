@@ -3,7 +3,7 @@
 //! nothing, so an import can be repeated.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -108,7 +108,7 @@ pub struct ActivityCounts {
 
 pub fn counts(conn: &Connection) -> StoreResult<ActivityCounts> {
     let n = |table: &str| {
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), (), |r| r.get::<_, i64>(0))
             .map(|n| u64::try_from(n).unwrap_or(0))
     };
     Ok(ActivityCounts { loans: n("loans")?, searches: n("searches")?, visits: n("visits")? })
@@ -127,7 +127,7 @@ pub fn patron_loans(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<Patro
     .query_map([pseudonym], |r| {
         Ok((r.get(0)?, super::from_ms(r.get(1)?), r.get::<_, Option<i64>>(2)?.map(super::from_ms)))
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }
 
@@ -138,7 +138,7 @@ pub fn patron_searches(
 ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
     conn.prepare_cached("SELECT query, at_ms FROM searches WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -149,23 +149,23 @@ pub fn patron_visits(
 ) -> StoreResult<Vec<(Option<String>, DateTime<Utc>)>> {
     conn.prepare_cached("SELECT zone_id, at_ms FROM visits WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// Catalogue titles with their subjects, for mapping searches to subjects.
 pub fn catalogue_subjects(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached("SELECT title, subject FROM catalog_items")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// Every loan still linked to a patron, as (pseudonym, item id): the local recommender's data.
 pub fn linked_loans(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached("SELECT pseudonym, item_id FROM loans WHERE pseudonym IS NOT NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -173,7 +173,7 @@ pub fn linked_loans(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
 pub fn patron_items(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT DISTINCT item_id FROM loans WHERE pseudonym = ?1")?
         .query_map([pseudonym], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -185,7 +185,7 @@ pub fn titles(
     let mut stmt = conn.prepare_cached("SELECT title FROM catalog_items WHERE id = ?1")?;
     let mut out = std::collections::HashMap::new();
     for id in ids {
-        if let Some(t) = rusqlite::OptionalExtension::optional(stmt.query_row([id], |r| r.get(0)))?
+        if let Some(t) = super::db::OptionalExtension::optional(stmt.query_row([id], |r| r.get(0)))?
         {
             out.insert(id.clone(), t);
         }

@@ -2,7 +2,7 @@
 //! escalated, with who and a note).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 use super::StoreResult;
 use super::{bad_column as bad, from_ms, to_ms};
@@ -17,7 +17,7 @@ fn evidence_text(e: &[u64]) -> String {
     e.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn alert(row: &Row<'_>) -> rusqlite::Result<Alert> {
+fn alert(row: &Row<'_>) -> super::db::Result<Alert> {
     let rule: String = row.get(1)?;
     let severity: String = row.get(3)?;
     let state: String = row.get(4)?;
@@ -109,7 +109,7 @@ pub fn list(conn: &Connection, state: Option<AlertState>, limit: usize) -> Store
         "SELECT {COLUMNS} FROM alerts WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
     ))?;
     stmt.query_map(params![state.map(AlertState::as_str), limit as i64], alert)?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -118,7 +118,7 @@ pub fn active(conn: &Connection) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE state != 'resolved' ORDER BY id DESC"
     ))?;
-    stmt.query_map([], alert)?.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    stmt.query_map((), alert)?.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// The alerts of one rule and key, oldest first.
@@ -127,14 +127,14 @@ pub fn of_key(conn: &Connection, rule: Rule, key: &str) -> StoreResult<Vec<Alert
         "SELECT {COLUMNS} FROM alerts WHERE rule = ?1 AND key = ?2 ORDER BY id"
     ))?;
     stmt.query_map(params![rule.as_str(), key], alert)?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// How many alerts are in each state.
 pub fn counts(conn: &Connection) -> StoreResult<Vec<(AlertState, u64)>> {
     let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM alerts GROUP BY state")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let rows = stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (s, n) = row?;
@@ -158,6 +158,6 @@ pub fn events(conn: &Connection, alert_id: u64) -> StoreResult<Vec<AlertEvent>> 
             note: r.get(4)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }

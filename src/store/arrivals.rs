@@ -1,7 +1,7 @@
 //! Arrivals per window per time bucket, from the sensor API or imported from CSV.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -89,12 +89,12 @@ pub fn series(
             mean_wait_s: r.get(5)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// How many buckets are stored.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
     Ok(conn
-        .query_row("SELECT count(*) FROM arrival_buckets", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM arrival_buckets", (), |r| r.get::<_, i64>(0))
         .map(|n| n.unsigned_abs())?)
 }

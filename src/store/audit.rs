@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -24,7 +24,7 @@ use crate::domain::staff::Grant;
 pub fn frontier(conn: &Connection) -> StoreResult<Frontier> {
     let bytes: Option<Vec<u8>> = conn
         .prepare_cached("SELECT frontier FROM audit_state WHERE id = 1")?
-        .query_row([], |r| r.get(0))
+        .query_row((), |r| r.get(0))
         .optional()?;
     Ok(bytes.and_then(|b| Frontier::from_bytes(&b)).unwrap_or_default())
 }
@@ -36,7 +36,7 @@ pub fn frontier(conn: &Connection) -> StoreResult<Frontier> {
 pub fn not_before_last(conn: &Connection, at: DateTime<Utc>) -> StoreResult<DateTime<Utc>> {
     let last: Option<i64> = conn
         .prepare_cached("SELECT at_ms FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| r.get(0))
+        .query_row((), |r| r.get(0))
         .optional()?;
     Ok(last.map_or(at, |ms| at.max(from_ms(ms))))
 }
@@ -76,7 +76,7 @@ pub fn append(conn: &Connection, entry: NewEntry) -> StoreResult<Entry> {
 const SELECT: &str = "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, impersonator, leaf FROM audit_log";
 
 /// An entry from the first ten columns of [`SELECT`].
-fn entry_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+fn entry_of(r: &super::db::Row<'_>) -> super::db::Result<Entry> {
     let outcome: String = r.get(7)?;
     let seq: i64 = r.get(0)?;
     Ok(Entry {
@@ -95,7 +95,7 @@ fn entry_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Entry, Vec<u8>)> {
+fn row(r: &super::db::Row<'_>) -> super::db::Result<(Entry, Vec<u8>)> {
     Ok((entry_of(r)?, r.get(10)?))
 }
 
@@ -118,7 +118,7 @@ pub fn entries(conn: &Connection, f: &EntryFilter) -> StoreResult<Vec<Entry>> {
     let rows = stmt.query_map(params![f.actor, f.action, f.since.map(to_ms), limit], |r| {
         row(r).map(|(e, _)| e)
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// Calls `f` with every entry in order, reading one row at a time: memory stays flat however
@@ -127,10 +127,10 @@ pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> StoreResult<u64
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at_ms, actor, role, action, object, purpose, outcome, details, impersonator FROM audit_log ORDER BY seq",
     )?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(())?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        f(&entry_of(r)?);
+        f(&entry_of(&r)?);
         n += 1;
     }
     Ok(n)
@@ -158,11 +158,11 @@ pub fn entry(conn: &Connection, seq: u64) -> StoreResult<Option<Entry>> {
 /// Every leaf hash in order, for building proofs.
 pub fn leaves(conn: &Connection) -> StoreResult<Vec<Hash>> {
     conn.prepare_cached("SELECT leaf FROM audit_log ORDER BY seq")?
-        .query_map([], |r| {
+        .query_map((), |r| {
             let b: Vec<u8> = r.get(0)?;
             Ok(b.try_into().unwrap_or([0u8; 32]))
         })?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -217,10 +217,10 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification
     let mut leaves: Vec<Hash> = Vec::new();
     {
         let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         while let Some(r) = rows.next()? {
             let expected = tree.size();
-            let (entry, stored) = match row(r) {
+            let (entry, stored) = match row(&r) {
                 Ok(x) => x,
                 Err(e) => {
                     first_bad = Some(expected);
@@ -343,7 +343,7 @@ fn staff_roles(conn: &Connection) -> StoreResult<Vec<(String, Grant)>> {
 /// carrel recorded one) or whose first entry was altered.
 pub fn creation(conn: &Connection) -> StoreResult<Option<Creation>> {
     let first =
-        conn.prepare_cached(&format!("{SELECT} WHERE seq = 0"))?.query_row([], row).optional()?;
+        conn.prepare_cached(&format!("{SELECT} WHERE seq = 0"))?.query_row((), row).optional()?;
     Ok(first.and_then(
         |(e, stored)| {
             if stored.as_slice() == e.leaf().as_slice() { e.creation() } else { None }
@@ -371,7 +371,7 @@ pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
     conn.prepare_cached(
         "SELECT size, root, at_ms, public_key, signature, origin FROM audit_checkpoints ORDER BY id",
     )?
-    .query_map([], |r| {
+    .query_map((), |r| {
         Ok(Checkpoint {
             format: crate::domain::audit::CHECKPOINT_FORMAT.into(),
             size: r.get::<_, i64>(0)?.max(0).unsigned_abs(),
@@ -382,7 +382,7 @@ pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
             origin: r.get(5)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 pub use crate::domain::audit::VerificationRecord;
@@ -411,7 +411,7 @@ pub fn latest_verification(conn: &Connection) -> StoreResult<Option<Verification
     Ok(conn.prepare_cached(
         "SELECT at_ms, size, root, ok, first_bad, message FROM audit_verifications ORDER BY id DESC LIMIT 1",
     )?
-    .query_row([], |r| {
+    .query_row((), |r| {
         Ok(VerificationRecord {
             at: from_ms(r.get(0)?),
             size: r.get::<_, i64>(1)?.max(0).unsigned_abs(),

@@ -2,7 +2,7 @@
 //! recommender and for showing where recommendations come from.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -21,7 +21,7 @@ pub fn upsert_items(conn: &Connection, items: &[CatalogItemDto]) -> StoreResult<
 
 pub fn item_count(conn: &Connection) -> StoreResult<u64> {
     Ok(conn
-        .query_row("SELECT count(*) FROM catalog_items", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM catalog_items", (), |r| r.get::<_, i64>(0))
         .map(|n| n.unsigned_abs())?)
 }
 
@@ -40,7 +40,7 @@ pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> St
 
 pub fn model(conn: &Connection) -> StoreResult<Option<ModelInfo>> {
     Ok(conn.prepare_cached("SELECT version, trained_ms, training_mode, sites, metrics_json FROM recs_model WHERE id = 1")?
-        .query_row([], |r| {
+        .query_row((), |r| {
             let metrics: String = r.get(4)?;
             Ok(ModelInfo {
                 version: r.get(0)?,

@@ -1,7 +1,7 @@
 //! Proposed changes to committee seats and their votes.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 use super::StoreResult;
 use super::layout::parse_column;
@@ -13,7 +13,7 @@ use crate::domain::staff::Party;
 const COLUMNS: &str =
     "id, proposer, login, change, party, state, created_ms, expires_ms, decided_ms";
 
-fn change(row: &Row<'_>) -> rusqlite::Result<SeatChange> {
+fn change(row: &Row<'_>) -> super::db::Result<SeatChange> {
     let kind: String = row.get(3)?;
     let party: String = row.get(4)?;
     let state: String = row.get(5)?;
@@ -63,7 +63,7 @@ fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
         "SELECT voter, party, approve, reason, at_ms FROM seat_votes WHERE change_id = ?1 ORDER BY at_ms, voter",
     )?
     .query_map([i64::try_from(id).unwrap_or(i64::MAX)], |r| super::governance::vote(r, 0))?
-    .collect::<rusqlite::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// One change with its votes.
@@ -84,8 +84,8 @@ pub fn get(conn: &Connection, id: u64) -> StoreResult<Option<SeatChange>> {
 pub fn list(conn: &Connection) -> StoreResult<Vec<SeatChange>> {
     let mut out: Vec<SeatChange> = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM seat_changes ORDER BY id DESC"))?
-        .query_map([], change)?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), change)?
+        .collect::<super::db::Result<_>>()?;
     for c in &mut out {
         c.votes = votes_of(conn, c.id)?;
     }

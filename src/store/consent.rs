@@ -2,7 +2,7 @@
 //! current consent to a purpose is the latest change for it.
 
 use rand::RngCore;
-use rusqlite::{Connection, Row, params};
+use super::db::{Connection, Row, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -27,11 +27,11 @@ fn seal_note(keys: &Keys, c: &ConsentChange) -> Option<Vec<u8>> {
     Some(keys.seal(&note_column(c.purpose, to_ms(c.at)), &c.pseudonym, &c.note, nonce))
 }
 
-fn conversion(i: usize, e: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+fn conversion(i: usize, e: String) -> super::StoreError {
+    super::bad_column(i, e)
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<ConsentChange> {
+fn row(r: &Row<'_>) -> super::db::Result<ConsentChange> {
     let purpose: String = r.get(1)?;
     let source: String = r.get(5)?;
     Ok(ConsentChange {
@@ -68,8 +68,8 @@ pub fn append(conn: &Connection, keys: &Keys, c: &ConsentChange) -> StoreResult<
 pub fn seal_plain_notes(conn: &Connection, keys: &Keys) -> StoreResult<usize> {
     let plain: Vec<(i64, ConsentChange)> = conn
         .prepare_cached(&format!("{SELECT} WHERE note != '' AND note_enc IS NULL"))?
-        .query_map([], |r| Ok((r.get(8)?, row(r)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), |r| Ok((r.get(8)?, row(r)?)))?
+        .collect::<super::db::Result<_>>()?;
     for (id, c) in &plain {
         conn.prepare_cached("UPDATE consent_changes SET note = '', note_enc = ?2 WHERE id = ?1")?
             .execute(params![id, seal_note(keys, c)])?;
@@ -93,15 +93,15 @@ pub fn for_patron_with_notes(
             }
             Ok(c)
         })?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// Every change of every patron, oldest first (ties in the order they were recorded).
 pub fn history(conn: &Connection) -> StoreResult<Vec<ConsentChange>> {
     conn.prepare_cached(&format!("{SELECT} ORDER BY at_ms, id"))?
-        .query_map([], row)?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), row)?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -109,7 +109,7 @@ pub fn history(conn: &Connection) -> StoreResult<Vec<ConsentChange>> {
 pub fn for_patron(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<ConsentChange>> {
     conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1 ORDER BY at_ms, id"))?
         .query_map([pseudonym], row)?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -119,7 +119,7 @@ pub fn current(
     pseudonym: &str,
     purpose: ConsentPurpose,
 ) -> StoreResult<Option<ConsentChange>> {
-    use rusqlite::OptionalExtension;
+    use super::db::OptionalExtension;
     Ok(conn
         .prepare_cached(&format!(
             "{SELECT} WHERE pseudonym = ?1 AND purpose = ?2 ORDER BY at_ms DESC, id DESC LIMIT 1"
@@ -131,7 +131,7 @@ pub fn current(
 /// Number of changes recorded.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
     Ok(conn
-        .query_row("SELECT count(*) FROM consent_changes", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM consent_changes", (), |r| r.get::<_, i64>(0))
         .map(|n| u64::try_from(n).unwrap_or(0))?)
 }
 
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(seal_plain_notes(s.conn(), &keys).unwrap(), 1);
         assert_eq!(seal_plain_notes(s.conn(), &keys).unwrap(), 0);
         let plain: String =
-            s.conn().query_row("SELECT note FROM consent_changes", [], |r| r.get(0)).unwrap();
+            s.conn().query_row("SELECT note FROM consent_changes", (), |r| r.get(0)).unwrap();
         assert_eq!(plain, "");
         assert_eq!(for_patron_with_notes(s.conn(), &keys, "p1").unwrap()[0].note, "Alice phoned");
     }

@@ -1,6 +1,6 @@
 //! Comfort readings per zone over time.
 
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use super::layout::parse_column;
@@ -80,7 +80,7 @@ pub fn latest(conn: &Connection) -> StoreResult<Vec<ZoneComfort>> {
          WHERE z.retired_ms IS NULL
          ORDER BY f.level, z.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         let zone_id: String = r.get(0)?;
         let kind: String = r.get(3)?;
         let at: Option<i64> = r.get(4)?;
@@ -105,5 +105,5 @@ pub fn latest(conn: &Connection) -> StoreResult<Vec<ZoneComfort>> {
             latest,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }

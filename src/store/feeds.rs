@@ -2,7 +2,7 @@
 //! failures in a row, and the offset between the API's clock and ours.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -84,8 +84,8 @@ pub fn get(conn: &Connection, feed: &str) -> StoreResult<Option<FeedState>> {
 
 pub fn all(conn: &Connection) -> StoreResult<Vec<FeedState>> {
     conn.prepare_cached(&format!("{SELECT} ORDER BY feed"))?
-        .query_map([], row)?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), row)?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -93,7 +93,7 @@ const SELECT: &str =
     "SELECT feed, cursor, last_attempt_ms, last_success_ms, last_error, last_error_ms,
         consecutive_failures, server_offset_ms, records_ok, records_quarantined FROM feed_state";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
+fn row(r: &super::db::Row<'_>) -> super::db::Result<FeedState> {
     Ok(FeedState {
         feed: r.get(0)?,
         cursor: r.get(1)?,

@@ -1,7 +1,7 @@
 //! Arrival forecasts per window and slot, with their intervals, and the model chosen per window.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -80,14 +80,14 @@ pub fn slots(
     .query_map(params![window, step_s, to_ms(from), to_ms(to)], |r| {
         Ok(ForecastSlot { start: from_ms(r.get(0)?), mean: r.get(1)?, lower: r.get(2)?, upper: r.get(3)? })
     })?
-    .collect::<rusqlite::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 pub fn models(conn: &Connection) -> StoreResult<Vec<ModelChoice>> {
     conn.prepare_cached(
         "SELECT service_point_id, model, mae, wape, naive_mae, points, computed_ms FROM forecast_models ORDER BY service_point_id",
     )?
-    .query_map([], |r| {
+    .query_map((), |r| {
         Ok(ModelChoice {
             window: r.get(0)?,
             model: r.get(1)?,
@@ -98,5 +98,5 @@ pub fn models(conn: &Connection) -> StoreResult<Vec<ModelChoice>> {
             computed: from_ms(r.get(6)?),
         })
     })?
-    .collect::<rusqlite::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>().map_err(Into::into)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -17,7 +17,7 @@ use crate::domain::staff::Party;
 const REQUEST_COLUMNS: &str = "id, requester, title, purpose, kinds, fields, scope, retention_days, legal_basis, epsilon_milli, state, created_ms, submitted_ms, decided_ms, expires_ms";
 
 /// A request row as stored (its state not yet read against the clock), without votes.
-fn request(row: &Row<'_>) -> rusqlite::Result<DataRequest> {
+fn request(row: &Row<'_>) -> super::db::Result<DataRequest> {
     let kinds: String = row.get(4)?;
     let fields: String = row.get(5)?;
     let scope: String = row.get(6)?;
@@ -27,7 +27,7 @@ fn request(row: &Row<'_>) -> rusqlite::Result<DataRequest> {
         .split(',')
         .filter(|k| !k.is_empty())
         .map(|k| DataKind::parse(k).ok_or_else(|| bad(4, format!("unknown data kind '{k}'"))))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     Ok(DataRequest {
         id: row.get::<_, i64>(0)? as u64,
         requester: row.get(1)?,
@@ -84,7 +84,7 @@ pub fn insert_request(
 
 /// A vote from the columns voter, party (NULL for a vote as oneself), approve, reason, at_ms
 /// starting at `first`.
-pub(super) fn vote(row: &Row<'_>, first: usize) -> rusqlite::Result<Vote> {
+pub(super) fn vote(row: &Row<'_>, first: usize) -> super::db::Result<Vote> {
     let party: Option<String> = row.get(first + 1)?;
     Ok(Vote {
         voter: row.get(first)?,
@@ -101,7 +101,7 @@ fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
          WHERE request_id = ?1 ORDER BY at_ms, voter",
     )?;
     stmt.query_map([id as i64], |row| vote(row, 0))?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -119,13 +119,13 @@ pub fn get_request(conn: &Connection, id: u64) -> StoreResult<Option<DataRequest
 pub fn list_requests(conn: &Connection) -> StoreResult<Vec<DataRequest>> {
     let sql = format!("SELECT {REQUEST_COLUMNS} FROM data_requests ORDER BY id DESC");
     let mut out: Vec<DataRequest> =
-        conn.prepare_cached(&sql)?.query_map([], request)?.collect::<rusqlite::Result<_>>()?;
+        conn.prepare_cached(&sql)?.query_map((), request)?.collect::<super::db::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT request_id, voter, party, approve, reason, at_ms FROM request_votes
          ORDER BY at_ms, voter",
     )?;
     let mut by_request: BTreeMap<u64, Vec<Vote>> = BTreeMap::new();
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, vote(row, 1)?)))?;
+    let rows = stmt.query_map((), |row| Ok((row.get::<_, i64>(0)? as u64, vote(row, 1)?)))?;
     for row in rows {
         let (id, v) = row?;
         by_request.entry(id).or_default().push(v);
@@ -176,8 +176,8 @@ pub fn add_vote(conn: &Connection, id: u64, v: &Vote) -> StoreResult<()> {
 /// Ids of approved requests.
 pub fn approved_ids(conn: &Connection) -> StoreResult<Vec<u64>> {
     conn.prepare_cached("SELECT id FROM data_requests WHERE state = 'approved'")?
-        .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| Ok(r.get::<_, i64>(0)? as u64))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -206,7 +206,7 @@ pub struct ReviewItem {
 
 const REVIEW_COLUMNS: &str = "id, seq, source, alert_id, day, assignee, added_ms, verdict, reviewer, note, reviewed_ms, raised";
 
-fn review_item(row: &Row<'_>) -> rusqlite::Result<ReviewItem> {
+fn review_item(row: &Row<'_>) -> super::db::Result<ReviewItem> {
     let source: String = row.get(2)?;
     let verdict: Option<String> = row.get(7)?;
     Ok(ReviewItem {
@@ -273,7 +273,7 @@ pub fn open_review_items(
     );
     conn.prepare_cached(&sql)?
         .query_map([assignee], review_item)?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -285,7 +285,7 @@ pub fn reviewed_items(conn: &Connection, limit: usize) -> StoreResult<Vec<Review
     );
     conn.prepare_cached(&sql)?
         .query_map([limit as i64], review_item)?
-        .collect::<rusqlite::Result<_>>()
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -319,14 +319,14 @@ pub fn set_verdict(
 /// The audit entries already in the queue, reviewed or not.
 pub fn queued_seqs(conn: &Connection) -> StoreResult<std::collections::HashSet<u64>> {
     conn.prepare_cached("SELECT seq FROM review_items")?
-        .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| Ok(r.get::<_, i64>(0)? as u64))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// The latest sampled day, `YYYY-MM-DD`.
 pub fn last_sampled_day(conn: &Connection) -> StoreResult<Option<String>> {
-    Ok(conn.query_row("SELECT MAX(day) FROM review_days", [], |r| r.get(0))?)
+    Ok(conn.query_row("SELECT MAX(day) FROM review_days", (), |r| r.get(0))?)
 }
 
 /// Marks `day` sampled; false when another process did it first.
@@ -358,7 +358,7 @@ pub fn accesses_between(
          ORDER BY seq",
     )?
     .query_map([to_ms(from), to_ms(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }
 
@@ -377,10 +377,10 @@ pub fn spent(conn: &Connection) -> StoreResult<BTreeMap<(String, String), MilliE
     let mut stmt = conn.prepare_cached(
         "SELECT dataset, month, SUM(epsilon_milli) FROM epsilon_ledger GROUP BY dataset, month",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), MilliEps(r.get::<_, i64>(2)? as u64)))
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// What reports under request `id` have spent, counted once per report (the largest spend of
@@ -444,9 +444,9 @@ fn counts(
 ) -> StoreResult<BTreeMap<String, u64>> {
     let mut out: BTreeMap<String, u64> = conn
         .prepare(domain_sql)?
-        .query_map([], |r| r.get::<_, String>(0))?
+        .query_map((), |r| r.get::<_, String>(0))?
         .map(|k| k.map(|k| (k, 0)))
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut stmt = conn.prepare(count_sql)?;
     let rows = stmt.query_map([to_ms(from), to_ms(to)], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use crate::domain::layout::{Floor, Seat, Zone};
@@ -68,8 +68,8 @@ fn retire_missing<'a>(
     let keep: HashSet<&String> = keep.collect();
     let active: Vec<String> = conn
         .prepare(&format!("SELECT id FROM {table} WHERE retired_ms IS NULL"))?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), |r| r.get(0))?
+        .collect::<super::db::Result<_>>()?;
     let mut retire = conn.prepare(&format!("UPDATE {table} SET retired_ms = ?2 WHERE id = ?1"))?;
     let mut n = 0;
     for id in active.iter().filter(|id| !keep.contains(id)) {
@@ -82,8 +82,8 @@ pub fn floors(conn: &Connection) -> StoreResult<Vec<Floor>> {
     conn.prepare_cached(
         "SELECT id, name, level FROM floors WHERE retired_ms IS NULL ORDER BY level, id",
     )?
-    .query_map([], |r| Ok(Floor { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
-    .collect::<rusqlite::Result<_>>()
+    .query_map((), |r| Ok(Floor { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }
 
@@ -92,7 +92,7 @@ pub fn zones(conn: &Connection) -> StoreResult<Vec<Zone>> {
         "SELECT z.id, z.floor_id, z.name, z.kind FROM zones z JOIN floors f ON f.id = z.floor_id
          WHERE z.retired_ms IS NULL ORDER BY f.level, z.id",
     )?
-    .query_map([], |r| {
+    .query_map((), |r| {
         let kind: String = r.get(3)?;
         Ok(Zone {
             id: r.get(0)?,
@@ -101,7 +101,7 @@ pub fn zones(conn: &Connection) -> StoreResult<Vec<Zone>> {
             kind: parse_column(&kind, 3)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }
 
@@ -113,18 +113,16 @@ pub fn active_ids(conn: &Connection, table: &str) -> StoreResult<HashSet<String>
         _ => "SELECT id FROM floors WHERE retired_ms IS NULL",
     };
     conn.prepare_cached(sql)?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| r.get(0))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
 /// Parses a text column into a domain enum, reporting a conversion error for that column.
-pub(crate) fn parse_column<T>(s: &str, col: usize) -> rusqlite::Result<T>
+pub(crate) fn parse_column<T>(s: &str, col: usize) -> super::db::Result<T>
 where
     T: std::str::FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
 {
-    s.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
-    })
+    s.parse().map_err(|e: T::Err| super::bad_column(col, e.to_string()))
 }

@@ -6,7 +6,7 @@
 //! lease cannot both win.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -62,7 +62,7 @@ pub fn current(conn: &Connection) -> StoreResult<Option<Lease>> {
         .prepare_cached(
             "SELECT holder, acquired_ms, renewed_ms, expires_ms FROM ingest_lease WHERE id = 1",
         )?
-        .query_row([], |r| {
+        .query_row((), |r| {
             Ok(Lease {
                 holder: r.get(0)?,
                 acquired: from_ms(r.get(1)?),

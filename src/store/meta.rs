@@ -1,7 +1,7 @@
 //! Key–value facts about the database itself (when it was made, whether it is a demo).
 
 use super::StoreResult;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 /// Creation time, milliseconds since the epoch.
 pub const CREATED_MS: &str = "created_ms";

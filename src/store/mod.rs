@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod catalog;
+pub mod db;
 pub mod committee;
 pub mod consent;
 pub mod environment;
@@ -37,7 +38,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::OpenFlags;
+
+pub use db::{Backend, Connection, Transaction};
 
 use crate::domain::audit::{CREATION_ACTION, Creation, NewEntry, Outcome};
 
@@ -48,8 +51,8 @@ pub const APPLICATION_ID: i32 = 0x4352_4C31;
 /// [`Store::write`] hands its closure. Everything outside `store/` names these, never the
 /// database library, so the backend is the store's business alone: today they are SQLite's,
 /// and a second backend (PostgreSQL) changes them here, not in the services.
-pub type Conn = rusqlite::Connection;
-pub type Tx<'a> = rusqlite::Transaction<'a>;
+pub type Conn = db::Connection;
+pub type Tx<'a> = db::Transaction<'a>;
 
 /// What the store's functions give back: their value, or what went wrong in the database.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -76,6 +79,12 @@ pub enum StoreError {
     Migration { path: PathBuf, source: rusqlite_migration::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", postgres_message(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("the database holds something carrel cannot read: {0}")]
+    Corrupt(String),
+    #[error("no such row")]
+    NoRow,
     #[error("{0}")]
     Invalid(String),
 }
@@ -131,9 +140,9 @@ impl Store {
         let result = (|| {
             let mut store = Self::connect(path, options, false)?;
             store.use_wal()?;
-            store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
             store.migrate()?;
-            let tx = store.conn.transaction()?;
+            let tx = store.conn.begin(true)?;
             let now = Utc::now();
             let creation = Creation { demo, database_id: new_database_id() };
             meta::set(&tx, meta::CREATED_MS, &to_ms(now).to_string())?;
@@ -214,11 +223,11 @@ impl Store {
 
     /// An in-memory database with the latest schema, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
-        let mut conn = Connection::open_in_memory()?;
+        let conn = rusqlite::Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        let conn = Connection::sqlite(conn);
         let mut store = Store { conn, path: PathBuf::from(":memory:"), read_only: false };
-        store.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
         store.migrate()?;
         Ok(store)
     }
@@ -231,12 +240,9 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         };
         let flags = access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(options.busy_timeout).map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
-        // Every write transaction takes the write lock up front, so two writers queue on the
-        // busy timeout instead of failing half-way with SQLITE_BUSY.
-        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         if !read_only {
             // The last writer to close leaves the -wal and -shm files in place (emptied by the
             // checkpoint in `Drop`), so a user who may only read the database can still open
@@ -244,7 +250,13 @@ impl Store {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
                 .map_err(open_err)?;
         }
-        Ok(Store { conn, path: path.to_owned(), read_only })
+        Ok(Store { conn: Connection::sqlite(conn), path: path.to_owned(), read_only })
+    }
+
+    /// The SQLite connection underneath; only the SQLite paths (pragmas, WAL, migrations)
+    /// call this.
+    fn sqlite(&self) -> &rusqlite::Connection {
+        self.conn.as_sqlite().expect("a SQLite-only step ran on another backend")
     }
 
     /// Gives the -wal and -shm files the database file's permissions, so that whoever may
@@ -278,17 +290,17 @@ impl Store {
     fn use_wal(&self) -> Result<()> {
         let open_err = |source| StoreError::Open { path: self.path.clone(), source };
         let mode: String =
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+            self.sqlite().query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(path = %self.path.display(), mode, "could not switch to WAL");
         }
-        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        self.sqlite().pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         Ok(())
     }
 
     fn check_identity(&self) -> Result<()> {
         let app_id: i32 = self
-            .conn
+            .sqlite()
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|source| StoreError::Open { path: self.path.clone(), source })?;
         if app_id != APPLICATION_ID {
@@ -306,14 +318,15 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
+        let conn = self.conn.as_sqlite_mut().expect("SQLite migrations on another backend");
         migrations::migrations()
-            .to_latest(&mut self.conn)
+            .to_latest(conn)
             .map_err(|source| StoreError::Migration { path: self.path.clone(), source })
     }
 
     /// The schema version recorded in the file.
     pub fn schema_version(&self) -> Result<usize> {
-        let v: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let v: i64 = self.sqlite().query_row("PRAGMA user_version", [], |r| r.get(0))?;
         Ok(usize::try_from(v).unwrap_or(0))
     }
 
@@ -353,7 +366,7 @@ impl Store {
                     tracing::debug!(attempt, error = %e, "database busy; trying the transaction again");
                     std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
                 }
-                Err(Attempt::Busy(e)) => return Err(E::from(StoreError::from(e))),
+                Err(Attempt::Busy(e)) => return Err(E::from(e)),
                 Err(Attempt::Failed(e)) => return Err(e),
                 Ok(v) => return Ok(v),
             }
@@ -370,9 +383,9 @@ impl Store {
         if self.read_only {
             return Err(Attempt::Failed(E::from(StoreError::from(self.read_only_error()))));
         }
-        let tx = self.conn.transaction().map_err(Attempt::from_sqlite)?;
+        let tx = self.conn.begin(true).map_err(Attempt::from_store)?;
         let value = f(&tx).map_err(Attempt::Failed)?;
-        tx.commit().map_err(Attempt::from_sqlite)?;
+        tx.commit().map_err(Attempt::from_store)?;
         Ok(value)
     }
 
@@ -387,7 +400,7 @@ impl Store {
     /// A counter that moves when another connection commits: how a console learns that
     /// another process or task wrote, so what is on screen should be read again.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.sqlite().query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// The database's id, from its creation entry (`None` for a database made before carrel
@@ -418,8 +431,9 @@ impl Drop for Store {
         if self.read_only || self.path.as_os_str() == ":memory:" {
             return;
         }
-        let _ = self.conn.busy_timeout(Duration::from_millis(100));
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let Some(conn) = self.conn.as_sqlite() else { return };
+        let _ = conn.busy_timeout(Duration::from_millis(100));
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 }
 
@@ -438,18 +452,42 @@ fn writable(path: &Path) -> bool {
 const BUSY_RETRIES: u32 = 10;
 
 enum Attempt<E> {
-    Busy(rusqlite::Error),
+    Busy(StoreError),
     Failed(E),
 }
 
 impl<E: From<StoreError>> Attempt<E> {
-    fn from_sqlite(e: rusqlite::Error) -> Self {
-        let busy = matches!(
-            e,
-            rusqlite::Error::SqliteFailure(ref f, _)
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        );
-        if busy { Attempt::Busy(e) } else { Attempt::Failed(E::from(StoreError::from(e))) }
+    fn from_store(e: StoreError) -> Self {
+        if e.is_busy() { Attempt::Busy(e) } else { Attempt::Failed(E::from(e)) }
+    }
+}
+
+impl StoreError {
+    /// Another writer held the database too long (SQLite), or the server chose this
+    /// transaction to fail so another could finish (PostgreSQL): trying again may succeed.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            StoreError::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// A PostgreSQL error as its server said it, with the detail where there is one.
+fn postgres_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => e.to_string(),
     }
 }
 
@@ -488,16 +526,9 @@ pub fn remove_database_files(path: &Path) {
     }
 }
 
-/// UTC time to the store's representation: milliseconds since the Unix epoch.
-/// A stored text column that does not read as what it should be.
-pub(crate) fn bad_column(column: usize, what: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        Box::<dyn std::error::Error + Send + Sync>::from(what),
-    )
-}
+pub(crate) use db::bad_column;
 
+/// UTC time to the store's representation: milliseconds since the Unix epoch.
 pub fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }

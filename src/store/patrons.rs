@@ -2,7 +2,7 @@
 //! (the store sees only sealed bytes; `domain::crypto` seals and opens them).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Connection, OptionalExtension, Row, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -25,7 +25,7 @@ pub struct PatronRow {
 const SELECT: &str = "SELECT pseudonym, card_enc, name_enc, email_enc, category, joined_ms, \
                       last_active_ms, state, state_since_ms FROM patrons";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<PatronRow> {
+fn row(r: &Row<'_>) -> super::db::Result<PatronRow> {
     let state: String = r.get(7)?;
     Ok(PatronRow {
         pseudonym: r.get(0)?,
@@ -35,9 +35,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<PatronRow> {
         category: r.get(4)?,
         joined: from_ms(r.get(5)?),
         last_active: from_ms(r.get(6)?),
-        state: PatronState::parse(&state).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
-        })?,
+        state: PatronState::parse(&state).map_err(|e| super::bad_column(7, e.to_string()))?,
         state_since: from_ms(r.get(8)?),
     })
 }
@@ -105,7 +103,7 @@ pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> StoreResult<bo
 /// Number of patrons in the directory.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
     Ok(conn
-        .query_row("SELECT count(*) FROM patrons", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM patrons", (), |r| r.get::<_, i64>(0))
         .map(|n| u64::try_from(n).unwrap_or(0))?)
 }
 

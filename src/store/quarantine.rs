@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -38,8 +38,8 @@ pub fn add(
 /// Quarantined records per feed.
 pub fn counts(conn: &Connection) -> StoreResult<BTreeMap<String, u64>> {
     conn.prepare_cached("SELECT feed, count(*) FROM quarantine GROUP BY feed")?
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -58,6 +58,6 @@ pub fn recent(conn: &Connection, limit: usize) -> StoreResult<Vec<Rejected>> {
             record: r.get(4)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }

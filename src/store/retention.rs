@@ -3,7 +3,7 @@
 //! patron, deleting.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -47,7 +47,7 @@ pub fn due(
     stmt.query_map(params![to_ms(older_than), not_before.map(to_ms)], |r| {
         Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?)))
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use super::layout::parse_column;
@@ -45,7 +45,7 @@ pub fn latest_states(conn: &Connection) -> StoreResult<HashMap<String, StateMark
         "SELECT e.seat_id, e.state, e.since_ms, e.sensor FROM seat_events e
          WHERE e.id IN (SELECT max(id) FROM seat_events GROUP BY seat_id)",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         let state: String = r.get(1)?;
         let sensor: String = r.get(3)?;
         Ok((
@@ -53,7 +53,7 @@ pub fn latest_states(conn: &Connection) -> StoreResult<HashMap<String, StateMark
             (parse_column(&state, 1)?, from_ms(r.get(2)?), parse_column(&sensor, 3)?),
         ))
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// Which seats to list.
@@ -99,7 +99,7 @@ pub fn current(conn: &Connection, filter: &SeatFilter) -> StoreResult<Vec<SeatVi
             sensor: sensor.as_deref().map(|s| parse_column(s, 11)).transpose()?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// The most recent `limit` events of one seat, newest first.
@@ -120,7 +120,7 @@ pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> StoreResult<Ve
             observed: from_ms(r.get(4)?),
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! a console made it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};
@@ -74,7 +74,7 @@ pub fn apply_report(
             changed += 1;
         }
     }
-    conn.execute("DELETE FROM staff_on_duty", [])?;
+    conn.execute("DELETE FROM staff_on_duty", ())?;
     let mut duty =
         conn.prepare_cached("INSERT OR IGNORE INTO staff_on_duty(login, seen_ms) VALUES (?1, ?2)")?;
     for login in staff_on_duty {
@@ -137,7 +137,7 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<ServicePoint>> {
                 served_today, mean_service_s, updated_ms
          FROM service_points ORDER BY service, id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(ServicePoint {
             id: r.get(0)?,
             name: r.get(1)?,
@@ -151,14 +151,14 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<ServicePoint>> {
             updated_at: from_ms(r.get(9)?),
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>().map_err(Into::into)
 }
 
 /// Staff logins the sensor API last reported on duty.
 pub fn staff_on_duty(conn: &Connection) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT login FROM staff_on_duty ORDER BY login")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()
+        .query_map((), |r| r.get(0))?
+        .collect::<super::db::Result<_>>()
         .map_err(Into::into)
 }
 
@@ -191,6 +191,6 @@ pub fn assignments(
             actor: r.get(4)?,
         })
     })?
-    .collect::<rusqlite::Result<_>>()
+    .collect::<super::db::Result<_>>()
     .map_err(Into::into)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use super::db::{Connection, params};
 
 use super::StoreResult;
 use super::layout::parse_column;
@@ -39,7 +39,7 @@ pub fn revoke(conn: &Connection, login: &str, role: Role) -> StoreResult<()> {
 pub fn list(conn: &Connection) -> StoreResult<Vec<StaffMember>> {
     let mut members: BTreeMap<String, StaffMember> = conn
         .prepare_cached("SELECT login, display_name, active FROM staff")?
-        .query_map([], |r| {
+        .query_map((), |r| {
             Ok(StaffMember {
                 login: r.get(0)?,
                 display_name: r.get(1)?,
@@ -48,10 +48,10 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<StaffMember>> {
             })
         })?
         .map(|m| m.map(|m| (m.login.clone(), m)))
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut stmt =
         conn.prepare_cached("SELECT login, role, party FROM staff_roles ORDER BY login, role")?;
-    let grants = stmt.query_map([], |r| {
+    let grants = stmt.query_map((), |r| {
         let role: String = r.get(1)?;
         let party: Option<String> = r.get(2)?;
         Ok((
