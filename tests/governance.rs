@@ -258,7 +258,7 @@ fn report(
 }
 
 fn ledger_rows(store: &Store) -> i64 {
-    store.conn().query_row("SELECT COUNT(*) FROM epsilon_ledger", [], |r| r.get(0)).unwrap()
+    store.conn().query_row("SELECT COUNT(*) FROM epsilon_ledger", (), |r| r.get(0)).unwrap()
 }
 
 #[test]

@@ -253,6 +253,14 @@ pub enum Row<'a> {
 }
 
 impl Row<'_> {
+    /// How many columns the row has.
+    pub fn column_count(&self) -> usize {
+        match self {
+            Row::Sqlite(r) => r.as_ref().column_count(),
+            Row::Postgres(r) => r.len(),
+        }
+    }
+
     /// Column `idx` (from 0) as `T`.
     pub fn get<I: RowIndex, T: FromValue>(&self, idx: I) -> Result<T> {
         let idx = idx.index();
@@ -301,7 +309,7 @@ impl<'a> postgres::types::FromSql<'a> for PgValue {
         ty: &postgres::types::Type,
         raw: &'a [u8],
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        use postgres::types::{FromSql, Type};
+        use postgres::types::Type;
         Ok(PgValue(match *ty {
             Type::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
             Type::INT4 => Value::Integer(i32::from_sql(ty, raw)?.into()),
@@ -373,7 +381,7 @@ impl postgres::types::ToSql for Value {
         out: &mut postgres::types::private::BytesMut,
     ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
-        use postgres::types::{IsNull, ToSql, Type};
+        use postgres::types::{IsNull, Type};
         match (self, ty) {
             (Value::Null, _) => Ok(IsNull::Yes),
             (Value::Integer(i), &Type::INT4) => i32::try_from(*i)?.to_sql(ty, out),

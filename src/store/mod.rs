@@ -581,7 +581,7 @@ mod tests {
         assert_eq!(std::fs::read(&garbage).unwrap(), before);
 
         let foreign = dir.path().join("foreign.db");
-        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+        rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
         let err = Store::open(&foreign, StoreOptions::default()).unwrap_err();
         assert!(matches!(err, StoreError::NotCarrel { .. }), "{err}");
 
@@ -595,7 +595,7 @@ mod tests {
         let path = dir.path().join("new.db");
         drop(Store::create(&path, false, "test", StoreOptions::default()).unwrap());
         let future = migrations::latest_version() + 3;
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", future as i64).unwrap();
         drop(conn);
         let err = Store::open(&path, StoreOptions::default()).unwrap_err();
@@ -604,7 +604,7 @@ mod tests {
             other => panic!("expected TooNew, got {other}"),
         }
         assert!(err.to_string().contains("newer than this carrel"));
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(v as usize, future);
     }
@@ -613,7 +613,7 @@ mod tests {
     fn migrations_are_valid_and_run_from_every_earlier_version() {
         migrations::migrations().validate().unwrap();
         for from in 0..migrations::latest_version() {
-            let mut conn = Connection::open_in_memory().unwrap();
+            let mut conn = rusqlite::Connection::open_in_memory().unwrap();
             migrations::migrations().to_version(&mut conn, from).unwrap();
             migrations::migrations().to_latest(&mut conn).unwrap();
             let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap();
@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn data_written_at_every_earlier_version_survives_the_migrations() {
         for from in 1..migrations::latest_version() {
-            let mut conn = Connection::open_in_memory().unwrap();
+            let mut conn = rusqlite::Connection::open_in_memory().unwrap();
             migrations::migrations().to_version(&mut conn, from).unwrap();
             // Version 1 holds the data plane; every later version keeps it.
             conn.execute_batch(

@@ -13,6 +13,7 @@ use carrel::feeds::ApiClient;
 use carrel::feeds::recs::RecsClient;
 use carrel::feeds::sensor::SensorClient;
 use carrel::sim::{self, FaultPlan, SimConfig, SimHandle};
+use carrel::store::db::Value;
 use carrel::store::{Store, StoreOptions};
 use chrono::{DateTime, Utc};
 
@@ -99,19 +100,18 @@ pub fn all_text(store: &Store) -> Vec<(String, String)> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map((), |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     let mut out = vec![];
     for t in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
+        let mut rows = stmt.query(()).unwrap();
         while let Some(row) = rows.next().unwrap() {
-            for i in 0..n {
-                if let Ok(rusqlite::types::ValueRef::Text(b)) = row.get_ref(i) {
-                    out.push((t.clone(), String::from_utf8_lossy(b).into_owned()));
+            for i in 0..row.column_count() {
+                if let Ok(Value::Text(s)) = row.get(i) {
+                    out.push((t.clone(), s));
                 }
             }
         }
