@@ -55,6 +55,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         .map_err(|e| CliError::Failed(format!("cannot make a temporary directory: {e}")))?;
     let mut cfg = cfg.clone();
     cfg.db_path = dir.path().join("demo.db");
+    cfg.database = crate::store::Location::File(cfg.db_path.clone());
     cfg.state_dir = dir.path().to_owned();
     cfg.settings.privacy.key_file = None;
     if cfg.settings.patrons.zone_subjects.is_empty() {

@@ -62,6 +62,9 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         None if args.demo => Some(sim::site_key_for(DEMO_SEED)),
         None => None,
     };
+    if let crate::store::Location::Server(target) = &cfg.database {
+        return init_server(args, cfg, target, site_key);
+    }
     if path.exists() {
         if args.demo {
             return Err(StoreError::AlreadyExists(path.clone()).into());
@@ -127,6 +130,43 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         } else {
             format!("; {login} is its first sysadmin")
         }
+    );
+    print_key_file(&key_path);
+    Ok(())
+}
+
+/// `carrel init --db postgres://…`: the schema, the `carrel_staff` role and its grants, made
+/// by the role that connects, which becomes the owner and, by its login, the first
+/// sysadmin. An existing carrel database gets its key file, as for SQLite.
+fn init_server(
+    args: &InitArgs,
+    cfg: &Config,
+    target: &crate::store::pg::PgTarget,
+    site_key: Option<Vec<u8>>,
+) -> CliResult {
+    if args.demo {
+        return Err(CliError::BadInput(format!(
+            "{}: demo databases are SQLite files (`carrel demo`, or `carrel init --demo --db FILE`); a PostgreSQL database is always a real one",
+            target.shown()
+        )));
+    }
+    let system = [crate::services::alerts::ENGINE, crate::services::review::SAMPLER];
+    let mut store = match Store::create_server(target, &system) {
+        Err(StoreError::AlreadyExists(_)) => return add_keys(cfg, site_key),
+        other => other?,
+    };
+    let key_path = cfg.key_file(store.database_id()?.as_deref());
+    if let Some(named) = &cfg.settings.privacy.key_file {
+        keys::check_unused(named)?;
+    }
+    install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
+    let login = identity::login(&store)?;
+    staff::bootstrap(&mut store, &login, &login, Role::Sysadmin, None)?;
+    println!(
+        "created database {} (schema v{}); {login}, who made it, owns it and is its first sysadmin; staff logins get the role {}",
+        target.shown(),
+        store.schema_version()?,
+        crate::store::pg::STAFF_ROLE
     );
     print_key_file(&key_path);
     Ok(())

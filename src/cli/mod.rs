@@ -325,7 +325,7 @@ pub(crate) fn actor(
             store.path().display()
         ))),
         Some(name) => Ok(identity::acting_as(store, name)?),
-        None => Ok(identity::actor(store, &identity::os_login())?),
+        None => Ok(identity::actor(store, &identity::login(store)?)?),
     }
 }
 
@@ -357,7 +357,7 @@ pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
     let options = crate::store::StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
-    Ok(crate::store::Store::open(&cfg.db_path, options)?)
+    Ok(crate::store::Store::open_at(&cfg.database, options)?)
 }
 
 /// The patron keys of the database in `store`, from the configured key file; refused when the

@@ -88,7 +88,10 @@ pub struct Config {
     pub settings: FileConfig,
     /// The file read, if any.
     pub file: Option<PathBuf>,
+    /// The SQLite file; for a PostgreSQL database, its URL (for messages).
     pub db_path: PathBuf,
+    /// Where the database is: the file above, or a PostgreSQL server.
+    pub database: crate::store::Location,
     /// The database path is the default one (no flag, variable or file named it).
     pub db_path_is_default: bool,
     pub timezone: Tz,
@@ -206,7 +209,53 @@ pub fn check_with(
     } else {
         dirs.data.join("carrel.db")
     };
-    settings.database.path = Some(db_path.clone());
+    for key in ["password_file", "ca_file"] {
+        let slot = if key == "ca_file" {
+            &mut settings.database.ca_file
+        } else {
+            &mut settings.database.password_file
+        };
+        if let Some(p) = slot.as_ref() {
+            *slot = Some(relative_to(file.as_deref(), p));
+        }
+    }
+    // A URL given by flag or variable wins over the file's path or url; in the file, one of
+    // the two.
+    let named = overrides.db.is_some() || env(ENV_DB).is_some();
+    let url = if named {
+        Some(db_path.to_string_lossy().into_owned()).filter(|u| crate::store::pg::is_url(u))
+    } else {
+        if settings.database.url.is_some() && settings.database.path.is_some() {
+            problems.push(ConfigError::at(
+                "[database]",
+                "both path and url are set; a database is a SQLite file (path) or a PostgreSQL server (url), not both",
+            ));
+        }
+        settings.database.url.clone()
+    };
+    let database = match url {
+        Some(url) => {
+            match crate::store::pg::PgTarget::parse(
+                &url,
+                settings.database.password_file.as_deref(),
+                settings.database.ca_file.as_deref(),
+            ) {
+                Ok(t) => crate::store::Location::Server(t),
+                Err(e) => {
+                    problems.push(ConfigError::at("[database]", e));
+                    crate::store::Location::File(db_path.clone())
+                }
+            }
+        }
+        None => crate::store::Location::File(db_path.clone()),
+    };
+    let db_path = match &database {
+        crate::store::Location::Server(t) => PathBuf::from(t.shown()),
+        crate::store::Location::File(p) => p.clone(),
+    };
+    if matches!(database, crate::store::Location::File(_)) {
+        settings.database.path = Some(db_path.clone());
+    }
     if let Some(k) = &settings.privacy.key_file {
         settings.privacy.key_file = Some(relative_to(file.as_deref(), k));
     }
@@ -296,6 +345,7 @@ pub fn check_with(
         settings,
         file,
         db_path,
+        database,
         db_path_is_default,
         timezone,
         sensor,

@@ -69,12 +69,21 @@ pub fn parse_hours(text: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime),
 pub struct DatabaseSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://…`), instead of a SQLite file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The PostgreSQL password, on the file's first line (else `PGPASSFILE` or `~/.pgpass`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The CA certificates (PEM) the PostgreSQL server's certificate is checked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
     pub busy_timeout_ms: u64,
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
-        Self { path: None, busy_timeout_ms: 5000 }
+        Self { path: None, url: None, password_file: None, ca_file: None, busy_timeout_ms: 5000 }
     }
 }
 

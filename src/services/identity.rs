@@ -41,6 +41,12 @@ pub fn os_login() -> String {
         .unwrap_or_else(|| format!("uid{}", uzers::get_current_uid()))
 }
 
+/// Who runs carrel against `store`: on PostgreSQL the login the server authenticated for
+/// this session (no OS login, setting or flag overrides it); on SQLite the OS login.
+pub fn login(store: &Store) -> Result<String, ServiceError> {
+    Ok(store.session_user()?.unwrap_or_else(os_login))
+}
+
 /// The actor for `login` as the database knows them.
 pub fn actor(store: &Store, login: &str) -> Result<Actor, ServiceError> {
     let staff =

@@ -26,6 +26,7 @@ pub mod lease;
 pub mod meta;
 pub mod migrations;
 pub mod patrons;
+pub mod pg;
 pub mod quarantine;
 pub mod retention;
 pub mod seats;
@@ -85,6 +86,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("no such row")]
     NoRow,
+    #[error("database {target}: unreachable: {reason}")]
+    Unreachable { target: String, reason: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -125,12 +128,154 @@ impl Default for StoreOptions {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The file, or for PostgreSQL the URL (without password) it was opened by.
     path: PathBuf,
     /// Opened read-only: the file is not writable by whoever runs carrel.
     read_only: bool,
+    /// PostgreSQL: how many change notifications this session has seen.
+    notified: std::cell::Cell<i64>,
+}
+
+/// Where a database is: a SQLite file or a PostgreSQL server.
+#[derive(Debug, Clone)]
+pub enum Location {
+    File(PathBuf),
+    Server(pg::PgTarget),
+}
+
+impl Location {
+    /// The file's path or the server's URL, for messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Server(t) => t.shown().to_owned(),
+        }
+    }
 }
 
 impl Store {
+    /// Opens the database at `location` (see [`Store::open`] and [`Store::open_server`]).
+    pub fn open_at(location: &Location, options: StoreOptions) -> Result<Store> {
+        match location {
+            Location::File(p) => Self::open(p, options),
+            Location::Server(t) => Self::open_server(t),
+        }
+    }
+
+    /// Opens a carrel database on a PostgreSQL server, refusing one that is not carrel's or
+    /// has a newer schema. The session listens for other sessions' changes.
+    pub fn open_server(target: &pg::PgTarget) -> Result<Store> {
+        let conn = Connection::postgres(target.connect()?);
+        let store = Store::on_server(conn, target);
+        let application = store
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'application'",
+                (),
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(|_| {
+                StoreError::Invalid(format!(
+                    "database {}: not a carrel database (no carrel schema); create it with `carrel init --db {}`",
+                    target.shown(),
+                    target.shown()
+                ))
+            })?;
+        if application != "carrel" {
+            return Err(StoreError::Invalid(format!(
+                "database {}: not a carrel database",
+                target.shown()
+            )));
+        }
+        let version = store.schema_version()?;
+        if version > migrations::latest_version() {
+            return Err(StoreError::TooNew {
+                path: store.path.clone(),
+                found: version,
+                supported: migrations::latest_version(),
+            });
+        }
+        store.conn.execute_batch(&format!("LISTEN {}", pg::CHANNEL))?;
+        Ok(store)
+    }
+
+    /// Makes carrel's schema, roles and grants in an empty PostgreSQL database, as the role
+    /// that connects (it becomes the owner and, by its login, the first sysadmin). Refuses a
+    /// database that already holds carrel's tables. `system` names the actors carrel's own
+    /// engine writes audit entries as. Demo databases are SQLite's alone.
+    pub fn create_server(target: &pg::PgTarget, system: &[&str]) -> Result<Store> {
+        let conn = Connection::postgres(target.connect()?);
+        let store = Store::on_server(conn, target);
+        let exists: bool = store.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'meta')",
+            (),
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(StoreError::AlreadyExists(store.path.clone()));
+        }
+        let tx = store.conn.begin(true)?;
+        tx.execute_batch(pg::SCHEMA)?;
+        tx.execute_batch(&pg::privileges_sql(system))?;
+        meta::set(&tx, "application", "carrel")?;
+        meta::set(&tx, "schema_version", &migrations::latest_version().to_string())?;
+        tx.commit()?;
+        let creator = store.session_user()?.unwrap_or_default();
+        store.record_creation(false, &creator)?;
+        store.conn.execute_batch(&format!("LISTEN {}", pg::CHANNEL))?;
+        Ok(store)
+    }
+
+    fn on_server(conn: Connection, target: &pg::PgTarget) -> Store {
+        Store {
+            conn,
+            path: PathBuf::from(target.shown()),
+            read_only: false,
+            notified: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The login the PostgreSQL server authenticated for this session (`None` on SQLite,
+    /// where the operating system says who runs carrel).
+    pub fn session_user(&self) -> Result<Option<String>> {
+        match self.conn.backend() {
+            Backend::Sqlite => Ok(None),
+            Backend::Postgres => {
+                Ok(Some(self.conn.query_row("SELECT session_user::text", (), |r| r.get(0))?))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    /// The first audit entry and the marks in `meta`: when, whether a demo, the random id.
+    fn record_creation(&self, demo: bool, creator: &str) -> Result<()> {
+        let tx = self.conn.begin(true)?;
+        let now = Utc::now();
+        let creation = Creation { demo, database_id: new_database_id() };
+        meta::set(&tx, meta::CREATED_MS, &to_ms(now).to_string())?;
+        meta::set(&tx, meta::DEMO, if demo { "1" } else { "0" })?;
+        meta::set(&tx, meta::DATABASE_ID, &creation.database_id)?;
+        audit::append(
+            &tx,
+            NewEntry {
+                at: now,
+                actor: creator.to_owned(),
+                role: "-".into(),
+                action: CREATION_ACTION.into(),
+                object: "database".into(),
+                purpose: String::new(),
+                outcome: Outcome::Allowed,
+                details: serde_json::to_string(&creation)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                impersonator: None,
+            },
+        )?;
+        tx.commit()
+    }
+
     /// Creates a new database at `path` (mode 0600) with the latest schema. Refuses to touch an
     /// existing file. The audit log's first entry records the creation: by `creator`, whether
     /// it is a demo database (see `meta::DEMO`) and its random id; both marks are also kept in
@@ -142,28 +287,7 @@ impl Store {
             store.use_wal()?;
             store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
             store.migrate()?;
-            let tx = store.conn.begin(true)?;
-            let now = Utc::now();
-            let creation = Creation { demo, database_id: new_database_id() };
-            meta::set(&tx, meta::CREATED_MS, &to_ms(now).to_string())?;
-            meta::set(&tx, meta::DEMO, if demo { "1" } else { "0" })?;
-            meta::set(&tx, meta::DATABASE_ID, &creation.database_id)?;
-            audit::append(
-                &tx,
-                NewEntry {
-                    at: now,
-                    actor: creator.to_owned(),
-                    role: "-".into(),
-                    action: CREATION_ACTION.into(),
-                    object: "database".into(),
-                    purpose: String::new(),
-                    outcome: Outcome::Allowed,
-                    details: serde_json::to_string(&creation)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?,
-                    impersonator: None,
-                },
-            )?;
-            tx.commit()?;
+            store.record_creation(demo, creator)?;
             Ok(store)
         })();
         if result.is_err() {
@@ -226,7 +350,12 @@ impl Store {
         let conn = rusqlite::Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let conn = Connection::sqlite(conn);
-        let mut store = Store { conn, path: PathBuf::from(":memory:"), read_only: false };
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            read_only: false,
+            notified: std::cell::Cell::new(0),
+        };
         store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
         store.migrate()?;
         Ok(store)
@@ -250,7 +379,12 @@ impl Store {
             conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
                 .map_err(open_err)?;
         }
-        Ok(Store { conn: Connection::sqlite(conn), path: path.to_owned(), read_only })
+        Ok(Store {
+            conn: Connection::sqlite(conn),
+            path: path.to_owned(),
+            read_only,
+            notified: std::cell::Cell::new(0),
+        })
     }
 
     /// The SQLite connection underneath; only the SQLite paths (pragmas, WAL, migrations)
@@ -326,6 +460,10 @@ impl Store {
 
     /// The schema version recorded in the file.
     pub fn schema_version(&self) -> Result<usize> {
+        if self.backend() == Backend::Postgres {
+            let v = meta::get(&self.conn, "schema_version")?.unwrap_or_default();
+            return Ok(v.parse().unwrap_or(0));
+        }
         let v: i64 = self.sqlite().query_row("PRAGMA user_version", [], |r| r.get(0))?;
         Ok(usize::try_from(v).unwrap_or(0))
     }
@@ -336,6 +474,12 @@ impl Store {
 
     /// Size of the database file and its write-ahead log, in bytes.
     pub fn size_bytes(&self) -> u64 {
+        if self.backend() == Backend::Postgres {
+            return self
+                .conn
+                .query_row("SELECT pg_database_size(current_database())", (), |r| r.get(0))
+                .unwrap_or(0);
+        }
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
@@ -385,6 +529,10 @@ impl Store {
         }
         let tx = self.conn.begin(true).map_err(Attempt::from_store)?;
         let value = f(&tx).map_err(Attempt::Failed)?;
+        if self.conn.backend() == Backend::Postgres {
+            // Delivered at commit, to every console listening.
+            tx.execute_batch(&format!("NOTIFY {}", pg::CHANNEL)).map_err(Attempt::from_store)?;
+        }
         tx.commit().map_err(Attempt::from_store)?;
         Ok(value)
     }
@@ -399,7 +547,17 @@ impl Store {
 
     /// A counter that moves when another connection commits: how a console learns that
     /// another process or task wrote, so what is on screen should be read again.
+    /// On PostgreSQL it counts the notifications every write transaction sends
+    /// (LISTEN/NOTIFY): looking costs no query, only a read of what the server pushed.
     pub fn data_version(&self) -> Result<i64> {
+        if let Some(seen) = self.conn.with_postgres(|s| {
+            use ::postgres::fallible_iterator::FallibleIterator;
+            let seen = s.client.notifications().iter().count()?;
+            Ok(i64::try_from(seen).unwrap_or(i64::MAX))
+        }) {
+            self.notified.set(self.notified.get() + seen?);
+            return Ok(self.notified.get());
+        }
         Ok(self.sqlite().query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
