@@ -96,6 +96,7 @@ pub fn context(
         retention: super::retention::facts(&plan),
         verification,
         comfort,
+        unlogged: store::audit::unlogged_writes(conn)?,
         comfort_limits: settings.comfort_limits.clone(),
         comfort_response_s: settings.comfort_response_s,
     })

@@ -37,6 +37,7 @@ pub fn add(store: &mut Store, actor: &Actor, login: &str, name: &str) -> Result<
     let name = clean_text(name, 80);
     store.write(|tx| {
         staff::upsert(tx, login, &name, to_ms(Utc::now()))?;
+        staff::admit_login(tx, login)?;
         let details = serde_json::json!({ "display_name": name }).to_string();
         log::append(
             tx,

@@ -2,8 +2,8 @@
 //! once retention has anonymised the row). Writing a row that is already there changes
 //! nothing, so an import can be repeated.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, params};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;

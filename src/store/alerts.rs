@@ -1,8 +1,8 @@
 //! Privacy-risk alerts and their history of events (raised, grown, acknowledged, resolved,
 //! escalated, with who and a note).
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, Row, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{bad_column as bad, from_ms, to_ms};

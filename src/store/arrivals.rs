@@ -1,7 +1,7 @@
 //! Arrivals per window per time bucket, from the sensor API or imported from CSV.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;
@@ -18,6 +18,7 @@ use super::{from_ms, to_ms};
 use crate::domain::audit::{Checkpoint, Creation, Entry, NewEntry, Outcome};
 use crate::domain::audit_bindings::{BindingReport, Bindings, Marks};
 use crate::domain::merkle::{self, Frontier, Hash};
+use crate::domain::rules::UnloggedWrite;
 use crate::domain::staff::Grant;
 
 /// The tree's right edge as recorded (empty for a new log).
@@ -422,4 +423,45 @@ pub fn latest_verification(conn: &Connection) -> StoreResult<Option<Verification
         })
     })
     .optional()?)
+}
+
+/// Votes, decisions and desk consent changes with no audit entry that accounts for them
+/// (the rule `unlogged-write`): every such row carrel writes, it writes with its entry in the
+/// same transaction, so a row without one was written around carrel.
+pub fn unlogged_writes(conn: &Connection) -> StoreResult<Vec<UnloggedWrite>> {
+    const SQL: &str = r#"
+SELECT 'request vote', 'request:' || v.request_id || ' by ' || v.voter, v.at_ms
+  FROM request_votes v
+ WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+                    WHERE a.action = 'request.vote' AND a.outcome = 'allowed'
+                      AND a.object = ('request:' || v.request_id) AND a.actor = v.voter)
+UNION ALL
+SELECT 'seat vote', 'staff:' || c.login || ' by ' || v.voter, v.at_ms
+  FROM seat_votes v JOIN seat_changes c ON c.id = v.change_id
+ WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+                    WHERE a.action = 'committee.vote' AND a.outcome = 'allowed'
+                      AND a.object = ('staff:' || c.login) AND a.actor = v.voter)
+UNION ALL
+SELECT 'request decision', 'request:' || r.id || ' ' || r.state, COALESCE(r.decided_ms, r.created_ms)
+  FROM data_requests r
+ WHERE r.state IN ('approved', 'denied')
+   AND NOT EXISTS (SELECT 1 FROM audit_log a
+                    WHERE a.action = 'request.vote' AND a.outcome = 'allowed'
+                      AND a.object = ('request:' || r.id)
+                      AND a.details LIKE ('%"decided":"' || r.state || '"%'))
+UNION ALL
+SELECT 'consent change', 'patron:' || c.pseudonym || ' ' || c.purpose, c.at_ms
+  FROM consent_changes c
+ WHERE c.source = 'desk'
+   AND NOT EXISTS (SELECT 1 FROM audit_log a
+                    WHERE a.action = 'consent.change' AND a.outcome = 'allowed'
+                      AND a.object = ('patron:' || c.pseudonym) AND a.actor = c."by"
+                      AND a.purpose = c.purpose)
+ORDER BY 3
+LIMIT 1000"#;
+    conn.prepare_cached(SQL)?
+        .query_map((), |r| {
+            Ok(UnloggedWrite { what: r.get(0)?, subject: r.get(1)?, at: from_ms(r.get(2)?) })
+        })?
+        .collect()
 }

@@ -1,8 +1,8 @@
 //! The recommendation API's catalogue and model provenance, kept locally for the fallback
 //! recommender and for showing where recommendations come from.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

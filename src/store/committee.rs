@@ -1,7 +1,7 @@
 //! Proposed changes to committee seats and their votes.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, Row, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::layout::parse_column;

@@ -1,8 +1,8 @@
 //! The consent registry: every grant and withdrawal, appended, never changed. A patron's
 //! current consent to a purpose is the latest change for it.
 
-use rand::RngCore;
 use super::db::{Connection, Row, params};
+use rand::RngCore;
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

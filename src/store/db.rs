@@ -602,7 +602,8 @@ impl Connection {
                 let mut s = s.borrow_mut();
                 s.client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
                 if write
-                    && let Err(e) = s.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                    && let Err(e) =
+                        s.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
                 {
                     let _ = s.client.batch_execute("ROLLBACK");
                     return Err(e.into());

@@ -1,8 +1,8 @@
 //! Sync state of each feed: its cursor, when it last succeeded or failed and why, how many
 //! failures in a row, and the offset between the API's clock and ours.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

@@ -1,7 +1,7 @@
 //! Arrival forecasts per window and slot, with their intervals, and the model chosen per window.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, params};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;

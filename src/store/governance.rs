@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, Row, params};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::StoreResult;

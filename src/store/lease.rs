@@ -5,8 +5,8 @@
 //! ingests. Everything happens in one immediate transaction, so two processes racing for the
 //! lease cannot both win.
 
-use chrono::{DateTime, Duration, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Duration, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

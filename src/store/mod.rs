@@ -14,9 +14,9 @@ pub mod alerts;
 pub mod arrivals;
 pub mod audit;
 pub mod catalog;
-pub mod db;
 pub mod committee;
 pub mod consent;
+pub mod db;
 pub mod environment;
 pub mod feeds;
 pub mod forecasts;
@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::config::DbConfig;
 use rusqlite::OpenFlags;
+use rusqlite::config::DbConfig;
 
 pub use db::{Backend, Connection, Transaction};
 
@@ -423,8 +423,10 @@ impl Store {
     /// file has been recognised as a carrel database this build understands.
     fn use_wal(&self) -> Result<()> {
         let open_err = |source| StoreError::Open { path: self.path.clone(), source };
-        let mode: String =
-            self.sqlite().query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+        let mode: String = self
+            .sqlite()
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(path = %self.path.display(), mode, "could not switch to WAL");
         }

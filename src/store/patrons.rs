@@ -1,8 +1,8 @@
 //! The patron directory: one row per pseudonym, its card number, name and email encrypted
 //! (the store sees only sealed bytes; `domain::crypto` seals and opens them).
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, Row, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

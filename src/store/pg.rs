@@ -117,9 +117,9 @@ impl PgTarget {
     pub fn connect(&self) -> StoreResult<postgres::Client> {
         let client = match &self.tls {
             None => self.config.connect(postgres::NoTls),
-            Some(tls) => self
-                .config
-                .connect(tokio_postgres_rustls::MakeRustlsConnect::new((**tls).clone())),
+            Some(tls) => {
+                self.config.connect(tokio_postgres_rustls::MakeRustlsConnect::new((**tls).clone()))
+            }
         };
         client.map_err(|e| StoreError::Unreachable {
             target: self.shown.clone(),
@@ -157,8 +157,7 @@ fn split_tls_options(url: &str) -> Result<(String, SslMode, Option<PathBuf>), St
             _ => kept.push(pair),
         }
     }
-    let base =
-        if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    let base = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
     Ok((base, mode, root))
 }
 
@@ -365,8 +364,8 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_are_refused_and_never_echoed() {
-        let e = PgTarget::parse("postgres://desk:s3cret@db.example/carrel", None, None)
-            .unwrap_err();
+        let e =
+            PgTarget::parse("postgres://desk:s3cret@db.example/carrel", None, None).unwrap_err();
         assert!(e.contains("password_file"), "{e}");
         assert!(!e.contains("s3cret"), "{e}");
     }
@@ -376,14 +375,16 @@ mod tests {
         let e = PgTarget::parse("postgres://desk@db/carrel?sslmode=verify-full", None, None)
             .unwrap_err();
         assert!(e.contains("CA file"), "{e}");
-        let e = PgTarget::parse("postgres://desk@db/carrel?sslmode=allow", None, None)
-            .unwrap_err();
+        let e = PgTarget::parse("postgres://desk@db/carrel?sslmode=allow", None, None).unwrap_err();
         assert!(e.contains("sslmode=allow"), "{e}");
     }
 
     #[test]
     fn pgpass_lines_match_with_wildcards_and_escapes() {
-        assert_eq!(pgpass_fields(r"db:*:carrel:desk:pa\:ss"), ["db", "*", "carrel", "desk", "pa:ss"]);
+        assert_eq!(
+            pgpass_fields(r"db:*:carrel:desk:pa\:ss"),
+            ["db", "*", "carrel", "desk", "pa:ss"]
+        );
         assert_eq!(redact("postgres://a:b@h:5/d?x=1"), "postgres://a@h:5/d?x=1");
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
     }

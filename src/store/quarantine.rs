@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

@@ -2,8 +2,8 @@
 //! from the patron's pseudonym; erasing a patron's encrypted card, name and email), locking a
 //! patron, deleting.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

@@ -2,8 +2,8 @@
 //! window's open state or staff (`window_assignments`), whether the sensor API reported it or
 //! a console made it.
 
-use chrono::{DateTime, Utc};
 use super::db::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use super::{from_ms, to_ms};

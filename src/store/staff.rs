@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use super::db::{Connection, params};
 
-use super::StoreResult;
+use super::db::Backend;
 use super::layout::parse_column;
+use super::{StoreError, StoreResult, pg};
 use crate::domain::staff::{Grant, Party, Role, StaffMember};
 
 /// Adds a staff member, or updates the display name and re-activates an existing one.
@@ -15,6 +16,27 @@ pub fn upsert(conn: &Connection, login: &str, display_name: &str, now_ms: i64) -
          ON CONFLICT(login) DO UPDATE SET display_name = excluded.display_name, active = 1",
     )?
     .execute(params![login, display_name, now_ms])?;
+    Ok(())
+}
+
+/// On PostgreSQL, where the staff login is the server's own login role: checks that role
+/// exists and grants it `carrel_staff` (see `store::pg`). Nothing to do on SQLite.
+pub fn admit_login(conn: &Connection, login: &str) -> StoreResult<()> {
+    if conn.backend() == Backend::Sqlite {
+        return Ok(());
+    }
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?1 AND rolcanlogin)",
+        [login],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(StoreError::Invalid(format!(
+            "no database login '{login}': staff sign in to PostgreSQL as themselves, so create the login first (CREATE ROLE {} LOGIN, with a password or certificate) and add it again",
+            pg::quote_ident(login)
+        )));
+    }
+    conn.execute_batch(&format!("GRANT {} TO {}", pg::STAFF_ROLE, pg::quote_ident(login)))?;
     Ok(())
 }
 

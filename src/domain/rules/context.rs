@@ -35,6 +35,9 @@ pub struct RuleContext {
     /// The last verification of the audit log, if one ran.
     pub verification: Option<VerificationFact>,
     pub comfort: Vec<ZoneComfort>,
+    /// Votes, decisions and consent changes in the tables with no audit entry for them:
+    /// writes made around carrel (sqlite3 or psql in hand).
+    pub unlogged: Vec<UnloggedWrite>,
     pub comfort_limits: ComfortLimits,
     /// Seconds a zone may stay out of range before it is a finding (the seed's 2 minutes: 120).
     pub comfort_response_s: i64,
@@ -73,6 +76,16 @@ pub struct RetentionFact {
     pub first_due: DateTime<Utc>,
     /// When the newest of these rows became due.
     pub last_due: DateTime<Utc>,
+}
+
+/// A row the audit log does not account for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnloggedWrite {
+    /// What kind of row: "request vote", "seat vote", "request decision", "consent change".
+    pub what: String,
+    /// Which: `request:4 by uma`.
+    pub subject: String,
+    pub at: DateTime<Utc>,
 }
 
 /// The outcome of the last `audit verify`.

@@ -95,6 +95,31 @@ pub(super) fn impersonation_outside_demo(ctx: &RuleContext) -> Option<Finding> {
     })
 }
 
+/// **UnloggedWrite**: rows the audit log does not account for, one finding for all of
+/// them, naming the first few. No evidence: the point is that there is no entry.
+pub(super) fn unlogged_writes(ctx: &RuleContext) -> Option<Finding> {
+    let first = ctx.unlogged.iter().map(|w| w.at).min()?;
+    let last = ctx.unlogged.iter().map(|w| w.at).max()?;
+    let named: Vec<String> =
+        ctx.unlogged.iter().take(3).map(|w| format!("{} {}", w.what, w.subject)).collect();
+    let more = ctx.unlogged.len().saturating_sub(named.len());
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    Some(Finding {
+        rule: Rule::UnloggedWrite,
+        key: "audit:unlogged".to_owned(),
+        severity: Rule::UnloggedWrite.severity(),
+        first_seen: first,
+        last_seen: last,
+        count: ctx.unlogged.len() as u64,
+        evidence: Vec::new(),
+        summary: format!(
+            "{} with no audit entry, written around carrel: {}{more}",
+            count(ctx.unlogged.len() as u64, "row", "rows"),
+            named.join(", ")
+        ),
+    })
+}
+
 const MEASURES: [Measure; 4] = [Measure::Temperature, Measure::Co2, Measure::Light, Measure::Noise];
 
 /// A run of out-of-range samples of one measure.

@@ -41,8 +41,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::audit::{Entry, Outcome};
 
 pub use context::{
-    BulkParams, ConsentAt, ConsentBook, ConsentMode, RetentionFact, RuleContext, VerificationFact,
-    ZoneComfort,
+    BulkParams, ConsentAt, ConsentBook, ConsentMode, RetentionFact, RuleContext, UnloggedWrite,
+    VerificationFact, ZoneComfort,
 };
 
 use access::PerEntry;
@@ -71,10 +71,13 @@ pub enum Rule {
     /// Not found by the engine: who sits on the committee changed (raised escalated, so only
     /// the committee resolves it).
     CommitteeChange,
+    /// A vote, a request's decision or a consent change in the tables that no audit entry
+    /// accounts for: written around carrel.
+    UnloggedWrite,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 12] = [
         Rule::AccessWithoutConsent,
         Rule::BulkAccess,
         Rule::OffHoursAccess,
@@ -86,6 +89,7 @@ impl Rule {
         Rule::UnjustifiedAccess,
         Rule::ImpersonationOutsideDemo,
         Rule::CommitteeChange,
+        Rule::UnloggedWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +105,7 @@ impl Rule {
             Rule::UnjustifiedAccess => "unjustified-access",
             Rule::ImpersonationOutsideDemo => "impersonation-outside-demo",
             Rule::CommitteeChange => "committee-change",
+            Rule::UnloggedWrite => "unlogged-write",
         }
     }
 
@@ -110,7 +115,9 @@ impl Rule {
 
     pub fn severity(self) -> Severity {
         match self {
-            Rule::AuditVerifyFailed | Rule::ImpersonationOutsideDemo => Severity::Critical,
+            Rule::AuditVerifyFailed | Rule::ImpersonationOutsideDemo | Rule::UnloggedWrite => {
+                Severity::Critical
+            }
             Rule::CommitteeChange => Severity::Medium,
             Rule::ExportWithoutRequest
             | Rule::RecsAfterWithdrawal
@@ -138,6 +145,9 @@ impl Rule {
                 "Someone acted as another person (--as) outside a demo"
             }
             Rule::CommitteeChange => "Who sits on the governance committee changed",
+            Rule::UnloggedWrite => {
+                "A vote, decision or consent change was written with no audit entry"
+            }
         }
     }
 }
@@ -263,6 +273,7 @@ impl<'a> Rules<'a> {
         out.extend(facts::past_retention(ctx));
         out.extend(facts::audit_verify_failed(ctx));
         out.extend(facts::impersonation_outside_demo(ctx));
+        out.extend(facts::unlogged_writes(ctx));
         out.extend(facts::comfort_out_of_range(ctx));
         out.sort_by(|a, b| {
             b.severity

@@ -106,6 +106,7 @@ fn ctx() -> RuleContext {
         retention: Vec::new(),
         verification: None,
         comfort: Vec::new(),
+        unlogged: Vec::new(),
         comfort_limits: ComfortLimits::default(),
         comfort_response_s: 120,
     }
@@ -691,4 +692,22 @@ proptest! {
             prop_assert!((w[0].severity, w[0].last_seen) >= (w[1].severity, w[1].last_seen));
         }
     }
+}
+
+#[test]
+fn rows_no_entry_accounts_for_are_one_critical_finding_naming_the_first() {
+    let mut c = ctx();
+    c.unlogged = (1..=5)
+        .map(|i| UnloggedWrite {
+            what: "request vote".into(),
+            subject: format!("request:{i} by uma"),
+            at: c.now - Duration::minutes(10 - i),
+        })
+        .collect();
+    let findings = evaluate(&c, &[]);
+    let f = only(&findings, Rule::UnloggedWrite);
+    assert_eq!((f.severity, f.count), (Severity::Critical, 5));
+    assert!(f.summary.starts_with("5 rows with no audit entry"), "{}", f.summary);
+    assert!(f.summary.contains("request:1 by uma") && f.summary.ends_with("and 2 more"));
+    assert!(evaluate(&ctx(), &[]).iter().all(|f| f.rule != Rule::UnloggedWrite));
 }
