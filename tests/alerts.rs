@@ -4,6 +4,8 @@
 //! and every step is in the audit log.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use carrel::domain::alerts::{AlertAction, AlertState};
 use carrel::domain::audit::{NewEntry, Outcome};
 use carrel::domain::rules::{BulkParams, ConsentMode, Rule};
@@ -58,8 +60,7 @@ fn read(store: &mut Store, who: &str, when: DateTime<Utc>) -> u64 {
 
 fn library() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store =
-        Store::create(&dir.path().join("c.db"), false, "test", StoreOptions::default()).unwrap();
+    let mut store = common::backend::create_store(&dir.path().join("c.db"), false, "test");
     carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&store, "sam").unwrap();
     for (login, role, party) in [
@@ -150,7 +151,7 @@ fn a_tampered_log_raises_the_verification_alert_naming_the_entry() {
     conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?1", [victim as i64])
         .unwrap();
     drop(conn);
-    let mut store = Store::open(&dir.path().join("c.db"), StoreOptions::default()).unwrap();
+    let mut store = common::backend::open_store(&dir.path().join("c.db"));
     let report = alerts::check(&mut store, &settings(), at(20, 12, 0)).unwrap();
     assert_eq!(report.raised.len(), 1);
     let a = &alerts::list_unchecked(&store, None).unwrap()[0];
@@ -209,4 +210,10 @@ fn the_lifecycle_is_role_checked_and_audited() {
     assert!(
         log.iter().any(|e| e.entry.action == "alerts.raise" && e.entry.actor == alerts::ENGINE)
     );
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

@@ -3,6 +3,8 @@
 //! child processes (with `CARREL_APPEND_CHILD` set).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::process::Command;
 
 use carrel::domain::staff::{Grant, Role, StaffMember};
@@ -30,7 +32,7 @@ fn auditor(n: &str) -> Actor {
 fn eight_processes_append_without_losing_or_locking() {
     if let Ok(db) = std::env::var("CARREL_APPEND_CHILD") {
         let n = std::env::var("CARREL_APPEND_N").unwrap();
-        let mut store = Store::open(std::path::Path::new(&db), StoreOptions::default()).unwrap();
+        let mut store = common::backend::open_store(std::path::Path::new(&db));
         let who = auditor(&n);
         for i in 0..EACH {
             if let Err(e) = audit::note(&mut store, &who, &format!("{n}/{i}")) {
@@ -42,7 +44,7 @@ fn eight_processes_append_without_losing_or_locking() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("concurrent.db");
-    drop(Store::create(&db, false, "test", StoreOptions::default()).unwrap());
+    drop(common::backend::create_store(&db, false, "test"));
     let exe = std::env::current_exe().unwrap();
     // Start all eight before waiting for any, so they really write at the same time.
     let running: Vec<_> = (0..PROCESSES)
@@ -68,9 +70,15 @@ fn eight_processes_append_without_losing_or_locking() {
         assert!(out.status.success(), "child {n} failed: {err}");
         assert!(!err.contains("locked"), "child {n} saw a lock error: {err}");
     }
-    let store = Store::open(&db, StoreOptions::default()).unwrap();
+    let store = common::backend::open_store(&db);
     let v = carrel::store::audit::verify(store.conn(), &[]).unwrap();
     assert!(v.ok, "{v:?}");
     // Every append, after the creation entry.
     assert_eq!(v.size, (PROCESSES * EACH) as u64 + 1);
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

@@ -5,6 +5,8 @@
 //! through the binary on a demo database.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -47,8 +49,7 @@ fn vote(
 
 /// A new database with its sysadmin and a desk member, and an empty committee.
 fn library(dir: &Path) -> Store {
-    let mut store =
-        Store::create(&dir.join("c.db"), false, "root", StoreOptions::default()).unwrap();
+    let mut store = common::backend::create_store(&dir.join("c.db"), false, "root");
     staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = who(&store, "sam");
     for login in ["uma", "leo", "sue", "dana", "x1", "x2", "x3"] {
@@ -265,4 +266,10 @@ fn through_the_binary_a_committee_grant_waits_for_the_party() {
     );
     let o = carrel(dir.path(), &db, &["--as", "ada", "audit", "verify"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

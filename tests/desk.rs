@@ -4,6 +4,8 @@
 //! later serving goes ahead and the privacy rules raise their alert.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use carrel::domain::api::CatalogItemDto;
 use carrel::domain::audit::Outcome;
 use carrel::domain::consent::{ConsentMode, ConsentPurpose, ConsentSource};
@@ -41,8 +43,7 @@ fn settings(mode: ConsentMode) -> DeskSettings {
 /// searches today.
 fn library() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store =
-        Store::create(&dir.path().join("c.db"), false, "test", StoreOptions::default()).unwrap();
+    let mut store = common::backend::create_store(&dir.path().join("c.db"), false, "test");
     carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&store, "sam").unwrap();
     carrel::services::staff::add(&mut store, &sam, "dana", "Dana").unwrap();
@@ -303,8 +304,7 @@ fn a_demo_card_is_suggested_only_on_a_demo_database() {
     assert_eq!(desk::demo_card(&store, &k, &[CARD.into()]).unwrap(), None, "not a demo");
 
     let dir = tempfile::tempdir().unwrap();
-    let mut demo =
-        Store::create(&dir.path().join("d.db"), true, "test", StoreOptions::default()).unwrap();
+    let mut demo = common::backend::create_store(&dir.path().join("d.db"), true, "test");
     carrel::services::staff::bootstrap(&mut demo, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&demo, "sam").unwrap();
     let patron = PatronRecord {
@@ -323,4 +323,10 @@ fn a_demo_card_is_suggested_only_on_a_demo_database() {
     assert_eq!(desk::demo_card(&demo, &k, &cards).unwrap().as_deref(), Some(CARD));
     assert_eq!(desk::demo_card(&demo, &k, &cards[..1]).unwrap(), None, "not in the directory");
     assert_eq!(audit::frontier(demo.conn()).unwrap(), logged, "nothing is logged");
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

@@ -5,6 +5,8 @@
 //! export under an approved request no longer alerting.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -38,7 +40,7 @@ fn members() -> Vec<(String, Party)> {
 /// and three committee members per party.
 fn library(dir: &std::path::Path) -> (std::path::PathBuf, Store) {
     let db = dir.join("c.db");
-    let mut store = Store::create(&db, true, "test", StoreOptions::default()).unwrap();
+    let mut store = common::backend::create_store(&db, true, "test");
     carrel::services::staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
     let sam = identity::actor(&store, "sam").unwrap();
     let mut people: Vec<(String, Role, Option<Party>)> = vec![
@@ -88,7 +90,7 @@ fn denies(login: &str, id: u64) -> bool {
 fn three_processes_per_party_decide_each_request_exactly_once() {
     if let Ok(db) = std::env::var("CARREL_VOTER_DB") {
         let login = std::env::var("CARREL_VOTER").unwrap();
-        let mut store = Store::open(std::path::Path::new(&db), StoreOptions::default()).unwrap();
+        let mut store = common::backend::open_store(std::path::Path::new(&db));
         let me = who(&store, &login);
         // Each voter goes through the requests in its own order.
         let mut ids: Vec<u64> = (1..=REQUESTS).collect();
@@ -141,7 +143,7 @@ fn three_processes_per_party_decide_each_request_exactly_once() {
         assert!(!err.contains("locked"), "a voter saw a lock error: {err}");
     }
 
-    let store = Store::open(&db, StoreOptions::default()).unwrap();
+    let store = common::backend::open_store(&db);
     let all = requests::list_unchecked(&store, None, Utc::now()).unwrap();
     assert_eq!(all.len() as u64, REQUESTS);
     // The vote entries of the log, per request, in log order.
@@ -633,4 +635,10 @@ fn counts_per_zone_carry_the_zones_name_from_the_layout() {
     assert_eq!(names, [("F0-Z1", Some("North reading room")), ("unknown", None)]);
     let loans = r.tables.iter().find(|t| t.by == "subject").unwrap();
     assert!(loans.counts.iter().all(|c| c.name.is_none()), "only zones have names");
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

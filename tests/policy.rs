@@ -2,6 +2,8 @@
 //! policy table says, and every denial in the audit log.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use carrel::domain::audit::Outcome;
 use carrel::domain::consent::{ConsentPurpose, ConsentSource};
 use carrel::domain::crypto::Keys;
@@ -39,7 +41,7 @@ fn actor(role: Option<Role>) -> Actor {
 
 /// A store with an away seat and a staff member to act on.
 fn store() -> Store {
-    let mut s = Store::open_in_memory().unwrap();
+    let mut s = common::backend::scratch_store();
     s.write(|tx| {
         let floors = [Floor { id: "F0".into(), name: "G".into(), level: 0 }];
         let zones = [Zone {
@@ -383,4 +385,10 @@ fn separation_of_duties_holds() {
             assert!(e.to_string().contains("separation of duties"), "{held} + {adding}: {e}");
         }
     }
+}
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

@@ -67,10 +67,12 @@ pub enum Permission {
     ServeRecommendations,
     /// Approve or deny a change to who sits on the committee, for the party one sits for.
     DecideSeat,
+    /// Copy the whole database to a new place, SQLite or PostgreSQL (`carrel db copy`).
+    CopyDatabase,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -96,6 +98,7 @@ impl Permission {
         Permission::LookupPatron,
         Permission::ServeRecommendations,
         Permission::DecideSeat,
+        Permission::CopyDatabase,
     ];
 
     /// The name used in audit entries.
@@ -126,6 +129,7 @@ impl Permission {
             Permission::LookupPatron => "patron.read",
             Permission::ServeRecommendations => "recs.serve",
             Permission::DecideSeat => "committee.vote",
+            Permission::CopyDatabase => "database.copy",
         }
     }
 
@@ -156,6 +160,7 @@ impl Permission {
             Permission::LookupPatron => "look a patron up",
             Permission::ServeRecommendations => "serve a patron recommendations",
             Permission::DecideSeat => "approve or deny a change to who sits on the committee",
+            Permission::CopyDatabase => "copy the whole database to a new place",
         }
     }
 }
@@ -196,6 +201,7 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::LookupPatron, false, &[Role::Desk]),
     (Permission::ServeRecommendations, false, &[Role::Desk]),
     (Permission::DecideSeat, false, &[Role::Committee]),
+    (Permission::CopyDatabase, false, &[Role::Sysadmin]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

@@ -2,6 +2,8 @@
 //! fresh database, and an ingest wired to both.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod backend;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -80,7 +82,7 @@ pub fn ingest(
     max_body: u64,
 ) -> (Ingest, SharedStore) {
     let path = dir.path().join("test.db");
-    let store = Store::create(&path, false, "test", StoreOptions::default()).unwrap();
+    let store = backend::create_store(&path, false, "test");
     let db = SharedStore::new(store);
     let ep = endpoint(url, timeout, max_body);
     let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());
