@@ -2,6 +2,8 @@
 //! fresh database, and an ingest wired to both.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod pg;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
