@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod backend;
+pub mod pg;
 
 use std::collections::HashSet;
 use std::time::Duration;
