@@ -13,7 +13,7 @@ use carrel::domain::staff::{Party, Role};
 use carrel::services::ServiceError;
 use carrel::services::alerts::{self, RulesSettings};
 use carrel::services::identity;
-use carrel::store::{Store, StoreOptions, audit};
+use carrel::store::{Store, audit};
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 
 fn settings() -> RulesSettings {
@@ -147,10 +147,10 @@ fn a_tampered_log_raises_the_verification_alert_naming_the_entry() {
     let victim = read(&mut store, "dana", at(19, 15, 0));
     read(&mut store, "dana", at(19, 16, 0));
     drop(store);
-    let conn = rusqlite::Connection::open(dir.path().join("c.db")).unwrap();
-    conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?1", [victim as i64])
-        .unwrap();
-    drop(conn);
+    common::backend::as_owner(
+        &dir.path().join("c.db"),
+        &format!("UPDATE audit_log SET actor = 'someone-else' WHERE seq = {victim}"),
+    );
     let mut store = common::backend::open_store(&dir.path().join("c.db"));
     let report = alerts::check(&mut store, &settings(), at(20, 12, 0)).unwrap();
     assert_eq!(report.raised.len(), 1);

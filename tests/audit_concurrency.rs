@@ -10,7 +10,6 @@ use std::process::Command;
 use carrel::domain::staff::{Grant, Role, StaffMember};
 use carrel::services::audit;
 use carrel::services::identity::Actor;
-use carrel::store::{Store, StoreOptions};
 
 const PROCESSES: usize = 8;
 const EACH: usize = 1000;

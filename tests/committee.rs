@@ -18,7 +18,7 @@ use carrel::domain::rules::Rule;
 use carrel::domain::staff::{Party, Role};
 use carrel::services::identity::Actor;
 use carrel::services::{ServiceError, alerts, committee, identity, requests, staff};
-use carrel::store::{Store, StoreOptions};
+use carrel::store::Store;
 use chrono::{Duration, Utc};
 
 fn who(store: &Store, login: &str) -> Actor {

@@ -22,7 +22,7 @@ use carrel::services::identity::{self, Actor};
 use carrel::services::review::{self, ReviewSettings};
 use carrel::services::transparency::{self, ReportSettings};
 use carrel::services::{ServiceError, requests};
-use carrel::store::{Store, StoreOptions, audit};
+use carrel::store::{Store, audit};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::SeedableRng;
 
@@ -224,7 +224,8 @@ fn three_processes_per_party_decide_each_request_exactly_once() {
 
     std::fs::write(dir.path().join("none.toml"), "").unwrap();
     let verify = Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(["--db", db.to_str().unwrap(), "--as", "ada", "audit", "verify"])
+        .args(common::backend::db_args_as(&db, "ada"))
+        .args(["audit", "verify"])
         .env("CARREL_CONFIG", dir.path().join("none.toml"))
         .output()
         .unwrap();
@@ -437,7 +438,7 @@ fn carrel(
     let config = dir.join("none.toml");
     std::fs::write(&config, "").unwrap();
     Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(["--db", db.to_str().unwrap(), "--as", who])
+        .args(common::backend::db_args_as(db, who))
         .args(args)
         .env("CARREL_CONFIG", config)
         .output()

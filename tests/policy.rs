@@ -264,6 +264,11 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
                 .unwrap();
             committee::vote(store, who, id, true, "", Utc::now()).map(|_| ())
         }
+        Permission::CopyDatabase => {
+            let dir = tempfile::tempdir().unwrap();
+            let to = carrel::store::Location::File(dir.path().join("copy.db"));
+            carrel::services::database::copy(store, who, &to).map(|_| ())
+        }
         Permission::ServeRecommendations => {
             let provenance = carrel::services::desk::Provenance {
                 source: "local".into(),

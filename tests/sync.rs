@@ -348,3 +348,9 @@ async fn an_api_that_goes_away_leaves_stale_data_with_its_age() {
     let seats = db.run(|s| store::seats::latest_states(s.conn()).unwrap()).await;
     assert_eq!(seats.len(), 600, "the last known states stay");
 }
+
+/// Every test above, again with its databases on PostgreSQL.
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
+}

@@ -150,8 +150,7 @@ fn init_server(
             target.shown()
         )));
     }
-    let system = [crate::services::alerts::ENGINE, crate::services::review::SAMPLER];
-    let mut store = match Store::create_server(target, &system) {
+    let mut store = match Store::create_server(target, &crate::services::database::SYSTEM_ACTORS) {
         Err(StoreError::AlreadyExists(_)) => return add_keys(cfg, site_key),
         other => other?,
     };

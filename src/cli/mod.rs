@@ -11,6 +11,7 @@ mod audit;
 mod config_cmd;
 mod consent;
 mod console;
+mod db;
 mod demo;
 mod error;
 mod forecast;
@@ -135,6 +136,11 @@ pub enum Command {
     },
     /// Run the simulated library: both APIs on loopback, until interrupted
     Sim(sim::SimArgs),
+    /// Move a site: copy the whole database between SQLite and PostgreSQL
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
     /// Check a configuration file and print the effective configuration
     Config {
         #[command(subcommand)]
@@ -236,6 +242,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Window { command } => window::run(&command, cfg),
         Command::Status(args) => status::run(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
+        Command::Db { command } => db::run(&command, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),
         Command::Consent { command } => consent::run(&command, cfg),

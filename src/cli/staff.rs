@@ -20,9 +20,10 @@ pub enum StaffCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a staff member (by operating-system login), or rename one
+    /// Add a staff member (by operating-system login; on PostgreSQL by database login, which
+    /// is granted carrel_staff), or rename one
     Add {
-        /// The staff member's operating-system login
+        /// The staff member's login: operating-system login, or database login on PostgreSQL
         login: String,
         /// The name shown in the console
         #[arg(long)]

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod catalog;
 pub mod committee;
 pub mod consent;
+pub mod database;
 pub mod desk;
 pub mod identity;
 pub mod keys;

@@ -149,6 +149,7 @@ pub fn bootstrap(
     let actor = Actor { login: login.to_owned(), staff: None, impersonator: None };
     store.write(|tx| {
         staff::upsert(tx, login, name, to_ms(Utc::now()))?;
+        staff::admit_login(tx, login)?;
         staff::grant(tx, login, role, party)?;
         let details =
             serde_json::json!({ "grant": role, "party": party, "bootstrap": true }).to_string();

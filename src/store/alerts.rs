@@ -106,7 +106,7 @@ pub fn get(conn: &Connection, id: u64) -> StoreResult<Option<Alert>> {
 /// Alerts, newest first, optionally only those in `state`, at most `limit`.
 pub fn list(conn: &Connection, state: Option<AlertState>, limit: usize) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+        "SELECT {COLUMNS} FROM alerts WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
     ))?;
     stmt.query_map(params![state.map(AlertState::as_str), limit as i64], alert)?
         .collect::<super::db::Result<_>>()

@@ -113,8 +113,8 @@ pub struct EntryFilter {
 pub fn entries(conn: &Connection, f: &EntryFilter) -> StoreResult<Vec<Entry>> {
     let limit = i64::try_from(f.limit.max(1)).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT * FROM ({SELECT} WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
-           AND (?3 IS NULL OR at_ms >= ?3) ORDER BY seq DESC LIMIT ?4) ORDER BY seq"
+        "SELECT * FROM ({SELECT} WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1) AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR at_ms >= ?3) ORDER BY seq DESC LIMIT ?4) AS recent ORDER BY seq"
     ))?;
     let rows = stmt.query_map(params![f.actor, f.action, f.since.map(to_ms), limit], |r| {
         row(r).map(|(e, _)| e)

@@ -7,7 +7,8 @@
 //! they become `$N` here. Values cross in five kinds ([`Value`]): the PostgreSQL schema uses
 //! `BIGINT`, `DOUBLE PRECISION`, `TEXT` and `BYTEA` where SQLite's says INTEGER, REAL, TEXT
 //! and BLOB, so both hold the same things. Where the dialects really differ a query asks
-//! [`Connection::backend`] and says both.
+//! [`Connection::backend`] and says both. A placeholder PostgreSQL cannot type from its use
+//! alone (`?1 IS NULL OR …`) is written `CAST(?1 AS TEXT)`, which both accept.
 //!
 //! Transactions are plain `BEGIN`/`COMMIT` on the connection: a [`Transaction`] derefs to the
 //! [`Connection`] it runs on, so every query function takes `&Connection` and callers decide
@@ -16,9 +17,9 @@
 //! advisory lock ([`WRITE_LOCK`]), so audit appends and vote counts see what the writer
 //! before them committed, as on SQLite.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::mpsc;
 
 use super::StoreError;
 
@@ -450,16 +451,71 @@ pub(crate) struct PgSession {
     statements: HashMap<String, postgres::Statement>,
 }
 
-impl PgSession {
-    pub(crate) fn new(client: postgres::Client) -> Self {
-        PgSession { client, statements: HashMap::new() }
+/// A job for a session's thread.
+type Job = Box<dyn FnOnce(&mut PgSession) + Send>;
+
+/// A PostgreSQL session on a thread of its own. The `postgres` client blocks on a runtime of
+/// its own, which may not run inside another one; so every call goes to this thread and the
+/// caller waits for the answer, from a plain thread or a task alike.
+pub(crate) struct PgWorker {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl PgWorker {
+    /// Starts the thread and connects there; the connection's error if it fails.
+    fn start(
+        connect: impl FnOnce() -> Result<postgres::Client> + Send + 'static,
+    ) -> Result<PgWorker> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let (ready, connected) = mpsc::channel::<Result<()>>();
+        std::thread::Builder::new()
+            .name("carrel-postgres".into())
+            .spawn(move || {
+                let mut session = match connect() {
+                    Ok(client) => {
+                        let _ = ready.send(Ok(()));
+                        PgSession { client, statements: HashMap::new() }
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                // Ends when the connection is dropped (its sender with it).
+                while let Ok(job) = queue.recv() {
+                    job(&mut session);
+                }
+            })
+            .map_err(|e| StoreError::Invalid(format!("cannot start a database thread: {e}")))?;
+        connected.recv().map_err(|_| gone())??;
+        Ok(PgWorker { jobs })
     }
 
+    /// Runs `f` on the session's thread and waits for its answer.
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PgSession) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (answer, answered) = mpsc::channel();
+        self.jobs
+            .send(Box::new(move |s: &mut PgSession| {
+                let _ = answer.send(f(s));
+            }))
+            .map_err(|_| gone())?;
+        answered.recv().map_err(|_| gone())?
+    }
+}
+
+fn gone() -> StoreError {
+    StoreError::Invalid("the database session's thread has stopped".into())
+}
+
+impl PgSession {
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(&to_postgres(sql))?;
+        let s = self.client.prepare(&to_postgres(sql)).map_err(|e| e)?;
         if self.statements.len() > 256 {
             self.statements.clear();
         }
@@ -471,7 +527,10 @@ impl PgSession {
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
-        Ok(self.client.query(&stmt, &refs)?)
+        self.client.query(&stmt, &refs).map_err(|e| {
+            tracing::debug!(sql, error = %e, "query failed");
+            e.into()
+        })
     }
 
     fn execute(&mut self, sql: &str, values: &[Value]) -> Result<usize> {
@@ -489,7 +548,7 @@ pub struct Connection {
 
 enum Inner {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<PgSession>),
+    Postgres(PgWorker),
 }
 
 impl fmt::Debug for Connection {
@@ -503,14 +562,26 @@ impl Connection {
         Connection { inner: Inner::Sqlite(conn) }
     }
 
-    pub(crate) fn postgres(client: postgres::Client) -> Self {
-        Connection { inner: Inner::Postgres(RefCell::new(PgSession::new(client))) }
+    /// A PostgreSQL session opened by `connect`, on a thread of its own.
+    pub(crate) fn postgres(
+        connect: impl FnOnce() -> Result<postgres::Client> + Send + 'static,
+    ) -> Result<Self> {
+        Ok(Connection { inner: Inner::Postgres(PgWorker::start(connect)?) })
     }
 
     pub fn backend(&self) -> Backend {
         match self.inner {
             Inner::Sqlite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The name of the function giving the largest of its arguments: SQLite's `max` with
+    /// two or more, PostgreSQL's `greatest`.
+    pub fn greatest(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "max",
+            Backend::Postgres => "greatest",
         }
     }
 
@@ -530,13 +601,13 @@ impl Connection {
     }
 
     /// The PostgreSQL session underneath, for what only PostgreSQL has (roles, LISTEN).
-    pub(crate) fn with_postgres<T>(
+    pub(crate) fn with_postgres<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut PgSession) -> Result<T>,
+        f: impl FnOnce(&mut PgSession) -> Result<T> + Send + 'static,
     ) -> Option<Result<T>> {
         match &self.inner {
             Inner::Sqlite(_) => None,
-            Inner::Postgres(s) => Some(f(&mut s.borrow_mut())),
+            Inner::Postgres(w) => Some(w.call(f)),
         }
     }
 
@@ -573,7 +644,10 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Postgres(s) => Ok(s.borrow_mut().client.batch_execute(sql)?),
+            Inner::Postgres(w) => {
+                let sql = sql.to_owned();
+                w.call(move |s| Ok(s.client.batch_execute(&sql)?))
+            }
         }
     }
 
@@ -582,9 +656,8 @@ impl Connection {
     pub fn last_insert_rowid(&self) -> i64 {
         match &self.inner {
             Inner::Sqlite(c) => c.last_insert_rowid(),
-            Inner::Postgres(s) => s
-                .borrow_mut()
-                .run("SELECT lastval()", &[])
+            Inner::Postgres(w) => w
+                .call(|s| s.run("SELECT lastval()", &[]))
                 .ok()
                 .and_then(|rows| rows.first().and_then(|r| r.try_get::<_, i64>(0).ok()))
                 .unwrap_or(0),
@@ -598,8 +671,7 @@ impl Connection {
             Inner::Sqlite(c) => {
                 c.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN DEFERRED" })?
             }
-            Inner::Postgres(s) => {
-                let mut s = s.borrow_mut();
+            Inner::Postgres(w) => w.call(move |s| {
                 s.client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
                 if write
                     && let Err(e) =
@@ -608,7 +680,8 @@ impl Connection {
                     let _ = s.client.batch_execute("ROLLBACK");
                     return Err(e.into());
                 }
-            }
+                Ok(())
+            })?,
         }
         Ok(Transaction { conn: self, open: true })
     }
@@ -665,7 +738,10 @@ impl<'c> Statement<'c> {
     fn postgres_rows(&self, values: &[Value]) -> Result<Vec<postgres::Row>> {
         match self {
             Statement::Postgres { conn, sql } => match &conn.inner {
-                Inner::Postgres(s) => s.borrow_mut().run(sql, values),
+                Inner::Postgres(w) => {
+                    let (sql, values) = (sql.clone(), values.to_vec());
+                    w.call(move |s| s.run(&sql, &values))
+                }
                 Inner::Sqlite(_) => unreachable!("a PostgreSQL statement on SQLite"),
             },
             _ => unreachable!("a SQLite statement asked for PostgreSQL rows"),
@@ -680,7 +756,10 @@ impl<'c> Statement<'c> {
         }
         match self {
             Statement::Postgres { conn, sql } => match &conn.inner {
-                Inner::Postgres(s) => s.borrow_mut().execute(sql, &values),
+                Inner::Postgres(w) => {
+                    let sql = sql.clone();
+                    w.call(move |s| s.execute(&sql, &values))
+                }
                 Inner::Sqlite(_) => unreachable!("a PostgreSQL statement on SQLite"),
             },
             _ => unreachable!(),

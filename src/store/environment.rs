@@ -14,9 +14,9 @@ pub use crate::domain::comfort::ZoneComfort;
 /// many were new.
 pub fn insert(conn: &Connection, samples: &[ZoneSample]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO environment_samples
+        "INSERT INTO environment_samples
              (zone_id, at_ms, temperature_c, co2_ppm, light_lux, noise_db)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
     )?;
     let mut n = 0;
     for s in samples {

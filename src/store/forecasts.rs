@@ -44,14 +44,19 @@ pub fn replace(
         .execute(params![window, step_s, to_ms(first.start)])?;
     }
     let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO forecasts(service_point_id, step_s, start_ms, mean, lower, upper) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO forecasts(service_point_id, step_s, start_ms, mean, lower, upper) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(service_point_id, step_s, start_ms)
+         DO UPDATE SET mean = excluded.mean, lower = excluded.lower, upper = excluded.upper",
     )?;
     for s in slots {
         stmt.execute(params![window, step_s, to_ms(s.start), s.mean, s.lower, s.upper])?;
     }
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO forecast_models(service_point_id, model, mae, wape, naive_mae, points, computed_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO forecast_models(service_point_id, model, mae, wape, naive_mae, points, computed_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(service_point_id) DO UPDATE SET model = excluded.model, mae = excluded.mae,
+           wape = excluded.wape, naive_mae = excluded.naive_mae, points = excluded.points,
+           computed_ms = excluded.computed_ms",
     )?
     .execute(params![
         window,

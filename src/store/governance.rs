@@ -243,8 +243,8 @@ pub fn add_review_item(
 ) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO review_items(seq, source, alert_id, day, assignee, added_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO review_items(seq, source, alert_id, day, assignee, added_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             seq as i64,
@@ -269,7 +269,7 @@ pub fn open_review_items(
 ) -> StoreResult<Vec<ReviewItem>> {
     let sql = format!(
         "SELECT {REVIEW_COLUMNS} FROM review_items
-         WHERE verdict IS NULL AND (?1 IS NULL OR assignee = ?1) ORDER BY id"
+         WHERE verdict IS NULL AND (CAST(?1 AS TEXT) IS NULL OR assignee = ?1) ORDER BY id"
     );
     conn.prepare_cached(&sql)?
         .query_map([assignee], review_item)?
@@ -339,8 +339,8 @@ pub fn mark_day_sampled(
 ) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO review_days(day, accesses, sampled, sampled_ms)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO review_days(day, accesses, sampled, sampled_ms)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         )?
         .execute(params![day, accesses as i64, sampled as i64, to_ms(now)])?;
     Ok(n == 1)
@@ -388,7 +388,7 @@ pub fn spent(conn: &Connection) -> StoreResult<BTreeMap<(String, String), MilliE
 pub fn spent_by_request(conn: &Connection, id: u64) -> StoreResult<MilliEps> {
     let v: Option<i64> = conn.query_row(
         "SELECT SUM(e) FROM (SELECT MAX(epsilon_milli) AS e FROM epsilon_ledger
-             WHERE request_id = ?1 GROUP BY at_ms, actor, period)",
+             WHERE request_id = ?1 GROUP BY at_ms, actor, period) AS reports",
         [id as i64],
         |r| r.get(0),
     )?;

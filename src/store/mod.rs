@@ -16,6 +16,7 @@ pub mod audit;
 pub mod catalog;
 pub mod committee;
 pub mod consent;
+pub mod copy;
 pub mod db;
 pub mod environment;
 pub mod feeds;
@@ -165,8 +166,7 @@ impl Store {
     /// Opens a carrel database on a PostgreSQL server, refusing one that is not carrel's or
     /// has a newer schema. The session listens for other sessions' changes.
     pub fn open_server(target: &pg::PgTarget) -> Result<Store> {
-        let conn = Connection::postgres(target.connect()?);
-        let store = Store::on_server(conn, target);
+        let store = Store::connect_server(target)?;
         let application = store
             .conn
             .query_row(
@@ -204,16 +204,8 @@ impl Store {
     /// database that already holds carrel's tables. `system` names the actors carrel's own
     /// engine writes audit entries as. Demo databases are SQLite's alone.
     pub fn create_server(target: &pg::PgTarget, system: &[&str]) -> Result<Store> {
-        let conn = Connection::postgres(target.connect()?);
-        let store = Store::on_server(conn, target);
-        let exists: bool = store.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'meta')",
-            (),
-            |r| r.get(0),
-        )?;
-        if exists {
-            return Err(StoreError::AlreadyExists(store.path.clone()));
-        }
+        let store = Store::connect_server(target)?;
+        store.refuse_existing_schema()?;
         let tx = store.conn.begin(true)?;
         tx.execute_batch(pg::SCHEMA)?;
         tx.execute_batch(&pg::privileges_sql(system))?;
@@ -224,6 +216,39 @@ impl Store {
         store.record_creation(false, &creator)?;
         store.conn.execute_batch(&format!("LISTEN {}", pg::CHANNEL))?;
         Ok(store)
+    }
+
+    /// A session on the server, before anything is checked or made.
+    fn connect_server(target: &pg::PgTarget) -> Result<Store> {
+        let connecting = target.clone();
+        Ok(Store::on_server(Connection::postgres(move || connecting.connect())?, target))
+    }
+
+    /// Refuses a server database that already holds carrel's tables.
+    fn refuse_existing_schema(&self) -> Result<()> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'meta')",
+            (),
+            |r| r.get(0),
+        )?;
+        if exists { Err(StoreError::AlreadyExists(self.path.clone())) } else { Ok(()) }
+    }
+
+    /// A new SQLite file with the latest schema and no rows at all, not even the creation
+    /// entry: what `copy` fills.
+    fn create_schema_only(path: &Path, options: StoreOptions) -> Result<Store> {
+        create_private_file(path)?;
+        let made = (|| {
+            let mut store = Self::connect(path, options, false)?;
+            store.use_wal()?;
+            store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
+            store.migrate()?;
+            Ok(store)
+        })();
+        if made.is_err() {
+            remove_database_files(path);
+        }
+        made
     }
 
     fn on_server(conn: Connection, target: &pg::PgTarget) -> Store {
@@ -281,20 +306,14 @@ impl Store {
     /// it is a demo database (see `meta::DEMO`) and its random id; both marks are also kept in
     /// `meta`, and verification checks them against that entry.
     pub fn create(path: &Path, demo: bool, creator: &str, options: StoreOptions) -> Result<Store> {
-        create_private_file(path)?;
-        let result = (|| {
-            let mut store = Self::connect(path, options, false)?;
-            store.use_wal()?;
-            store.sqlite().pragma_update(None, "application_id", APPLICATION_ID)?;
-            store.migrate()?;
-            store.record_creation(demo, creator)?;
-            Ok(store)
-        })();
-        if result.is_err() {
+        let store = Self::create_schema_only(path, options)?;
+        if let Err(e) = store.record_creation(demo, creator) {
             // Nothing half-made stays behind.
+            drop(store);
             remove_database_files(path);
+            return Err(e);
         }
-        result
+        Ok(store)
     }
 
     /// Opens an existing database, migrating an older schema forward. Nothing is created or
@@ -542,7 +561,12 @@ impl Store {
     /// Whether this database was created as a demo database: its mark says so and so does
     /// its audit log's creation entry, unaltered. A mark set later with sqlite3 does not make a
     /// demo (and `carrel audit verify` reports it).
+    /// A PostgreSQL database is never a demo, whatever its marks say (a demo copied there
+    /// keeps them): its logins come from the server.
     pub fn is_demo(&self) -> Result<bool> {
+        if self.backend() == Backend::Postgres {
+            return Ok(false);
+        }
         let marked = meta::get(&self.conn, meta::DEMO)?.as_deref() == Some("1");
         Ok(marked && audit::creation(&self.conn)?.is_some_and(|c| c.demo))
     }

@@ -86,16 +86,17 @@ pub fn upsert(conn: &Connection, p: &PatronRow) -> StoreResult<()> {
 /// Sets a patron's last activity to the latest of joining, a loan or return, a search and a
 /// visit. Returns whether the patron exists.
 pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> StoreResult<bool> {
+    let g = conn.greatest();
     let n = conn
-        .prepare_cached(
-            "UPDATE patrons SET last_active_ms = max(
+        .prepare_cached(&format!(
+            "UPDATE patrons SET last_active_ms = {g}(
                  joined_ms,
-                 coalesce((SELECT max(max(loaned_ms, coalesce(returned_ms, loaned_ms)))
+                 coalesce((SELECT max({g}(loaned_ms, coalesce(returned_ms, loaned_ms)))
                            FROM loans WHERE pseudonym = ?1), joined_ms),
                  coalesce((SELECT max(at_ms) FROM searches WHERE pseudonym = ?1), joined_ms),
                  coalesce((SELECT max(at_ms) FROM visits WHERE pseudonym = ?1), joined_ms))
              WHERE pseudonym = ?1",
-        )?
+        ))?
         .execute([pseudonym])?;
     Ok(n > 0)
 }

@@ -293,6 +293,8 @@ DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{STAFF_ROLE}') THEN
     CREATE ROLE {STAFF_ROLE} NOLOGIN;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL; -- another database on this server made it at the same moment
 END $$;
 GRANT USAGE ON SCHEMA public TO {STAFF_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {STAFF_ROLE};
@@ -307,7 +309,8 @@ BEGIN
   IF session_user <> (SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log' AND schemaname = 'public') THEN
     RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP USING ERRCODE = '42501';
   END IF;
-  RETURN NULL;
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
 END $$;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION carrel_audit_append_only();

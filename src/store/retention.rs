@@ -32,7 +32,7 @@ pub fn due(
 ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
     let (table, key, time) = shape(kind);
     let pending = match (kind, step) {
-        (_, PurgeStep::Delete) => "1",
+        (_, PurgeStep::Delete) => "1 = 1",
         (DataKind::Patrons, PurgeStep::Anonymise) => "state != 'anonymised'",
         (DataKind::Patrons, PurgeStep::Lock) => "state = 'active'",
         (_, PurgeStep::Anonymise) => "pseudonym IS NOT NULL",
@@ -40,7 +40,7 @@ pub fn due(
     };
     let sql = format!(
         "SELECT CAST({key} AS TEXT), {time} FROM {table}
-         WHERE {time} IS NOT NULL AND {time} < ?1 AND (?2 IS NULL OR {time} >= ?2) AND {pending}
+         WHERE {time} IS NOT NULL AND {time} < ?1 AND (CAST(?2 AS BIGINT) IS NULL OR {time} >= ?2) AND {pending}
          ORDER BY {key}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -74,9 +74,9 @@ pub fn current(conn: &Connection, filter: &SeatFilter) -> StoreResult<Vec<SeatVi
          JOIN floors f ON f.id = z.floor_id
          LEFT JOIN seat_events e ON e.id = (SELECT max(id) FROM seat_events WHERE seat_id = s.id)
          WHERE s.retired_ms IS NULL
-           AND (?1 IS NULL OR z.floor_id = ?1)
-           AND (?2 IS NULL OR s.zone_id = ?2)
-           AND (?3 IS NULL OR e.state = ?3)
+           AND (CAST(?1 AS TEXT) IS NULL OR z.floor_id = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR s.zone_id = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR e.state = ?3)
          ORDER BY f.level, z.floor_id, s.zone_id, s.id",
     )?;
     let state = filter.state.map(SeatState::as_str);

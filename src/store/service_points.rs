@@ -75,8 +75,9 @@ pub fn apply_report(
         }
     }
     conn.execute("DELETE FROM staff_on_duty", ())?;
-    let mut duty =
-        conn.prepare_cached("INSERT OR IGNORE INTO staff_on_duty(login, seen_ms) VALUES (?1, ?2)")?;
+    let mut duty = conn.prepare_cached(
+        "INSERT INTO staff_on_duty(login, seen_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for login in staff_on_duty {
         duty.execute(params![login, to_ms(now)])?;
     }

@@ -28,11 +28,9 @@ pub fn create_store(path: &Path, demo: bool, creator: &str) -> Store {
     if !on_postgres() {
         return Store::create(path, demo, creator, StoreOptions::default()).unwrap();
     }
-    let server = super::pg::server().expect("CARREL_TEST_BACKEND=postgres without a server");
-    let url = server.fresh_database();
+    let url = server_with_logins().fresh_database();
     std::fs::write(path, &url).unwrap();
-    let system = [carrel::services::alerts::ENGINE, carrel::services::review::SAMPLER];
-    Store::create_server(&target(&url), &system).unwrap()
+    Store::create_server(&target(&url), &carrel::services::database::SYSTEM_ACTORS).unwrap()
 }
 
 /// A database for one test that no other process opens: in memory on SQLite, a fresh
@@ -41,9 +39,11 @@ pub fn scratch_store() -> Store {
     if !on_postgres() {
         return Store::open_in_memory().unwrap();
     }
-    let server = super::pg::server().expect("CARREL_TEST_BACKEND=postgres without a server");
-    let system = [carrel::services::alerts::ENGINE, carrel::services::review::SAMPLER];
-    Store::create_server(&target(&server.fresh_database()), &system).unwrap()
+    Store::create_server(
+        &target(&server_with_logins().fresh_database()),
+        &carrel::services::database::SYSTEM_ACTORS,
+    )
+    .unwrap()
 }
 
 /// The database [`create_store`] made for `path`, opened again.
@@ -60,6 +60,32 @@ pub fn location(path: &Path) -> Location {
     }
 }
 
+/// The carrel binary's arguments to act on the database named by `path` as `who`: on SQLite
+/// `--db PATH --as WHO` (the database is a demo), on PostgreSQL `--db URL` with `who` as the
+/// login the server authenticates (`--as` is refused there).
+pub fn db_args_as(path: &Path, who: &str) -> Vec<String> {
+    if on_postgres() {
+        let url = std::fs::read_to_string(path).unwrap();
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
+        vec!["--db".into(), format!("{scheme}://{who}@{rest}")]
+    } else {
+        vec!["--db".into(), path.to_str().unwrap().into(), "--as".into(), who.into()]
+    }
+}
+
+/// Runs `sql` on the database named by `path` around carrel, as its owner would with
+/// sqlite3 or psql in hand.
+pub fn as_owner(path: &Path, sql: &str) {
+    if on_postgres() {
+        let url = std::fs::read_to_string(path).unwrap();
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(sql).unwrap();
+    } else {
+        rusqlite::Connection::open(path).unwrap().execute_batch(sql).unwrap();
+    }
+}
+
 /// What to give the carrel binary's `--db` for the database named by `path`.
 pub fn db_arg(path: &Path) -> String {
     if on_postgres() {
@@ -67,6 +93,50 @@ pub fn db_arg(path: &Path) -> String {
     } else {
         path.to_str().unwrap().to_owned()
     }
+}
+
+/// The staff logins the suites add: on PostgreSQL a staff member is a login role of the
+/// server, so these exist (once per test process) before any test adds them.
+const LOGINS: &[&str] = &[
+    "sam",
+    "dana",
+    "ada",
+    "rita",
+    "uma",
+    "leo",
+    "sue",
+    "x1",
+    "x2",
+    "x3",
+    "target",
+    "root",
+    "test",
+    "user_committee1",
+    "user_committee2",
+    "user_committee3",
+    "library1",
+    "library2",
+    "library3",
+    "supplier1",
+    "supplier2",
+    "supplier3",
+];
+
+fn server_with_logins() -> &'static super::pg::PgServer {
+    static MADE: std::sync::Once = std::sync::Once::new();
+    let server = super::pg::server().expect("CARREL_TEST_BACKEND=postgres without a server");
+    MADE.call_once(|| {
+        let sql: String = LOGINS
+            .iter()
+            .map(|l| {
+                format!(
+                    "DO $$ BEGIN CREATE ROLE {l} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                )
+            })
+            .collect();
+        server.admin(&sql);
+    });
+    server
 }
 
 fn target(url: &str) -> PgTarget {

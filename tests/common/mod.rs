@@ -16,8 +16,8 @@ use carrel::feeds::ApiClient;
 use carrel::feeds::recs::RecsClient;
 use carrel::feeds::sensor::SensorClient;
 use carrel::sim::{self, FaultPlan, SimConfig, SimHandle};
+use carrel::store::Store;
 use carrel::store::db::Value;
-use carrel::store::{Store, StoreOptions};
 use chrono::{DateTime, Utc};
 
 /// The carrel binary with an environment of its own under `home`: configuration, data and
@@ -100,13 +100,7 @@ pub async fn get_json(base: &str, path: &str) -> serde_json::Value {
 /// Every text value in every table, with where it was found.
 pub fn all_text(store: &Store) -> Vec<(String, String)> {
     let conn = store.conn();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        .unwrap()
-        .query_map((), |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let tables = carrel::store::copy::TABLES;
     let mut out = vec![];
     for t in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
@@ -114,7 +108,7 @@ pub fn all_text(store: &Store) -> Vec<(String, String)> {
         while let Some(row) = rows.next().unwrap() {
             for i in 0..row.column_count() {
                 if let Ok(Value::Text(s)) = row.get(i) {
-                    out.push((t.clone(), s));
+                    out.push((t.to_string(), s));
                 }
             }
         }
