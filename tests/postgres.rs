@@ -1,0 +1,224 @@
+//! What only PostgreSQL has, tried as an attacker would: a desk's login with the server's own
+//! client (psql) cannot rewrite the audit log or vote in another's name; a vote written around
+//! carrel by the owner raises a critical alert while the log still verifies; the login is the
+//! server's, never `--as`; and a site moves SQLite → PostgreSQL → SQLite with its log, so a
+//! checkpoint kept before the move verifies after it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Output;
+
+use carrel::domain::governance::{DataKind, LegalBasis, NewRequest, Scope};
+use carrel::domain::rules::Rule;
+use carrel::domain::staff::{Party, Role};
+use carrel::services::{identity, requests, staff};
+use carrel::store::pg::PgTarget;
+use carrel::store::{Location, Store, StoreOptions};
+use chrono::{Duration, Utc};
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The logins these tests use, made once per cluster.
+fn logins(pg: &common::pg::PgServer) {
+    static MADE: std::sync::Once = std::sync::Once::new();
+    MADE.call_once(|| {
+        for l in ["sam", "dana", "uma", "leo", "sue", "ada"] {
+            pg.admin(&format!(
+                "DO $$ BEGIN CREATE ROLE {l} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+            ));
+        }
+    });
+}
+
+/// A library on a fresh server database made by the superuser (its owner): sam the
+/// sysadmin, dana at the desk, ada the auditor, and one committee member per party.
+fn library(pg: &common::pg::PgServer) -> (String, Store) {
+    logins(pg);
+    let url = pg.fresh_database();
+    let target = PgTarget::parse(&url, None, None).unwrap();
+    let mut store =
+        Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
+    staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
+    let sam = identity::actor(&store, "sam").unwrap();
+    for (login, role) in [("dana", Role::Desk), ("ada", Role::Auditor)] {
+        staff::add(&mut store, &sam, login, login).unwrap();
+        staff::grant(&mut store, &sam, login, role, None).unwrap();
+    }
+    for (login, party) in
+        [("uma", Party::UserCommittee), ("leo", Party::Library), ("sue", Party::Supplier)]
+    {
+        staff::bootstrap(&mut store, login, login, Role::Committee, Some(party)).unwrap();
+    }
+    (url, store)
+}
+
+fn request() -> NewRequest {
+    NewRequest {
+        title: "Visits by zone".into(),
+        purpose: "Space planning".into(),
+        kinds: vec![DataKind::Visits],
+        fields: vec!["zone".into()],
+        scope: Scope::RowLevel,
+        retention_days: 30,
+        legal_basis: LegalBasis::PublicTask,
+        expires: Utc::now() + Duration::days(7),
+        epsilon: None,
+    }
+}
+
+fn refused(o: &Output, why: &str) {
+    assert!(!o.status.success(), "should be refused: {}", text(o));
+    assert!(text(o).contains(why), "expected '{why}' in: {}", text(o));
+}
+
+#[test]
+fn a_desk_login_with_psql_cannot_rewrite_the_log_or_vote_as_another() {
+    let Some(pg) = common::pg::server() else { return };
+    let (url, mut store) = library(pg);
+    let dana = identity::actor(&store, "dana").unwrap();
+    let id = requests::file(&mut store, &dana, &request(), false, Utc::now()).unwrap().id;
+    drop(store);
+
+    let desk = pg.url_as(&url, "dana");
+    refused(&pg.psql(&desk, "UPDATE audit_log SET actor = 'x' WHERE seq = 1"), "permission denied");
+    refused(&pg.psql(&desk, "DELETE FROM audit_log WHERE seq = 1"), "permission denied");
+    refused(&pg.psql(&desk, "TRUNCATE audit_log"), "permission denied");
+    refused(
+        &pg.psql(
+            &desk,
+            &format!("INSERT INTO request_votes VALUES ({id}, 'uma', 'user_committee', 1, '', 0)"),
+        ),
+        "row-level security",
+    );
+    // A committee member may not vote in another member's name either, nor seat themselves.
+    let uma = pg.url_as(&url, "uma");
+    refused(
+        &pg.psql(
+            &uma,
+            &format!("INSERT INTO request_votes VALUES ({id}, 'leo', 'library', 1, '', 0)"),
+        ),
+        "row-level security",
+    );
+    refused(
+        &pg.psql(&desk, "INSERT INTO staff_roles VALUES ('dana', 'sysadmin', NULL)"),
+        "row-level security",
+    );
+    refused(
+        &pg.psql(&desk, "INSERT INTO audit_log(seq, at_ms, actor, role, action, object, purpose, outcome, details, leaf) VALUES (999, 0, 'sam', 'sysadmin', 'x', 'x', '', 'allowed', '', '\\x00')"),
+        "row-level security",
+    );
+
+    // The owner can write around carrel: the row is there, no entry accounts for it.
+    let o = pg.psql(
+        &url,
+        &format!("INSERT INTO request_votes VALUES ({id}, 'leo', 'library', 1, '', 0)"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let home = tempfile::tempdir().unwrap();
+    let auditor = pg.url_as(&url, "ada");
+    let run = |args: &[&str]| {
+        common::carrel_in(home.path()).args(["--db", &auditor]).args(args).output().unwrap()
+    };
+    let o = run(&["alerts", "check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&["alerts", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let unlogged = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == Rule::UnloggedWrite.as_str())
+        .unwrap_or_else(|| panic!("no unlogged-write alert in {listed}"));
+    assert_eq!(unlogged["severity"], "critical");
+    let summary = unlogged["summary"].as_str().unwrap();
+    assert!(summary.contains(&format!("request:{id} by leo")), "{summary}");
+    let o = run(&["audit", "verify"]);
+    assert!(o.status.success(), "the log itself is whole: {}", text(&o));
+}
+
+#[test]
+fn the_login_is_the_servers_and_never_as() {
+    let Some(pg) = common::pg::server() else { return };
+    let (url, store) = library(pg);
+    drop(store);
+    let home = tempfile::tempdir().unwrap();
+    let run = |url: &str, args: &[&str]| {
+        common::carrel_in(home.path()).args(["--db", url]).args(args).output().unwrap()
+    };
+    let o = run(&pg.url_as(&url, "sam"), &["staff", "list", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&pg.url_as(&url, "dana"), &["staff", "list"]);
+    refused(&o, "dana may not");
+    let o = run(&pg.url_as(&url, "dana"), &["--as", "sam", "staff", "list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    refused(&o, "only on demo databases");
+    let o = run(&pg.url_as(&url, "sam"), &["staff", "add", "nobody", "--name", "No One"]);
+    refused(&o, "CREATE ROLE");
+    let o = run(&pg.url_as(&url, "sam"), &["init", "--demo"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    refused(&o, "demo databases are SQLite");
+    let o = run("postgres://sam:secret@localhost/x", &["status"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!text(&o).contains("secret"), "{}", text(&o));
+}
+
+/// The root `audit verify` prints.
+fn root(o: &Output) -> String {
+    let out = text(o);
+    assert!(o.status.success(), "{out}");
+    out.split("root ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+}
+
+#[test]
+fn a_site_moves_to_postgres_and_back_with_its_log() {
+    let Some(pg) = common::pg::server() else { return };
+    logins(pg);
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| common::carrel_in(home.path()).args(args).output().unwrap();
+    let file = home.path().join("site.db");
+    let file = file.to_str().unwrap();
+    let o = run(&["init", "--demo", "--db", file]);
+    assert!(o.status.success(), "{}", text(&o));
+    let kept = home.path().join("kept.json");
+    let o =
+        run(&["--db", file, "--as", "ada", "audit", "checkpoint", "--out", kept.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let before = root(&run(&["--db", file, "--as", "ada", "audit", "verify"]));
+
+    let url = pg.fresh_database();
+    let o = run(&["--db", file, "--as", "sam", "db", "copy", "--to", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The staff who sign in to the server: their own logins, made members of carrel_staff.
+    pg.admin("GRANT carrel_staff TO sam, ada");
+    let on_server = pg.url_as(&url, "ada");
+    let o = run(&["--db", &on_server, "audit", "verify", "--checkpoint", kept.to_str().unwrap()]);
+    let moved = root(&o);
+    assert_ne!(moved, before, "the copy is logged before it is made");
+    assert!(text(&o).contains("kept.json") || text(&o).contains("checkpoint"), "{}", text(&o));
+    // The copy's own entry is in the source too: both logs are the same.
+    assert_eq!(root(&run(&["--db", file, "--as", "ada", "audit", "verify"])), moved);
+
+    let back = home.path().join("back.db");
+    let o = run(&["--db", &pg.url_as(&url, "sam"), "db", "copy", "--to", back.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let home_root = root(&run(&["--db", &on_server, "audit", "verify"]));
+    let back_root = root(&run(&[
+        "--db",
+        back.to_str().unwrap(),
+        "--as",
+        "ada",
+        "audit",
+        "verify",
+        "--checkpoint",
+        kept.to_str().unwrap(),
+    ]));
+    assert_eq!(back_root, home_root);
+    // A destination that exists is refused, and left as it was.
+    let o = run(&["--db", file, "--as", "sam", "db", "copy", "--to", back.to_str().unwrap()]);
+    refused(&o, "already exists");
+    let reopened = Store::open_at(&Location::File(back), StoreOptions::default()).unwrap();
+    assert!(reopened.is_demo().unwrap(), "a demo copied to SQLite is still a demo");
+}
