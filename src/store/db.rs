@@ -449,6 +449,45 @@ pub fn to_postgres(sql: &str) -> String {
 pub(crate) struct PgSession {
     pub(crate) client: postgres::Client,
     statements: HashMap<String, postgres::Statement>,
+    /// How to open the session again after the server dropped it.
+    connect: Box<dyn Fn() -> Result<postgres::Client> + Send>,
+    /// The channels to LISTEN on again after reconnecting.
+    listening: Vec<String>,
+    /// How many times the session was opened again: each may have missed notifications.
+    pub(crate) reconnects: i64,
+    /// No new attempt before this, and how long the next wait is (1 s doubling to 30 s).
+    retry_at: std::time::Instant,
+    backoff: std::time::Duration,
+}
+
+impl PgSession {
+    /// Opens the session again if the server dropped it, at most once per backoff step. A
+    /// call made while it is down fails with the connection's error; the caller shows it and
+    /// tries later.
+    fn reconnect_if_closed(&mut self) {
+        if !self.client.is_closed() || std::time::Instant::now() < self.retry_at {
+            return;
+        }
+        match (self.connect)() {
+            Ok(client) => {
+                self.client = client;
+                self.statements.clear();
+                self.reconnects += 1;
+                self.backoff = std::time::Duration::from_secs(1);
+                for channel in self.listening.clone() {
+                    if let Err(e) = self.client.batch_execute(&format!("LISTEN {channel}")) {
+                        tracing::warn!(error = %e, channel, "cannot listen again");
+                    }
+                }
+                tracing::info!(reconnects = self.reconnects, "database session opened again");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, wait_s = self.backoff.as_secs(), "database unreachable");
+                self.retry_at = std::time::Instant::now() + self.backoff;
+                self.backoff = (self.backoff * 2).min(std::time::Duration::from_secs(30));
+            }
+        }
+    }
 }
 
 /// A job for a session's thread.
@@ -463,9 +502,7 @@ pub(crate) struct PgWorker {
 
 impl PgWorker {
     /// Starts the thread and connects there; the connection's error if it fails.
-    fn start(
-        connect: impl FnOnce() -> Result<postgres::Client> + Send + 'static,
-    ) -> Result<PgWorker> {
+    fn start(connect: impl Fn() -> Result<postgres::Client> + Send + 'static) -> Result<PgWorker> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready, connected) = mpsc::channel::<Result<()>>();
         std::thread::Builder::new()
@@ -474,7 +511,15 @@ impl PgWorker {
                 let mut session = match connect() {
                     Ok(client) => {
                         let _ = ready.send(Ok(()));
-                        PgSession { client, statements: HashMap::new() }
+                        PgSession {
+                            client,
+                            statements: HashMap::new(),
+                            connect: Box::new(connect),
+                            listening: Vec::new(),
+                            reconnects: 0,
+                            retry_at: std::time::Instant::now(),
+                            backoff: std::time::Duration::from_secs(1),
+                        }
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -483,6 +528,7 @@ impl PgWorker {
                 };
                 // Ends when the connection is dropped (its sender with it).
                 while let Ok(job) = queue.recv() {
+                    session.reconnect_if_closed();
                     job(&mut session);
                 }
             })
@@ -564,7 +610,7 @@ impl Connection {
 
     /// A PostgreSQL session opened by `connect`, on a thread of its own.
     pub(crate) fn postgres(
-        connect: impl FnOnce() -> Result<postgres::Client> + Send + 'static,
+        connect: impl Fn() -> Result<postgres::Client> + Send + 'static,
     ) -> Result<Self> {
         Ok(Connection { inner: Inner::Postgres(PgWorker::start(connect)?) })
     }
@@ -583,6 +629,16 @@ impl Connection {
             Backend::Sqlite => "max",
             Backend::Postgres => "greatest",
         }
+    }
+
+    /// PostgreSQL: LISTEN on `channel`, now and after every reconnection. Nothing on SQLite.
+    pub(crate) fn listen(&self, channel: &'static str) -> Result<()> {
+        self.with_postgres(move |s| {
+            s.client.batch_execute(&format!("LISTEN {channel}"))?;
+            s.listening.push(channel.to_owned());
+            Ok(())
+        })
+        .unwrap_or(Ok(()))
     }
 
     /// The SQLite connection underneath, for what only SQLite has (pragmas, migrations).

@@ -195,7 +195,7 @@ impl Store {
                 supported: migrations::latest_version(),
             });
         }
-        store.conn.execute_batch(&format!("LISTEN {}", pg::CHANNEL))?;
+        store.conn.listen(pg::CHANNEL)?;
         Ok(store)
     }
 
@@ -214,7 +214,7 @@ impl Store {
         tx.commit()?;
         let creator = store.session_user()?.unwrap_or_default();
         store.record_creation(false, &creator)?;
-        store.conn.execute_batch(&format!("LISTEN {}", pg::CHANNEL))?;
+        store.conn.listen(pg::CHANNEL)?;
         Ok(store)
     }
 
@@ -579,10 +579,12 @@ impl Store {
         if let Some(seen) = self.conn.with_postgres(|s| {
             use ::postgres::fallible_iterator::FallibleIterator;
             let seen = s.client.notifications().iter().count()?;
-            Ok(i64::try_from(seen).unwrap_or(i64::MAX))
+            Ok((i64::try_from(seen).unwrap_or(i64::MAX), s.reconnects))
         }) {
-            self.notified.set(self.notified.get() + seen?);
-            return Ok(self.notified.get());
+            // A session opened again may have missed notifications: that counts as a change.
+            let (seen, reconnects) = seen?;
+            self.notified.set(self.notified.get().saturating_add(seen));
+            return Ok(self.notified.get().saturating_add(reconnects));
         }
         Ok(self.sqlite().query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }

@@ -105,6 +105,12 @@ impl PgTarget {
         };
         config.application_name("carrel");
         config.connect_timeout(std::time::Duration::from_secs(5));
+        // A server gone without a word (a cable pulled, a failover) is noticed within
+        // seconds rather than when the kernel gives up on the socket.
+        config.keepalives_idle(std::time::Duration::from_secs(10));
+        config.keepalives_interval(std::time::Duration::from_secs(5));
+        config.keepalives_retries(3);
+        config.tcp_user_timeout(std::time::Duration::from_secs(30));
         Ok(PgTarget { config, tls, shown: redact(url) })
     }
 

@@ -96,6 +96,9 @@ pub enum Msg {
         load: Option<Effect>,
         error: String,
     },
+    /// Whether the database answered the last look for changes (a PostgreSQL server can go
+    /// away and come back; the console keeps going meanwhile).
+    DatabaseReachable(bool),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }

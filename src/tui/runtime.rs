@@ -143,7 +143,17 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             },
             _ = tick.tick() => Msg::Tick(Utc::now()),
             _ = poll.tick() => {
-                let v = db.run(|s| reads::data_version(s).ok()).await;
+                let v = match db.run(|s| reads::data_version(s).map_err(|e| e.to_string())).await {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        // Unreachable: say so, keep what is on screen, and look again.
+                        pending.extend(update(&mut state, Msg::DatabaseReachable(false)));
+                        continue;
+                    }
+                };
+                if state.database_down.is_some() {
+                    pending.extend(update(&mut state, Msg::DatabaseReachable(true)));
+                }
                 if v.is_some() && v != data_version {
                     let first = data_version.is_none();
                     data_version = v;

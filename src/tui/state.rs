@@ -519,6 +519,8 @@ pub struct State {
     pub system: SystemTab,
     pub health: Health,
     pub toast: Option<Toast>,
+    /// Since when the database has not answered, while it does not.
+    pub database_down: Option<DateTime<Utc>>,
     /// An action under way, e.g. "releasing 1N-014".
     pub busy: Option<String>,
     pub ghost_after_min: u32,
@@ -558,6 +560,7 @@ impl State {
             system: SystemTab::default(),
             health: Health::default(),
             toast: None,
+            database_down: None,
             busy: None,
             ghost_after_min: 30,
             quit: false,

@@ -145,6 +145,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::LoadSeats]
         }
+        Msg::DatabaseReachable(false) => {
+            if state.database_down.is_none() {
+                state.database_down = Some(state.wall);
+                state.redraw = true;
+            }
+            vec![]
+        }
+        Msg::DatabaseReachable(true) => match state.database_down.take() {
+            Some(_) => {
+                toast(state, "database reachable again".into(), ToastKind::Info);
+                update(state, Msg::DataChanged)
+            }
+            None => vec![],
+        },
         Msg::LoadFailed { error, .. } => {
             toast(state, format!("cannot read the database: {error}"), ToastKind::Error);
             vec![]

@@ -237,7 +237,11 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, state: &State) {
         roles
     };
     let mut roles = badges(true);
-    let message = if let Some(busy) = &state.busy {
+    let message = if let Some(since) = state.database_down {
+        let at = since.with_timezone(&state.tz).format("%H:%M:%S");
+        let age = crate::domain::units::ago(state.wall - since);
+        Some(Span::styled(format!("database unreachable since {at} ({age}) "), t.bad))
+    } else if let Some(busy) = &state.busy {
         Some(Span::styled(format!("{}… ", safe(busy)), t.warn))
     } else {
         state.toast.as_ref().map(|toast| {
