@@ -578,7 +578,13 @@ impl Store {
     pub fn data_version(&self) -> Result<i64> {
         if let Some(seen) = self.conn.with_postgres(|s| {
             use ::postgres::fallible_iterator::FallibleIterator;
-            let seen = s.client.notifications().iter().count()?;
+            // `iter()` returns only what is already buffered; waiting a millisecond makes the
+            // client read the socket, where the server's notifications wait.
+            let seen = s
+                .client
+                .notifications()
+                .timeout_iter(std::time::Duration::from_millis(1))
+                .count()?;
             Ok((i64::try_from(seen).unwrap_or(i64::MAX), s.reconnects))
         }) {
             // A session opened again may have missed notifications: that counts as a change.
