@@ -243,11 +243,11 @@ pub fn check_with(
                 Ok(t) => crate::store::Location::Server(t),
                 Err(e) => {
                     problems.push(ConfigError::at("[database]", e));
-                    crate::store::Location::File(db_path.clone())
+                    crate::store::Location::File(db_path)
                 }
             }
         }
-        None => crate::store::Location::File(db_path.clone()),
+        None => crate::store::Location::File(db_path),
     };
     let db_path = match &database {
         crate::store::Location::Server(t) => PathBuf::from(t.shown()),

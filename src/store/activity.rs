@@ -128,7 +128,6 @@ pub fn patron_loans(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<Patro
         Ok((r.get(0)?, super::from_ms(r.get(1)?), r.get::<_, Option<i64>>(2)?.map(super::from_ms)))
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }
 
 /// One patron's searches as (query, at), oldest first.
@@ -139,7 +138,6 @@ pub fn patron_searches(
     conn.prepare_cached("SELECT query, at_ms FROM searches WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// One patron's visits as (zone if recorded, at), oldest first.
@@ -150,7 +148,6 @@ pub fn patron_visits(
     conn.prepare_cached("SELECT zone_id, at_ms FROM visits WHERE pseudonym = ?1 ORDER BY at_ms")?
         .query_map([pseudonym], |r| Ok((r.get(0)?, super::from_ms(r.get(1)?))))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// Catalogue titles with their subjects, for mapping searches to subjects.
@@ -158,7 +155,6 @@ pub fn catalogue_subjects(conn: &Connection) -> StoreResult<Vec<(String, String)
     conn.prepare_cached("SELECT title, subject FROM catalog_items")?
         .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// Every loan still linked to a patron, as (pseudonym, item id): the local recommender's data.
@@ -166,7 +162,6 @@ pub fn linked_loans(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached("SELECT pseudonym, item_id FROM loans WHERE pseudonym IS NOT NULL")?
         .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// The items one patron has borrowed.
@@ -174,7 +169,6 @@ pub fn patron_items(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<Strin
     conn.prepare_cached("SELECT DISTINCT item_id FROM loans WHERE pseudonym = ?1")?
         .query_map([pseudonym], |r| r.get(0))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// The title of each catalogue item of `ids` the catalogue holds.

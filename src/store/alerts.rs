@@ -97,10 +97,9 @@ pub fn add_event(conn: &Connection, e: &AlertEvent) -> StoreResult<()> {
 }
 
 pub fn get(conn: &Connection, id: u64) -> StoreResult<Option<Alert>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"))?
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"))?
         .query_row([id as i64], alert)
-        .optional()?)
+        .optional()
 }
 
 /// Alerts, newest first, optionally only those in `state`, at most `limit`.
@@ -110,7 +109,6 @@ pub fn list(conn: &Connection, state: Option<AlertState>, limit: usize) -> Store
     ))?;
     stmt.query_map(params![state.map(AlertState::as_str), limit as i64], alert)?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// Every alert not yet resolved, newest first.
@@ -118,7 +116,7 @@ pub fn active(conn: &Connection) -> StoreResult<Vec<Alert>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE state != 'resolved' ORDER BY id DESC"
     ))?;
-    stmt.query_map((), alert)?.collect::<super::db::Result<_>>().map_err(Into::into)
+    stmt.query_map((), alert)?.collect::<super::db::Result<_>>()
 }
 
 /// The alerts of one rule and key, oldest first.
@@ -126,9 +124,7 @@ pub fn of_key(conn: &Connection, rule: Rule, key: &str) -> StoreResult<Vec<Alert
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE rule = ?1 AND key = ?2 ORDER BY id"
     ))?;
-    stmt.query_map(params![rule.as_str(), key], alert)?
-        .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
+    stmt.query_map(params![rule.as_str(), key], alert)?.collect::<super::db::Result<_>>()
 }
 
 /// How many alerts are in each state.
@@ -159,5 +155,4 @@ pub fn events(conn: &Connection, alert_id: u64) -> StoreResult<Vec<AlertEvent>> 
         })
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }

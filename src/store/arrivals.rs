@@ -57,13 +57,12 @@ pub fn latest_start(
     step_s: u32,
     source: BucketSource,
 ) -> StoreResult<Option<DateTime<Utc>>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT max(start_ms) FROM arrival_buckets WHERE step_s = ?1 AND source = ?2",
-        )?
-        .query_row(params![step_s, source.as_str()], |r| r.get::<_, Option<i64>>(0))
-        .optional()
-        .map(|v| v.flatten().map(from_ms))?)
+    conn.prepare_cached(
+        "SELECT max(start_ms) FROM arrival_buckets WHERE step_s = ?1 AND source = ?2",
+    )?
+    .query_row(params![step_s, source.as_str()], |r| r.get::<_, Option<i64>>(0))
+    .optional()
+    .map(|v| v.flatten().map(from_ms))
 }
 
 /// Buckets of one window in `[from, to)`, oldest first.
@@ -89,12 +88,11 @@ pub fn series(
             mean_wait_s: r.get(5)?,
         })
     })?
-    .collect::<super::db::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>()
 }
 
 /// How many buckets are stored.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
-    Ok(conn
-        .query_row("SELECT count(*) FROM arrival_buckets", (), |r| r.get::<_, i64>(0))
-        .map(|n| n.unsigned_abs())?)
+    conn.query_row("SELECT count(*) FROM arrival_buckets", (), |r| r.get::<_, i64>(0))
+        .map(|n| n.unsigned_abs())
 }

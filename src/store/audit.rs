@@ -119,7 +119,7 @@ pub fn entries(conn: &Connection, f: &EntryFilter) -> StoreResult<Vec<Entry>> {
     let rows = stmt.query_map(params![f.actor, f.action, f.since.map(to_ms), limit], |r| {
         row(r).map(|(e, _)| e)
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 /// Calls `f` with every entry in order, reading one row at a time: memory stays flat however
@@ -130,7 +130,7 @@ pub fn for_each(conn: &Connection, mut f: impl FnMut(&Entry)) -> StoreResult<u64
     )?;
     let mut rows = stmt.query(())?;
     let mut n = 0;
-    while let Some(r) = rows.next()? {
+    while let Some(r) = rows.next_row()? {
         f(&entry_of(&r)?);
         n += 1;
     }
@@ -150,10 +150,9 @@ pub fn entries_by_seq(conn: &Connection, seqs: &[u64]) -> StoreResult<Vec<Entry>
 
 /// One entry by index.
 pub fn entry(conn: &Connection, seq: u64) -> StoreResult<Option<Entry>> {
-    Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?
+    conn.prepare_cached(&format!("{SELECT} WHERE seq = ?1"))?
         .query_row([i64::try_from(seq).unwrap_or(i64::MAX)], |r| row(r).map(|(e, _)| e))
-        .optional()?)
+        .optional()
 }
 
 /// Every leaf hash in order, for building proofs.
@@ -164,7 +163,6 @@ pub fn leaves(conn: &Connection) -> StoreResult<Vec<Hash>> {
             Ok(b.try_into().unwrap_or([0u8; 32]))
         })?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// A checkpoint to check the log against: its size and root (already signature-checked).
@@ -219,7 +217,7 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification
     {
         let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
         let mut rows = stmt.query(())?;
-        while let Some(r) = rows.next()? {
+        while let Some(r) = rows.next_row()? {
             let expected = tree.size();
             let (entry, stored) = match row(&r) {
                 Ok(x) => x,
@@ -383,7 +381,7 @@ pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
             origin: r.get(5)?,
         })
     })?
-    .collect::<super::db::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>()
 }
 
 pub use crate::domain::audit::VerificationRecord;
@@ -409,7 +407,7 @@ pub fn record_verification(
 }
 
 pub fn latest_verification(conn: &Connection) -> StoreResult<Option<VerificationRecord>> {
-    Ok(conn.prepare_cached(
+    conn.prepare_cached(
         "SELECT at_ms, size, root, ok, first_bad, message FROM audit_verifications ORDER BY id DESC LIMIT 1",
     )?
     .query_row((), |r| {
@@ -422,7 +420,7 @@ pub fn latest_verification(conn: &Connection) -> StoreResult<Option<Verification
             message: r.get(5)?,
         })
     })
-    .optional()?)
+    .optional()
 }
 
 /// Votes, decisions and desk consent changes with no audit entry that accounts for them

@@ -20,9 +20,8 @@ pub fn upsert_items(conn: &Connection, items: &[CatalogItemDto]) -> StoreResult<
 }
 
 pub fn item_count(conn: &Connection) -> StoreResult<u64> {
-    Ok(conn
-        .query_row("SELECT count(*) FROM catalog_items", (), |r| r.get::<_, i64>(0))
-        .map(|n| n.unsigned_abs())?)
+    conn.query_row("SELECT count(*) FROM catalog_items", (), |r| r.get::<_, i64>(0))
+        .map(|n| n.unsigned_abs())
 }
 
 pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> StoreResult<()> {
@@ -39,7 +38,7 @@ pub fn set_model(conn: &Connection, model: &ModelInfo, now: DateTime<Utc>) -> St
 }
 
 pub fn model(conn: &Connection) -> StoreResult<Option<ModelInfo>> {
-    Ok(conn.prepare_cached("SELECT version, trained_ms, training_mode, sites, metrics_json FROM recs_model WHERE id = 1")?
+    conn.prepare_cached("SELECT version, trained_ms, training_mode, sites, metrics_json FROM recs_model WHERE id = 1")?
         .query_row((), |r| {
             let metrics: String = r.get(4)?;
             Ok(ModelInfo {
@@ -50,5 +49,5 @@ pub fn model(conn: &Connection) -> StoreResult<Option<ModelInfo>> {
                 metrics: serde_json::from_str(&metrics).unwrap_or_default(),
             })
         })
-        .optional()?)
+        .optional()
 }

@@ -63,7 +63,7 @@ fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
         "SELECT voter, party, approve, reason, at_ms FROM seat_votes WHERE change_id = ?1 ORDER BY at_ms, voter",
     )?
     .query_map([i64::try_from(id).unwrap_or(i64::MAX)], |r| super::governance::vote(r, 0))?
-    .collect::<super::db::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>()
 }
 
 /// One change with its votes.

@@ -94,7 +94,6 @@ pub fn for_patron_with_notes(
             Ok(c)
         })?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// Every change of every patron, oldest first (ties in the order they were recorded).
@@ -102,7 +101,6 @@ pub fn history(conn: &Connection) -> StoreResult<Vec<ConsentChange>> {
     conn.prepare_cached(&format!("{SELECT} ORDER BY at_ms, id"))?
         .query_map((), row)?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// One patron's changes, oldest first.
@@ -110,7 +108,6 @@ pub fn for_patron(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<Consent
     conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1 ORDER BY at_ms, id"))?
         .query_map([pseudonym], row)?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// A patron's current consent to `purpose`: the latest change, if any.
@@ -120,19 +117,17 @@ pub fn current(
     purpose: ConsentPurpose,
 ) -> StoreResult<Option<ConsentChange>> {
     use super::db::OptionalExtension;
-    Ok(conn
-        .prepare_cached(&format!(
-            "{SELECT} WHERE pseudonym = ?1 AND purpose = ?2 ORDER BY at_ms DESC, id DESC LIMIT 1"
-        ))?
-        .query_row(params![pseudonym, purpose.as_str()], row)
-        .optional()?)
+    conn.prepare_cached(&format!(
+        "{SELECT} WHERE pseudonym = ?1 AND purpose = ?2 ORDER BY at_ms DESC, id DESC LIMIT 1"
+    ))?
+    .query_row(params![pseudonym, purpose.as_str()], row)
+    .optional()
 }
 
 /// Number of changes recorded.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
-    Ok(conn
-        .query_row("SELECT count(*) FROM consent_changes", (), |r| r.get::<_, i64>(0))
-        .map(|n| u64::try_from(n).unwrap_or(0))?)
+    conn.query_row("SELECT count(*) FROM consent_changes", (), |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ fn copy_rows(from: &Connection, to: &Connection) -> Result<Vec<(&'static str, u6
         let mut rows = read.query(())?;
         let mut n = 0u64;
         let mut insert: Option<String> = None;
-        while let Some(row) = rows.next()? {
+        while let Some(row) = rows.next_row()? {
             let width = row.column_count();
             let values: Vec<Value> =
                 (0..width).map(|i| row.get::<_, Value>(i)).collect::<Result<_, _>>()?;

@@ -233,7 +233,8 @@ impl<T> OptionalExtension<T> for Result<T> {
 }
 
 /// A column that holds something it should not: what a hand edit could leave behind.
-pub(crate) fn bad_column(column: usize, what: String) -> StoreError {
+pub(crate) fn bad_column(column: usize, what: impl Into<String>) -> StoreError {
+    let what: String = what.into();
     StoreError::Corrupt(format!("column {column}: {what}"))
 }
 
@@ -269,7 +270,7 @@ impl Row<'_> {
             Row::Sqlite(r) => sqlite_value(r.get_ref(idx)?),
             Row::Postgres(r) => {
                 if idx >= r.len() {
-                    return Err(bad_column(idx, "no such column".into()));
+                    return Err(bad_column(idx, "no such column"));
                 }
                 r.try_get::<_, PgValue>(idx)?.0
             }
@@ -561,7 +562,7 @@ impl PgSession {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(&to_postgres(sql)).map_err(|e| e)?;
+        let s = self.client.prepare(&to_postgres(sql))?;
         if self.statements.len() > 256 {
             self.statements.clear();
         }
@@ -874,11 +875,9 @@ impl<'c> Statement<'c> {
         let values = params.values();
         match self {
             Statement::SqliteCached(s) => {
-                Ok(Rows::Sqlite(s.query(rusqlite::params_from_iter(values.into_iter()))?))
+                Ok(Rows::Sqlite(s.query(rusqlite::params_from_iter(values))?))
             }
-            Statement::Sqlite(s) => {
-                Ok(Rows::Sqlite(s.query(rusqlite::params_from_iter(values.into_iter()))?))
-            }
+            Statement::Sqlite(s) => Ok(Rows::Sqlite(s.query(rusqlite::params_from_iter(values))?)),
             Statement::Postgres { .. } => {
                 Ok(Rows::Postgres { rows: self.postgres_rows(&values)?, next: 0 })
             }
@@ -893,7 +892,8 @@ pub enum Rows<'s> {
 }
 
 impl Rows<'_> {
-    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+    /// The next row, or `None` after the last.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         match self {
             Rows::Sqlite(r) => Ok(r.next()?.map(Row::Sqlite)),
             Rows::Postgres { rows, next } => {

@@ -46,7 +46,7 @@ pub fn history_since(
     )?;
     let mut rows = stmt.query([to_ms(since)])?;
     let mut out: Vec<(String, ZoneKind, Vec<ZoneSample>)> = Vec::new();
-    while let Some(r) = rows.next()? {
+    while let Some(r) = rows.next_row()? {
         let zone_id: String = r.get(0)?;
         let kind: String = r.get(1)?;
         let sample = ZoneSample {
@@ -105,5 +105,5 @@ pub fn latest(conn: &Connection) -> StoreResult<Vec<ZoneComfort>> {
             latest,
         })
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }

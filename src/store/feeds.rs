@@ -76,17 +76,13 @@ pub fn reset_cursor(conn: &Connection, feed: &str) -> StoreResult<()> {
 }
 
 pub fn get(conn: &Connection, feed: &str) -> StoreResult<Option<FeedState>> {
-    Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE feed = ?1"))?
-        .query_row([feed], row)
-        .optional()?)
+    conn.prepare_cached(&format!("{SELECT} WHERE feed = ?1"))?.query_row([feed], row).optional()
 }
 
 pub fn all(conn: &Connection) -> StoreResult<Vec<FeedState>> {
     conn.prepare_cached(&format!("{SELECT} ORDER BY feed"))?
         .query_map((), row)?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 const SELECT: &str =

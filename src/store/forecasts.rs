@@ -85,7 +85,7 @@ pub fn slots(
     .query_map(params![window, step_s, to_ms(from), to_ms(to)], |r| {
         Ok(ForecastSlot { start: from_ms(r.get(0)?), mean: r.get(1)?, lower: r.get(2)?, upper: r.get(3)? })
     })?
-    .collect::<super::db::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>()
 }
 
 pub fn models(conn: &Connection) -> StoreResult<Vec<ModelChoice>> {
@@ -103,5 +103,5 @@ pub fn models(conn: &Connection) -> StoreResult<Vec<ModelChoice>> {
             computed: from_ms(r.get(6)?),
         })
     })?
-    .collect::<super::db::Result<_>>().map_err(Into::into)
+    .collect::<super::db::Result<_>>()
 }

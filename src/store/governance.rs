@@ -100,9 +100,7 @@ fn votes_of(conn: &Connection, id: u64) -> StoreResult<Vec<Vote>> {
         "SELECT voter, party, approve, reason, at_ms FROM request_votes
          WHERE request_id = ?1 ORDER BY at_ms, voter",
     )?;
-    stmt.query_map([id as i64], |row| vote(row, 0))?
-        .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
+    stmt.query_map([id as i64], |row| vote(row, 0))?.collect::<super::db::Result<_>>()
 }
 
 /// One request with its votes, its state as stored.
@@ -178,7 +176,6 @@ pub fn approved_ids(conn: &Connection) -> StoreResult<Vec<u64>> {
     conn.prepare_cached("SELECT id FROM data_requests WHERE state = 'approved'")?
         .query_map((), |r| Ok(r.get::<_, i64>(0)? as u64))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 // --- the audit review queue ---
@@ -259,7 +256,7 @@ pub fn add_review_item(
 
 pub fn review_item_by_id(conn: &Connection, id: u64) -> StoreResult<Option<ReviewItem>> {
     let sql = format!("SELECT {REVIEW_COLUMNS} FROM review_items WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id as i64], review_item).optional()?)
+    conn.prepare_cached(&sql)?.query_row([id as i64], review_item).optional()
 }
 
 /// Items not yet reviewed (all, or those assigned to `assignee`), oldest first.
@@ -271,10 +268,7 @@ pub fn open_review_items(
         "SELECT {REVIEW_COLUMNS} FROM review_items
          WHERE verdict IS NULL AND (CAST(?1 AS TEXT) IS NULL OR assignee = ?1) ORDER BY id"
     );
-    conn.prepare_cached(&sql)?
-        .query_map([assignee], review_item)?
-        .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
+    conn.prepare_cached(&sql)?.query_map([assignee], review_item)?.collect::<super::db::Result<_>>()
 }
 
 /// The latest `limit` reviewed items, newest first.
@@ -286,7 +280,6 @@ pub fn reviewed_items(conn: &Connection, limit: usize) -> StoreResult<Vec<Review
     conn.prepare_cached(&sql)?
         .query_map([limit as i64], review_item)?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// Records a verdict on an item that has none; returns whether it did.
@@ -321,12 +314,11 @@ pub fn queued_seqs(conn: &Connection) -> StoreResult<std::collections::HashSet<u
     conn.prepare_cached("SELECT seq FROM review_items")?
         .query_map((), |r| Ok(r.get::<_, i64>(0)? as u64))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// The latest sampled day, `YYYY-MM-DD`.
 pub fn last_sampled_day(conn: &Connection) -> StoreResult<Option<String>> {
-    Ok(conn.query_row("SELECT MAX(day) FROM review_days", (), |r| r.get(0))?)
+    conn.query_row("SELECT MAX(day) FROM review_days", (), |r| r.get(0))
 }
 
 /// Marks `day` sampled; false when another process did it first.
@@ -359,15 +351,13 @@ pub fn accesses_between(
     )?
     .query_map([to_ms(from), to_ms(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }
 
 /// The actor of audit entry `seq`.
 pub fn entry_actor(conn: &Connection, seq: u64) -> StoreResult<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT actor FROM audit_log WHERE seq = ?1")?
+    conn.prepare_cached("SELECT actor FROM audit_log WHERE seq = ?1")?
         .query_row([seq as i64], |r| r.get(0))
-        .optional()?)
+        .optional()
 }
 
 // --- the ε ledger ---
@@ -380,7 +370,7 @@ pub fn spent(conn: &Connection) -> StoreResult<BTreeMap<(String, String), MilliE
     let rows = stmt.query_map((), |r| {
         Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), MilliEps(r.get::<_, i64>(2)? as u64)))
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 /// What reports under request `id` have spent, counted once per report (the largest spend of

@@ -84,7 +84,6 @@ pub fn floors(conn: &Connection) -> StoreResult<Vec<Floor>> {
     )?
     .query_map((), |r| Ok(Floor { id: r.get(0)?, name: r.get(1)?, level: r.get(2)? }))?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }
 
 pub fn zones(conn: &Connection) -> StoreResult<Vec<Zone>> {
@@ -102,7 +101,6 @@ pub fn zones(conn: &Connection) -> StoreResult<Vec<Zone>> {
         })
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }
 
 /// Ids of every active seat, zone and floor, for validating feed records against.
@@ -112,10 +110,7 @@ pub fn active_ids(conn: &Connection, table: &str) -> StoreResult<HashSet<String>
         "zones" => "SELECT id FROM zones WHERE retired_ms IS NULL",
         _ => "SELECT id FROM floors WHERE retired_ms IS NULL",
     };
-    conn.prepare_cached(sql)?
-        .query_map((), |r| r.get(0))?
-        .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
+    conn.prepare_cached(sql)?.query_map((), |r| r.get(0))?.collect::<super::db::Result<_>>()
 }
 
 /// Parses a text column into a domain enum, reporting a conversion error for that column.

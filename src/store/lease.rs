@@ -58,19 +58,18 @@ pub fn release(conn: &Connection, holder: &str) -> StoreResult<bool> {
 }
 
 pub fn current(conn: &Connection) -> StoreResult<Option<Lease>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT holder, acquired_ms, renewed_ms, expires_ms FROM ingest_lease WHERE id = 1",
-        )?
-        .query_row((), |r| {
-            Ok(Lease {
-                holder: r.get(0)?,
-                acquired: from_ms(r.get(1)?),
-                renewed: from_ms(r.get(2)?),
-                expires: from_ms(r.get(3)?),
-            })
+    conn.prepare_cached(
+        "SELECT holder, acquired_ms, renewed_ms, expires_ms FROM ingest_lease WHERE id = 1",
+    )?
+    .query_row((), |r| {
+        Ok(Lease {
+            holder: r.get(0)?,
+            acquired: from_ms(r.get(1)?),
+            renewed: from_ms(r.get(2)?),
+            expires: from_ms(r.get(3)?),
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 #[cfg(test)]

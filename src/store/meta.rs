@@ -19,7 +19,7 @@ pub const PATRON_KEY_ID: &str = "patron_key_id";
 pub const PSEUDONYM_KEY_ID: &str = "pseudonym_key_id";
 
 pub fn get(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {

@@ -35,26 +35,24 @@ fn row(r: &Row<'_>) -> super::db::Result<PatronRow> {
         category: r.get(4)?,
         joined: from_ms(r.get(5)?),
         last_active: from_ms(r.get(6)?),
-        state: PatronState::parse(&state).map_err(|e| super::bad_column(7, e.to_string()))?,
+        state: PatronState::parse(&state).map_err(|e| super::bad_column(7, e))?,
         state_since: from_ms(r.get(8)?),
     })
 }
 
 /// The patron named by `pseudonym`, if the directory holds them.
 pub fn get(conn: &Connection, pseudonym: &str) -> StoreResult<Option<PatronRow>> {
-    Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1"))?
+    conn.prepare_cached(&format!("{SELECT} WHERE pseudonym = ?1"))?
         .query_row([pseudonym], row)
-        .optional()?)
+        .optional()
 }
 
 /// Whether the directory holds `pseudonym`.
 pub fn exists(conn: &Connection, pseudonym: &str) -> StoreResult<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM patrons WHERE pseudonym = ?1")?
+    conn.prepare_cached("SELECT 1 FROM patrons WHERE pseudonym = ?1")?
         .query_row([pseudonym], |_| Ok(()))
         .optional()
-        .map(|r| r.is_some())?)
+        .map(|r| r.is_some())
 }
 
 /// Adds a patron, or replaces every field of one already there.
@@ -103,9 +101,8 @@ pub fn refresh_last_active(conn: &Connection, pseudonym: &str) -> StoreResult<bo
 
 /// Number of patrons in the directory.
 pub fn count(conn: &Connection) -> StoreResult<u64> {
-    Ok(conn
-        .query_row("SELECT count(*) FROM patrons", (), |r| r.get::<_, i64>(0))
-        .map(|n| u64::try_from(n).unwrap_or(0))?)
+    conn.query_row("SELECT count(*) FROM patrons", (), |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -40,7 +40,6 @@ pub fn counts(conn: &Connection) -> StoreResult<BTreeMap<String, u64>> {
     conn.prepare_cached("SELECT feed, count(*) FROM quarantine GROUP BY feed")?
         .query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// The latest `limit` rejected records, newest first.
@@ -59,5 +58,4 @@ pub fn recent(conn: &Connection, limit: usize) -> StoreResult<Vec<Rejected>> {
         })
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }

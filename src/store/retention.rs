@@ -48,7 +48,6 @@ pub fn due(
         Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?)))
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }
 
 /// Carries out `step` on the rows `keys` of `kind`; returns how many changed.

@@ -53,7 +53,7 @@ pub fn latest_states(conn: &Connection) -> StoreResult<HashMap<String, StateMark
             (parse_column(&state, 1)?, from_ms(r.get(2)?), parse_column(&sensor, 3)?),
         ))
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 /// Which seats to list.
@@ -99,7 +99,7 @@ pub fn current(conn: &Connection, filter: &SeatFilter) -> StoreResult<Vec<SeatVi
             sensor: sensor.as_deref().map(|s| parse_column(s, 11)).transpose()?,
         })
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 /// The most recent `limit` events of one seat, newest first.
@@ -120,7 +120,7 @@ pub fn history(conn: &Connection, seat_id: &str, limit: usize) -> StoreResult<Ve
             observed: from_ms(r.get(4)?),
         })
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 #[cfg(test)]

@@ -125,10 +125,9 @@ pub fn record_assignment(
 }
 
 fn assignment(conn: &Connection, id: &str) -> StoreResult<Option<(bool, Option<String>)>> {
-    Ok(conn
-        .prepare_cached("SELECT open, staff FROM service_points WHERE id = ?1")?
+    conn.prepare_cached("SELECT open, staff FROM service_points WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+        .optional()
 }
 
 /// Every window, ordered by service then id.
@@ -152,7 +151,7 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<ServicePoint>> {
             updated_at: from_ms(r.get(9)?),
         })
     })?;
-    rows.collect::<super::db::Result<_>>().map_err(Into::into)
+    rows.collect::<super::db::Result<_>>()
 }
 
 /// Staff logins the sensor API last reported on duty.
@@ -160,7 +159,6 @@ pub fn staff_on_duty(conn: &Connection) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT login FROM staff_on_duty ORDER BY login")?
         .query_map((), |r| r.get(0))?
         .collect::<super::db::Result<_>>()
-        .map_err(Into::into)
 }
 
 /// A window's changes, newest first.
@@ -193,5 +191,4 @@ pub fn assignments(
         })
     })?
     .collect::<super::db::Result<_>>()
-    .map_err(Into::into)
 }

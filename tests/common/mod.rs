@@ -105,7 +105,7 @@ pub fn all_text(store: &Store) -> Vec<(String, String)> {
     for t in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
         let mut rows = stmt.query(()).unwrap();
-        while let Some(row) = rows.next().unwrap() {
+        while let Some(row) = rows.next_row().unwrap() {
             for i in 0..row.column_count() {
                 if let Ok(Value::Text(s)) = row.get(i) {
                     out.push((t.to_string(), s));
