@@ -86,7 +86,8 @@ pub fn copy(from: &Store, to: &Location, system: &[&str]) -> Result<Copied, Stor
             dest.refuse_existing_schema()?;
             let tx = dest.conn.begin(true)?;
             tx.execute_batch(pg::SCHEMA)?;
-            tx.execute_batch(&pg::privileges_sql(system))?;
+            let schema: String = tx.query_row("SELECT current_schema()::text", (), |r| r.get(0))?;
+            tx.execute_batch(&pg::privileges_sql(&schema, system))?;
             meta::set(&tx, "application", "carrel")?;
             meta::set(&tx, "schema_version", &migrations::latest_version().to_string())?;
             let rows = copy_rows(from.conn(), &tx)?;
@@ -131,7 +132,7 @@ fn restart_identities(conn: &Connection) -> Result<(), StoreError> {
     let columns: Vec<(String, String)> = conn
         .prepare(
             "SELECT table_name::text, column_name::text FROM information_schema.columns
-              WHERE table_schema = 'public' AND is_identity = 'YES'",
+              WHERE table_schema = current_schema() AND is_identity = 'YES'",
         )?
         .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;

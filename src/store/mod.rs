@@ -208,7 +208,8 @@ impl Store {
         store.refuse_existing_schema()?;
         let tx = store.conn.begin(true)?;
         tx.execute_batch(pg::SCHEMA)?;
-        tx.execute_batch(&pg::privileges_sql(system))?;
+        let schema: String = tx.query_row("SELECT current_schema()::text", (), |r| r.get(0))?;
+        tx.execute_batch(&pg::privileges_sql(&schema, system))?;
         meta::set(&tx, "application", "carrel")?;
         meta::set(&tx, "schema_version", &migrations::latest_version().to_string())?;
         tx.commit()?;
@@ -227,7 +228,7 @@ impl Store {
     /// Refuses a server database that already holds carrel's tables.
     fn refuse_existing_schema(&self) -> Result<()> {
         let exists: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'meta')",
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'meta')",
             (),
             |r| r.get(0),
         )?;

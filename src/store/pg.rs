@@ -290,9 +290,11 @@ fn tls_config(ca: &Path) -> Result<rustls::ClientConfig, String> {
 }
 
 /// Roles, grants, row-level security and the audit log's guard, run once by `carrel init`
-/// as the owner. `{system}` lists the actors carrel's own engine writes as.
-pub fn privileges_sql(system: &[&str]) -> String {
+/// as the owner in `schema` (the session's current schema: `public`, or a branch's own in a
+/// consortium, docs/SCALE.md). `system` lists the actors carrel's own engine writes as.
+pub fn privileges_sql(schema: &str, system: &[&str]) -> String {
     let system = system.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let schema = quote_ident(schema);
     format!(
         r#"
 DO $$ BEGIN
@@ -302,9 +304,9 @@ DO $$ BEGIN
 EXCEPTION WHEN duplicate_object OR unique_violation THEN
   NULL; -- another database on this server made it at the same moment
 END $$;
-GRANT USAGE ON SCHEMA public TO {STAFF_ROLE};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {STAFF_ROLE};
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {STAFF_ROLE};
+GRANT USAGE ON SCHEMA {schema} TO {STAFF_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {STAFF_ROLE};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {STAFF_ROLE};
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {STAFF_ROLE};
 REVOKE UPDATE, DELETE, TRUNCATE ON request_votes, seat_votes, consent_changes FROM {STAFF_ROLE};
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON meta FROM {STAFF_ROLE};
@@ -312,7 +314,7 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON meta FROM {STAFF_ROLE};
 -- The audit log is append-only for everyone but its owner.
 CREATE FUNCTION carrel_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF session_user <> (SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log' AND schemaname = 'public') THEN
+  IF session_user <> (SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log' AND schemaname = TG_TABLE_SCHEMA) THEN
     RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP USING ERRCODE = '42501';
   END IF;
   IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -325,7 +327,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 
 -- Whether the session's login holds a staff grant; reads past row-level security.
 CREATE FUNCTION carrel_holds(wanted text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = public AS $$
+  SET search_path = {schema} AS $$
   SELECT EXISTS (SELECT 1 FROM staff_roles r JOIN staff s ON s.login = r.login
                  WHERE r.login = session_user AND r.role = wanted AND s.active = 1)
 $$;

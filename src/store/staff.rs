@@ -36,7 +36,13 @@ pub fn admit_login(conn: &Connection, login: &str) -> StoreResult<()> {
             pg::quote_ident(login)
         )));
     }
-    conn.execute_batch(&format!("GRANT {} TO {}", pg::STAFF_ROLE, pg::quote_ident(login)))?;
+    // Roles are the server's, shared by its databases: another database may grant the same
+    // login at the same moment, which is no error.
+    conn.execute_batch(&format!(
+        "DO $$ BEGIN GRANT {} TO {}; EXCEPTION WHEN unique_violation THEN NULL; END $$",
+        pg::STAFF_ROLE,
+        pg::quote_ident(login)
+    ))?;
     Ok(())
 }
 

@@ -120,17 +120,33 @@ const LOGINS: &[&str] = &[
     "supplier1",
     "supplier2",
     "supplier3",
+    "admin",
+    "sitting",
+    "stranger",
 ];
+
+/// `LOGINS`, and the logins the policy suite makes per role and per pair of roles.
+fn all_logins() -> Vec<String> {
+    let roles = ["desk", "sysadmin", "committee", "auditor"];
+    let mut all: Vec<String> = LOGINS.iter().map(|l| (*l).to_owned()).collect();
+    for a in roles {
+        all.push(format!("as-{a}"));
+        for b in roles {
+            all.push(format!("sod-{a}-{b}"));
+        }
+    }
+    all
+}
 
 fn server_with_logins() -> &'static super::pg::PgServer {
     static MADE: std::sync::Once = std::sync::Once::new();
     let server = super::pg::server().expect("CARREL_TEST_BACKEND=postgres without a server");
     MADE.call_once(|| {
-        let sql: String = LOGINS
+        let sql: String = all_logins()
             .iter()
             .map(|l| {
                 format!(
-                    "DO $$ BEGIN CREATE ROLE {l} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                    "DO $$ BEGIN CREATE ROLE \"{l}\" LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
                 )
             })
             .collect();
