@@ -167,19 +167,31 @@ impl Store {
     /// has a newer schema. The session listens for other sessions' changes.
     pub fn open_server(target: &pg::PgTarget) -> Result<Store> {
         let store = Store::connect_server(target)?;
+        let has_schema: bool =
+            store.conn.query_row("SELECT to_regclass('meta') IS NOT NULL", (), |r| r.get(0))?;
+        if !has_schema {
+            return Err(StoreError::Invalid(format!(
+                "database {}: not a carrel database (no carrel schema); create it with `carrel init --db {}`",
+                target.shown(),
+                target.shown()
+            )));
+        }
         let application = store
             .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'application'",
-                (),
-                |r| r.get::<_, String>(0),
-            )
-            .map_err(|_| {
-                StoreError::Invalid(format!(
-                    "database {}: not a carrel database (no carrel schema); create it with `carrel init --db {}`",
-                    target.shown(),
-                    target.shown()
-                ))
+            .query_row("SELECT value FROM meta WHERE key = 'application'", (), |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(|e| match e {
+                StoreError::Postgres(ref p)
+                    if p.code() == Some(&::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) =>
+                {
+                    let login = store.session_user().ok().flatten().unwrap_or_default();
+                    StoreError::Invalid(format!(
+                        "database {}: {login} may not read carrel's tables: not a staff login yet (a sysadmin adds it with `carrel staff add {login}`)",
+                        target.shown()
+                    ))
+                }
+                other => other,
             })?;
         if application != "carrel" {
             return Err(StoreError::Invalid(format!(
