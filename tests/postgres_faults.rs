@@ -1,7 +1,7 @@
 //! The PostgreSQL server restarting under load: writers see errors while it is down, never a
 //! panic; the session opens again by itself; every write that said it was done is in the log,
-//! none that failed is, and the log verifies. (Its own test binary: a restart cuts every
-//! session of the cluster.)
+//! none that failed is, and the log verifies; the ingest following its feeds picks up where it
+//! was. (Its own test binary, one test at a time: a restart cuts every session of the cluster.)
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -15,9 +15,13 @@ use carrel::services::{audit, identity, staff};
 use carrel::store::Store;
 use carrel::store::pg::PgTarget;
 
+/// One restart at a time.
+static RESTARTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_restart_under_load_loses_nothing_that_was_done_and_writes_nothing_half() {
     let Some(pg) = common::pg::server() else { return };
+    let _one = RESTARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     pg.admin(
         "DO $$ BEGIN CREATE ROLE ada LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
     );
@@ -90,4 +94,74 @@ fn a_restart_under_load_loses_nothing_that_was_done_and_writes_nothing_half() {
     for (w, (d, _)) in results.iter().enumerate() {
         assert!(d.len() > 5, "writer {w} wrote {} notes", d.len());
     }
+}
+
+#[test]
+fn the_ingest_keeps_its_place_across_a_restart() {
+    use carrel::engine::SharedStore;
+    use carrel::engine::ingest::Ingest;
+    use carrel::feeds::ApiClient;
+    use carrel::feeds::recs::RecsClient;
+    use carrel::feeds::sensor::SensorClient;
+
+    let Some(pg) = common::pg::server() else { return };
+    let _one = RESTARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let target = PgTarget::parse(&pg.fresh_database(), None, None).unwrap();
+    let store = Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let sim = common::frozen_sim(7, "none").await;
+        let ep = common::endpoint(&sim.base_url(), Duration::from_secs(5), 16 << 20);
+        let db = SharedStore::new(store);
+        let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());
+        let recs = RecsClient::new(ApiClient::new(&ep).unwrap());
+        let mut ingest = Ingest::new(db.clone(), Some(sensor), Some(recs), common::options());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let following = tokio::spawn(async move { ingest.follow(stopped).await });
+        let seats_ok = |db: SharedStore| async move {
+            db.run(|s| {
+                carrel::store::feeds::all(s.conn())
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|f| f.feed == "sensor.seats"))
+                    .and_then(|f| f.last_success)
+            })
+            .await
+        };
+        let until = |db: SharedStore, after: chrono::DateTime<chrono::Utc>| async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                if seats_ok(db.clone()).await.is_some_and(|t| t > after) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            false
+        };
+        let first = until(db.clone(), chrono::Utc::now() - chrono::Duration::hours(1)).await;
+        let feeds = db.run(|s| carrel::store::feeds::all(s.conn())).await;
+        let lease = db.run(|s| carrel::store::lease::current(s.conn())).await;
+        assert!(first, "the seats feed never succeeded: {feeds:?} {lease:?}");
+
+        tokio::task::spawn_blocking(move || {
+            pg.stop();
+            std::thread::sleep(Duration::from_secs(3));
+            pg.start();
+        })
+        .await
+        .unwrap();
+        let restarted = chrono::Utc::now();
+        assert!(
+            until(db.clone(), restarted).await,
+            "the seats feed succeeded again after the restart"
+        );
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), following).await.unwrap().unwrap();
+
+        let page = common::get_json(&sim.base_url(), "/v1/seats").await;
+        let stored = db.run(|s| carrel::store::seats::latest_states(s.conn()).unwrap()).await;
+        let live = page["seats"].as_array().unwrap();
+        assert_eq!(stored.len(), live.len(), "every seat, once");
+        sim.shutdown().await;
+    });
 }
