@@ -729,7 +729,11 @@ impl Connection {
                 c.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN DEFERRED" })?
             }
             Inner::Postgres(w) => w.call(move |s| {
-                s.client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+                // A writer that holds the lock too long is waited for as long as SQLite's
+                // default busy timeout, then the transaction is tried again (`Store::write`).
+                s.client.batch_execute(
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '5s'",
+                )?;
                 if write
                     && let Err(e) =
                         s.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])

@@ -679,6 +679,7 @@ impl StoreError {
             StoreError::Postgres(e) => e.code().is_some_and(|c| {
                 *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
                     || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE
             }),
             _ => false,
         }
