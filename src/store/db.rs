@@ -456,6 +456,10 @@ pub(crate) struct PgSession {
     listening: Vec<String>,
     /// How many times the session was opened again: each may have missed notifications.
     pub(crate) reconnects: i64,
+    /// A transaction is open: a session lost now is not opened again until the transaction
+    /// has ended (in failure), so no statement of it can run, committed on its own, on a new
+    /// session.
+    in_transaction: bool,
     /// No new attempt before this, and how long the next wait is (1 s doubling to 30 s).
     retry_at: std::time::Instant,
     backoff: std::time::Duration,
@@ -466,7 +470,10 @@ impl PgSession {
     /// call made while it is down fails with the connection's error; the caller shows it and
     /// tries later.
     fn reconnect_if_closed(&mut self) {
-        if !self.client.is_closed() || std::time::Instant::now() < self.retry_at {
+        if !self.client.is_closed()
+            || self.in_transaction
+            || std::time::Instant::now() < self.retry_at
+        {
             return;
         }
         match (self.connect)() {
@@ -518,6 +525,7 @@ impl PgWorker {
                             connect: Box::new(connect),
                             listening: Vec::new(),
                             reconnects: 0,
+                            in_transaction: false,
                             retry_at: std::time::Instant::now(),
                             backoff: std::time::Duration::from_secs(1),
                         }
@@ -734,17 +742,32 @@ impl Connection {
                 s.client.batch_execute(
                     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '5s'",
                 )?;
+                s.in_transaction = true;
                 if write
                     && let Err(e) =
                         s.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
                 {
                     let _ = s.client.batch_execute("ROLLBACK");
+                    s.in_transaction = false;
                     return Err(e.into());
                 }
                 Ok(())
             })?,
         }
         Ok(Transaction { conn: self, open: true })
+    }
+}
+
+impl Connection {
+    /// Ends the open transaction with `COMMIT` or `ROLLBACK`.
+    fn end(&self, how: &'static str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c.execute_batch(how)?),
+            Inner::Postgres(w) => w.call(move |s| {
+                s.in_transaction = false;
+                Ok(s.client.batch_execute(how)?)
+            }),
+        }
     }
 }
 
@@ -757,9 +780,9 @@ pub struct Transaction<'c> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
-        let done = self.conn.execute_batch("COMMIT");
+        let done = self.conn.end("COMMIT");
         if done.is_err() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.end("ROLLBACK");
         }
         done
     }
@@ -775,7 +798,7 @@ impl std::ops::Deref for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.end("ROLLBACK");
         }
     }
 }
