@@ -9,64 +9,13 @@ mod common;
 
 use std::process::Output;
 
-use carrel::domain::governance::{DataKind, LegalBasis, NewRequest, Scope};
 use carrel::domain::rules::Rule;
-use carrel::domain::staff::{Party, Role};
-use carrel::services::{identity, requests, staff};
-use carrel::store::pg::PgTarget;
+use carrel::services::{identity, requests};
 use carrel::store::{Location, Store, StoreOptions};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-/// The logins these tests use, made once per cluster.
-fn logins(pg: &common::pg::PgServer) {
-    static MADE: std::sync::Once = std::sync::Once::new();
-    MADE.call_once(|| {
-        for l in ["sam", "dana", "uma", "leo", "sue", "ada"] {
-            pg.admin(&format!(
-                "DO $$ BEGIN CREATE ROLE {l} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
-            ));
-        }
-    });
-}
-
-/// A library on a fresh server database made by the superuser (its owner): sam the
-/// sysadmin, dana at the desk, ada the auditor, and one committee member per party.
-fn library(pg: &common::pg::PgServer) -> (String, Store) {
-    logins(pg);
-    let url = pg.fresh_database();
-    let target = PgTarget::parse(&url, None, None).unwrap();
-    let mut store =
-        Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
-    staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
-    let sam = identity::actor(&store, "sam").unwrap();
-    for (login, role) in [("dana", Role::Desk), ("ada", Role::Auditor)] {
-        staff::add(&mut store, &sam, login, login).unwrap();
-        staff::grant(&mut store, &sam, login, role, None).unwrap();
-    }
-    for (login, party) in
-        [("uma", Party::UserCommittee), ("leo", Party::Library), ("sue", Party::Supplier)]
-    {
-        staff::bootstrap(&mut store, login, login, Role::Committee, Some(party)).unwrap();
-    }
-    (url, store)
-}
-
-fn request() -> NewRequest {
-    NewRequest {
-        title: "Visits by zone".into(),
-        purpose: "Space planning".into(),
-        kinds: vec![DataKind::Visits],
-        fields: vec!["zone".into()],
-        scope: Scope::RowLevel,
-        retention_days: 30,
-        legal_basis: LegalBasis::PublicTask,
-        expires: Utc::now() + Duration::days(7),
-        epsilon: None,
-    }
 }
 
 fn refused(o: &Output, why: &str) {
@@ -76,10 +25,12 @@ fn refused(o: &Output, why: &str) {
 
 #[test]
 fn a_desk_login_with_psql_cannot_rewrite_the_log_or_vote_as_another() {
-    let Some(pg) = common::pg::server() else { return };
-    let (url, mut store) = library(pg);
+    let Some((pg, url, mut store)) = common::backend::pg_library() else { return };
     let dana = identity::actor(&store, "dana").unwrap();
-    let id = requests::file(&mut store, &dana, &request(), false, Utc::now()).unwrap().id;
+    let id =
+        requests::file(&mut store, &dana, &common::backend::row_level_request(), false, Utc::now())
+            .unwrap()
+            .id;
     drop(store);
 
     let desk = pg.url_as(&url, "dana");
@@ -141,8 +92,7 @@ fn a_desk_login_with_psql_cannot_rewrite_the_log_or_vote_as_another() {
 
 #[test]
 fn the_login_is_the_servers_and_never_as() {
-    let Some(pg) = common::pg::server() else { return };
-    let (url, store) = library(pg);
+    let Some((pg, url, store)) = common::backend::pg_library() else { return };
     drop(store);
     let home = tempfile::tempdir().unwrap();
     let run = |url: &str, args: &[&str]| {
@@ -174,8 +124,8 @@ fn root(o: &Output) -> String {
 
 #[test]
 fn a_site_moves_to_postgres_and_back_with_its_log() {
-    let Some(pg) = common::pg::server() else { return };
-    logins(pg);
+    let Some(_) = common::pg::server() else { return };
+    let pg = common::backend::server_with_logins();
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| common::carrel_in(home.path()).args(args).output().unwrap();
     let file = home.path().join("site.db");
@@ -221,4 +171,49 @@ fn a_site_moves_to_postgres_and_back_with_its_log() {
     refused(&o, "already exists");
     let reopened = Store::open_at(&Location::File(back), StoreOptions::default()).unwrap();
     assert!(reopened.is_demo().unwrap(), "a demo copied to SQLite is still a demo");
+}
+
+/// The two schemas are written apart (SQLite's migrations, PostgreSQL's schema file), and
+/// `db copy` moves rows column by column: every table has the same columns in the same order on
+/// both, and the copy's list names every table there is.
+#[test]
+fn both_schemas_have_the_same_tables_and_columns_in_order() {
+    let Some((_, _, server)) = common::backend::pg_library() else { return };
+    let file = Store::open_in_memory().unwrap();
+    let columns = |store: &Store, sql: &str, table: &str| -> Vec<String> {
+        store
+            .conn()
+            .prepare(sql)
+            .unwrap()
+            .query_map([table], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for table in carrel::store::copy::TABLES {
+        let sqlite = columns(&file, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", table);
+        let postgres = columns(
+            &server,
+            "SELECT column_name::text FROM information_schema.columns
+              WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+            table,
+        );
+        assert!(!sqlite.is_empty(), "{table} on SQLite");
+        assert_eq!(sqlite, postgres, "{table}");
+    }
+    let count = |store: &Store, sql: &str| -> i64 {
+        store.conn().query_row(sql, (), |r| r.get(0)).unwrap()
+    };
+    let tables = carrel::store::copy::TABLES.len() as i64;
+    assert_eq!(
+        count(
+            &file,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ),
+        tables
+    );
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"),
+        tables
+    );
 }

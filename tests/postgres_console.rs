@@ -10,11 +10,7 @@ mod pty;
 
 use std::time::Duration;
 
-use carrel::domain::governance::{DataKind, LegalBasis, NewRequest, Scope};
-use carrel::domain::staff::{Party, Role};
-use carrel::services::{identity, requests, staff};
-use carrel::store::Store;
-use carrel::store::pg::PgTarget;
+use carrel::services::{identity, requests};
 use chrono::Utc;
 use pty::Pty;
 
@@ -22,37 +18,9 @@ const WAIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn a_vote_in_one_console_shows_in_another_within_two_seconds() {
-    let Some(pg) = common::pg::server() else { return };
-    for l in ["sam", "dana", "uma", "leo", "sue"] {
-        pg.admin(&format!(
-            "DO $$ BEGIN CREATE ROLE {l} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
-        ));
-    }
-    let url = pg.fresh_database();
-    let target = PgTarget::parse(&url, None, None).unwrap();
-    let mut store =
-        Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
-    staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
-    let sam = identity::actor(&store, "sam").unwrap();
-    staff::add(&mut store, &sam, "dana", "Dana").unwrap();
-    staff::grant(&mut store, &sam, "dana", Role::Desk, None).unwrap();
-    for (login, party) in
-        [("uma", Party::UserCommittee), ("leo", Party::Library), ("sue", Party::Supplier)]
-    {
-        staff::bootstrap(&mut store, login, login, Role::Committee, Some(party)).unwrap();
-    }
+    let Some((pg, url, mut store)) = common::backend::pg_library() else { return };
     let dana = identity::actor(&store, "dana").unwrap();
-    let request = NewRequest {
-        title: "Visits by zone".into(),
-        purpose: "Space planning".into(),
-        kinds: vec![DataKind::Visits],
-        fields: vec!["zone".into()],
-        scope: Scope::RowLevel,
-        retention_days: 30,
-        legal_basis: LegalBasis::PublicTask,
-        expires: Utc::now() + chrono::Duration::days(7),
-        epsilon: None,
-    };
+    let request = common::backend::row_level_request();
     let id = requests::file(&mut store, &dana, &request, false, Utc::now()).unwrap().id;
     for who in ["leo", "sue"] {
         let member = identity::actor(&store, who).unwrap();

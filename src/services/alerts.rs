@@ -134,19 +134,10 @@ pub fn check_now(
         "entries": report.entries, "raised": report.raised.len(), "updated": report.updated.len()
     })
     .to_string();
-    store.write(|tx| {
-        log::append(
-            tx,
-            entry(
-                actor,
-                &role,
-                Permission::CheckRules,
-                "alerts",
-                Outcome::Allowed,
-                details.clone(),
-            ),
-        )
-    })?;
+    audit::record(
+        store,
+        &entry(actor, &role, Permission::CheckRules, "alerts", Outcome::Allowed, details),
+    )?;
     Ok(report)
 }
 

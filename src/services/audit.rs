@@ -85,6 +85,12 @@ fn who_may(p: Permission) -> String {
     }
 }
 
+/// Writes one entry in a transaction of its own: for what changes nothing else (a read, a
+/// refusal, a run that found nothing to change).
+pub fn record(store: &mut Store, e: &NewEntry) -> Result<Entry, ServiceError> {
+    Ok(store.write(|tx| log::append(tx, e.clone()))?)
+}
+
 /// Logs an attempt the console refused before sending it anywhere (it knew the answer): the
 /// log must hold every denied attempt, not only those that reached a service.
 pub fn record_refusal(
@@ -253,19 +259,17 @@ pub fn prove(store: &mut Store, actor: &Actor, seq: u64) -> Result<InclusionProo
     let root = merkle::root(&leaves);
     let verified = merkle::verify_inclusion(seq, n, &leaves[index], &path, &root);
     let details = serde_json::json!({ "index": seq, "tree_size": n }).to_string();
-    store.write(|tx| {
-        log::append(
-            tx,
-            entry(
-                actor,
-                &role,
-                Permission::VerifyAudit,
-                &format!("audit:{seq}"),
-                Outcome::Allowed,
-                details.clone(),
-            ),
-        )
-    })?;
+    record(
+        store,
+        &entry(
+            actor,
+            &role,
+            Permission::VerifyAudit,
+            &format!("audit:{seq}"),
+            Outcome::Allowed,
+            details,
+        ),
+    )?;
     Ok(InclusionProof {
         index: seq,
         tree_size: n,
@@ -301,19 +305,5 @@ pub fn read(
 pub fn note(store: &mut Store, actor: &Actor, text: &str) -> Result<Entry, ServiceError> {
     let role = authorize(store, actor, Permission::AnnotateAudit, "audit")?;
     let text = crate::domain::sanitize::clean_text(text, 500);
-    store
-        .write(|tx| {
-            log::append(
-                tx,
-                entry(
-                    actor,
-                    &role,
-                    Permission::AnnotateAudit,
-                    "audit",
-                    Outcome::Allowed,
-                    text.clone(),
-                ),
-            )
-        })
-        .map_err(ServiceError::from)
+    record(store, &entry(actor, &role, Permission::AnnotateAudit, "audit", Outcome::Allowed, text))
 }

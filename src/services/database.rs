@@ -4,11 +4,11 @@
 use serde::Serialize;
 
 use super::ServiceError;
-use super::audit::{authorize, entry};
+use super::audit::{authorize, entry, record};
 use super::identity::Actor;
 use crate::domain::audit::Outcome;
 use crate::domain::policy::Permission;
-use crate::store::{self, Location, Store, audit as log};
+use crate::store::{self, Location, Store};
 
 /// The actors carrel's own engine writes audit entries as: on PostgreSQL any staff login may
 /// add entries in these names besides its own.
@@ -32,21 +32,10 @@ pub fn copy(store: &mut Store, actor: &Actor, to: &Location) -> Result<CopyRepor
     let object = "database";
     let role = authorize(store, actor, Permission::CopyDatabase, object)?;
     let shown = to.shown();
-    let details = serde_json::json!({ "to": shown }).to_string();
-    store.write(|tx| {
-        log::append(
-            tx,
-            entry(
-                actor,
-                &role,
-                Permission::CopyDatabase,
-                object,
-                Outcome::Allowed,
-                details.clone(),
-            ),
-        )
-        .map(|_| ())
-    })?;
+    let logged = |outcome, details: serde_json::Value| {
+        entry(actor, &role, Permission::CopyDatabase, object, outcome, details.to_string())
+    };
+    record(store, &logged(Outcome::Allowed, serde_json::json!({ "to": shown })))?;
     match store::copy::copy(store, to, &SYSTEM_ACTORS) {
         Ok(c) => Ok(CopyReport {
             to: shown,
@@ -55,21 +44,8 @@ pub fn copy(store: &mut Store, actor: &Actor, to: &Location) -> Result<CopyRepor
             root: c.root,
         }),
         Err(e) => {
-            let failed = serde_json::json!({ "to": shown, "error": e.to_string() }).to_string();
-            store.write(|tx| {
-                log::append(
-                    tx,
-                    entry(
-                        actor,
-                        &role,
-                        Permission::CopyDatabase,
-                        object,
-                        Outcome::Failed,
-                        failed.clone(),
-                    ),
-                )
-                .map(|_| ())
-            })?;
+            let failed = serde_json::json!({ "to": shown, "error": e.to_string() });
+            record(store, &logged(Outcome::Failed, failed))?;
             Err(e.into())
         }
     }

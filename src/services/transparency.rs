@@ -208,19 +208,10 @@ fn refuse(
 ) -> Result<(), ServiceError> {
     let role = actor.grants().first().map_or(audit::PUBLIC.to_owned(), |g| g.role.to_string());
     let details = serde_json::json!({ "refused": e.to_string() }).to_string();
-    store.write(|tx| {
-        log::append(
-            tx,
-            entry(
-                actor,
-                &role,
-                Permission::TransparencyReport,
-                object,
-                Outcome::Denied,
-                details.clone(),
-            ),
-        )
-    })?;
+    audit::record(
+        store,
+        &entry(actor, &role, Permission::TransparencyReport, object, Outcome::Denied, details),
+    )?;
     Ok(())
 }
 

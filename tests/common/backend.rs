@@ -138,7 +138,8 @@ fn all_logins() -> Vec<String> {
     all
 }
 
-fn server_with_logins() -> &'static super::pg::PgServer {
+/// The throwaway cluster with the suites' logins made (see `LOGINS`).
+pub fn server_with_logins() -> &'static super::pg::PgServer {
     static MADE: std::sync::Once = std::sync::Once::new();
     let server = super::pg::server().expect("CARREL_TEST_BACKEND=postgres without a server");
     MADE.call_once(|| {
@@ -178,4 +179,45 @@ pub fn rerun_on_postgres(this_test: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("test result: ok"), "on PostgreSQL, no tests ran:\n{stdout}");
+}
+
+/// A library on a fresh server database made by the superuser (its owner): sam the
+/// sysadmin, dana at the desk, ada the auditor, and one committee member per party (uma, leo,
+/// sue), each signing in as its own login. The owner's URL and the store.
+pub fn pg_library() -> Option<(&'static super::pg::PgServer, String, Store)> {
+    use carrel::domain::staff::{Party, Role};
+    use carrel::services::{identity, staff};
+    super::pg::server()?;
+    let pg = server_with_logins();
+    let url = pg.fresh_database();
+    let mut store =
+        Store::create_server(&target(&url), &carrel::services::database::SYSTEM_ACTORS).unwrap();
+    staff::bootstrap(&mut store, "sam", "Sam", Role::Sysadmin, None).unwrap();
+    let sam = identity::actor(&store, "sam").unwrap();
+    for (login, role) in [("dana", Role::Desk), ("ada", Role::Auditor)] {
+        staff::add(&mut store, &sam, login, login).unwrap();
+        staff::grant(&mut store, &sam, login, role, None).unwrap();
+    }
+    for (login, party) in
+        [("uma", Party::UserCommittee), ("leo", Party::Library), ("sue", Party::Supplier)]
+    {
+        staff::bootstrap(&mut store, login, login, Role::Committee, Some(party)).unwrap();
+    }
+    Some((pg, url, store))
+}
+
+/// A row-level request for visits by zone, a week to decide.
+pub fn row_level_request() -> carrel::domain::governance::NewRequest {
+    use carrel::domain::governance::{DataKind, LegalBasis, NewRequest, Scope};
+    NewRequest {
+        title: "Visits by zone".into(),
+        purpose: "Space planning".into(),
+        kinds: vec![DataKind::Visits],
+        fields: vec!["zone".into()],
+        scope: Scope::RowLevel,
+        retention_days: 30,
+        legal_basis: LegalBasis::PublicTask,
+        expires: chrono::Utc::now() + chrono::Duration::days(7),
+        epsilon: None,
+    }
 }
