@@ -88,6 +88,10 @@ pub struct LayoutUpdate {
     pub zones: Vec<Zone>,
     pub seats: Vec<Seat>,
     pub rejected: Vec<Rejection>,
+    /// The source knows no seat positions (LibCal, for one): the store keeps the zone and
+    /// position it holds for a seat it knows (from `carrel import layout`), and places a new
+    /// seat in a grid in its zone; the `x` and `y` given here mean nothing.
+    pub without_positions: bool,
 }
 
 impl LayoutUpdate {
