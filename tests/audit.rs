@@ -1,17 +1,31 @@
 //! The audit log against tampering, through the real binary on a real database file: change a
 //! byte of any entry, delete one, swap two, cut the tail (caught by a kept checkpoint) — each
-//! makes `carrel audit verify` fail naming the first bad entry; an untouched log passes.
+//! makes `carrel audit verify` fail naming the first bad entry; an untouched log passes. The
+//! same tests run on PostgreSQL, tampering as the database's owner there (the one role the
+//! append-only trigger lets rewrite the log).
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use carrel::domain::merkle::Frontier;
+use common::backend::{
+    as_owner, copy_database, db_arg, db_args_as, demo_database, new_database, owner_blobs,
+    owner_i64, owner_text, sql_blob, sql_text,
+};
 
 fn carrel(home: &Path, db: &Path, args: &[&str]) -> Output {
+    carrel_with(home, &["--db".to_owned(), db_arg(db)], args)
+}
+
+/// The binary with `db_args` naming the database (and, on SQLite, who acts: see
+/// `db_args_as`).
+fn carrel_with(home: &Path, db_args: &[String], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carrel"))
         .args(args)
-        .args(["--db", db.to_str().unwrap()])
+        .args(db_args)
         .env_clear()
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("cfg"))
@@ -40,6 +54,7 @@ fn stderr(o: &Output) -> String {
 /// notes.
 fn logged_db(home: &Path) -> PathBuf {
     let db = home.join("audit.db");
+    new_database(&db);
     assert!(carrel(home, &db, &["init"]).status.success());
     for i in 0..20 {
         let o = carrel(home, &db, &["audit", "note", &format!("note number {i}")]);
@@ -49,12 +64,8 @@ fn logged_db(home: &Path) -> PathBuf {
 }
 
 fn copy(db: &Path, name: &str) -> PathBuf {
-    // Fold the write-ahead log in so one file holds everything.
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
-    drop(conn);
     let to = db.with_file_name(name);
-    std::fs::copy(db, &to).unwrap();
+    copy_database(db, &to);
     to
 }
 
@@ -91,13 +102,8 @@ fn changing_one_byte_of_any_entry_is_caught_at_that_entry() {
     for seq in 0..21i64 {
         let column = columns[seq as usize % columns.len()];
         let copy = copy(&db, &format!("byte-{seq}.db"));
-        let conn = rusqlite::Connection::open(&copy).unwrap();
         // Flip the last byte of the value (or add one to an empty value).
-        let value: String = conn
-            .query_row(&format!("SELECT {column} FROM audit_log WHERE seq = ?1"), [seq], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let value = owner_text(&copy, &format!("SELECT {column} FROM audit_log WHERE seq = {seq}"));
         let mut bytes = value.into_bytes();
         match bytes.last_mut() {
             Some(b) => *b ^= 0x01,
@@ -106,22 +112,19 @@ fn changing_one_byte_of_any_entry_is_caught_at_that_entry() {
         let changed = String::from_utf8_lossy(&bytes).into_owned();
         // The outcome column only accepts its three words; change the time instead there.
         if column == "outcome" {
-            conn.execute("UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = ?1", [seq]).unwrap();
+            as_owner(&copy, &format!("UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = {seq}"));
         } else {
-            conn.execute(
-                &format!("UPDATE audit_log SET {column} = ?1 WHERE seq = ?2"),
-                rusqlite::params![changed, seq],
-            )
-            .unwrap();
+            let changed = sql_text(&changed);
+            as_owner(
+                &copy,
+                &format!("UPDATE audit_log SET {column} = {changed} WHERE seq = {seq}"),
+            );
         }
-        drop(conn);
         assert_fails_at(home.path(), &copy, seq, &[]);
     }
     // The stored leaf hash itself.
     let copy = copy(&db, "leaf.db");
-    let conn = rusqlite::Connection::open(&copy).unwrap();
-    conn.execute("UPDATE audit_log SET leaf = zeroblob(32) WHERE seq = 7", []).unwrap();
-    drop(conn);
+    as_owner(&copy, &format!("UPDATE audit_log SET leaf = {} WHERE seq = 7", sql_blob(&[0; 32])));
     assert_fails_at(home.path(), &copy, 7, &[]);
 }
 
@@ -131,9 +134,7 @@ fn deleting_an_entry_is_caught() {
     let db = logged_db(home.path());
     for seq in [0i64, 9, 20] {
         let copy = copy(&db, &format!("deleted-{seq}.db"));
-        let conn = rusqlite::Connection::open(&copy).unwrap();
-        conn.execute("DELETE FROM audit_log WHERE seq = ?1", [seq]).unwrap();
-        drop(conn);
+        as_owner(&copy, &format!("DELETE FROM audit_log WHERE seq = {seq}"));
         assert_fails_at(home.path(), &copy, seq, &[]);
     }
 }
@@ -143,14 +144,12 @@ fn swapping_two_entries_is_caught_at_the_first() {
     let home = tempfile::tempdir().unwrap();
     let db = logged_db(home.path());
     let copy = copy(&db, "swapped.db");
-    let conn = rusqlite::Connection::open(&copy).unwrap();
-    conn.execute_batch(
+    as_owner(
+        &copy,
         "UPDATE audit_log SET seq = -1 WHERE seq = 4;
          UPDATE audit_log SET seq = 4 WHERE seq = 12;
          UPDATE audit_log SET seq = 12 WHERE seq = -1;",
-    )
-    .unwrap();
-    drop(conn);
+    );
     assert_fails_at(home.path(), &copy, 4, &[]);
 }
 
@@ -168,24 +167,22 @@ fn cutting_the_tail_is_caught_by_a_kept_checkpoint() {
     assert!(text.contains("extends the kept checkpoint (size 22)"), "{text}");
 
     let copy = copy(&db, "cut.db");
-    let conn = rusqlite::Connection::open(&copy).unwrap();
-    conn.execute("DELETE FROM audit_log WHERE seq >= 15", []).unwrap();
-    conn.execute("DELETE FROM audit_checkpoints", []).unwrap();
-    conn.execute("DELETE FROM audit_verifications", []).unwrap();
+    as_owner(
+        &copy,
+        "DELETE FROM audit_log WHERE seq >= 15;
+         DELETE FROM audit_checkpoints;
+         DELETE FROM audit_verifications;",
+    );
     let mut tree = Frontier::new();
-    let mut stmt = conn.prepare("SELECT leaf FROM audit_log ORDER BY seq").unwrap();
-    let leaves: Vec<Vec<u8>> =
-        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
-    for l in leaves {
+    for l in owner_blobs(&copy, "SELECT leaf FROM audit_log ORDER BY seq") {
         tree.push(l.try_into().unwrap());
     }
-    drop(stmt);
-    conn.execute("UPDATE audit_state SET frontier = ?1 WHERE id = 1", [tree.to_bytes()]).unwrap();
-    drop(conn);
+    let frontier = sql_blob(&tree.to_bytes());
+    as_owner(&copy, &format!("UPDATE audit_state SET frontier = {frontier} WHERE id = 1"));
 
     // Verifying appends its own entry, so look without a checkpoint on a second copy.
     let second = copy.with_file_name("cut-2.db");
-    std::fs::copy(&copy, &second).unwrap();
+    copy_database(&copy, &second);
     let (ok, text) = verify(home.path(), &second, &[]);
     assert!(ok, "a consistent cut is invisible without a kept checkpoint: {text}");
     assert_fails_at(home.path(), &copy, 15, &["--checkpoint", kept.to_str().unwrap()]);
@@ -233,19 +230,18 @@ fn proofs_and_the_key_are_printed() {
 }
 
 fn log_size(db: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap()
+    owner_i64(db, "SELECT count(*) FROM audit_log")
 }
 
 fn checkpoints(db: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row("SELECT count(*) FROM audit_checkpoints", [], |r| r.get(0)).unwrap()
+    owner_i64(db, "SELECT count(*) FROM audit_checkpoints")
 }
 
 #[test]
 fn a_checkpoint_file_is_checked_before_anything_is_signed() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("cp.db");
+    new_database(&db);
     assert!(carrel(home.path(), &db, &["init"]).status.success());
     let before = (log_size(&db), checkpoints(&db));
 
@@ -280,17 +276,20 @@ fn a_checkpoint_file_is_checked_before_anything_is_signed() {
 fn only_someone_who_signs_checkpoints_makes_the_signing_key() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("demo.db");
-    assert!(carrel(home.path(), &db, &["init", "--demo"]).status.success());
-    let o = carrel(home.path(), &db, &["--as", "dana", "audit", "key"]);
+    demo_database(home.path(), &db);
+    let as_dana: Vec<String> = db_args_as(&db, "dana");
+    let o = carrel_with(home.path(), &as_dana, &["audit", "key"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("may not sign a checkpoint"), "{}", stderr(&o));
-    let id: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0))
-        .unwrap();
+    let id = owner_text(&db, "SELECT value FROM meta WHERE key = 'database_id'");
     let key = home.path().join(format!("state/carrel/databases/{id}/audit-signing.key"));
     assert!(!key.exists(), "no key was made for a desk login");
-    let o = carrel(home.path(), &db, &["--as", "ada", "audit", "key"]);
+    let o = carrel_with(home.path(), &db_args_as(&db, "ada"), &["audit", "key"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(key.exists(), "the key is the database's own, beside its patron key");
+}
+
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

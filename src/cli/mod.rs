@@ -16,7 +16,8 @@ mod demo;
 mod error;
 mod forecast;
 mod import;
-mod init;
+/// `carrel init`, and the demo's seeding (which tests also use on PostgreSQL, where there are no demos).
+pub mod init;
 mod logging;
 mod man;
 mod patron;

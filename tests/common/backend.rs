@@ -221,3 +221,109 @@ pub fn row_level_request() -> carrel::domain::governance::NewRequest {
         epsilon: None,
     }
 }
+
+/// Names an empty database by `path` for `carrel init --db` to make its schema in: nothing to
+/// do on SQLite (init makes the file), a fresh PostgreSQL database whose URL is written to
+/// `path` (init then runs as its owner, the server's superuser).
+pub fn new_database(path: &Path) {
+    if on_postgres() {
+        std::fs::write(path, server_with_logins().fresh_database()).unwrap();
+    }
+}
+
+/// A copy of the database named by `from`, as it is now, named by `to`: the file with its
+/// write-ahead log folded in, or a PostgreSQL database made from it as a template (nothing may
+/// be connected to it, so only between runs of the binary).
+pub fn copy_database(from: &Path, to: &Path) {
+    if !on_postgres() {
+        let conn = rusqlite::Connection::open(from).unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        drop(conn);
+        std::fs::copy(from, to).unwrap();
+        return;
+    }
+    let url = std::fs::read_to_string(from).unwrap();
+    std::fs::write(to, server_with_logins().copy_database(&url)).unwrap();
+}
+
+/// The one value `sql` reads from the database named by `path`, as its owner.
+pub fn owner_i64(path: &Path, sql: &str) -> i64 {
+    if on_postgres() {
+        pg_owner(path).query_one(sql, &[]).unwrap().get(0)
+    } else {
+        rusqlite::Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// The one text value `sql` reads from the database named by `path`, as its owner.
+pub fn owner_text(path: &Path, sql: &str) -> String {
+    if on_postgres() {
+        pg_owner(path).query_one(sql, &[]).unwrap().get(0)
+    } else {
+        rusqlite::Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// The first column of every row `sql` reads, as bytes (a BLOB or BYTEA column).
+pub fn owner_blobs(path: &Path, sql: &str) -> Vec<Vec<u8>> {
+    if on_postgres() {
+        pg_owner(path).query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
+    } else {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+}
+
+/// A text value as an SQL literal both backends read the same way.
+pub fn sql_text(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Bytes as an SQL literal: `X'…'` on SQLite, `'\x…'::bytea` on PostgreSQL.
+pub fn sql_blob(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if on_postgres() { format!("'\\x{hex}'::bytea") } else { format!("X'{hex}'") }
+}
+
+fn pg_owner(path: &Path) -> postgres::Client {
+    let url = std::fs::read_to_string(path).unwrap();
+    postgres::Client::connect(&url, postgres::NoTls).unwrap()
+}
+
+/// A database named by `db` with what `carrel init --demo` gives, for the carrel binary run
+/// with `home` as its home (`HOME` and the XDG directories under it). On SQLite that is `init
+/// --demo`; on PostgreSQL, where there are no demos, `carrel init` by the owner and then the
+/// demo's catalogue, staff (each the server login of that name), requests and patrons (sealed
+/// with the keys init wrote under `home`).
+pub fn demo_database(home: &Path, db: &Path) {
+    use carrel::cli::init::{
+        DEMO_SEED, seed_demo_catalog, seed_demo_patrons, seed_demo_requests, seed_demo_staff,
+    };
+    new_database(db);
+    let demo = if on_postgres() { None } else { Some("--demo") };
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"))
+        .arg("init")
+        .args(demo)
+        .args(["--db", &db_arg(db)])
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if !on_postgres() {
+        return;
+    }
+    let mut store = open_store(db);
+    let id = store.database_id().unwrap().unwrap();
+    let key_file = home.join(format!("state/carrel/databases/{id}/patron.key"));
+    let keys = carrel::services::keys::load(&store, &key_file).unwrap();
+    let now = chrono::Utc::now();
+    seed_demo_catalog(&mut store, DEMO_SEED, carrel::sim::DEFAULT_SEATS).unwrap();
+    seed_demo_staff(&mut store).unwrap();
+    seed_demo_requests(&mut store, now).unwrap();
+    seed_demo_patrons(&mut store, &keys, DEMO_SEED, now).unwrap();
+}

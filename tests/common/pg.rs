@@ -274,6 +274,16 @@ rm -rf "$dir""#;
         self.url(&name, "postgres")
     }
 
+    /// A new database made from the one at `db_url` as a template (so nothing may be connected
+    /// to that one), with a name of its own; its URL, as the superuser like `fresh_database`.
+    pub fn copy_database(&self, db_url: &str) -> String {
+        static COPIES: AtomicU32 = AtomicU32::new(0);
+        let from = database_name(db_url);
+        let name = format!("{from}_c{}", COPIES.fetch_add(1, Ordering::Relaxed));
+        self.admin(&format!("CREATE DATABASE {name} TEMPLATE {from} OWNER postgres"));
+        self.url(&name, "postgres")
+    }
+
     /// The database of `db_url` (from [`PgServer::fresh_database`]) as login role `role`, over
     /// the unix socket, where every role is trusted without a password.
     pub fn url_as(&self, db_url: &str, role: &str) -> String {
