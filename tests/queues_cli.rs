@@ -1,9 +1,13 @@
 //! Queues headless: the forecast backtest on real data, the staffing study, and arrival imports
-//! that refuse bad files whole.
+//! that refuse bad files whole (on both backends).
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::backend::{db_arg, new_database, on_postgres, owner_i64};
 
 fn carrel(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carrel"))
@@ -23,6 +27,9 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn the_chosen_model_beats_seasonal_naive_on_bikeshare_by_15_percent() {
+    if on_postgres() {
+        return; // no database here: once is enough
+    }
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bikeshare_hourly.csv");
     if !data.exists() {
         eprintln!(
@@ -63,6 +70,9 @@ fn the_chosen_model_beats_seasonal_naive_on_bikeshare_by_15_percent() {
 
 #[test]
 fn forecast_driven_staffing_cuts_the_mean_wait_by_63_percent_at_equal_staff_hours() {
+    if on_postgres() {
+        return; // no database here: once is enough
+    }
     let home = tempfile::tempdir().unwrap();
     let o = carrel(home.path(), &["staffing", "simulate", "--days", "14", "--seed", "1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -88,8 +98,9 @@ fn forecast_driven_staffing_cuts_the_mean_wait_by_63_percent_at_equal_staff_hour
 #[test]
 fn bad_arrival_files_import_nothing() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("x.db");
-    let db = db.to_str().unwrap();
+    let db_name = home.path().join("x.db");
+    new_database(&db_name);
+    let db = &db_arg(&db_name);
     assert!(carrel(home.path(), &["init", "--db", db]).status.success());
     let good = home.path().join("good.csv");
     std::fs::write(
@@ -113,11 +124,13 @@ fn bad_arrival_files_import_nothing() {
     );
 
     let count = || {
-        let c = rusqlite::Connection::open(db).unwrap();
-        c.query_row("SELECT count(*), coalesce(sum(arrivals), 0) FROM arrival_buckets", [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })
-        .unwrap()
+        (
+            owner_i64(&db_name, "SELECT count(*) FROM arrival_buckets"),
+            owner_i64(
+                &db_name,
+                "SELECT CAST(coalesce(sum(arrivals), 0) AS BIGINT) FROM arrival_buckets",
+            ),
+        )
     };
     let before = count();
     let cases: [(&str, &str, &[&str], &str); 6] = [
@@ -173,4 +186,9 @@ fn bad_arrival_files_import_nothing() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(count(), before);
+}
+
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }
