@@ -1,12 +1,15 @@
 //! `carrel purge`: without `--confirm` it changes nothing and lists what is due; with it, it
 //! changes exactly what the dry run listed — deleting, anonymising and locking in the order
-//! lock → anonymise → delete that Koha follows — and then nothing is due.
+//! lock → anonymise → delete that Koha follows — and then nothing is due. On both backends.
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{Duration, Utc};
+use common::backend::{db_arg, new_database, owner_i64, owner_texts};
 
 fn carrel(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carrel"))
@@ -16,7 +19,7 @@ fn carrel(home: &Path, args: &[&str]) -> Output {
         .env("XDG_CONFIG_HOME", home.join("cfg"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_STATE_HOME", home.join("state"))
-        .env("CARREL_DB", home.join("c.db"))
+        .env("CARREL_DB", db_arg(&home.join("c.db")))
         .output()
         .unwrap()
 }
@@ -36,7 +39,6 @@ fn date_ago(d: i64) -> String {
 
 /// Table contents that a purge may change.
 fn rows(db: &Path) -> Vec<(String, i64, i64)> {
-    let c = rusqlite::Connection::open(db).unwrap();
     let mut out = vec![];
     for (table, linked) in [
         ("loans", "pseudonym IS NOT NULL"),
@@ -44,11 +46,8 @@ fn rows(db: &Path) -> Vec<(String, i64, i64)> {
         ("visits", "pseudonym IS NOT NULL"),
         ("patrons", "state = 'active'"),
     ] {
-        let n: i64 =
-            c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap();
-        let k: i64 = c
-            .query_row(&format!("SELECT count(*) FROM {table} WHERE {linked}"), [], |r| r.get(0))
-            .unwrap();
+        let n = owner_i64(db, &format!("SELECT count(*) FROM {table}"));
+        let k = owner_i64(db, &format!("SELECT count(*) FROM {table} WHERE {linked}"));
         out.push((table.to_owned(), n, k));
     }
     out
@@ -64,6 +63,8 @@ fn plan(out: &str) -> serde_json::Value {
 fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
+    let db = h.join("c.db");
+    new_database(&db);
     ok(&carrel(h, &["init"]));
     let patrons = h.join("patrons.csv");
     std::fs::write(
@@ -127,7 +128,6 @@ fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed
     .unwrap();
     ok(&carrel(h, &["import", "visits", visits.to_str().unwrap()]));
 
-    let db = h.join("c.db");
     let before = rows(&db);
     let dry = plan(&ok(&carrel(h, &["purge", "--json"])));
     let dry_again = plan(&ok(&carrel(h, &["purge", "--json"])));
@@ -168,9 +168,8 @@ fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed
 
     ok(&carrel(h, &["alerts", "check"]));
     let past_retention = |state: &str| -> i64 {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        let sql = "SELECT count(*) FROM alerts WHERE rule = 'past-retention' AND state = ?1";
-        c.query_row(sql, [state], |r| r.get(0)).unwrap()
+        let sql = "SELECT count(*) FROM alerts WHERE rule = 'past-retention' AND state = ";
+        owner_i64(&db, &format!("{sql}'{state}'"))
     };
     assert_eq!(past_retention("open"), 9, "one alert per kind and step with rows due");
 
@@ -180,11 +179,8 @@ fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed
         (0, 9),
         "the purge resolves the alerts it dealt with"
     );
-    let notes: Vec<String> = {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        let mut s = c.prepare("SELECT note FROM alert_events WHERE action = 'resolve'").unwrap();
-        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let notes =
+        owner_texts(&db, "SELECT note FROM alert_events WHERE action = 'resolve' ORDER BY id");
     assert_eq!(notes.len(), 9);
     assert!(
         notes[0].starts_with("dealt with by the purge") && notes[0].contains("1 loans delete"),
@@ -206,13 +202,14 @@ fn a_dry_run_changes_nothing_and_the_confirmed_purge_does_exactly_what_it_listed
     assert_eq!(before[0], ("loans".to_owned(), 4, 4));
     let after = ok(&carrel(h, &["purge"]));
     assert!(after.contains("nothing is past its retention period"), "{after}");
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let purges: i64 = c
-        .query_row(
-            "SELECT count(*) FROM audit_log WHERE action = 'data.purge' AND outcome = 'allowed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let purges = owner_i64(
+        &db,
+        "SELECT count(*) FROM audit_log WHERE action = 'data.purge' AND outcome = 'allowed'",
+    );
     assert_eq!(purges, 1, "the confirmed purge is in the audit log; dry runs change nothing");
+}
+
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

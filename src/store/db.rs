@@ -384,6 +384,7 @@ impl postgres::types::ToSql for Value {
     ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
         use postgres::types::{IsNull, Type};
+        let texty = <&str as postgres::types::ToSql>::accepts(ty);
         match (self, ty) {
             (Value::Null, _) => Ok(IsNull::Yes),
             (Value::Integer(i), &Type::INT4) => i32::try_from(*i)?.to_sql(ty, out),
@@ -392,13 +393,30 @@ impl postgres::types::ToSql for Value {
             (Value::Integer(i), &Type::FLOAT8) => (*i as f64).to_sql(ty, out),
             (Value::Integer(i), &Type::FLOAT4) => (*i as f32).to_sql(ty, out),
             (Value::Integer(i), &Type::INT8) => i.to_sql(ty, out),
-            (Value::Integer(i), _) => i.to_string().to_sql(&Type::TEXT, out),
+            (Value::Integer(i), _) if texty => i.to_string().to_sql(&Type::TEXT, out),
             (Value::Real(f), &Type::FLOAT4) => (*f as f32).to_sql(ty, out),
             (Value::Real(f), &Type::FLOAT8) => f.to_sql(ty, out),
-            (Value::Real(f), _) => f.to_string().to_sql(&Type::TEXT, out),
+            (Value::Real(f), _) if texty => f.to_string().to_sql(&Type::TEXT, out),
+            // Text where the server infers a number (`CAST(?1 AS INTEGER)` with a text key):
+            // sent as that number, as SQLite would convert it.
             (Value::Text(s), &Type::INT8) => s.parse::<i64>()?.to_sql(ty, out),
-            (Value::Text(s), _) => s.as_str().to_sql(&Type::TEXT, out),
-            (Value::Blob(b), _) => b.as_slice().to_sql(&Type::BYTEA, out),
+            (Value::Text(s), &Type::INT4) => s.parse::<i32>()?.to_sql(ty, out),
+            (Value::Text(s), &Type::INT2) => s.parse::<i16>()?.to_sql(ty, out),
+            (Value::Text(s), &Type::FLOAT8) => s.parse::<f64>()?.to_sql(ty, out),
+            (Value::Text(s), &Type::FLOAT4) => s.parse::<f32>()?.to_sql(ty, out),
+            (Value::Text(s), _) if texty => s.as_str().to_sql(&Type::TEXT, out),
+            (Value::Blob(b), &Type::BYTEA) => b.as_slice().to_sql(ty, out),
+            // Anything else would put bytes of one type where the server reads another.
+            // (The value itself stays out of the message: it may be patron data.)
+            (v, _) => {
+                let kind = match v {
+                    Value::Null | Value::Integer(_) => "an integer",
+                    Value::Real(_) => "a real number",
+                    Value::Text(_) => "text",
+                    Value::Blob(_) => "bytes",
+                };
+                Err(format!("cannot send {kind} as a parameter of type {ty}").into())
+            }
         }
     }
 

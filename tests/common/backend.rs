@@ -264,6 +264,17 @@ pub fn owner_text(path: &Path, sql: &str) -> String {
     }
 }
 
+/// The first column of every row `sql` reads, as text.
+pub fn owner_texts(path: &Path, sql: &str) -> Vec<String> {
+    if on_postgres() {
+        pg_owner(path).query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
+    } else {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+}
+
 /// The first column of every row `sql` reads, as bytes (a BLOB or BYTEA column).
 pub fn owner_blobs(path: &Path, sql: &str) -> Vec<Vec<u8>> {
     if on_postgres() {
