@@ -2,12 +2,20 @@
 //! or email in the bytes of the database or its write-ahead log; a key file that is missing,
 //! readable by others or another database's refused with nothing written; a sealed value moved
 //! to another row refused by name; bad CSV files refused whole, and good ones imported once.
+//! The same on PostgreSQL, where "the bytes of the database" are the server's table files and
+//! its write-ahead log.
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use carrel::domain::crypto::Keys;
+use common::backend::{
+    as_owner, db_arg, new_database, on_postgres, owner_blobs, owner_i64, owner_text,
+    server_with_logins, sql_blob,
+};
 
 fn carrel(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_carrel"))
@@ -51,7 +59,8 @@ const DIRECTORY: &str = "card,name,email,category,joined,consent_recommendations
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("lib.db");
-    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    new_database(&db);
+    let o = carrel(home.path(), &["init", "--db", &db_arg(&db)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = home.path().join("patrons.csv");
     std::fs::write(&csv, DIRECTORY).unwrap();
@@ -95,20 +104,35 @@ fn assert_no_secrets(what: &str, bytes: &[u8]) {
 
 /// Rows in every patron table and the audit log.
 fn counts(db: &Path) -> Vec<i64> {
-    let c = rusqlite::Connection::open(db).unwrap();
     ["patrons", "loans", "searches", "visits", "consent_changes", "audit_log"]
         .iter()
-        .map(|t| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+        .map(|t| owner_i64(db, &format!("SELECT count(*) FROM {t}")))
         .collect()
 }
 
 fn import(home: &Path, db: &Path, kind: &str, file: &Path) -> Output {
-    carrel(home, &["import", kind, file.to_str().unwrap(), "--db", db.to_str().unwrap()])
+    carrel(home, &["import", kind, file.to_str().unwrap(), "--db", &db_arg(db)])
 }
 
 #[test]
 fn neither_the_database_nor_its_write_ahead_log_holds_a_name_card_or_email() {
     let (home, db, csv) = setup();
+    if on_postgres() {
+        let pg = server_with_logins();
+        let since = pg.wal_position();
+        let o = import(home.path(), &db, "patrons", &csv);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let zebulon = keys(home.path()).pseudonym("7391 8264 5502");
+        let files = pg.stored_files(&db_arg(&db), &since);
+        let mut seen = false;
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            seen |= contains(&bytes, &zebulon);
+            assert_no_secrets(&f.display().to_string(), &bytes);
+        }
+        assert!(seen, "the server's files hold the new rows (and so mean something)");
+        return;
+    }
     // A reader holds a snapshot from before the import open, so the importer's checkpoint
     // at close cannot fold the write-ahead log in: its bytes are read as they were written.
     let reader = rusqlite::Connection::open(&db).unwrap();
@@ -153,7 +177,8 @@ fn the_key_file_is_private_and_refused_when_missing_exposed_or_foreign() {
             vec!["consent", "show", "7391 8264 5502"],
         ] {
             let mut args = args.clone();
-            args.extend(["--db", db.to_str().unwrap()]);
+            let db_arg = db_arg(&db);
+            args.extend(["--db", &db_arg]);
             let o = carrel(home.path(), &args);
             assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
             for e in expected {
@@ -176,11 +201,12 @@ fn the_key_file_is_private_and_refused_when_missing_exposed_or_foreign() {
 
     // Another database, with its own key file named in a configuration file.
     let other_db = home.path().join("other.db");
+    new_database(&other_db);
     let cfg = home.path().join("other.toml");
     std::fs::write(&cfg, "[privacy]\nkey_file = \"other.key\"\n").unwrap();
     let o = carrel(
         home.path(),
-        &["--config", cfg.to_str().unwrap(), "init", "--db", other_db.to_str().unwrap()],
+        &["--config", cfg.to_str().unwrap(), "init", "--db", &db_arg(&other_db)],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let other_key = home.path().join("other.key");
@@ -207,17 +233,15 @@ fn a_database_from_before_patron_keys_gets_its_key_file_from_init() {
     let (home, db, _) = setup();
     let key = key_path(home.path());
     std::fs::remove_file(&key).unwrap();
-    let c = rusqlite::Connection::open(&db).unwrap();
-    c.execute("DELETE FROM meta WHERE key IN ('patron_key_id', 'pseudonym_key_id')", []).unwrap();
-    drop(c);
-    let o = carrel(home.path(), &["consent", "show", "29000001", "--db", db.to_str().unwrap()]);
+    as_owner(&db, "DELETE FROM meta WHERE key IN ('patron_key_id', 'pseudonym_key_id')");
+    let o = carrel(home.path(), &["consent", "show", "29000001", "--db", &db_arg(&db)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("has no patron keys yet"), "{}", stderr(&o));
-    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    let o = carrel(home.path(), &["init", "--db", &db_arg(&db)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("now has patron keys"), "{}", stdout(&o));
     assert!(key.exists());
-    let o = carrel(home.path(), &["init", "--db", db.to_str().unwrap()]);
+    let o = carrel(home.path(), &["init", "--db", &db_arg(&db)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
 }
@@ -228,16 +252,17 @@ fn a_sealed_name_moved_to_another_patron_is_refused_by_name() {
     assert!(import(home.path(), &db, "patrons", &csv).status.success());
     let k = keys(home.path());
     let (a, b) = (k.pseudonym("739182645502"), k.pseudonym("739182645503"));
-    let c = rusqlite::Connection::open(&db).unwrap();
+    // Pseudonyms are hex: safe to write into the statements.
     let get = |p: &str| -> Vec<u8> {
-        c.query_row("SELECT name_enc FROM patrons WHERE pseudonym = ?1", [p], |r| r.get(0)).unwrap()
+        owner_blobs(&db, &format!("SELECT name_enc FROM patrons WHERE pseudonym = '{p}'")).remove(0)
     };
     let (na, nb) = (get(&a), get(&b));
-    c.execute("UPDATE patrons SET name_enc = ?2 WHERE pseudonym = ?1", rusqlite::params![a, nb])
-        .unwrap();
-    c.execute("UPDATE patrons SET name_enc = ?2 WHERE pseudonym = ?1", rusqlite::params![b, na])
-        .unwrap();
-    drop(c);
+    let set = |p: &str, name: &[u8]| {
+        let name = sql_blob(name);
+        as_owner(&db, &format!("UPDATE patrons SET name_enc = {name} WHERE pseudonym = '{p}'"));
+    };
+    set(&a, &nb);
+    set(&b, &na);
     let before = counts(&db);
     let o = import(home.path(), &db, "patrons", &csv);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -272,15 +297,11 @@ fn bad_files_import_nothing_and_good_ones_import_once() {
         let again = import(home.path(), &db, kind, &f);
         assert!(stdout(&again).contains("0 new, 0 changed"), "{kind}: {}", stdout(&again));
     }
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let last_active: i64 = c
-        .query_row(
-            "SELECT last_active_ms FROM patrons WHERE pseudonym = ?1",
-            [keys(home.path()).pseudonym("739182645502")],
-            |r| r.get(0),
-        )
-        .unwrap();
-    drop(c);
+    let pseudonym = keys(home.path()).pseudonym("739182645502");
+    let last_active = owner_i64(
+        &db,
+        &format!("SELECT last_active_ms FROM patrons WHERE pseudonym = '{pseudonym}'"),
+    );
     assert_eq!(
         last_active,
         chrono::DateTime::parse_from_rfc3339("2026-01-20T12:00:00Z").unwrap().timestamp_millis(),
@@ -352,15 +373,7 @@ fn bad_files_import_nothing_and_good_ones_import_once() {
     let f = home.path().join("semicolons.csv");
     let o = carrel(
         home.path(),
-        &[
-            "import",
-            "searches",
-            f.to_str().unwrap(),
-            "--delimiter",
-            ";",
-            "--db",
-            db.to_str().unwrap(),
-        ],
+        &["import", "searches", f.to_str().unwrap(), "--delimiter", ";", "--db", &db_arg(&db)],
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
@@ -371,10 +384,9 @@ fn init_takes_the_pseudonym_key_shared_with_the_recommendation_service() {
     let site = home.path().join("site.key");
     std::fs::write(&site, "00112233445566778899aabbccddeeff0011\nsecond line ignored\n").unwrap();
     let db = home.path().join("lib.db");
-    let o = carrel(
-        home.path(),
-        &["init", "--site-key", site.to_str().unwrap(), "--db", db.to_str().unwrap()],
-    );
+    new_database(&db);
+    let o =
+        carrel(home.path(), &["init", "--site-key", site.to_str().unwrap(), "--db", &db_arg(&db)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let shared = hex::decode("00112233445566778899aabbccddeeff0011").unwrap();
     assert_eq!(
@@ -383,19 +395,18 @@ fn init_takes_the_pseudonym_key_shared_with_the_recommendation_service() {
         "patrons get the pseudonyms the recommendation service knows"
     );
     std::fs::write(&site, "too short\n").unwrap();
-    let o = carrel(
-        home.path(),
-        &[
-            "init",
-            "--site-key",
-            site.to_str().unwrap(),
-            "--db",
-            home.path().join("b.db").to_str().unwrap(),
-        ],
-    );
+    let b = home.path().join("b.db");
+    new_database(&b);
+    let o =
+        carrel(home.path(), &["init", "--site-key", site.to_str().unwrap(), "--db", &db_arg(&b)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("at least 16"), "{}", stderr(&o));
-    assert!(!home.path().join("b.db").exists());
+    if on_postgres() {
+        let made = owner_i64(&b, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+        assert_eq!(made, 0, "no schema made");
+    } else {
+        assert!(!b.exists());
+    }
 }
 
 /// Every key file under `home`, by the id of the database it belongs to.
@@ -413,14 +424,14 @@ fn key_files(home: &Path) -> Vec<(String, String)> {
 }
 
 fn database_id(db: &Path) -> String {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0))
-        .unwrap()
+    owner_text(db, "SELECT value FROM meta WHERE key = 'database_id'")
 }
 
 #[test]
 fn each_database_has_its_own_keys_and_a_real_one_never_gets_the_demos() {
+    if on_postgres() {
+        return; // demos are SQLite files; one key file per server database is tested above
+    }
     let home = tempfile::tempdir().unwrap();
     let dbs = ["first-demo.db", "real.db", "second-demo.db"].map(|n| home.path().join(n));
     for (db, demo) in dbs.iter().zip([true, false, true]) {
@@ -483,4 +494,9 @@ fn each_database_has_its_own_keys_and_a_real_one_never_gets_the_demos() {
         &["init", "--db", second.to_str().unwrap(), "--config", config.to_str().unwrap()],
     );
     assert!(stderr(&o).contains("belongs to one database"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

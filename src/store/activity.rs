@@ -60,7 +60,7 @@ pub fn write_loan(conn: &Connection, l: &Loan) -> StoreResult<Written> {
     let changed = conn
         .prepare_cached(
             "UPDATE loans SET returned_ms = ?4
-             WHERE pseudonym = ?1 AND item_id = ?2 AND loaned_ms = ?3 AND returned_ms IS NOT ?4",
+             WHERE pseudonym = ?1 AND item_id = ?2 AND loaned_ms = ?3 AND returned_ms IS DISTINCT FROM ?4",
         )?
         .execute(params![l.pseudonym, l.item_id, to_ms(l.loaned), returned])?;
     Ok(if changed > 0 { Written::Changed } else { Written::Unchanged })
@@ -92,7 +92,7 @@ pub fn write_visit(conn: &Connection, v: &Visit) -> StoreResult<Written> {
     let Some(zone) = &v.zone_id else { return Ok(Written::Unchanged) };
     let changed = conn
         .prepare_cached(
-            "UPDATE visits SET zone_id = ?3 WHERE pseudonym = ?1 AND at_ms = ?2 AND zone_id IS NOT ?3",
+            "UPDATE visits SET zone_id = ?3 WHERE pseudonym = ?1 AND at_ms = ?2 AND zone_id IS DISTINCT FROM ?3",
         )?
         .execute(params![v.pseudonym, to_ms(v.at), zone])?;
     Ok(if changed > 0 { Written::Changed } else { Written::Unchanged })

@@ -314,6 +314,42 @@ rm -rf "$dir""#;
         assert!(output.status.success(), "{sql}\nfailed: {}", printed(&output));
     }
 
+    /// Where the server is writing its write-ahead log now (an LSN, for [`PgServer::stored_files`]).
+    pub fn wal_position(&self) -> String {
+        let mut c = postgres::Client::connect(&self.url("postgres", "postgres"), postgres::NoTls)
+            .expect("connect as the superuser");
+        c.query_one("SELECT pg_current_wal_lsn()::text", &[]).unwrap().get(0)
+    }
+
+    /// The files in which the server keeps what the database at `db_url` holds: its table and
+    /// index files (after a checkpoint has written them out) and the write-ahead log segments
+    /// written since `since` (from [`PgServer::wal_position`]).
+    pub fn stored_files(&self, db_url: &str, since: &str) -> Vec<PathBuf> {
+        let mut c = postgres::Client::connect(&self.url("postgres", "postgres"), postgres::NoTls)
+            .expect("connect as the superuser");
+        c.batch_execute("CHECKPOINT").unwrap();
+        let row = c
+            .query_one(
+                "SELECT oid::text, pg_walfile_name($1::text::pg_lsn), \
+                 pg_walfile_name(pg_current_wal_lsn()) FROM pg_database WHERE datname = $2",
+                &[&since, &database_name(db_url)],
+            )
+            .unwrap();
+        let (oid, first, last): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        let data = self.dir.join("data");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("base").join(oid))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for e in std::fs::read_dir(data.join("pg_wal")).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            if name.len() == 24 && name >= first && name <= last {
+                files.push(data.join("pg_wal").join(name));
+            }
+        }
+        files
+    }
+
     /// Restarts the server (fast shutdown: open connections are cut), on the same port and with
     /// the same settings.
     pub fn restart(&self) {
