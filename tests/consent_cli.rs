@@ -1,19 +1,24 @@
 //! The consent registry and the demo's patrons through the real binary: grant, withdraw and
 //! show with history at the desk, each in the audit log without a card or a name; refused to
 //! a sysadmin; and demo patrons named by the pseudonyms the simulated recommendation service
-//! uses.
+//! uses. On both backends (on PostgreSQL each member signs in as the server login of that
+//! name).
 #![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use carrel::domain::pseudonym::pseudonym;
+use common::backend::{db_args_as, demo_database, on_postgres, owner_i64, server_with_logins};
 
-fn command(home: &Path, db: &Path, args: &[&str]) -> Command {
+/// The binary acting on `db` as `who`.
+fn command_as(home: &Path, db: &Path, who: &str, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_carrel"));
     c.args(args)
-        .args(["--db", db.to_str().unwrap()])
+        .args(db_args_as(db, who))
         .env_clear()
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("cfg"))
@@ -22,8 +27,8 @@ fn command(home: &Path, db: &Path, args: &[&str]) -> Command {
     c
 }
 
-fn carrel(home: &Path, db: &Path, args: &[&str]) -> Output {
-    command(home, db, args).output().unwrap()
+fn carrel_as(home: &Path, db: &Path, who: &str, args: &[&str]) -> Output {
+    command_as(home, db, who, args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -48,8 +53,7 @@ fn key_dir(home: &Path) -> PathBuf {
 
 fn demo_db(home: &Path) -> std::path::PathBuf {
     let db = home.join("demo.db");
-    let o = carrel(home, &db, &["init", "--demo"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    demo_database(home, &db);
     db
 }
 
@@ -62,12 +66,11 @@ fn consent_round_trips_with_history_and_every_step_is_logged_without_card_or_nam
     let spaced = format!("{} {}", &patron.card[..4], &patron.card[4..]);
     let p = pseudonym(&carrel::sim::site_key_for(1), &patron.card);
 
-    let granted = json(&carrel(
+    let granted = json(&carrel_as(
         home.path(),
         &db,
+        "dana",
         &[
-            "--as",
-            "dana",
             "consent",
             "withdraw",
             &spaced,
@@ -80,15 +83,16 @@ fn consent_round_trips_with_history_and_every_step_is_logged_without_card_or_nam
     ));
     assert_eq!(granted["pseudonym"], p.as_str());
     assert_eq!(granted["granted"], false);
-    let o = carrel(
+    let o = carrel_as(
         home.path(),
         &db,
-        &["--as", "dana", "consent", "grant", &patron.card, "--purpose", "profiling"],
+        "dana",
+        &["consent", "grant", &patron.card, "--purpose", "profiling"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
 
     // The card from standard input keeps it out of the shell's history.
-    let mut child = command(home.path(), &db, &["--as", "uma", "consent", "show", "-", "--json"])
+    let mut child = command_as(home.path(), &db, "uma", &["consent", "show", "-", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -130,27 +134,25 @@ fn consent_round_trips_with_history_and_every_step_is_logged_without_card_or_nam
         ]
     );
     assert!(history.iter().any(|h| h.3 == "demo"), "the demo's own consent is in the history");
-    let text = carrel(home.path(), &db, &["--as", "ada", "consent", "show", &patron.card]);
+    let text = carrel_as(home.path(), &db, "ada", &["consent", "show", &patron.card]);
     let text = String::from_utf8_lossy(&text.stdout).into_owned();
     assert!(text.contains("recommendations  withdrawn since"), "{text}");
     assert!(text.contains("asked at the desk"), "{text}");
 
     // A sysadmin may not look, and the attempt is logged; an unknown card is named as such.
-    let denied = carrel(home.path(), &db, &["--as", "sam", "consent", "show", &patron.card]);
+    let denied = carrel_as(home.path(), &db, "sam", &["consent", "show", &patron.card]);
     assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
-    let unknown = carrel(
+    let unknown = carrel_as(
         home.path(),
         &db,
-        &["--as", "dana", "consent", "grant", "99990000", "--purpose", "profiling"],
+        "dana",
+        &["consent", "grant", "99990000", "--purpose", "profiling"],
     );
     assert_eq!(unknown.status.code(), Some(2), "{}", stderr(&unknown));
     assert!(stderr(&unknown).contains("no patron with that card"), "{}", stderr(&unknown));
 
-    let log = json(&carrel(
-        home.path(),
-        &db,
-        &["--as", "ada", "audit", "log", "--limit", "500", "--json"],
-    ));
+    let log =
+        json(&carrel_as(home.path(), &db, "ada", &["audit", "log", "--limit", "500", "--json"]));
     let entries = log.as_array().unwrap();
     let object = format!("patron:{p}");
     let of = |action: &str| -> Vec<&serde_json::Value> {
@@ -181,7 +183,7 @@ fn consent_round_trips_with_history_and_every_step_is_logged_without_card_or_nam
     for secret in [patron.card.as_str(), spaced.as_str(), patron.name.as_str(), family] {
         assert!(!all.contains(secret), "the audit log holds {secret:?}");
     }
-    let verify = carrel(home.path(), &db, &["--as", "ada", "audit", "verify"]);
+    let verify = carrel_as(home.path(), &db, "ada", &["audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
 
@@ -192,19 +194,15 @@ fn the_demo_is_seeded_with_the_simulated_patrons_under_the_simulators_pseudonyms
     let key = key_dir(home.path()).join("patron.key");
     let keys = carrel::domain::crypto::Keys::from_file_text(&std::fs::read_to_string(key).unwrap())
         .unwrap();
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let count = |sql: &str| -> i64 { owner_i64(&db, sql) };
     assert_eq!(count("SELECT count(*) FROM patrons"), 240);
     for p in carrel::sim::patrons(1).iter().take(20) {
         let expected = pseudonym(&carrel::sim::site_key_for(1), &p.card);
         assert_eq!(keys.pseudonym(&p.card), expected);
-        let consent: i64 = c
-            .query_row(
-                "SELECT granted FROM consent_changes WHERE pseudonym = ?1 AND purpose = 'recommendations'",
-                [&expected],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let consent = count(&format!(
+            "SELECT CAST(granted AS BIGINT) FROM consent_changes \
+             WHERE pseudonym = '{expected}' AND purpose = 'recommendations'"
+        ));
         assert_eq!(consent == 1, p.consents_to_recommendations, "{}", p.card);
     }
     assert!(count("SELECT count(*) FROM loans") > 5_000);
@@ -232,37 +230,41 @@ fn a_consent_note_is_stored_sealed_and_shown_to_the_desk() {
     let db = demo_db(home.path());
     let patron = carrel::sim::patrons(1).into_iter().next().unwrap();
     let note = "Zebulon Quist phoned in, line one\nand line two";
-    let o = carrel(
+    let since = on_postgres().then(|| server_with_logins().wal_position());
+    let o = carrel_as(
         home.path(),
         &db,
-        &[
-            "--as",
-            "dana",
-            "consent",
-            "withdraw",
-            &patron.card,
-            "--purpose",
-            "profiling",
-            "--note",
-            note,
-        ],
+        "dana",
+        &["consent", "withdraw", &patron.card, "--purpose", "profiling", "--note", note],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let shown = json(&carrel(
-        home.path(),
-        &db,
-        &["--as", "dana", "consent", "show", &patron.card, "--json"],
-    ));
+    let shown =
+        json(&carrel_as(home.path(), &db, "dana", &["consent", "show", &patron.card, "--json"]));
     let history = shown["history"].as_array().unwrap();
     assert_eq!(
         history.last().unwrap()["note"],
         "Zebulon Quist phoned in, line one and line two",
         "the note reads back, its lines kept apart by a space"
     );
-    // Fold the write-ahead log in, then look at every byte of the file.
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let bytes = stored_bytes(&db, since.as_deref());
+    assert!(!bytes.windows(7).any(|w| w == b"Zebulon"), "the note is stored in plain text");
+}
+
+/// Every byte the database is kept in: the file with its write-ahead log folded in, or on
+/// PostgreSQL the server's table files and the write-ahead log written since `since`.
+fn stored_bytes(db: &Path, since: Option<&str>) -> Vec<u8> {
+    if let Some(since) = since {
+        let url = std::fs::read_to_string(db).unwrap();
+        let files = server_with_logins().stored_files(&url, since);
+        return files.iter().flat_map(|f| std::fs::read(f).unwrap()).collect();
+    }
+    let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     drop(conn);
-    let bytes = std::fs::read(&db).unwrap();
-    assert!(!bytes.windows(7).any(|w| w == b"Zebulon"), "the note is in the file in plain text");
+    std::fs::read(db).unwrap()
+}
+
+#[test]
+fn the_same_tests_on_postgres() {
+    common::backend::rerun_on_postgres("the_same_tests_on_postgres");
 }

@@ -58,11 +58,12 @@ pub fn actor(store: &Store, login: &str) -> Result<Actor, ServiceError> {
     Ok(Actor { login: login.to_owned(), staff, impersonator: None })
 }
 
-/// The actor `login`, played by whoever runs this process: the caller has checked that the
-/// database is a demo database. The entries this actor makes name the OS login too.
+/// The actor `login`, played by whoever runs this process ([`login`]): the caller has checked
+/// that the database is a demo database. The entries this actor makes name that login too,
+/// unless it is `login` itself.
 pub fn acting_as(store: &Store, login: &str) -> Result<Actor, ServiceError> {
     let mut a = actor(store, login)?;
-    let me = os_login();
+    let me = self::login(store)?;
     if me != login {
         a.impersonator = Some(me);
     }

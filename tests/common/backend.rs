@@ -305,14 +305,18 @@ fn pg_owner(path: &Path) -> postgres::Client {
 /// A database named by `db` with what `carrel init --demo` gives, for the carrel binary run
 /// with `home` as its home (`HOME` and the XDG directories under it). On SQLite that is `init
 /// --demo`; on PostgreSQL, where there are no demos, `carrel init` by the owner and then the
-/// demo's catalogue, staff (each the server login of that name), requests and patrons (sealed
-/// with the keys init wrote under `home`).
+/// demo's catalogue, staff (each the server login of that name) and patrons (sealed with the
+/// keys init wrote under `home`, imported by sam signed in as sam, so no entry is made in
+/// another's name). The demo's requests are left out there: they are made and voted by
+/// several members, who would each need a session of their own.
 pub fn demo_database(home: &Path, db: &Path) {
-    use carrel::cli::init::{
-        DEMO_SEED, seed_demo_catalog, seed_demo_patrons, seed_demo_requests, seed_demo_staff,
-    };
+    use carrel::cli::init::{DEMO_SEED, seed_demo_catalog, seed_demo_patrons, seed_demo_staff};
     new_database(db);
-    let demo = if on_postgres() { None } else { Some("--demo") };
+    // The demo's pseudonym key is the simulated recommendation service's, as `--demo` gives.
+    let site_key = home.join("demo-site.key");
+    std::fs::write(&site_key, hex::encode(carrel::sim::site_key_for(DEMO_SEED))).unwrap();
+    let demo: &[&str] =
+        if on_postgres() { &["--site-key", site_key.to_str().unwrap()] } else { &["--demo"] };
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"))
         .arg("init")
         .args(demo)
@@ -332,9 +336,12 @@ pub fn demo_database(home: &Path, db: &Path) {
     let id = store.database_id().unwrap().unwrap();
     let key_file = home.join(format!("state/carrel/databases/{id}/patron.key"));
     let keys = carrel::services::keys::load(&store, &key_file).unwrap();
-    let now = chrono::Utc::now();
     seed_demo_catalog(&mut store, DEMO_SEED, carrel::sim::DEFAULT_SEATS).unwrap();
     seed_demo_staff(&mut store).unwrap();
-    seed_demo_requests(&mut store, now).unwrap();
-    seed_demo_patrons(&mut store, &keys, DEMO_SEED, now).unwrap();
+    drop(store);
+    let url = std::fs::read_to_string(db).unwrap();
+    let as_sam = server_with_logins().url_as(&url, carrel::cli::init::DEMO_IMPORTER);
+    let mut store =
+        Store::open_at(&Location::Server(target(&as_sam)), StoreOptions::default()).unwrap();
+    seed_demo_patrons(&mut store, &keys, DEMO_SEED, chrono::Utc::now()).unwrap();
 }
