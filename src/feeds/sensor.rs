@@ -75,26 +75,13 @@ impl SensorClient {
         validate::service_point(&body, now)
     }
 
-    /// Releases a ghost seat; returns its new state.
+    /// Releases a ghost seat; returns its new state, checked as a record of a seats page is.
     pub async fn release_seat(
         &self,
         id: &str,
         known: &HashSet<String>,
     ) -> Result<SeatStatus, FetchError> {
         let body = self.api.post(&format!("v1/seats/{id}/release"), &serde_json::json!({})).await?;
-        let v: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| FetchError::Malformed(format!("seat: {e}")))?;
-        let page = serde_json::json!({"generated_at": Utc::now(), "cursor": "", "full": false, "seats": [v]});
-        let bytes = serde_json::to_vec(&page).map_err(|e| FetchError::Malformed(e.to_string()))?;
-        let mut parsed = validate::seats(&bytes, known)?;
-        parsed.seats.pop().ok_or_else(|| {
-            FetchError::Malformed(
-                parsed
-                    .rejected
-                    .pop()
-                    .map(|r| r.reason)
-                    .unwrap_or_else(|| "seat: empty answer".into()),
-            )
-        })
+        validate::seat_status(&body, known, Utc::now())
     }
 }
