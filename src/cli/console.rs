@@ -137,12 +137,7 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
 
 /// Runs the console to the end on a fresh async runtime.
 pub fn run(console: Console) -> CliResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(tui::run(console)).map_err(|e| CliError::Failed(format!("terminal: {e}")))
 }
 

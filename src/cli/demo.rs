@@ -102,12 +102,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     sim_cfg.start = start;
     sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let handle = runtime
         .block_on(sim::start(sim_cfg, std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
         .map_err(|e| CliError::Failed(e.to_string()))?;

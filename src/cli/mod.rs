@@ -360,6 +360,12 @@ pub(crate) fn queue_target(cfg: &Config) -> crate::domain::queueing::ServiceTarg
 }
 
 /// Opens the configured database for reading and acting.
+/// The async runtime ([`crate::engine::runtime`]), or why it could not start.
+pub(crate) fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    crate::engine::runtime()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))
+}
+
 pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
     let options = crate::store::StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),

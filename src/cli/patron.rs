@@ -60,10 +60,7 @@ fn fetch(cfg: &Config, store: &crate::store::Store, pseudonym: &str, k: u32) -> 
             crate::feeds::ApiClient::new(endpoint).map_err(|e| CliError::Failed(e.to_string()))?,
         )),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let answer =
         runtime.block_on(engine::ask_api(client.as_ref(), pseudonym, k, engine::RECS_WAIT));
     Ok(engine::served(store, pseudonym, k, answer)?)

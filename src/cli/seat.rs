@@ -135,10 +135,7 @@ fn release(cfg: &Config, id: &str, yes: bool, json: bool) -> CliResult {
         .transpose()
         .map_err(|e| CliError::Failed(e.to_string()))?
         .map(SensorClient::new);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
     let result = runtime.block_on(actions::release_seat(&db, sensor.as_ref(), &actor, id));
     match result {

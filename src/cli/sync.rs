@@ -40,12 +40,7 @@ pub fn run(args: &SyncArgs, cfg: &Config) -> CliResult {
     let store = open_store(cfg)?;
     // Logging starts once the input has been accepted, so bad input writes nothing at all.
     let _log = super::logging::init(cfg);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
     let mut ingest = Ingest::from_config(db, cfg).map_err(|e| CliError::Failed(e.to_string()))?;
     runtime.block_on(async {

@@ -67,10 +67,7 @@ pub fn run(command: &WindowCommand, cfg: &Config) -> CliResult {
         .transpose()
         .map_err(|e| CliError::Failed(e.to_string()))?
         .map(SensorClient::new);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
     match runtime.block_on(actions::change_window(&db, sensor.as_ref(), &who, id, &change)) {
         Ok(w) if *json => print_json(&w),
