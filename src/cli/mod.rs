@@ -98,8 +98,8 @@ pub enum Command {
     },
     /// List service windows with their queues
     Queues(reads::JsonArgs),
-    /// Feed freshness and failures, quarantine counts, database size and schema; exit status 3
-    /// when a feed is stale or failing
+    /// Feed freshness and failures, the source of each feed, quarantine counts, database size
+    /// and schema; exit status 3 when a feed is stale or failing
     #[command(after_help = status::AFTER_HELP)]
     Status(status::StatusArgs),
     /// The tamper-evident audit log: verify, prove, checkpoint, key, log, note
