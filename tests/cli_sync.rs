@@ -68,8 +68,18 @@ fn headless_reads_match_the_simulators_own_answers() {
     assert!(init.args(["init", "--db", db]).status().unwrap().success());
     let mut sync = carrel(dir.path());
     with_apis(&mut sync);
-    let out = sync.args(["sync", "--once", "--db", db]).output().unwrap();
+    let out = sync.args(["sync", "--once", "--json", "--db", db]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Each feed was fetched from the source that serves it: carrel's own APIs here.
+    let synced: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in synced["feeds"].as_array().unwrap() {
+        let want = match f["feed"].as_str().unwrap() {
+            n if n.starts_with("sensor.") => Value::from("carrel"),
+            n if n.starts_with("recs.") => Value::from("recs"),
+            _ => Value::Null,
+        };
+        assert_eq!(f["source"], want, "{f}");
+    }
 
     let seats = json(carrel(dir.path()).args(["seats", "--json", "--db", db]));
     let queues = json(carrel(dir.path()).args(["queues", "--json", "--db", db]));
@@ -356,6 +366,15 @@ fn release_is_permitted_to_the_desk_only_and_always_logged() {
     );
     let verify = run(&["--as", "ada", "audit", "verify"]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    // With no source that releases seats, the release is refused as bad input, naming what
+    // is missing, before anything is checked or logged.
+    let nowhere = carrel(dir.path())
+        .args(["--as", "dana", "seat", "release", &seat, "--yes", "--db", db])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&nowhere.stderr);
+    assert_eq!(nowhere.status.code(), Some(2), "{said}");
+    assert!(said.contains("no configured source gives seat releases"), "{said}");
     sim.kill().unwrap();
     let _ = sim.wait();
 

@@ -100,23 +100,19 @@ fn a_restart_under_load_loses_nothing_that_was_done_and_writes_nothing_half() {
 fn the_ingest_keeps_its_place_across_a_restart() {
     use carrel::engine::SharedStore;
     use carrel::engine::ingest::Ingest;
-    use carrel::feeds::ApiClient;
-    use carrel::feeds::recs::RecsClient;
-    use carrel::feeds::sensor::SensorClient;
+    use carrel::feeds::Sources;
 
     let Some(pg) = common::pg::server() else { return };
     let _one = RESTARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let target = PgTarget::parse(&pg.fresh_database(), None, None).unwrap();
     let store = Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = carrel::engine::runtime().unwrap();
     runtime.block_on(async {
         let sim = common::frozen_sim(7, "none").await;
         let ep = common::endpoint(&sim.base_url(), Duration::from_secs(5), 16 << 20);
         let db = SharedStore::new(store);
-        let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());
-        let recs = RecsClient::new(ApiClient::new(&ep).unwrap());
-        let mut ingest = Ingest::new(db.clone(), Some(sensor), Some(recs), common::options());
+        let sources = Sources::own_apis(Some(&ep), Some(&ep)).unwrap();
+        let mut ingest = Ingest::new(db.clone(), sources, common::options());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let following = tokio::spawn(async move { ingest.follow(stopped).await });
         let seats_ok = |db: SharedStore| async move {

@@ -175,6 +175,9 @@ async fn changing_service_points() {
         ("circ-4", r#"{"open":tru"#, 400),
         ("circ-4", "", 400),
         ("circ-4", r#"{"open":"yes"}"#, 422),
+        // `open` is a boolean: absent leaves the window as it is, null is no value at all.
+        ("circ-4", r#"{"open":null}"#, 422),
+        ("circ-4", r#"{"open":null,"staff":"fay"}"#, 422),
         ("circ-4", r#"{"opened":true}"#, 422),
         ("circ-9", r#"{"open":true}"#, 404),
     ];
@@ -269,11 +272,20 @@ async fn arrivals_and_strange_requests() {
     let days: ArrivalsResponse = parse(&body);
     assert_eq!(days.buckets.len(), 57 * 7);
     assert!(days.buckets.iter().all(|b| b.start < at("2026-11-18T11:00:00Z")));
+    // `from` equal to `to` asks for the empty range [from, from): no bucket overlaps it, aligned
+    // to a step or not. `from` after `to` is refused.
+    for t in ["2026-11-17T10:00:00Z", "2026-11-17T10:07:00Z"] {
+        let (status, body) = get(&s, &format!("/v1/arrivals?from={t}&to={t}&step=900")).await;
+        assert_eq!(status, 200, "{t}: {}", String::from_utf8_lossy(&body));
+        let none: ArrivalsResponse = parse(&body);
+        assert_eq!((none.from, none.to, none.buckets.len()), (at(t), at(t), 0), "{t}");
+    }
     let bad = [
         "/v1/arrivals",
         "/v1/arrivals?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&step=30",
         "/v1/arrivals?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&step=100000",
         "/v1/arrivals?from=2025-01-01T00:00:00Z&to=2026-11-02T00:00:00Z&step=60",
+        "/v1/arrivals?from=2026-11-02T00:00:00Z&to=2026-11-01T23:59:59Z",
         "/v1/catalog?limit=0",
         "/v1/catalog?limit=2001",
     ];

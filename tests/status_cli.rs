@@ -165,3 +165,52 @@ fn a_configured_feed_that_never_ran_is_stale() {
     assert_eq!(code, Some(0), "{st}");
     assert_eq!(st["feeds"], serde_json::json!([]));
 }
+
+/// Each feed says which source it comes from under this configuration, and the document which
+/// source serves each feed and action: carrel's own API for all of them when it is the only
+/// sensor source, none when no source is configured.
+#[test]
+fn each_feed_names_its_source() {
+    let db = Db::new();
+    let env =
+        [("CARREL_SENSOR_URL", "http://127.0.0.1:9"), ("CARREL_RECS_URL", "http://127.0.0.1:9")];
+    let (st, _) = db.json(&env);
+    for name in [
+        "sensor.layout",
+        "sensor.seats",
+        "sensor.environment",
+        "sensor.service_points",
+        "sensor.arrivals",
+    ] {
+        assert_eq!(feed(&st, name)["source"], "carrel", "{name}: {st}");
+    }
+    assert_eq!(feed(&st, "recs.model")["source"], "recs", "{st}");
+    assert_eq!(feed(&st, "recs.catalog")["source"], "recs", "{st}");
+    assert_eq!(feed(&st, "engine.forecasts")["source"], Value::Null, "{st}");
+    let all = [
+        "layout",
+        "seats",
+        "environment",
+        "service_points",
+        "arrivals",
+        "change_window",
+        "release_seat",
+    ];
+    let serving: serde_json::Map<String, Value> =
+        all.iter().map(|c| ((*c).to_owned(), Value::from("carrel"))).collect();
+    assert_eq!(st["sources"], Value::Object(serving), "{st}");
+
+    // A feed that ran under another configuration is listed without a source here.
+    db.succeeded("sensor.seats", Utc::now());
+    let (st, _) = db.json(&[("CARREL_RECS_URL", "http://127.0.0.1:9")]);
+    assert_eq!(feed(&st, "sensor.seats")["source"], Value::Null, "{st}");
+    assert_eq!(feed(&st, "sensor.seats")["configured"], false, "{st}");
+    assert_eq!(st["sources"], serde_json::json!({}), "{st}");
+
+    let out = db.status(&[], &env);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let said = "sources carrel: the layout, seat states, comfort readings, service windows, \
+                arrivals, window changes, seat releases";
+    assert!(flat(&text).contains(said), "{text}");
+    assert_fits_80(&text);
+}

@@ -7,10 +7,8 @@ use super::{CliError, CliResult};
 use crate::config::Config;
 use crate::domain::policy::Permission;
 use crate::engine::SharedStore;
-use crate::engine::ingest::Ingest;
-use crate::feeds::ApiClient;
-use crate::feeds::recs::RecsClient;
-use crate::feeds::sensor::SensorClient;
+use crate::engine::ingest::{Ingest, IngestOptions};
+use crate::feeds::Sources;
 use crate::services::identity::Actor;
 use crate::store::Store;
 use crate::tui::keymap::Keymap;
@@ -20,11 +18,13 @@ use crate::tui::state::{ProfileBasis, State, Viewer};
 use crate::tui::theme::{Theme, ThemeName};
 use crate::tui::{self, Console};
 
-/// Builds the console's pieces from the configuration.
+/// Builds the console's pieces from the configuration and its `sources` (the ones `ingest`
+/// fetches from, when this console runs the feeds).
 pub fn console(
     cfg: &Config,
     store: Store,
     actor: Actor,
+    sources: Sources,
     ingest: Option<Ingest>,
 ) -> CliResult<Console> {
     // The same validation as `carrel config check`, which lists every problem.
@@ -63,22 +63,21 @@ pub fn console(
         .clone()
         .or_else(|| crate::config::Dirs::standard().ok().map(|d| d.config.join("config.toml")))
         .map(|p| p.display().to_string());
-    let sensor = cfg
-        .sensor
-        .as_ref()
-        .map(ApiClient::new)
-        .transpose()
-        .map_err(|e| CliError::Failed(e.to_string()))?;
     let loader = Loader {
         limits: cfg.settings.comfort.clone(),
         ghost_after: Duration::minutes(i64::from(cfg.settings.seats.ghost_after_min)),
-        sensor_url: cfg.sensor.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
+        sources: sources
+            .sensor()
+            .iter()
+            .map(|s| (s.name(), crate::config::redact_url(s.url().as_str())))
+            .collect(),
         recs_url: cfg.recs.as_ref().map(|e| crate::config::redact_url(e.url.as_str())),
         staleness: cfg.staleness(),
-        configured: crate::engine::ingest::configured_feeds(cfg)
+        configured: crate::engine::ingest::configured_feeds(cfg, &sources)
             .into_iter()
             .map(|f| f.name())
             .collect(),
+        feed_sources: crate::engine::ingest::feed_sources(cfg, &sources),
         own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
         target: super::queue_target(cfg),
         step_s: cfg.settings.feeds.sensor.arrivals_step_s,
@@ -89,22 +88,14 @@ pub fn console(
             CliError::BadInput(format!("{}: {e}", cfg.place("governance", "epsilon_budget")))
         })?,
     };
-    let desk = desk(cfg, &store, &mut state)?;
-    Ok(Console {
-        state,
-        db: SharedStore::new(store),
-        loader,
-        sensor: sensor.map(SensorClient::new),
-        actor,
-        ingest,
-        desk,
-    })
+    let desk = desk(cfg, &store, &sources, &mut state)?;
+    Ok(Console { state, db: SharedStore::new(store), loader, sources, actor, ingest, desk })
 }
 
 /// What the Patrons tab looks patrons up with. The key file is read once, and only for a
 /// viewer who may look patrons up; when it cannot be read the tab says why and the rest of the
 /// console works as ever.
-fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
+fn desk(cfg: &Config, store: &Store, sources: &Sources, state: &mut State) -> CliResult<Desk> {
     let p = &cfg.settings.patrons;
     state.patrons.basis = ProfileBasis { weights: p.weights(), half_life_days: p.half_life_days };
     if !state.viewer.may(Permission::LookupPatron) {
@@ -114,13 +105,7 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
     if let Err(e) = &keys {
         state.patrons.unavailable = Some(format!("patron lookup is unavailable: {e}"));
     }
-    let recs = cfg
-        .recs
-        .as_ref()
-        .map(ApiClient::new)
-        .transpose()
-        .map_err(|e| CliError::Failed(e.to_string()))?
-        .map(RecsClient::new);
+    let recs = sources.recs().cloned();
     // A lasting demo database is made by `init --demo`, which seeds the patrons of its seed
     // (`carrel demo` sets the cards of its own seed).
     let demo_cards =
@@ -137,12 +122,7 @@ fn desk(cfg: &Config, store: &Store, state: &mut State) -> CliResult<Desk> {
 
 /// Runs the console to the end on a fresh async runtime.
 pub fn run(console: Console) -> CliResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(tui::run(console)).map_err(|e| CliError::Failed(format!("terminal: {e}")))
 }
 
@@ -152,14 +132,16 @@ pub fn open(cfg: &Config) -> CliResult {
     let store = super::open_store(cfg)?;
     let _log = super::logging::init(cfg);
     let actor = super::actor(cfg, &store)?;
-    let ingest = if cfg.sensor.is_some() || cfg.recs.is_some() {
-        let feeds_store = super::open_store(cfg)?;
-        Some(
-            Ingest::from_config(SharedStore::new(feeds_store), cfg)
-                .map_err(|e| CliError::Failed(e.to_string()))?,
-        )
-    } else {
+    let sources = Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let ingest = if sources.is_empty() {
         None
+    } else {
+        let feeds_store = super::open_store(cfg)?;
+        Some(Ingest::new(
+            SharedStore::new(feeds_store),
+            sources.clone(),
+            IngestOptions::from_config(cfg),
+        ))
     };
-    run(console(cfg, store, actor, ingest)?)
+    run(console(cfg, store, actor, sources, ingest)?)
 }

@@ -12,9 +12,7 @@ use crate::config::{Config, Endpoint};
 use crate::domain::staff::Role;
 use crate::engine::SharedStore;
 use crate::engine::ingest::{Feed, Ingest, IngestOptions};
-use crate::feeds::ApiClient;
-use crate::feeds::recs::RecsClient;
-use crate::feeds::sensor::SensorClient;
+use crate::feeds::Sources;
 use crate::services::{identity, keys};
 use crate::sim::{self, SimConfig};
 use crate::store::{Store, StoreOptions};
@@ -102,12 +100,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     sim_cfg.start = start;
     sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let handle = runtime
         .block_on(sim::start(sim_cfg, std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
         .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -122,8 +115,8 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         max_body_bytes: cfg.settings.feeds.sensor.max_body_bytes,
     };
     cfg.sensor = Some(endpoint.clone());
-    cfg.recs = Some(endpoint.clone());
-    let client = ApiClient::new(&endpoint).map_err(|e| CliError::Failed(e.to_string()))?;
+    cfg.recs = Some(endpoint);
+    let sources = Sources::from_config(&cfg).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut options = IngestOptions::from_config(&cfg);
     // A demo should move: seats and windows every two seconds.
     for feed in [Feed::Seats, Feed::ServicePoints] {
@@ -131,14 +124,9 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     }
     options.every.insert(Feed::Environment, StdDuration::from_secs(15));
     let feeds_store = Store::open(&cfg.db_path, StoreOptions::default())?;
-    let ingest = Ingest::new(
-        SharedStore::new(feeds_store),
-        Some(SensorClient::new(client.clone())),
-        Some(RecsClient::new(client)),
-        options,
-    );
+    let ingest = Ingest::new(SharedStore::new(feeds_store), sources.clone(), options);
     let actor = super::actor(&cfg, &store)?;
-    let mut console = super::console::console(&cfg, store, actor, Some(ingest))?;
+    let mut console = super::console::console(&cfg, store, actor, sources, Some(ingest))?;
     // This demo's patrons are those of its own seed.
     console.desk.demo_cards = super::init::demo_cards(args.seed);
     console.state.patrons.demo = !console.desk.demo_cards.is_empty();

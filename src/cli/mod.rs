@@ -99,8 +99,8 @@ pub enum Command {
     },
     /// List service windows with their queues
     Queues(reads::JsonArgs),
-    /// Feed freshness and failures, quarantine counts, database size and schema; exit status 3
-    /// when a feed is stale or failing
+    /// Feed freshness and failures, the source of each feed, quarantine counts, database size
+    /// and schema; exit status 3 when a feed is stale or failing
     #[command(after_help = status::AFTER_HELP)]
     Status(status::StatusArgs),
     /// The tamper-evident audit log: verify, prove, checkpoint, key, log, note
@@ -361,6 +361,12 @@ pub(crate) fn queue_target(cfg: &Config) -> crate::domain::queueing::ServiceTarg
 }
 
 /// Opens the configured database for reading and acting.
+/// The async runtime ([`crate::engine::runtime`]), or why it could not start.
+pub(crate) fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    crate::engine::runtime()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))
+}
+
 pub(crate) fn open_store(cfg: &Config) -> CliResult<crate::store::Store> {
     let options = crate::store::StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),

@@ -54,18 +54,10 @@ struct Shown<'a> {
 /// Recommendations for `pseudonym`: the API's when it is configured and answers in time, else
 /// the local model's.
 fn fetch(cfg: &Config, store: &crate::store::Store, pseudonym: &str, k: u32) -> CliResult<Served> {
-    let client = match &cfg.recs {
-        None => None,
-        Some(endpoint) => Some(crate::feeds::recs::RecsClient::new(
-            crate::feeds::ApiClient::new(endpoint).map_err(|e| CliError::Failed(e.to_string()))?,
-        )),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
-    let answer =
-        runtime.block_on(engine::ask_api(client.as_ref(), pseudonym, k, engine::RECS_WAIT));
+    let sources =
+        crate::feeds::Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let runtime = super::runtime()?;
+    let answer = runtime.block_on(engine::ask_api(sources.recs(), pseudonym, k, engine::RECS_WAIT));
     Ok(engine::served(store, pseudonym, k, answer)?)
 }
 

@@ -9,8 +9,7 @@ use crate::config::Config;
 use crate::domain::layout::SeatEvent;
 use crate::engine::SharedStore;
 use crate::engine::actions::{self, ActionError};
-use crate::feeds::ApiClient;
-use crate::feeds::sensor::SensorClient;
+use crate::feeds::Sources;
 use crate::services::reads;
 
 #[derive(Debug, clap::Subcommand)]
@@ -26,8 +25,8 @@ pub enum SeatCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Release a seat whose patron is away (needs the desk role); the sensor API makes the
-    /// change and carrel records it
+    /// Release a seat whose patron is away (needs the desk role); the source that serves seat
+    /// releases (see `carrel status`) makes the change and carrel records it
     Release {
         /// Seat id
         id: String,
@@ -128,19 +127,10 @@ fn release(cfg: &Config, id: &str, yes: bool, json: bool) -> CliResult {
             "releasing seat {id} frees it for others: add --yes to do it"
         )));
     }
-    let sensor = cfg
-        .sensor
-        .as_ref()
-        .map(ApiClient::new)
-        .transpose()
-        .map_err(|e| CliError::Failed(e.to_string()))?
-        .map(SensorClient::new);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let sources = Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
-    let result = runtime.block_on(actions::release_seat(&db, sensor.as_ref(), &actor, id));
+    let result = runtime.block_on(actions::release_seat(&db, &sources, &actor, id));
     match result {
         Ok(label) => {
             if json {
@@ -153,9 +143,7 @@ fn release(cfg: &Config, id: &str, yes: bool, json: bool) -> CliResult {
             }
         }
         Err(ActionError::Service(e)) => Err(e.into()),
-        Err(ActionError::NoApi) => {
-            Err(CliError::BadInput("no sensor API configured (CARREL_SENSOR_URL)".into()))
-        }
+        Err(e @ ActionError::NoSource(_)) => Err(CliError::BadInput(e.to_string())),
         Err(e) => Err(CliError::Failed(e.to_string())),
     }
 }

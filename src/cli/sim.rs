@@ -76,12 +76,7 @@ pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
 
 pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
     let config = settings(args, cfg)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         let summary = format!(
             "seed {}, speed {}, {} seats, faults {}, simulated time {}",

@@ -8,6 +8,12 @@
 //! whoever asks, records what ingests into it — and the feeds this configuration runs that never
 //! ran, as "never" (stale). A database no feed has run into, under a configuration with no
 //! API, has nothing to judge and exits 0.
+//!
+//! Each feed is labelled with the source that serves it under this configuration
+//! (`feeds::source`), and the actions with theirs: which source is asked is the configuration's
+//! choice, so it is read from the configuration, not from the database.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
@@ -20,6 +26,7 @@ use crate::domain::freshness::FeedState;
 use crate::domain::freshness::{FeedHealth, Staleness};
 use crate::domain::units::{clock_skew, human_bytes, to_the_second as span};
 use crate::domain::wrap::wrap;
+use crate::feeds::{Capability, Sources};
 use crate::services::reads::{self, SystemStatus};
 
 /// The help after the options: what the exit status means and what counts as stale.
@@ -56,13 +63,24 @@ struct FeedJson<'a> {
     stale_after_s: i64,
     /// This configuration runs the feed.
     configured: bool,
+    /// The source the feed comes from under this configuration (`carrel`, a vendor's, `recs`);
+    /// `null` for the engine's jobs and for a feed this configuration does not run.
+    source: Option<&'static str>,
     quarantined_total: u64,
 }
 
 pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
     let store = open_store(cfg)?;
-    let configured: Vec<&str> =
-        crate::engine::ingest::configured_feeds(cfg).into_iter().map(|f| f.name()).collect();
+    let sources = Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let configured: Vec<&str> = crate::engine::ingest::configured_feeds(cfg, &sources)
+        .into_iter()
+        .map(|f| f.name())
+        .collect();
+    let feed_sources = crate::engine::ingest::feed_sources(cfg, &sources);
+    let source_of = |feed: &str| feed_sources.iter().find(|(f, _)| *f == feed).map(|(_, s)| *s);
+    // Which source serves each feed and action, by capability.
+    let serving: BTreeMap<Capability, &str> =
+        Capability::ALL.into_iter().filter_map(|c| Some((c, sources.source_of(c)?))).collect();
     let st: SystemStatus = reads::system_status(&store, &configured)?;
     let now = Utc::now();
     let staleness = cfg.staleness();
@@ -84,6 +102,7 @@ pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
                 every_s: staleness.every(&f.feed).map(|d| d.num_seconds()),
                 stale_after_s: staleness.limit(&f.feed).num_seconds(),
                 configured: configured.contains(&f.feed.as_str()),
+                source: source_of(&f.feed),
                 quarantined_total: st.quarantined.get(&f.feed).copied().unwrap_or(0),
             })
             .collect();
@@ -93,13 +112,14 @@ pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
                 "holder": l.holder, "acquired": l.acquired, "renewed": l.renewed, "expires": l.expires,
                 "alive": l.is_alive(now),
             })),
+            "sources": serving,
             "feeds": feeds,
             "quarantined": st.quarantined,
             "healthy": attention.is_empty(),
             "attention": attention,
         }))?;
     } else {
-        print!("{}", human(&st, &judged, &staleness, now, cfg));
+        print!("{}", human(&st, &judged, &serving, &staleness, now, cfg));
     }
     if attention.is_empty() {
         return Ok(());
@@ -131,6 +151,7 @@ fn problem(h: &FeedHealth) -> &'static str {
 fn human(
     st: &SystemStatus,
     judged: &[(&FeedState, FeedHealth)],
+    serving: &BTreeMap<Capability, &str>,
     staleness: &Staleness,
     now: DateTime<Utc>,
     cfg: &Config,
@@ -155,6 +176,7 @@ fn human(
         ),
         None => "ingest    nobody holds the lease\n".into(),
     });
+    out.push_str(&sources_line(serving));
     let offset =
         st.feeds.iter().find(|f| f.feed == "sensor.seats").and_then(|f| f.server_offset_ms);
     if let Some(skew) = offset.and_then(clock_skew) {
@@ -208,6 +230,35 @@ fn human(
     }
     if judged.iter().all(|(_, h)| !h.needs_attention()) {
         out.push_str(&format!("all {} feeds fresh\n", judged.len()));
+    }
+    out
+}
+
+/// Which source serves which feeds and actions — each source with what it serves, in the
+/// order of the first thing each serves — broken to [`WIDTH`] columns:
+/// `sources   carrel: the layout, seat states, …`.
+fn sources_line(serving: &BTreeMap<Capability, &str>) -> String {
+    let mut by_source: Vec<(&str, Vec<&str>)> = vec![];
+    for (what, source) in serving {
+        match by_source.iter_mut().find(|(s, _)| s == source) {
+            Some((_, list)) => list.push(what.describe()),
+            None => by_source.push((source, vec![what.describe()])),
+        }
+    }
+    let text = if by_source.is_empty() {
+        "no sensor source configured".to_owned()
+    } else {
+        by_source
+            .iter()
+            .map(|(source, list)| format!("{source}: {}", list.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut out = String::new();
+    for (i, line) in wrap(&text, WIDTH - 10).into_iter().enumerate() {
+        out.push_str(if i == 0 { "sources   " } else { "          " });
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
@@ -293,6 +344,35 @@ fn when(t: DateTime<Utc>, now: DateTime<Utc>, cfg: &Config) -> String {
 mod tests {
     use super::*;
     use chrono::Duration;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn the_sources_line_says_who_serves_what_within_80_columns() {
+        let all: BTreeMap<Capability, &str> =
+            Capability::ALL.into_iter().map(|c| (c, "carrel")).collect();
+        let line = sources_line(&all);
+        assert_eq!(
+            line,
+            "sources   carrel: the layout, seat states, comfort readings, service windows,\n          arrivals, window changes, seat releases\n"
+        );
+        assert!(line.lines().all(|l| l.width() <= WIDTH), "{line}");
+        assert_eq!(sources_line(&BTreeMap::new()), "sources   no sensor source configured\n");
+        // Sources are named as given; a vendor beside carrel's own API (names made up here,
+        // since today carrel's own is the only kind).
+        let split: BTreeMap<Capability, &str> = [
+            (Capability::Layout, "vendor"),
+            (Capability::Seats, "vendor"),
+            (Capability::Environment, "carrel"),
+            (Capability::ReleaseSeat, "vendor"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            sources_line(&split),
+            "sources   vendor: the layout, seat states, seat releases; carrel: comfort\n          \
+             readings\n"
+        );
+    }
 
     #[test]
     fn problems_are_named() {

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::domain::freshness::Claim;
 use crate::domain::sanitize::clean_text;
 use crate::engine::SharedStore;
-use crate::engine::ingest::{FeedOutcome, Ingest, IngestEvent};
+use crate::engine::ingest::{FeedOutcome, Ingest, IngestEvent, IngestOptions};
+use crate::feeds::Sources;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -32,7 +33,8 @@ pub struct SyncArgs {
 }
 
 pub fn run(args: &SyncArgs, cfg: &Config) -> CliResult {
-    if cfg.sensor.is_none() && cfg.recs.is_none() {
+    let sources = Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    if sources.is_empty() {
         return Err(CliError::BadInput(
             "no API to sync from: set CARREL_SENSOR_URL (or [feeds.sensor] url) and/or CARREL_RECS_URL".into(),
         ));
@@ -40,14 +42,9 @@ pub fn run(args: &SyncArgs, cfg: &Config) -> CliResult {
     let store = open_store(cfg)?;
     // Logging starts once the input has been accepted, so bad input writes nothing at all.
     let _log = super::logging::init(cfg);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
-    let mut ingest = Ingest::from_config(db, cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut ingest = Ingest::new(db, sources, IngestOptions::from_config(cfg));
     runtime.block_on(async {
         if args.follow {
             follow(&mut ingest, cfg).await
@@ -96,6 +93,7 @@ async fn once(ingest: &mut Ingest, json: bool) -> CliResult {
 fn outcome_table(outcomes: &[FeedOutcome]) -> Table {
     let mut t = Table::new(&[
         ("FEED", Align::Left),
+        ("SOURCE", Align::Left),
         ("STORED", Align::Right),
         ("QUARANTINED", Align::Right),
         ("RESULT", Align::Left),
@@ -106,7 +104,13 @@ fn outcome_table(outcomes: &[FeedOutcome]) -> Table {
             (None, Some(s)) => format!("skipped: {s}"),
             (None, None) => "ok".into(),
         };
-        t.row(vec![o.feed.into(), o.stored.to_string(), o.quarantined.to_string(), result]);
+        t.row(vec![
+            o.feed.into(),
+            o.source.unwrap_or("-").into(),
+            o.stored.to_string(),
+            o.quarantined.to_string(),
+            result,
+        ]);
     }
     t
 }
@@ -265,6 +269,7 @@ mod tests {
     fn outcome(feed: &'static str, error: Option<&str>) -> IngestEvent {
         IngestEvent::Fetched(FeedOutcome {
             feed,
+            source: Some("carrel"),
             stored: 0,
             quarantined: 0,
             error: error.map(str::to_owned),

@@ -5,13 +5,12 @@ use crate::config::Config;
 use crate::domain::api::ServicePointChange;
 use crate::engine::SharedStore;
 use crate::engine::actions::{self, ActionError};
-use crate::feeds::ApiClient;
-use crate::feeds::sensor::SensorClient;
+use crate::feeds::Sources;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum WindowCommand {
-    /// Open or close a window, or change who staffs it (desk role); the sensor API makes the
-    /// change and carrel records it
+    /// Open or close a window, or change who staffs it (desk role); the source that serves
+    /// window changes (see `carrel status`) makes the change and carrel records it
     Set {
         /// Window id (see `carrel queues`)
         id: String,
@@ -60,19 +59,10 @@ pub fn run(command: &WindowCommand, cfg: &Config) -> CliResult {
             "changing window {id} affects the queue at once: add --yes to do it"
         )));
     }
-    let sensor = cfg
-        .sensor
-        .as_ref()
-        .map(ApiClient::new)
-        .transpose()
-        .map_err(|e| CliError::Failed(e.to_string()))?
-        .map(SensorClient::new);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let sources = Sources::from_config(cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let runtime = super::runtime()?;
     let db = SharedStore::new(store);
-    match runtime.block_on(actions::change_window(&db, sensor.as_ref(), &who, id, &change)) {
+    match runtime.block_on(actions::change_window(&db, &sources, &who, id, &change)) {
         Ok(w) if *json => print_json(&w),
         Ok(w) => {
             println!(
@@ -84,9 +74,7 @@ pub fn run(command: &WindowCommand, cfg: &Config) -> CliResult {
             Ok(())
         }
         Err(ActionError::Service(e)) => Err(e.into()),
-        Err(ActionError::NoApi) => {
-            Err(CliError::BadInput("no sensor API configured (CARREL_SENSOR_URL)".into()))
-        }
+        Err(e @ ActionError::NoSource(_)) => Err(CliError::BadInput(e.to_string())),
         Err(e) => Err(CliError::Failed(e.to_string())),
     }
 }

@@ -120,11 +120,12 @@ pub struct ServicePointDto {
 }
 
 /// Body of `POST /v1/service-points/{id}`. Absent fields are left as they are; `"staff": null`
-/// takes the staff member off the window.
+/// takes the staff member off the window. `open` is a boolean when present: `"open": null` is
+/// refused (serde would otherwise read it as absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServicePointChange {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present_bool")]
     pub open: Option<bool>,
     #[serde(
         default,
@@ -224,6 +225,14 @@ impl ApiError {
     }
 }
 
+/// A boolean that may be absent (`None`, through `#[serde(default)]`) but never `null`.
+fn present_bool<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    bool::deserialize(deserializer).map(Some)
+}
+
 /// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
 fn present_or_null<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
 where
@@ -245,6 +254,17 @@ mod tests {
         let named: ServicePointChange = serde_json::from_str(r#"{"staff":"ana"}"#).unwrap();
         assert_eq!(named.staff, Some(Some("ana".into())));
         assert!(serde_json::from_str::<ServicePointChange>(r#"{"stafff":"ana"}"#).is_err());
+    }
+
+    #[test]
+    fn service_point_change_refuses_a_null_open() {
+        let absent: ServicePointChange = serde_json::from_str(r#"{"staff":"ana"}"#).unwrap();
+        assert_eq!(absent.open, None);
+        let closed: ServicePointChange = serde_json::from_str(r#"{"open":false}"#).unwrap();
+        assert_eq!(closed.open, Some(false));
+        let null = serde_json::from_str::<ServicePointChange>(r#"{"open":null}"#).unwrap_err();
+        assert!(null.is_data(), "a type error, answered with 422: {null}");
+        assert!(null.to_string().contains("expected a boolean"), "{null}");
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! The HTTP client both feeds share: timeouts, a cap on the size of an answer, bearer
 //! tokens, no redirects, and errors that say what happened in a sentence.
 
-use std::time::Duration;
-
 use reqwest::{Client, Method, StatusCode, Url};
 use serde::Serialize;
 
@@ -23,6 +21,12 @@ pub enum FetchError {
     TooLarge { limit: u64 },
     #[error("malformed answer: {0}")]
     Malformed(String),
+    /// A source was asked for something it does not give (a feed or an action).
+    #[error("source '{name}' does not give {what}")]
+    NotGiven { name: &'static str, what: super::source::Capability },
+    /// No configured source gives this.
+    #[error("no configured source gives {what}")]
+    NoSource { what: super::source::Capability },
     #[error("{0}")]
     Other(String),
 }
@@ -68,6 +72,8 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
+    /// The client of the API at `endpoint`, with its timeouts, size cap and token. Only
+    /// [`super::source::Sources`] makes them, so every client is made the same way.
     pub fn new(endpoint: &Endpoint) -> Result<Self, FetchError> {
         let http = Client::builder()
             .connect_timeout(endpoint.connect_timeout)
@@ -81,18 +87,6 @@ impl ApiClient {
             token: endpoint.token.clone(),
             http,
             max_body: endpoint.max_body_bytes,
-        })
-    }
-
-    /// A client with plain settings, for tests and the demo.
-    pub fn plain(base: Url, timeout: Duration, max_body: u64) -> Result<Self, FetchError> {
-        Self::new(&Endpoint {
-            url: base,
-            token: None,
-            token_origin: None,
-            connect_timeout: timeout,
-            timeout,
-            max_body_bytes: max_body,
         })
     }
 

@@ -1,5 +1,6 @@
-//! Clients of the two remote APIs (sensors; recommendations): HTTP with timeouts and a size
-//! cap, payload validation record by record, and retry timing.
+//! Clients of the remote APIs (sensor sources; recommendations): HTTP with timeouts and a size
+//! cap, payload validation record by record, and retry timing. `source` is the seam the rest of
+//! carrel reads sensor data through: which configured source serves which feed.
 //!
 //! Feeds fetch and validate; they never write the store (the engine does, in batches). Every
 //! string a feed hands on has been cleaned of control characters.
@@ -10,6 +11,8 @@ pub mod backoff;
 pub mod http;
 pub mod recs;
 pub mod sensor;
+pub mod source;
 pub mod validate;
 
 pub use http::{ApiClient, FetchError};
+pub use source::{Capability, SensorSource, Sources};

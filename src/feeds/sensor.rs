@@ -1,5 +1,6 @@
-//! The sensor API client: layout, seat states, comfort readings, service windows, arrivals,
-//! and the two actions (change a window, release a seat).
+//! The client of carrel's own sensor API: layout, seat states, comfort readings, service
+//! windows, arrivals, and the two actions (change a window, release a seat). The rest of carrel
+//! reaches it as one source among others, `source::SensorSource::Carrel`.
 
 use std::collections::HashSet;
 
@@ -12,20 +13,24 @@ use super::validate::{
 use crate::domain::api::{SeatStatus, ServicePointChange};
 use crate::domain::service_point::ServicePoint;
 
+/// A client of carrel's own sensor API.
 #[derive(Debug, Clone)]
 pub struct SensorClient {
     api: ApiClient,
 }
 
 impl SensorClient {
+    /// The sensor API reached through `api`.
     pub fn new(api: ApiClient) -> Self {
         Self { api }
     }
 
+    /// The HTTP client underneath.
     pub fn api(&self) -> &ApiClient {
         &self.api
     }
 
+    /// Floors, zones and seats.
     pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
         validate::layout(&self.api.get("v1/layout", &[]).await?)
     }
@@ -41,6 +46,7 @@ impl SensorClient {
         validate::seats(&self.api.get("v1/seats", &query).await?, known)
     }
 
+    /// Comfort readings of the known zones.
     pub async fn environment(
         &self,
         known_zones: &HashSet<String>,
@@ -48,10 +54,12 @@ impl SensorClient {
         validate::environment(&self.api.get("v1/environment", &[]).await?, known_zones)
     }
 
+    /// Every service window and the staff on duty.
     pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
         validate::service_points(&self.api.get("v1/service-points", &[]).await?)
     }
 
+    /// Arrivals per known window per `step_s` bucket over `[from, to)`.
     pub async fn arrivals(
         &self,
         from: DateTime<Utc>,
@@ -75,26 +83,13 @@ impl SensorClient {
         validate::service_point(&body, now)
     }
 
-    /// Releases a ghost seat; returns its new state.
+    /// Releases a ghost seat; returns its new state, checked as a record of a seats page is.
     pub async fn release_seat(
         &self,
         id: &str,
         known: &HashSet<String>,
     ) -> Result<SeatStatus, FetchError> {
         let body = self.api.post(&format!("v1/seats/{id}/release"), &serde_json::json!({})).await?;
-        let v: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| FetchError::Malformed(format!("seat: {e}")))?;
-        let page = serde_json::json!({"generated_at": Utc::now(), "cursor": "", "full": false, "seats": [v]});
-        let bytes = serde_json::to_vec(&page).map_err(|e| FetchError::Malformed(e.to_string()))?;
-        let mut parsed = validate::seats(&bytes, known)?;
-        parsed.seats.pop().ok_or_else(|| {
-            FetchError::Malformed(
-                parsed
-                    .rejected
-                    .pop()
-                    .map(|r| r.reason)
-                    .unwrap_or_else(|| "seat: empty answer".into()),
-            )
-        })
+        validate::seat_status(&body, known, Utc::now())
     }
 }

@@ -84,8 +84,9 @@ fn arrival_range(q: &HashMap<String, String>) -> Result<(Secs, Secs, Secs), Repl
             "'step' must be a multiple of 60 between 60 and 86400 seconds, got {step}"
         )));
     }
-    if from >= to {
-        return Err(Reply::bad_request("'from' must be before 'to'"));
+    // `from` equal to `to` is the empty range: the contract allows it, and it has no buckets.
+    if from > to {
+        return Err(Reply::bad_request("'from' must not be after 'to'"));
     }
     let first = from - from.rem_euclid(step);
     let steps = (to - first + step - 1) / step;
@@ -171,6 +172,9 @@ mod tests {
     fn arrival_ranges_are_checked() {
         let ok = q(&[("from", "2026-11-01T00:00:00Z"), ("to", "2026-11-02T00:00:00Z")]);
         assert_eq!(arrival_range(&ok).unwrap().2, 900);
+        let empty = q(&[("from", "2026-11-01T00:07:00Z"), ("to", "2026-11-01T00:07:00Z")]);
+        let (from, to, _) = arrival_range(&empty).unwrap();
+        assert_eq!(from, to);
         let bad = [
             q(&[("to", "2026-11-02T00:00:00Z")]),
             q(&[("from", "yesterday"), ("to", "2026-11-02T00:00:00Z")]),

@@ -572,7 +572,17 @@ pub fn system_snapshot() -> SystemSnapshot {
                 }),
             },
         },
-        sensor_url: Some("https://sensors.library.example/".into()),
+        sources: vec![("carrel", "https://sensors.library.example/".into())],
+        feed_sources: [
+            "sensor.layout",
+            "sensor.seats",
+            "sensor.environment",
+            "sensor.service_points",
+            "sensor.arrivals",
+        ]
+        .into_iter()
+        .map(|f| (f, "carrel"))
+        .collect(),
         recs_url: None,
         own_holder: None,
         staleness: crate::domain::freshness::Staleness::new(

@@ -17,11 +17,15 @@ const RECENT_VERDICTS: usize = 8;
 pub struct Loader {
     pub limits: ComfortLimits,
     pub ghost_after: Duration,
-    pub sensor_url: Option<String>,
+    /// Each configured sensor source, by name, with its URL redacted, in the order that
+    /// decides which serves what.
+    pub sources: Vec<(&'static str, String)>,
     pub recs_url: Option<String>,
     pub staleness: crate::domain::freshness::Staleness,
     /// The feeds the configuration runs, listed in the System tab even before they first run.
     pub configured: Vec<&'static str>,
+    /// The source each configured feed comes from (`engine::ingest::feed_sources`).
+    pub feed_sources: Vec<(&'static str, &'static str)>,
     /// This console's lease holder name when it runs the feeds.
     pub own_holder: Option<String>,
     pub target: crate::domain::queueing::ServiceTarget,
@@ -37,12 +41,17 @@ impl Loader {
     fn health(&self, feeds: &[FeedState]) -> (Health, i64) {
         let now = Utc::now();
         let feed = |name: &str| feeds.iter().find(|f| f.feed == name);
-        let sensor = ApiHealth::of(
-            self.sensor_url.is_some(),
-            feed("sensor.seats"),
-            self.staleness.limit("sensor.seats"),
-            now,
-        );
+        // The sensors are judged on the seat states, fetched often; where no source serves
+        // those, on the first sensor feed one does serve, the hourly layout last.
+        let main = self
+            .feed_sources
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| f.starts_with("sensor."))
+            .min_by_key(|f| (*f != "sensor.seats", *f == "sensor.layout"))
+            .unwrap_or("sensor.seats");
+        let sensor =
+            ApiHealth::of(!self.sources.is_empty(), feed(main), self.staleness.limit(main), now);
         let recs = ApiHealth::of(
             self.recs_url.is_some(),
             feed("recs.model"),
@@ -140,12 +149,69 @@ impl Loader {
         let (health, offset) = self.health(&status.feeds);
         let snapshot = SystemSnapshot {
             status,
-            sensor_url: self.sensor_url.clone(),
+            sources: self.sources.clone(),
+            feed_sources: self.feed_sources.clone(),
             recs_url: self.recs_url.clone(),
             own_holder: self.own_holder.clone(),
             staleness: self.staleness.clone(),
             recent_quarantine: reads::recent_quarantine(store, 5)?,
         };
         Ok((snapshot, health, offset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loader(feed_sources: &[(&'static str, &'static str)]) -> Loader {
+        Loader {
+            limits: ComfortLimits::default(),
+            ghost_after: Duration::minutes(30),
+            sources: vec![("carrel", "http://127.0.0.1:9/".into())],
+            recs_url: None,
+            staleness: crate::domain::freshness::Staleness::new(
+                60,
+                1800,
+                &[("sensor.seats", 5), ("sensor.layout", 3600), ("sensor.service_points", 5)],
+            ),
+            configured: feed_sources.iter().map(|(f, _)| *f).collect(),
+            feed_sources: feed_sources.to_vec(),
+            own_holder: None,
+            target: crate::domain::queueing::ServiceTarget {
+                within_s: 300.0,
+                share: 0.8,
+                max_occupancy: 0.85,
+            },
+            step_s: 900,
+            horizon: Duration::hours(4),
+            budget: crate::domain::governance::MilliEps(1000),
+        }
+    }
+
+    fn fed(feed: &str, ago_s: i64) -> FeedState {
+        FeedState {
+            feed: feed.into(),
+            last_success: Some(Utc::now() - Duration::seconds(ago_s)),
+            ..FeedState::default()
+        }
+    }
+
+    /// The status line's sensor health follows the seat states, or, where no source serves
+    /// them, a sensor feed one does serve rather than waiting for seats forever.
+    #[test]
+    fn sensor_health_follows_a_feed_a_source_serves() {
+        let feeds =
+            [fed("sensor.seats", 600), fed("sensor.layout", 2), fed("sensor.service_points", 2)];
+        let all = loader(&[
+            ("sensor.layout", "carrel"),
+            ("sensor.service_points", "carrel"),
+            ("sensor.seats", "carrel"),
+        ]);
+        assert!(matches!(all.health(&feeds).0.sensor, ApiHealth::Stale { .. }));
+        let no_seats = loader(&[("sensor.layout", "x"), ("sensor.service_points", "x")]);
+        assert_eq!(no_seats.health(&feeds).0.sensor, ApiHealth::Ok);
+        let layout_only = loader(&[("sensor.layout", "x")]);
+        assert_eq!(layout_only.health(&[fed("sensor.layout", 2)]).0.sensor, ApiHealth::Ok);
     }
 }

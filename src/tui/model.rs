@@ -206,7 +206,10 @@ impl OccupancyOfCells for Occupancy {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemSnapshot {
     pub status: SystemStatus,
-    pub sensor_url: Option<String>,
+    /// Each configured sensor source, by name, with its URL redacted.
+    pub sources: Vec<(&'static str, String)>,
+    /// The source each configured feed comes from, by feed name.
+    pub feed_sources: Vec<(&'static str, &'static str)>,
     pub recs_url: Option<String>,
     /// This console's name in the ingest lease, when it runs the feeds itself.
     pub own_holder: Option<String>,

@@ -21,8 +21,8 @@ use super::update::update;
 use crate::engine::SharedStore;
 use crate::engine::actions;
 use crate::engine::ingest::Ingest;
+use crate::feeds::Sources;
 use crate::feeds::recs::RecsClient;
-use crate::feeds::sensor::SensorClient;
 use crate::services::identity::Actor;
 use crate::services::reads;
 use crate::store::Store;
@@ -35,7 +35,8 @@ pub struct Console {
     pub state: State,
     pub db: SharedStore,
     pub loader: Loader,
-    pub sensor: Option<SensorClient>,
+    /// Where the actions are carried out (the same sources the ingest fetches from).
+    pub sources: Sources,
     pub actor: Actor,
     /// The feeds, when this console should run them (it ingests while it holds the lease).
     pub ingest: Option<Ingest>,
@@ -84,7 +85,7 @@ struct Loads {
 }
 
 pub async fn run(console: Console) -> std::io::Result<()> {
-    let Console { mut state, db, loader, sensor, actor, ingest, desk } = console;
+    let Console { mut state, db, loader, sources, actor, ingest, desk } = console;
     let (mut term, _guard) = terminal::enter()?;
     let size = term.size()?;
     state.size = (size.width, size.height);
@@ -96,7 +97,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let loader = Arc::new(loader);
-    let sensor = Arc::new(sensor);
+    let sources = Arc::new(sources);
     let actor = Arc::new(actor);
     let desk = Arc::new(desk);
     let mut events = EventStream::new();
@@ -121,7 +122,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         for effect in pending.drain(..) {
             match effect {
                 Effect::Quit => state.quit = true,
-                e => execute(e, &tx, &db, &loader, &sensor, &actor, &desk, &mut loads),
+                e => execute(e, &tx, &db, &loader, &sources, &actor, &desk, &mut loads),
             }
         }
         if state.quit {
@@ -270,7 +271,7 @@ fn execute(
     tx: &mpsc::UnboundedSender<Msg>,
     db: &SharedStore,
     loader: &Arc<Loader>,
-    sensor: &Arc<Option<SensorClient>>,
+    sources: &Arc<Sources>,
     actor: &Arc<Actor>,
     desk: &Arc<Desk>,
     loads: &mut Loads,
@@ -420,7 +421,7 @@ fn execute(
         ),
         // The three that also talk to an API, off the store's thread.
         Effect::ChangeWindow { window, name, change, undo } => {
-            let sensor = Arc::clone(sensor);
+            let sources = Arc::clone(sources);
             tokio::spawn(async move {
                 // The window as it was, so the change can be undone.
                 let id = window.clone();
@@ -431,21 +432,20 @@ fn execute(
                     .await
                     .ok()
                     .flatten();
-                let result =
-                    actions::change_window(&db, sensor.as_ref().as_ref(), &actor, &window, &change)
-                        .await
-                        .map_err(|e| e.to_string())
-                        .map(|_| crate::domain::api::ServicePointChange {
-                            open: before.as_ref().map(|b| b.open),
-                            staff: before.map(|b| b.staff),
-                        });
+                let result = actions::change_window(&db, &sources, &actor, &window, &change)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .map(|_| crate::domain::api::ServicePointChange {
+                        open: before.as_ref().map(|b| b.open),
+                        staff: before.map(|b| b.staff),
+                    });
                 let _ = tx.send(Msg::WindowChanged { window, name, result, undo });
             });
         }
         Effect::Release { seat_id, label } => {
-            let sensor = Arc::clone(sensor);
+            let sources = Arc::clone(sources);
             tokio::spawn(async move {
-                let result = actions::release_seat(&db, sensor.as_ref().as_ref(), &actor, &seat_id)
+                let result = actions::release_seat(&db, &sources, &actor, &seat_id)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string());

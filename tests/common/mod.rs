@@ -12,9 +12,7 @@ use carrel::config::Endpoint;
 use carrel::domain::sanitize::is_unsafe_char;
 use carrel::engine::SharedStore;
 use carrel::engine::ingest::{Feed, Ingest, IngestOptions};
-use carrel::feeds::ApiClient;
-use carrel::feeds::recs::RecsClient;
-use carrel::feeds::sensor::SensorClient;
+use carrel::feeds::Sources;
 use carrel::sim::{self, FaultPlan, SimConfig, SimHandle};
 use carrel::store::Store;
 use carrel::store::db::Value;
@@ -86,9 +84,8 @@ pub fn ingest(
     let store = backend::create_store(&path, false, "test");
     let db = SharedStore::new(store);
     let ep = endpoint(url, timeout, max_body);
-    let sensor = SensorClient::new(ApiClient::new(&ep).unwrap());
-    let recs = RecsClient::new(ApiClient::new(&ep).unwrap());
-    (Ingest::new(db.clone(), Some(sensor), Some(recs), options()), db)
+    let sources = Sources::own_apis(Some(&ep), Some(&ep)).unwrap();
+    (Ingest::new(db.clone(), sources, options()), db)
 }
 
 /// GETs a path from the simulator and parses the JSON.

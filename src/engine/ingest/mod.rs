@@ -1,8 +1,10 @@
 //! Ingest: polls the remote APIs and writes what they report into the store.
 //!
-//! One process per database ingests: it holds the ingest lease and renews it every third of
-//! its time to live; another process waits and takes over once the lease expires (the holder
-//! died) or is released (the holder quit). Each feed has its own schedule; a failing feed is
+//! Each sensor feed is fetched from the source that serves it (`feeds::source`: the first
+//! configured vendor that gives it, else carrel's own sensor API); a feed no source serves does
+//! not run. One process per database ingests: it holds the ingest lease and renews it every
+//! third of its time to live; another process waits and takes over once the lease expires (the
+//! holder died) or is released (the holder quit). Each feed has its own schedule; a failing feed is
 //! retried with exponential backoff and jitter while the others go on. Each fetch is written
 //! in one transaction: the good records, the quarantined ones with their reasons, and the
 //! feed's sync state. After a successful write the change counter is bumped so a console can
@@ -25,10 +27,8 @@ use tokio::time::Instant;
 use super::SharedStore;
 use crate::config::Config;
 use crate::feeds::backoff::Backoff;
-use crate::feeds::recs::RecsClient;
-use crate::feeds::sensor::SensorClient;
 use crate::feeds::validate::Rejection;
-use crate::feeds::{ApiClient, FetchError};
+use crate::feeds::{Capability, FetchError, Sources};
 use crate::store::lease::{self, Claim, Lease};
 use crate::store::{self, StoreError, feeds as feed_state, quarantine};
 
@@ -78,30 +78,63 @@ impl Feed {
     pub fn is_sensor(self) -> bool {
         !matches!(self, Feed::Model | Feed::Catalog | Feed::Rules)
     }
+
+    /// What a source must give for this feed to run, for the sensor feeds; the forecasts are
+    /// made from the arrivals.
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Feed::Layout => Some(Capability::Layout),
+            Feed::ServicePoints => Some(Capability::ServicePoints),
+            Feed::Seats => Some(Capability::Seats),
+            Feed::Environment => Some(Capability::Environment),
+            Feed::Arrivals | Feed::Forecasts => Some(Capability::Arrivals),
+            Feed::Model | Feed::Catalog | Feed::Rules => None,
+        }
+    }
+
+    /// The source this feed is fetched from under `sources`: the sensor source that serves
+    /// it, `recs` for the recommendation API's feeds; `None` for the engine's own jobs and for
+    /// a feed nothing serves.
+    pub fn source(self, sources: &Sources) -> Option<&'static str> {
+        match self {
+            Feed::Forecasts | Feed::Rules => None,
+            Feed::Model | Feed::Catalog => sources.recs().map(|_| "recs"),
+            f => f.capability().and_then(|c| sources.source_of(c)),
+        }
+    }
 }
 
-/// The feeds an ingest runs, in dependency order: the sensor feeds (and the forecasts made
-/// from them) with a sensor API, the recommendation feeds with a recommendation API, the
-/// privacy rules when they are on.
-fn enabled(sensor: bool, recs: bool, rules: bool) -> Vec<Feed> {
+/// The feeds an ingest runs, in dependency order: each sensor feed a source serves (and the
+/// forecasts, when one serves the arrivals), the recommendation feeds with a recommendation
+/// API, the privacy rules when they are on.
+fn enabled(sources: &Sources, rules: bool) -> Vec<Feed> {
     Feed::ALL
         .into_iter()
         .filter(|f| match f {
             Feed::Rules => rules,
-            f if f.is_sensor() => sensor,
-            _ => recs,
+            Feed::Model | Feed::Catalog => sources.recs().is_some(),
+            f => f.capability().is_some_and(|c| sources.serving(c).is_ok()),
         })
         .collect()
 }
 
-/// The feeds an ingest under `cfg` would run, whether or not one runs now: `carrel status`
-/// lists those that never ran as "never". Without an API nothing ingests (`carrel sync`
-/// refuses, the console starts no ingest), so not even the privacy rules run.
-pub fn configured_feeds(cfg: &Config) -> Vec<Feed> {
-    if cfg.sensor.is_none() && cfg.recs.is_none() {
+/// The feeds an ingest under `cfg` with `sources` would run, whether or not one runs now:
+/// `carrel status` lists those that never ran as "never". Without a source nothing ingests
+/// (`carrel sync` refuses, the console starts no ingest), so not even the privacy rules run.
+pub fn configured_feeds(cfg: &Config, sources: &Sources) -> Vec<Feed> {
+    if sources.is_empty() {
         return vec![];
     }
-    enabled(cfg.sensor.is_some(), cfg.recs.is_some(), crate::engine::rules::settings(cfg).is_ok())
+    enabled(sources, crate::engine::rules::settings(cfg).is_ok())
+}
+
+/// Each feed `configured_feeds` lists that comes from a source, by name, with the name of
+/// that source (`carrel`, a vendor's, `recs`): what `carrel status` and the System tab show.
+pub fn feed_sources(cfg: &Config, sources: &Sources) -> Vec<(&'static str, &'static str)> {
+    configured_feeds(cfg, sources)
+        .into_iter()
+        .filter_map(|f| f.source(sources).map(|s| (f.name(), s)))
+        .collect()
 }
 
 /// Schedules and limits of the ingest, from the configuration.
@@ -156,6 +189,8 @@ impl IngestOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeedOutcome {
     pub feed: &'static str,
+    /// The source the feed was fetched from (`Feed::source`); `None` for the engine's jobs.
+    pub source: Option<&'static str>,
     pub stored: u64,
     pub quarantined: u64,
     /// Why the fetch failed, if it did.
@@ -166,11 +201,12 @@ pub struct FeedOutcome {
 
 impl FeedOutcome {
     fn ok(feed: Feed, stored: u64, quarantined: u64) -> Self {
-        Self { feed: feed.name(), stored, quarantined, error: None, skipped: None }
+        Self { feed: feed.name(), source: None, stored, quarantined, error: None, skipped: None }
     }
     fn failed(feed: Feed, e: &str) -> Self {
         Self {
             feed: feed.name(),
+            source: None,
             stored: 0,
             quarantined: 0,
             error: Some(e.to_owned()),
@@ -180,6 +216,7 @@ impl FeedOutcome {
     fn skipped(feed: Feed, why: &str) -> Self {
         Self {
             feed: feed.name(),
+            source: None,
             stored: 0,
             quarantined: 0,
             error: None,
@@ -233,8 +270,7 @@ pub(super) struct Known {
 #[derive(Debug)]
 pub struct Ingest {
     db: SharedStore,
-    sensor: Option<SensorClient>,
-    recs: Option<RecsClient>,
+    sources: Sources,
     opts: IngestOptions,
     holder: String,
     known: Option<Known>,
@@ -249,16 +285,11 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    pub fn new(
-        db: SharedStore,
-        sensor: Option<SensorClient>,
-        recs: Option<RecsClient>,
-        opts: IngestOptions,
-    ) -> Self {
+    /// The ingest of `db` from `sources`, on the schedules of `opts`.
+    pub fn new(db: SharedStore, sources: Sources, opts: IngestOptions) -> Self {
         Self {
             db,
-            sensor,
-            recs,
+            sources,
             opts,
             holder: holder_id(),
             known: None,
@@ -267,13 +298,6 @@ impl Ingest {
             changes: watch::Sender::new(0),
             events: None,
         }
-    }
-
-    /// Builds the clients from the configuration; feeds without a URL are off.
-    pub fn from_config(db: SharedStore, cfg: &Config) -> Result<Self, FetchError> {
-        let sensor = cfg.sensor.as_ref().map(ApiClient::new).transpose()?.map(SensorClient::new);
-        let recs = cfg.recs.as_ref().map(ApiClient::new).transpose()?.map(RecsClient::new);
-        Ok(Self::new(db, sensor, recs, IngestOptions::from_config(cfg)))
     }
 
     /// This process's name in the lease: host, process id and start time.
@@ -292,8 +316,9 @@ impl Ingest {
         self.changes.subscribe()
     }
 
+    /// The feeds this ingest runs, in the order it runs them.
     pub fn feeds(&self) -> Vec<Feed> {
-        enabled(self.sensor.is_some(), self.recs.is_some(), self.opts.rules.is_some())
+        enabled(&self.sources, self.opts.rules.is_some())
     }
 
     /// Takes or renews the ingest lease.
@@ -337,16 +362,17 @@ impl Ingest {
             Feed::Catalog => self.catalog().await,
             Feed::Rules => self.rules().await,
         };
+        let source = feed.source(&self.sources);
         match result {
             Ok(outcome) => {
                 if outcome.skipped.is_none() {
                     self.changes.send_modify(|n| *n = n.wrapping_add(1));
                 }
-                outcome
+                FeedOutcome { source, ..outcome }
             }
             Err(e) => {
                 let message = e.to_string();
-                tracing::warn!(feed = feed.name(), error = %message, "feed failed");
+                tracing::warn!(feed = feed.name(), source, error = %message, "feed failed");
                 let m = message.clone();
                 let name = feed.name();
                 let recorded = self
@@ -358,7 +384,7 @@ impl Ingest {
                 if let Err(e) = recorded {
                     tracing::error!(feed = name, error = %e, "cannot record feed failure");
                 }
-                FeedOutcome::failed(feed, &message)
+                FeedOutcome { source, ..FeedOutcome::failed(feed, &message) }
             }
         }
     }
@@ -570,6 +596,40 @@ fn holder_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn endpoint() -> crate::config::Endpoint {
+        crate::config::Endpoint {
+            url: "http://127.0.0.1:9/".parse().unwrap(),
+            token: None,
+            token_origin: None,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        }
+    }
+
+    /// A feed runs when a source serves it, and is labelled with that source.
+    #[test]
+    fn each_feed_runs_when_a_source_serves_it_and_names_that_source() {
+        let ep = endpoint();
+        let both = Sources::own_apis(Some(&ep), Some(&ep)).unwrap();
+        let all_but_rules: Vec<Feed> =
+            Feed::ALL.into_iter().filter(|f| *f != Feed::Rules).collect();
+        assert_eq!(enabled(&both, false), all_but_rules);
+        assert_eq!(Feed::Seats.source(&both), Some("carrel"));
+        assert_eq!(Feed::Arrivals.source(&both), Some("carrel"));
+        assert_eq!(Feed::Model.source(&both), Some("recs"));
+        assert_eq!(Feed::Forecasts.source(&both), None, "the engine's own job");
+        assert_eq!(Feed::Rules.source(&both), None);
+
+        // No sensor source: no sensor feed, nor the forecasts made from the arrivals.
+        let recs_only = Sources::own_apis(None, Some(&ep)).unwrap();
+        assert_eq!(enabled(&recs_only, true), [Feed::Model, Feed::Catalog, Feed::Rules]);
+        assert_eq!(Feed::Seats.source(&recs_only), None);
+        let sensor_only = Sources::own_apis(Some(&ep), None).unwrap();
+        assert!(!enabled(&sensor_only, false).contains(&Feed::Model));
+        assert_eq!(Feed::Catalog.source(&sensor_only), None);
+    }
 
     /// `carrel status` and the console judge each feed against the schedule the ingest keeps.
     #[test]

@@ -12,7 +12,7 @@ const CATALOG_PAGES_PER_RUN: usize = 50;
 
 impl Ingest {
     fn recs(&self) -> Result<crate::feeds::recs::RecsClient, IngestError> {
-        self.recs.clone().ok_or_else(|| {
+        self.sources.recs().cloned().ok_or_else(|| {
             FetchError::Other("the recommendation API is not configured".into()).into()
         })
     }

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use super::{Feed, FeedOutcome, Ingest, IngestError};
 use crate::domain::arrivals::bucket_start;
 use crate::domain::layout::SeatEvent;
-use crate::feeds::FetchError;
+use crate::feeds::{Capability, FetchError, SensorSource};
 use crate::store::arrivals::BucketSource;
 use crate::store::feeds::Success;
 use crate::store::{self, to_ms};
@@ -14,14 +14,13 @@ use crate::store::{self, to_ms};
 const ARRIVALS_PER_REQUEST: i64 = 4000;
 
 impl Ingest {
-    fn sensor(&self) -> Result<crate::feeds::sensor::SensorClient, IngestError> {
-        self.sensor
-            .clone()
-            .ok_or_else(|| FetchError::Other("the sensor API is not configured".into()).into())
+    /// The source that serves `what` (a handle: its client is shared).
+    fn source(&self, what: Capability) -> Result<SensorSource, IngestError> {
+        Ok(self.sources.serving(what)?.clone())
     }
 
     pub(super) async fn layout(&mut self) -> Result<FeedOutcome, IngestError> {
-        let update = self.sensor()?.layout().await?;
+        let update = self.source(Capability::Layout)?.layout().await?;
         let (stored, quarantined) = (update.seats.len() as u64, update.rejected.len() as u64);
         let complete = update.complete();
         let u = update.clone();
@@ -62,7 +61,7 @@ impl Ingest {
     }
 
     pub(super) async fn service_points(&mut self) -> Result<FeedOutcome, IngestError> {
-        let update = self.sensor()?.service_points().await?;
+        let update = self.source(Capability::ServicePoints)?.service_points().await?;
         let (stored, quarantined) = (update.points.len() as u64, update.rejected.len() as u64);
         let u = update.clone();
         self.db
@@ -98,7 +97,7 @@ impl Ingest {
             .await?
             .and_then(|f| f.cursor);
         let known_ids = self.known().seat_ids.clone();
-        let update = self.sensor()?.seats(cursor.as_deref(), &known_ids).await?;
+        let update = self.source(Capability::Seats)?.seats(cursor.as_deref(), &known_ids).await?;
         let known = self.known();
         let events: Vec<SeatEvent> = update
             .seats
@@ -147,7 +146,7 @@ impl Ingest {
             return Ok(FeedOutcome::skipped(Feed::Environment, "no layout yet"));
         }
         let zones = self.known().zone_ids.clone();
-        let u = self.sensor()?.environment(&zones).await?;
+        let u = self.source(Capability::Environment)?.environment(&zones).await?;
         let quarantined = u.rejected.len() as u64;
         let stored = self
             .db
@@ -255,11 +254,11 @@ impl Ingest {
         let span = Duration::seconds(
             i64::from(step) * (ARRIVALS_PER_REQUEST / windows.len() as i64).max(1),
         );
-        let sensor = self.sensor()?;
+        let source = self.source(Capability::Arrivals)?;
         let (mut stored, mut quarantined) = (0u64, 0u64);
         while from < server_now {
             let to = (from + span).min(server_now);
-            let u = sensor.arrivals(from, to, step, &windows).await?;
+            let u = source.arrivals(from, to, step, &windows).await?;
             let (n, q) = (u.buckets.len() as u64, u.rejected.len() as u64);
             self.db
                 .run(move |s| {

@@ -209,16 +209,12 @@ pub fn seats(body: &[u8], known: &HashSet<String>) -> Result<SeatsUpdate, FetchE
     };
     let mut seen = HashSet::new();
     for v in &page.seats {
-        let checked = record::<SeatStatus>(v, "seat state").and_then(|s| {
-            let sid = id(&s.id, "seat state", v)?;
-            if !known.contains(&sid) {
-                return Err(reject(format!("seat state: unknown seat {sid}"), v));
+        let checked = seat_record(v, known, out.generated_at).and_then(|s| {
+            if seen.insert(s.id.clone()) {
+                Ok(s)
+            } else {
+                Err(reject(format!("seat state: {} twice in one page", s.id), v))
             }
-            if !seen.insert(sid.clone()) {
-                return Err(reject(format!("seat state: {sid} twice in one page"), v));
-            }
-            not_future(s.since, out.generated_at, "seat state since", v)?;
-            Ok(SeatStatus { id: sid, ..s })
         });
         match checked {
             Ok(s) => out.seats.push(s),
@@ -226,6 +222,34 @@ pub fn seats(body: &[u8], known: &HashSet<String>) -> Result<SeatsUpdate, FetchE
         }
     }
     Ok(out)
+}
+
+/// One seat's state as the API answered an action on it (a release), with the checks every
+/// record of a seats page passes; `now` stands for the page's report time. A record that fails
+/// them is a malformed answer, with the reason it would have been quarantined for.
+pub fn seat_status(
+    body: &[u8],
+    known: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Result<SeatStatus, FetchError> {
+    let v: &RawValue = envelope(body, "seat state")?;
+    seat_record(v, known, now).map_err(|r| FetchError::Malformed(r.reason))
+}
+
+/// The check of one seat state: it parses, its id is well formed and names a known seat, and
+/// its `since` is not after the report time `now`.
+fn seat_record(
+    v: &RawValue,
+    known: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Result<SeatStatus, Rejection> {
+    let s = record::<SeatStatus>(v, "seat state")?;
+    let sid = id(&s.id, "seat state", v)?;
+    if !known.contains(&sid) {
+        return Err(reject(format!("seat state: unknown seat {sid}"), v));
+    }
+    not_future(s.since, now, "seat state since", v)?;
+    Ok(SeatStatus { id: sid, ..s })
 }
 
 /// Comfort readings, validated against the known zones.
@@ -298,37 +322,12 @@ pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
     }
     let mut seen = HashSet::new();
     for v in &page.service_points {
-        let checked = record::<ServicePointDto>(v, "service point").and_then(|p| {
-            let pid = id(&p.id, "service point", v)?;
-            if !seen.insert(pid.clone()) {
-                return Err(reject(format!("service point: duplicate id {pid}"), v));
+        let checked = service_point_record(v, out.generated_at).and_then(|p| {
+            if seen.insert(p.id.clone()) {
+                Ok(p)
+            } else {
+                Err(reject(format!("service point: duplicate id {}", p.id), v))
             }
-            let staff = p.staff.as_deref().map(|s| id(s, "service point staff", v)).transpose()?;
-            if !(p.mean_service_s.is_finite() && (0.0..=MAX_SERVICE_S).contains(&p.mean_service_s))
-            {
-                return Err(reject(
-                    format!(
-                        "service point {pid}: mean_service_s {} out of range",
-                        p.mean_service_s
-                    ),
-                    v,
-                ));
-            }
-            if let Some(t) = p.oldest_waiting_since {
-                not_future(t, out.generated_at, "oldest_waiting_since", v)?;
-            }
-            Ok(ServicePoint {
-                id: pid,
-                name: text(&p.name),
-                service: text(&p.service),
-                open: p.open,
-                staff,
-                queue_length: p.queue_length,
-                oldest_waiting_since: p.oldest_waiting_since,
-                served_today: p.served_today,
-                mean_service_s: p.mean_service_s,
-                updated_at: out.generated_at,
-            })
         });
         match checked {
             Ok(p) => out.points.push(p),
@@ -338,25 +337,42 @@ pub fn service_points(body: &[u8]) -> Result<ServicePointsUpdate, FetchError> {
     Ok(out)
 }
 
-/// One service window as the API answered a change to it.
+/// One service window as the API answered a change to it, with the checks every record of a
+/// service points report passes; `at` stands for the report's time. A record that fails them
+/// is a malformed answer, with the reason it would have been quarantined for.
 pub fn service_point(body: &[u8], at: DateTime<Utc>) -> Result<ServicePoint, FetchError> {
     let v: &RawValue = envelope(body, "service point")?;
-    let page = format!(
-        r#"{{"generated_at":"{}","staff_on_duty":[],"service_points":[{}]}}"#,
-        at.to_rfc3339(),
-        v.get()
-    );
-    let mut parsed = service_points(page.as_bytes())?;
-    match parsed.points.pop() {
-        Some(p) => Ok(p),
-        None => Err(FetchError::Malformed(
-            parsed
-                .rejected
-                .pop()
-                .map(|r| r.reason)
-                .unwrap_or_else(|| "service point: empty answer".into()),
-        )),
+    service_point_record(v, at).map_err(|r| FetchError::Malformed(r.reason))
+}
+
+/// The check of one service window reported at `at`: it parses, its id and staff login are
+/// well formed, its mean service time is plausible and its oldest waiting time not after `at`.
+/// Strings are cleaned.
+fn service_point_record(v: &RawValue, at: DateTime<Utc>) -> Result<ServicePoint, Rejection> {
+    let p = record::<ServicePointDto>(v, "service point")?;
+    let pid = id(&p.id, "service point", v)?;
+    let staff = p.staff.as_deref().map(|s| id(s, "service point staff", v)).transpose()?;
+    if !(p.mean_service_s.is_finite() && (0.0..=MAX_SERVICE_S).contains(&p.mean_service_s)) {
+        return Err(reject(
+            format!("service point {pid}: mean_service_s {} out of range", p.mean_service_s),
+            v,
+        ));
     }
+    if let Some(t) = p.oldest_waiting_since {
+        not_future(t, at, "oldest_waiting_since", v)?;
+    }
+    Ok(ServicePoint {
+        id: pid,
+        name: text(&p.name),
+        service: text(&p.service),
+        open: p.open,
+        staff,
+        queue_length: p.queue_length,
+        oldest_waiting_since: p.oldest_waiting_since,
+        served_today: p.served_today,
+        mean_service_s: p.mean_service_s,
+        updated_at: at,
+    })
 }
 
 /// Arrival buckets, validated against the known windows.

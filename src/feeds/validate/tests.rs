@@ -61,6 +61,45 @@ fn seat_states_need_a_known_seat_and_a_plausible_time() {
 }
 
 #[test]
+fn one_seat_state_passes_the_checks_of_a_page() {
+    let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().to_utc();
+    let ids = known(&["S1", "S2"]);
+    let good = br#"{"id":"S1","state":"free","since":"2026-11-21T09:59:00Z","sensor":"ok"}"#;
+    let s = seat_status(good, &ids, now).unwrap();
+    assert_eq!((s.id.as_str(), s.state), ("S1", SeatState::Free));
+    let refused = |body: &[u8]| match seat_status(body, &ids, now) {
+        Err(FetchError::Malformed(why)) => why,
+        other => panic!("{other:?}"),
+    };
+    let unknown = br#"{"id":"S9","state":"free","since":"2026-11-21T09:00:00Z","sensor":"ok"}"#;
+    assert_eq!(refused(unknown), "seat state: unknown seat S9");
+    let future = br#"{"id":"S2","state":"free","since":"2026-11-22T09:00:00Z","sensor":"ok"}"#;
+    assert!(refused(future).contains("after the report time"));
+    let bad_id = br#"{"id":"S 1","state":"free","since":"2026-11-21T09:00:00Z","sensor":"ok"}"#;
+    assert!(refused(bad_id).contains("invalid id"));
+    let ghost = br#"{"id":"S1","state":"ghost","since":"2026-11-21T09:00:00Z","sensor":"ok"}"#;
+    assert!(refused(ghost).contains("unknown variant `ghost`"));
+    assert!(refused(b"{\"id\":").starts_with("seat state:"));
+    assert!(refused(b"[]").starts_with("seat state:"));
+}
+
+#[test]
+fn one_service_point_passes_the_checks_of_a_report() {
+    let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().to_utc();
+    let good =
+        br#"{"id":"W1","name":"Desk \u001b1","service":"circulation","open":true,"staff":"ana",
+      "queue_length":3,"oldest_waiting_since":null,"served_today":40,"mean_service_s":180.0}"#;
+    let p = service_point(good, at).unwrap();
+    assert_eq!((p.id.as_str(), p.name.as_str(), p.updated_at), ("W1", "Desk 1", at));
+    let slow = br#"{"id":"W1","name":"Desk","service":"circulation","open":true,"staff":null,
+      "queue_length":3,"oldest_waiting_since":null,"served_today":40,"mean_service_s":-1.0}"#;
+    match service_point(slow, at) {
+        Err(FetchError::Malformed(why)) => assert!(why.contains("out of range"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn implausible_readings_and_unknown_zones_are_rejected() {
     let body = br#"{"generated_at":"2026-11-21T10:00:00Z","readings":[
       {"zone_id":"Z1","at":"2026-11-21T10:00:00Z","temperature_c":21.0,"co2_ppm":600,"light_lux":500,"noise_db":35},

@@ -170,7 +170,8 @@ pub struct Buckets {
 
 impl Buckets {
     /// Empty buckets over `[from, to)` for a history of `windows` windows since `origin`.
-    /// `step` must be a positive multiple of 60; with any other step there are no buckets.
+    /// `step` must be a positive multiple of 60; with any other step, or an empty range, there
+    /// are no buckets.
     pub fn new(
         origin: Secs,
         windows: usize,
@@ -185,7 +186,9 @@ impl Buckets {
             first += (origin - first + step - 1) / step * step;
         }
         let end = to.min(until);
-        let count = if step > 0 && step % 60 == 0 && first < end {
+        // An empty range (`from` equal to `to`) overlaps no bucket, even one that starts
+        // before `from`.
+        let count = if step > 0 && step % 60 == 0 && from < to && first < end {
             usize::try_from((end - first + step - 1) / step).unwrap_or(0)
         } else {
             0

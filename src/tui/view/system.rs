@@ -1,5 +1,6 @@
-//! The System tab: the database, the ingest lease, each API and each feed's health, the selected
-//! feed in detail, and the latest quarantined records.
+//! The System tab: the database, the ingest lease, the sources and the recommendation API, each
+//! feed's health and the source it comes from, the selected feed in detail, and the latest
+//! quarantined records.
 //!
 //! Made to be read at 80×24 and at 60×16: column headers are never cut — a column that does not
 //! fit is left out, widest-value-last — and the selected feed's detail, under the table, says
@@ -153,21 +154,27 @@ fn heading<'a>(state: &'a State, s: &SystemSnapshot, width: usize) -> Vec<Line<'
         ],
     };
     out.extend(pack(lease, width));
-    for (name, url) in [("Sensor API", &s.sensor_url), ("Recs API  ", &s.recs_url)] {
-        out.extend(pack(
-            vec![
-                Span::styled(format!(" {name}"), t.title),
-                Span::styled(
-                    format!(
-                        "  {}",
-                        url.as_deref().map(safe).unwrap_or_else(|| "not configured".into())
-                    ),
-                    t.base,
-                ),
-            ],
-            width,
-        ));
+    // Each sensor source with where it is, in the order that decides which serves what; a
+    // long list wraps between sources.
+    let mut sources = vec![Span::styled(" Sources   ", t.title)];
+    if s.sources.is_empty() {
+        sources.push(Span::styled("none configured", t.base));
     }
+    for (i, (name, url)) in s.sources.iter().enumerate() {
+        let gap = if i == 0 { "" } else { "  " };
+        sources.push(Span::styled(format!("{gap}{name} {}", safe(url)), t.base));
+    }
+    out.extend(pack(sources, width));
+    out.extend(pack(
+        vec![
+            Span::styled(" Recs API  ", t.title),
+            Span::styled(
+                s.recs_url.as_deref().map(safe).unwrap_or_else(|| "not configured".into()),
+                t.base,
+            ),
+        ],
+        width,
+    ));
     out.extend(pack(audit_spans(state, s), width));
     // The sensor API's clock matters when it is a minute or more from ours (a simulator
     // running fast, a clock not kept by NTP): times on screen follow it.
@@ -225,6 +232,11 @@ fn audit_spans<'a>(state: &'a State, s: &SystemSnapshot) -> Vec<Span<'a>> {
     spans
 }
 
+/// The source `feed` comes from under this configuration, if it comes from one.
+fn source<'a>(s: &'a SystemSnapshot, feed: &str) -> Option<&'a str> {
+    s.feed_sources.iter().find(|(f, _)| *f == feed).map(|(_, source)| *source)
+}
+
 fn health(f: &FeedState, s: &SystemSnapshot, now: DateTime<Utc>) -> FeedHealth {
     s.staleness.judge(&f.feed, f.last_success, f.consecutive_failures, now)
 }
@@ -277,6 +289,16 @@ fn draw_feeds(
     let mut columns = vec![
         Column::new("FEED", rows.iter().map(|f| (safe(&f.feed), t.base)).collect(), false),
         Column::new(
+            "SOURCE",
+            rows.iter()
+                .map(|f| match source(s, &f.feed) {
+                    Some(name) => (name.to_owned(), t.base),
+                    None => ("-".to_owned(), t.dim),
+                })
+                .collect(),
+            false,
+        ),
+        Column::new(
             "FRESH",
             judged.iter().map(|h| (freshness(h), if h.stale { t.bad } else { t.ok })).collect(),
             false,
@@ -313,7 +335,7 @@ fn draw_feeds(
         cols.iter().map(|c| c.width).sum::<usize>() + cols.len().saturating_sub(1)
             <= usize::from(area.width)
     };
-    for drop in ["STORED", "QUARANT.", "LAST OK"] {
+    for drop in ["STORED", "QUARANT.", "SOURCE", "LAST OK"] {
         if fits(&columns) {
             break;
         }
@@ -392,6 +414,9 @@ fn detail<'a>(
     };
     let h = health(f, s, now);
     let mut facts = vec![];
+    if let Some(name) = source(s, &f.feed) {
+        facts.push(format!("from {name}"));
+    }
     facts.push(match s.staleness.every(&f.feed) {
         Some(every) => format!(
             "every {}, stale after {}",

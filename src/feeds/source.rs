@@ -1,0 +1,323 @@
+//! The source seam: where each of the library's sensor feeds comes from, and who carries out
+//! the two actions.
+//!
+//! A [`SensorSource`] is one place carrel reads the library from: today carrel's own sensor
+//! API ([`SensorSource::Carrel`]); each vendor adapter (LibCal, Occuspace, Qmatic Orchestra,
+//! OGC SensorThings) is another variant. A source gives some of the [`Capability`]s — five
+//! feeds (layout, seat states, comfort readings, service windows, arrivals) and two actions
+//! (change a window, release a seat) — and says which ([`SensorSource::gives`]). Each hands on
+//! the validated updates of `feeds::validate` the store already takes. Asked for something it
+//! does not give, a source answers [`FetchError::NotGiven`], naming itself and what was asked.
+//!
+//! [`Sources`] is built once from the configuration ([`Sources::from_config`]) and used by the
+//! ingest, the console and the commands that talk to an API. It holds every configured sensor
+//! source and the recommendation API's client, and it is the one place their HTTP clients are
+//! made. **Which source serves what**, capability by capability:
+//!
+//! 1. the first configured vendor source that gives it, vendors taken in the fixed order LibCal,
+//!    Occuspace, Qmatic, SensorThings;
+//! 2. else carrel's own sensor API, when it is configured: it gives everything, and so fills
+//!    what the vendors lack;
+//! 3. else nothing: the ingest does not run that feed, and the action is refused with
+//!    [`FetchError::NoSource`].
+//!
+//! Vendors go first because a site that configures one means it to be the source of what it
+//! gives; carrel's own API is the fallback, not a rival. One source serves each capability:
+//! answers of two sources are never merged, since two reports of the same seat could disagree
+//! with nothing to settle which is right. The order of vendors is fixed, not the order of the
+//! configuration file, so the same configuration always means the same thing.
+//!
+//! Each feed keeps its own schedule, backoff, freshness and quarantine in the engine, as ever;
+//! the System tab and `carrel status` label each feed with the source that serves it, so each
+//! source's health can be read off its feeds.
+//!
+//! Adding a source: a variant holding its client; one arm in each method of [`SensorSource`]
+//! (the adapter's call, or `Err(self.not_given(…))` for what it does not give, matching
+//! [`SensorSource::gives`]); and its construction in [`Sources::from_config`], in its place in
+//! the order above.
+//!
+//! May use: config, domain, the feeds' clients and validation.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use serde::Serialize;
+
+use super::http::{ApiClient, FetchError};
+use super::recs::RecsClient;
+use super::sensor::SensorClient;
+use super::validate::{
+    ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
+};
+use crate::config::{Config, Endpoint};
+use crate::domain::api::{SeatStatus, ServicePointChange};
+use crate::domain::service_point::ServicePoint;
+
+/// Something a sensor source may give carrel: one of the five feeds, or one of the two actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Floors, zones and seats.
+    Layout,
+    /// Each seat's state.
+    Seats,
+    /// Comfort readings per zone.
+    Environment,
+    /// Service windows: open or closed, staff, queue.
+    ServicePoints,
+    /// Arrivals, served and waits per window per time bucket.
+    Arrivals,
+    /// The action: open, close or (re)staff a window.
+    ChangeWindow,
+    /// The action: release a ghost seat.
+    ReleaseSeat,
+}
+
+impl Capability {
+    /// Every capability, feeds first.
+    pub const ALL: [Capability; 7] = [
+        Capability::Layout,
+        Capability::Seats,
+        Capability::Environment,
+        Capability::ServicePoints,
+        Capability::Arrivals,
+        Capability::ChangeWindow,
+        Capability::ReleaseSeat,
+    ];
+
+    /// What it is, in words that follow "gives" or "no source gives".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::Layout => "the layout",
+            Capability::Seats => "seat states",
+            Capability::Environment => "comfort readings",
+            Capability::ServicePoints => "service windows",
+            Capability::Arrivals => "arrivals",
+            Capability::ChangeWindow => "window changes",
+            Capability::ReleaseSeat => "seat releases",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// One configured source of the library's sensor data.
+#[derive(Debug, Clone)]
+pub enum SensorSource {
+    /// carrel's own sensor API (`assets/api/openapi.yaml`): it gives everything.
+    Carrel(SensorClient),
+}
+
+impl SensorSource {
+    /// The source's name in `carrel status`, the System tab and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SensorSource::Carrel(_) => "carrel",
+        }
+    }
+
+    /// Where the source is, for the System tab (callers redact it before showing it).
+    pub fn url(&self) -> &Url {
+        match self {
+            SensorSource::Carrel(c) => c.api().base(),
+        }
+    }
+
+    /// Whether the source gives `what`. Its methods for anything else answer
+    /// [`FetchError::NotGiven`].
+    pub fn gives(&self, what: Capability) -> bool {
+        match self {
+            SensorSource::Carrel(_) => Capability::ALL.contains(&what),
+        }
+    }
+
+    /// The error of asking this source for `what`, which it does not give.
+    pub fn not_given(&self, what: Capability) -> FetchError {
+        FetchError::NotGiven { name: self.name(), what }
+    }
+
+    /// Floors, zones and seats.
+    pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.layout().await,
+        }
+    }
+
+    /// Seat states changed since `cursor`, or all of them without one, checked against the
+    /// `known` seats.
+    pub async fn seats(
+        &self,
+        cursor: Option<&str>,
+        known: &HashSet<String>,
+    ) -> Result<SeatsUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.seats(cursor, known).await,
+        }
+    }
+
+    /// Comfort readings of the `known_zones`.
+    pub async fn environment(
+        &self,
+        known_zones: &HashSet<String>,
+    ) -> Result<EnvironmentUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.environment(known_zones).await,
+        }
+    }
+
+    /// Every service window and the staff on duty.
+    pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.service_points().await,
+        }
+    }
+
+    /// Arrivals per known window per `step_s` bucket over `[from, to)`.
+    pub async fn arrivals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step_s: u32,
+        known_windows: &HashSet<String>,
+    ) -> Result<ArrivalsUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+        }
+    }
+
+    /// Opens, closes or (re)staffs a window; returns the window as the source now reports it.
+    pub async fn change_service_point(
+        &self,
+        id: &str,
+        change: &ServicePointChange,
+        now: DateTime<Utc>,
+    ) -> Result<ServicePoint, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
+        }
+    }
+
+    /// Releases a ghost seat; returns its new state.
+    pub async fn release_seat(
+        &self,
+        id: &str,
+        known: &HashSet<String>,
+    ) -> Result<SeatStatus, FetchError> {
+        match self {
+            SensorSource::Carrel(c) => c.release_seat(id, known).await,
+        }
+    }
+}
+
+/// Every configured source: the sensor sources in the order that decides which serves what
+/// (see the module's rule), and the recommendation API.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    sensor: Vec<SensorSource>,
+    recs: Option<RecsClient>,
+}
+
+impl Sources {
+    /// The sources the configuration names, each with its HTTP client. Only the building of a
+    /// client can fail (the TLS setup), which says something is wrong with the machine.
+    pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
+        Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())
+    }
+
+    /// carrel's own sensor API and recommendation API at these endpoints, either or both
+    /// absent, and no vendor source.
+    pub fn own_apis(
+        sensor: Option<&Endpoint>,
+        recs: Option<&Endpoint>,
+    ) -> Result<Sources, FetchError> {
+        let mut sensor_sources = Vec::new();
+        if let Some(endpoint) = sensor {
+            sensor_sources.push(SensorSource::Carrel(SensorClient::new(ApiClient::new(endpoint)?)));
+        }
+        let recs = recs.map(ApiClient::new).transpose()?.map(RecsClient::new);
+        Ok(Sources { sensor: sensor_sources, recs })
+    }
+
+    /// Whether no source at all is configured: nothing to ingest from.
+    pub fn is_empty(&self) -> bool {
+        self.sensor.is_empty() && self.recs.is_none()
+    }
+
+    /// The configured sensor sources, in the order that decides which serves what.
+    pub fn sensor(&self) -> &[SensorSource] {
+        &self.sensor
+    }
+
+    /// The recommendation API's client, when it is configured.
+    pub fn recs(&self) -> Option<&RecsClient> {
+        self.recs.as_ref()
+    }
+
+    /// The source that serves `what`, by the module's rule, or [`FetchError::NoSource`].
+    pub fn serving(&self, what: Capability) -> Result<&SensorSource, FetchError> {
+        self.sensor.iter().find(|s| s.gives(what)).ok_or(FetchError::NoSource { what })
+    }
+
+    /// The name of the source that serves `what`, if one does.
+    pub fn source_of(&self, what: Capability) -> Option<&'static str> {
+        self.serving(what).ok().map(SensorSource::name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn endpoint(url: &str) -> Endpoint {
+        Endpoint {
+            url: url.parse().unwrap(),
+            token: None,
+            token_origin: None,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        }
+    }
+
+    #[test]
+    fn carrels_own_api_serves_everything_when_no_vendor_does() {
+        let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        assert!(!sources.is_empty());
+        for what in Capability::ALL {
+            let source = sources.serving(what).unwrap();
+            assert_eq!(source.name(), "carrel", "{what}");
+            assert_eq!(sources.source_of(what), Some("carrel"));
+        }
+        assert_eq!(sources.sensor()[0].url().as_str(), "http://127.0.0.1:9/");
+        assert!(sources.recs().is_none());
+    }
+
+    #[test]
+    fn without_a_sensor_source_nothing_is_served_and_the_refusal_says_what() {
+        let recs_only = Sources::own_apis(None, Some(&endpoint("http://127.0.0.1:9/"))).unwrap();
+        assert!(!recs_only.is_empty() && recs_only.recs().is_some());
+        for what in Capability::ALL {
+            assert_eq!(recs_only.serving(what).unwrap_err(), FetchError::NoSource { what });
+            assert_eq!(recs_only.source_of(what), None);
+        }
+        let e = recs_only.serving(Capability::ReleaseSeat).unwrap_err();
+        assert_eq!(e.to_string(), "no configured source gives seat releases");
+        assert!(Sources::own_apis(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_source_asked_for_what_it_does_not_give_names_itself_and_the_feed() {
+        let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        let carrel = &sources.sensor()[0];
+        let e = carrel.not_given(Capability::Environment);
+        assert_eq!(e, FetchError::NotGiven { name: "carrel", what: Capability::Environment });
+        assert_eq!(e.to_string(), "source 'carrel' does not give comfort readings");
+    }
+}
