@@ -217,3 +217,60 @@ fn both_schemas_have_the_same_tables_and_columns_in_order() {
         tables
     );
 }
+
+/// A server database made by the previous carrel: a staff login is told its owner must
+/// upgrade it, and the owner's first command does, in place, to the schema a new one has.
+#[test]
+fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
+    let Some((pg, url, store)) = common::backend::pg_library() else { return };
+    drop(store);
+    let latest = carrel::store::migrations::latest_version();
+    let previous = latest - 1;
+    // Version 7, as the first carrel on PostgreSQL made it.
+    assert_eq!(previous, 7, "this test downgrades to 7; write the step for {previous}");
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    owner
+        .batch_execute(
+            "DROP TABLE zone_occupancy;
+             ALTER TABLE environment_samples DROP CONSTRAINT environment_samples_some_measure,
+                 ALTER COLUMN temperature_c SET NOT NULL, ALTER COLUMN co2_ppm SET NOT NULL,
+                 ALTER COLUMN light_lux SET NOT NULL, ALTER COLUMN noise_db SET NOT NULL;
+             UPDATE meta SET value = '7' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |url: &str, args: &[&str]| {
+        common::carrel_in(home.path()).args(["--db", url]).args(args).output().unwrap()
+    };
+    let o = run(&pg.url_as(&url, "dana"), &["seats", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    refused(&o, &format!("must be upgraded to {latest} by its owner, postgres"));
+
+    let o = run(&url, &["status", "--json"]);
+    assert!(o.status.success() || o.status.code() == Some(3), "{}", text(&o));
+    let version: String =
+        owner.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[]).unwrap().get(0);
+    assert_eq!(version, latest.to_string());
+    let nullable: Vec<String> = owner
+        .query(
+            "SELECT column_name::text FROM information_schema.columns
+              WHERE table_schema = current_schema() AND table_name = 'environment_samples'
+                AND is_nullable = 'YES' ORDER BY ordinal_position",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(nullable, ["temperature_c", "co2_ppm", "light_lux", "noise_db"]);
+    // What the upgrade made, staff may use as they may a new database's.
+    let o = pg.psql(
+        &pg.url_as(&url, "dana"),
+        "INSERT INTO floors (id, name, level) VALUES ('F9', 'Nine', 9);
+         INSERT INTO zones (id, floor_id, name, kind) VALUES ('Z9', 'F9', 'Z', 'quiet');
+         INSERT INTO zone_occupancy (zone_id, people, at_ms) VALUES ('Z9', 3, 0);",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&pg.url_as(&url, "dana"), &["seats", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -9,13 +9,48 @@ use serde::{Deserialize, Serialize};
 
 use super::layout::ZoneKind;
 
-/// One comfort reading of a zone.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// One comfort reading of a zone. A measure is `None` where the source does not measure it:
+/// carrel's own API gives all four, a SensorThings server only the quantities it has sensors
+/// for (often temperature and CO2 alone).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Comfort {
-    pub temperature_c: f64,
-    pub co2_ppm: f64,
-    pub light_lux: f64,
-    pub noise_db: f64,
+    pub temperature_c: Option<f64>,
+    pub co2_ppm: Option<f64>,
+    pub light_lux: Option<f64>,
+    pub noise_db: Option<f64>,
+}
+
+impl Comfort {
+    /// Each measure with its value, in a fixed order.
+    pub fn measures(&self) -> [(Measure, Option<f64>); 4] {
+        [
+            (Measure::Temperature, self.temperature_c),
+            (Measure::Co2, self.co2_ppm),
+            (Measure::Light, self.light_lux),
+            (Measure::Noise, self.noise_db),
+        ]
+    }
+
+    /// The value of `measure`, if measured.
+    pub fn get(&self, measure: Measure) -> Option<f64> {
+        match measure {
+            Measure::Temperature => self.temperature_c,
+            Measure::Co2 => self.co2_ppm,
+            Measure::Light => self.light_lux,
+            Measure::Noise => self.noise_db,
+        }
+    }
+
+    /// Sets `measure` to `value`.
+    pub fn set(&mut self, measure: Measure, value: f64) {
+        let slot = match measure {
+            Measure::Temperature => &mut self.temperature_c,
+            Measure::Co2 => &mut self.co2_ppm,
+            Measure::Light => &mut self.light_lux,
+            Measure::Noise => &mut self.noise_db,
+        };
+        *slot = Some(value);
+    }
 }
 
 /// A zone's reading at a moment.
@@ -37,6 +72,10 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// Every measure, in the order readings list them.
+    pub const ALL: [Measure; 4] =
+        [Measure::Temperature, Measure::Co2, Measure::Light, Measure::Noise];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Measure::Temperature => "temperature",
@@ -96,23 +135,27 @@ impl ComfortLimits {
         }
     }
 
-    /// The measures of `reading` that are outside their range in a zone of `kind`.
+    /// The comfortable range of `measure` in a zone of `kind`.
+    pub fn range(&self, measure: Measure, kind: ZoneKind) -> (f64, f64) {
+        match measure {
+            Measure::Temperature => (self.temperature_c[0], self.temperature_c[1]),
+            Measure::Co2 => (0.0, self.co2_ppm_max),
+            Measure::Light => (self.light_lux[0], self.light_lux[1]),
+            Measure::Noise => (0.0, self.noise_max(kind)),
+        }
+    }
+
+    /// The measures of `reading` that are outside their range in a zone of `kind` (a measure
+    /// the reading lacks is never out of range).
     pub fn assess(&self, reading: &Comfort, kind: ZoneKind) -> Vec<OutOfRange> {
-        let checks = [
-            (
-                Measure::Temperature,
-                reading.temperature_c,
-                self.temperature_c[0],
-                self.temperature_c[1],
-            ),
-            (Measure::Co2, reading.co2_ppm, 0.0, self.co2_ppm_max),
-            (Measure::Light, reading.light_lux, self.light_lux[0], self.light_lux[1]),
-            (Measure::Noise, reading.noise_db, 0.0, self.noise_max(kind)),
-        ];
-        checks
+        reading
+            .measures()
             .into_iter()
-            .filter(|&(_, v, lo, hi)| v < lo || v > hi)
-            .map(|(measure, value, low, high)| OutOfRange { measure, value, low, high })
+            .filter_map(|(measure, v)| {
+                let value = v?;
+                let (low, high) = self.range(measure, kind);
+                (value < low || value > high).then_some(OutOfRange { measure, value, low, high })
+            })
             .collect()
     }
 
@@ -142,21 +185,29 @@ impl ComfortLimits {
     }
 }
 
+/// The physically plausible range of `measure`, and its field name in readings.
+pub fn plausible_range(measure: Measure) -> (&'static str, f64, f64) {
+    match measure {
+        Measure::Temperature => ("temperature_c", -30.0, 60.0),
+        Measure::Co2 => ("co2_ppm", 200.0, 10_000.0),
+        Measure::Light => ("light_lux", 0.0, 200_000.0),
+        Measure::Noise => ("noise_db", 0.0, 140.0),
+    }
+}
+
 /// Physically plausible ranges; a sensor reading outside them is a faulty record, quarantined
-/// rather than stored.
+/// rather than stored. A reading must hold at least one measure.
 pub fn plausible(reading: &Comfort) -> Result<(), String> {
-    let checks = [
-        ("temperature_c", reading.temperature_c, -30.0, 60.0),
-        ("co2_ppm", reading.co2_ppm, 200.0, 10_000.0),
-        ("light_lux", reading.light_lux, 0.0, 200_000.0),
-        ("noise_db", reading.noise_db, 0.0, 140.0),
-    ];
-    for (name, v, lo, hi) in checks {
+    let mut any = false;
+    for (measure, v) in reading.measures() {
+        let Some(v) = v else { continue };
+        any = true;
+        let (name, lo, hi) = plausible_range(measure);
         if !v.is_finite() || v < lo || v > hi {
             return Err(format!("{name} {v} outside plausible range {lo}..={hi}"));
         }
     }
-    Ok(())
+    if any { Ok(()) } else { Err("no measure at all".into()) }
 }
 
 /// A zone's latest reading with what the zone is, for judging it against the limits.
@@ -173,8 +224,12 @@ pub struct ZoneComfort {
 mod tests {
     use super::*;
 
-    const GOOD: Comfort =
-        Comfort { temperature_c: 21.5, co2_ppm: 650.0, light_lux: 500.0, noise_db: 35.0 };
+    const GOOD: Comfort = Comfort {
+        temperature_c: Some(21.5),
+        co2_ppm: Some(650.0),
+        light_lux: Some(500.0),
+        noise_db: Some(35.0),
+    };
 
     #[test]
     fn a_comfortable_reading_has_no_marks() {
@@ -183,7 +238,7 @@ mod tests {
 
     #[test]
     fn noise_limit_depends_on_zone_kind() {
-        let loud = Comfort { noise_db: 58.0, ..GOOD };
+        let loud = Comfort { noise_db: Some(58.0), ..GOOD };
         let limits = ComfortLimits::default();
         let marks = limits.assess(&loud, ZoneKind::Quiet);
         assert_eq!(marks.len(), 1);
@@ -193,8 +248,12 @@ mod tests {
 
     #[test]
     fn every_measure_can_be_out_of_range() {
-        let bad =
-            Comfort { temperature_c: 28.0, co2_ppm: 1400.0, light_lux: 120.0, noise_db: 70.0 };
+        let bad = Comfort {
+            temperature_c: Some(28.0),
+            co2_ppm: Some(1400.0),
+            light_lux: Some(120.0),
+            noise_db: Some(70.0),
+        };
         let marks = ComfortLimits::default().assess(&bad, ZoneKind::Group);
         assert_eq!(marks.len(), 4);
     }
@@ -202,9 +261,18 @@ mod tests {
     #[test]
     fn implausible_readings_are_rejected() {
         assert!(plausible(&GOOD).is_ok());
-        assert!(plausible(&Comfort { temperature_c: f64::NAN, ..GOOD }).is_err());
-        assert!(plausible(&Comfort { co2_ppm: -5.0, ..GOOD }).is_err());
-        assert!(plausible(&Comfort { noise_db: 400.0, ..GOOD }).is_err());
+        assert!(plausible(&Comfort { temperature_c: Some(f64::NAN), ..GOOD }).is_err());
+        assert!(plausible(&Comfort { co2_ppm: Some(-5.0), ..GOOD }).is_err());
+        assert!(plausible(&Comfort { noise_db: Some(400.0), ..GOOD }).is_err());
+        assert!(plausible(&Comfort::default()).unwrap_err().contains("no measure"));
+    }
+
+    #[test]
+    fn a_measure_not_taken_is_never_out_of_range() {
+        let partial = Comfort { co2_ppm: Some(1400.0), ..Comfort::default() };
+        assert!(plausible(&partial).is_ok());
+        let marks = ComfortLimits::default().assess(&partial, ZoneKind::Quiet);
+        assert_eq!(marks.iter().map(|m| m.measure).collect::<Vec<_>>(), [Measure::Co2]);
     }
 
     #[test]

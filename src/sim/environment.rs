@@ -127,10 +127,10 @@ mod tests {
                     let t = day0 + day * 86_400 + i64::from(minute) * 60;
                     let m = reading(1, zone, kind, t, minute, 0.7);
                     let c = Comfort {
-                        temperature_c: m.temperature_c,
-                        co2_ppm: m.co2_ppm,
-                        light_lux: m.light_lux,
-                        noise_db: m.noise_db,
+                        temperature_c: Some(m.temperature_c),
+                        co2_ppm: Some(m.co2_ppm),
+                        light_lux: Some(m.light_lux),
+                        noise_db: Some(m.noise_db),
                     };
                     total += 1;
                     if !limits.assess(&c, kind).is_empty() {

@@ -17,6 +17,7 @@ pub const TABLES: &[&str] = &[
     "seats",
     "seat_events",
     "environment_samples",
+    "zone_occupancy",
     "service_points",
     "window_assignments",
     "staff_on_duty",

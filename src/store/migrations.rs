@@ -451,6 +451,34 @@ CREATE TABLE seat_votes (
 ) WITHOUT ROWID;
 "#;
 
+/// Comfort readings may lack a measure (a SensorThings site often has only temperature and
+/// CO2 sensors); head counts per zone from sources that count people, not seats.
+const V8_PARTIAL_COMFORT_AND_HEAD_COUNTS: &str = r#"
+CREATE TABLE environment_samples_v8 (
+    zone_id       TEXT NOT NULL REFERENCES zones(id),
+    at_ms         INTEGER NOT NULL,
+    temperature_c REAL,
+    co2_ppm       REAL,
+    light_lux     REAL,
+    noise_db      REAL,
+    PRIMARY KEY (zone_id, at_ms),
+    CHECK (temperature_c IS NOT NULL OR co2_ppm IS NOT NULL OR light_lux IS NOT NULL
+           OR noise_db IS NOT NULL)
+) WITHOUT ROWID;
+INSERT INTO environment_samples_v8
+    SELECT zone_id, at_ms, temperature_c, co2_ppm, light_lux, noise_db FROM environment_samples;
+DROP TABLE environment_samples;
+ALTER TABLE environment_samples_v8 RENAME TO environment_samples;
+
+-- The latest head count of each zone a source counts people in.
+CREATE TABLE zone_occupancy (
+    zone_id  TEXT PRIMARY KEY REFERENCES zones(id),
+    people   INTEGER NOT NULL CHECK (people >= 0),
+    capacity INTEGER CHECK (capacity >= 0),
+    at_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_DATA_PLANE),
@@ -460,6 +488,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V5_ALERTS),
     M::up(V6_GOVERNANCE),
     M::up(V7_COMMITTEE_SEATS),
+    M::up(V8_PARTIAL_COMFORT_AND_HEAD_COUNTS),
 ];
 
 /// The schema version this build of carrel writes.

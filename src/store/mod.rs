@@ -207,8 +207,45 @@ impl Store {
                 supported: migrations::latest_version(),
             });
         }
+        if version < migrations::latest_version() {
+            store.upgrade_server(version, target)?;
+        }
         store.conn.listen(pg::CHANNEL)?;
         Ok(store)
+    }
+
+    /// Brings a server database made by an older carrel from `version` to the latest, in one
+    /// transaction, when the session is its owner; any other login is told who must.
+    fn upgrade_server(&self, version: usize, target: &pg::PgTarget) -> Result<()> {
+        let latest = migrations::latest_version();
+        let (owner, me): (String, String) = self.conn.query_row(
+            "SELECT tableowner::text, session_user::text FROM pg_tables
+             WHERE schemaname = current_schema() AND tablename = 'meta'",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some(steps) = version
+            .checked_sub(pg::FIRST_SERVER_VERSION)
+            .and_then(|from| pg::UPGRADES.get(from..latest - pg::FIRST_SERVER_VERSION))
+        else {
+            return Err(StoreError::Invalid(format!(
+                "database {}: schema version {version} is older than any carrel on PostgreSQL made",
+                target.shown()
+            )));
+        };
+        if owner != me {
+            return Err(StoreError::Invalid(format!(
+                "database {}: schema version {version} must be upgraded to {latest} by its owner, {owner}: run any carrel command once as {owner}",
+                target.shown()
+            )));
+        }
+        let tx = self.conn.begin(true)?;
+        for step in steps {
+            tx.execute_batch(step)?;
+        }
+        meta::set(&tx, "schema_version", &latest.to_string())?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Makes carrel's schema, roles and grants in an empty PostgreSQL database, as the role

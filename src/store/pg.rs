@@ -24,6 +24,35 @@ pub const SCHEMA: &str = include_str!("postgres_schema.sql");
 /// The group role every staff login is granted.
 pub const STAFF_ROLE: &str = "carrel_staff";
 
+/// The schema version of the first carrel that ran on PostgreSQL: a server database is made
+/// whole at the latest version ([`SCHEMA`]), and one made by an older carrel is brought up
+/// from this version by [`UPGRADES`].
+pub const FIRST_SERVER_VERSION: usize = 7;
+
+/// The upgrades of a server database, each in the session's schema: `UPGRADES[i]` takes it
+/// from version `FIRST_SERVER_VERSION + i` to the next, as SQLite's migration of that number
+/// does, and grants the staff role what [`privileges_sql`] grants on anything it makes. Only
+/// the owner may run them (`Store::open_server`).
+pub const UPGRADES: &[&str] = &[
+    // 7 → 8: comfort readings may lack a measure; head counts per zone.
+    r#"
+ALTER TABLE environment_samples
+    ALTER COLUMN temperature_c DROP NOT NULL,
+    ALTER COLUMN co2_ppm DROP NOT NULL,
+    ALTER COLUMN light_lux DROP NOT NULL,
+    ALTER COLUMN noise_db DROP NOT NULL,
+    ADD CONSTRAINT environment_samples_some_measure CHECK (temperature_c IS NOT NULL
+        OR co2_ppm IS NOT NULL OR light_lux IS NOT NULL OR noise_db IS NOT NULL);
+CREATE TABLE zone_occupancy (
+    zone_id  TEXT PRIMARY KEY REFERENCES zones(id),
+    people   BIGINT NOT NULL CHECK (people >= 0),
+    capacity BIGINT CHECK (capacity >= 0),
+    at_ms    BIGINT NOT NULL
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON zone_occupancy TO carrel_staff;
+"#,
+];
+
 /// The channel every write transaction notifies, so other consoles read again.
 pub const CHANNEL: &str = "carrel_changes";
 
@@ -372,6 +401,12 @@ pub fn quote_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn there_is_a_server_upgrade_for_every_migration_since_the_first_server_version() {
+        let latest = crate::store::migrations::latest_version();
+        assert_eq!(UPGRADES.len(), latest - FIRST_SERVER_VERSION);
+    }
 
     #[test]
     fn passwords_in_urls_are_refused_and_never_echoed() {

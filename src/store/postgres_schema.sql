@@ -41,11 +41,19 @@ CREATE INDEX seat_events_by_seat ON seat_events(seat_id, id);
 CREATE TABLE environment_samples (
     zone_id       TEXT NOT NULL REFERENCES zones(id),
     at_ms         BIGINT NOT NULL,
-    temperature_c DOUBLE PRECISION NOT NULL,
-    co2_ppm       DOUBLE PRECISION NOT NULL,
-    light_lux     DOUBLE PRECISION NOT NULL,
-    noise_db      DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (zone_id, at_ms)
+    temperature_c DOUBLE PRECISION,
+    co2_ppm       DOUBLE PRECISION,
+    light_lux     DOUBLE PRECISION,
+    noise_db      DOUBLE PRECISION,
+    PRIMARY KEY (zone_id, at_ms),
+    CONSTRAINT environment_samples_some_measure CHECK (temperature_c IS NOT NULL
+        OR co2_ppm IS NOT NULL OR light_lux IS NOT NULL OR noise_db IS NOT NULL)
+);
+CREATE TABLE zone_occupancy (
+    zone_id  TEXT PRIMARY KEY REFERENCES zones(id),
+    people   BIGINT NOT NULL CHECK (people >= 0),
+    capacity BIGINT CHECK (capacity >= 0),
+    at_ms    BIGINT NOT NULL
 );
 CREATE TABLE service_points (
     id                      TEXT PRIMARY KEY,

@@ -445,10 +445,10 @@ pub fn seats_snapshot_rows(
                 kind: *kind,
             });
             let reading = Comfort {
-                temperature_c: 21.0 + zi as f64,
-                co2_ppm: if zi == 1 { 1250.0 } else { 650.0 },
-                light_lux: 500.0,
-                noise_db: 38.0,
+                temperature_c: Some(21.0 + zi as f64),
+                co2_ppm: Some(if zi == 1 { 1250.0 } else { 650.0 }),
+                light_lux: Some(500.0),
+                noise_db: Some(38.0),
             };
             comfort.push(ZoneComfort {
                 zone_id: format!("F{f}-Z{zi}"),

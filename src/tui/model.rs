@@ -333,10 +333,10 @@ mod tests {
                 zone_id: "Z1".into(),
                 at: t(0),
                 comfort: Comfort {
-                    temperature_c: 21.0,
-                    co2_ppm: 1200.0,
-                    light_lux: 500.0,
-                    noise_db: 35.0,
+                    temperature_c: Some(21.0),
+                    co2_ppm: Some(1200.0),
+                    light_lux: Some(500.0),
+                    noise_db: Some(35.0),
                 },
             }),
         }];

@@ -112,8 +112,12 @@ fn ctx() -> RuleContext {
     }
 }
 
-const FRESH: Comfort =
-    Comfort { temperature_c: 21.0, co2_ppm: 650.0, light_lux: 500.0, noise_db: 35.0 };
+const FRESH: Comfort = Comfort {
+    temperature_c: Some(21.0),
+    co2_ppm: Some(650.0),
+    light_lux: Some(500.0),
+    noise_db: Some(35.0),
+};
 
 /// A quiet zone sampled every `step_s` seconds from `start`, with CO2 from `co2`.
 fn zone(start: DateTime<Utc>, step_s: i64, co2: &[f64]) -> ZoneComfort {
@@ -123,7 +127,7 @@ fn zone(start: DateTime<Utc>, step_s: i64, co2: &[f64]) -> ZoneComfort {
         .map(|(i, &co2_ppm)| ZoneSample {
             zone_id: "z1".into(),
             at: start + Duration::seconds(step_s * i as i64),
-            comfort: Comfort { co2_ppm, ..FRESH },
+            comfort: Comfort { co2_ppm: Some(co2_ppm), ..FRESH },
         })
         .collect();
     ZoneComfort {
@@ -662,7 +666,7 @@ fn any_context() -> impl Strategy<Value = RuleContext> {
                 z.samples.push(ZoneSample {
                     zone_id: "z1".into(),
                     at,
-                    comfort: Comfort { co2_ppm, ..FRESH },
+                    comfort: Comfort { co2_ppm: Some(co2_ppm), ..FRESH },
                 });
             }
             c.comfort = vec![z];

@@ -275,10 +275,10 @@ pub fn environment(
             }
             not_future(r.at, out.generated_at, "reading time", v)?;
             let comfort = Comfort {
-                temperature_c: r.temperature_c,
-                co2_ppm: r.co2_ppm,
-                light_lux: r.light_lux,
-                noise_db: r.noise_db,
+                temperature_c: Some(r.temperature_c),
+                co2_ppm: Some(r.co2_ppm),
+                light_lux: Some(r.light_lux),
+                noise_db: Some(r.noise_db),
             };
             plausible(&comfort).map_err(|m| reject(format!("reading of {zid}: {m}"), v))?;
             Ok(ZoneSample { zone_id: zid, at: r.at, comfort })

@@ -139,13 +139,21 @@ fn comfort_spans<'a>(z: &ZoneView, state: &'a State) -> Vec<Span<'a>> {
             Span::styled(format!(" {text}"), t.dim)
         }
     };
-    vec![
-        Span::raw(" "),
-        item(format!("{:.1}°C", c.temperature_c), Measure::Temperature),
-        item(format!("{:.0}ppm", c.co2_ppm), Measure::Co2),
-        item(format!("{:.0}lx", c.light_lux), Measure::Light),
-        item(format!("{:.0}dB", c.noise_db), Measure::Noise),
-    ]
+    // A measure the zone's source does not take is left out, not shown as zero.
+    let mut spans = vec![Span::raw(" ")];
+    for (m, v) in c.measures() {
+        let Some(v) = v else { continue };
+        spans.push(item(
+            match m {
+                Measure::Temperature => format!("{v:.1}°C"),
+                Measure::Co2 => format!("{v:.0}ppm"),
+                Measure::Light => format!("{v:.0}lx"),
+                Measure::Noise => format!("{v:.0}dB"),
+            },
+            m,
+        ));
+    }
+    spans
 }
 
 /// Each zone's occupancy and comfort. On a narrow pane the bar takes a line of its own; when
