@@ -1,5 +1,6 @@
-//! Clients of the two remote APIs (sensors; recommendations): HTTP with timeouts and a size
-//! cap, payload validation record by record, and retry timing.
+//! Clients of the remote APIs (carrel's sensor and recommendation APIs; vendor adapters such as
+//! LibCal, a module each with its own wire types): HTTP with timeouts and a size cap, payload
+//! validation record by record, and retry timing.
 //!
 //! Feeds fetch and validate; they never write the store (the engine does, in batches). Every
 //! string a feed hands on has been cleaned of control characters.
@@ -8,6 +9,7 @@
 
 pub mod backoff;
 pub mod http;
+pub mod libcal;
 pub mod recs;
 pub mod sensor;
 pub mod validate;
