@@ -218,14 +218,14 @@ async fn the_flavour_s_personal_fields_reach_no_update() {
 #[tokio::test]
 async fn tokens_expire_and_are_renewed() {
     let mut config = config();
-    config.libcal.token_ttl = Duration::from_secs(1);
+    config.libcal.token_ttl = Duration::from_secs(2);
     let s = sim(config.clone()).await;
     let c = client(&s, &config);
     let known: HashSet<String> = ["10050".to_owned()].into();
     c.occupancy(s.now()).await.expect("counts");
     assert_eq!(s.libcal_tokens_issued(), 1);
-    // Past the token's renewal time (0.9 s into its second of life): a new one, unasked.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Past the token's renewal time (1.8 s into its 2 s of life): a new one, unasked.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     c.seats(s.now(), &known).await.expect("states");
     assert_eq!(s.libcal_tokens_issued(), 2);
     // The vendor forgets its tokens: 401, a new token, the call again.

@@ -349,13 +349,14 @@ impl LibCalClient {
     /// The library's day at `now`: its date as LibCal writes it, and its local midnight.
     fn day(&self, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
         let date = now.with_timezone(&self.timezone).date_naive();
-        let midnight = self
-            .timezone
-            .from_local_datetime(&date.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.to_utc())
-            // A zone whose clocks skip midnight: the day began at the first instant it has.
-            .unwrap_or_else(|| now - Duration::hours(24));
+        // In a zone whose clocks skip midnight (a daylight-saving change at 00:00), the day
+        // begins at the first wall-clock half hour that exists; no gap is longer than three.
+        let midnight = (0..=6)
+            .find_map(|half_hours| {
+                let wall = date.and_time(NaiveTime::MIN) + Duration::minutes(30 * half_hours);
+                self.timezone.from_local_datetime(&wall).earliest()
+            })
+            .map_or(now, |t| t.to_utc().min(now));
         (date.format("%Y-%m-%d").to_string(), midnight)
     }
 
@@ -482,6 +483,37 @@ mod tests {
         assert_eq!(renew_at(t0, StdDuration::from_secs(3600)), t0 + StdDuration::from_secs(3540));
         assert_eq!(renew_at(t0, StdDuration::from_secs(100)), t0 + StdDuration::from_secs(90));
         assert_eq!(renew_at(t0, StdDuration::from_secs(0)), t0);
+    }
+
+    fn client(timezone: Tz) -> LibCalClient {
+        let settings = LibCalSettings {
+            url: "https://lib.libcal.example".parse().unwrap(),
+            client_id: "1".into(),
+            client_secret: Secret::new("s"),
+            secret_origin: "test".into(),
+            location_ids: vec![1],
+            no_show_after_min: 15,
+            connect_timeout: StdDuration::from_secs(1),
+            timeout: StdDuration::from_secs(1),
+            max_body_bytes: 1024,
+        };
+        LibCalClient::new(&settings, timezone).unwrap()
+    }
+
+    #[test]
+    fn the_library_s_day_begins_at_its_first_local_instant() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+        let ny = client(chrono_tz::America::New_York);
+        assert_eq!(
+            ny.day(at("2026-11-02T03:00:00Z")),
+            ("2026-11-01".to_owned(), at("2026-11-01T04:00:00Z"))
+        );
+        // Santiago moved its clocks from 00:00 to 01:00 on 6 September 2026.
+        let scl = client(chrono_tz::America::Santiago);
+        assert_eq!(
+            scl.day(at("2026-09-06T12:00:00Z")),
+            ("2026-09-06".to_owned(), at("2026-09-06T04:00:00Z"))
+        );
     }
 
     #[test]
