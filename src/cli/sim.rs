@@ -1,4 +1,5 @@
-//! `carrel sim`: the simulated library, serving both APIs until interrupted.
+//! `carrel sim`: the simulated library, serving both APIs (and the vendor flavours asked for)
+//! until interrupted.
 
 use std::net::SocketAddr;
 
@@ -6,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{CliError, CliResult};
 use crate::config::{Config, ENV_RECS_TOKEN, ENV_SENSOR_TOKEN};
-use crate::sim::{self, FaultPlan, SimConfig};
+use crate::sim::{self, FaultPlan, Flavor, SimConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -27,6 +28,10 @@ pub struct SimArgs {
     /// hostile, bad-records, chaos; comma-separated, each optionally prefixed sensor: or recs:
     #[arg(long, value_name = "PROFILE", default_value = "none", value_parser = parse_faults)]
     pub faults: FaultPlan,
+    /// Vendor dialects to serve beside carrel's own API, comma-separated: libcal (under
+    /// /libcal/1.1/)
+    #[arg(long, value_name = "LIST", default_value = "none", value_parser = parse_flavors)]
+    pub flavor: Flavors,
     /// Simulated time at start (RFC 3339) [default: now]
     #[arg(long, value_name = "TIME")]
     pub start: Option<DateTime<Utc>>,
@@ -49,6 +54,14 @@ fn parse_faults(s: &str) -> Result<FaultPlan, String> {
     s.parse().map_err(|e: sim::FaultPlanError| e.to_string())
 }
 
+/// The vendor flavours of `--flavor`, in the order given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flavors(pub Vec<Flavor>);
+
+fn parse_flavors(s: &str) -> Result<Flavors, String> {
+    sim::parse_flavors(s).map(Flavors).map_err(|e| e.to_string())
+}
+
 /// Builds the simulator's settings from the flags, the configuration (time zone) and the
 /// token variables: when `CARREL_SENSOR_TOKEN` or `CARREL_RECS_TOKEN` is set, the matching API
 /// requires it, so a client and a simulator started from one shell agree.
@@ -64,6 +77,7 @@ pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
     config.speed = args.speed;
     config.seats = args.seats;
     config.faults = args.faults;
+    config.flavors = args.flavor.0.clone();
     config.timezone = cfg.timezone;
     config.sensor_token = token(ENV_SENSOR_TOKEN);
     config.recs_token = token(ENV_RECS_TOKEN);
@@ -78,14 +92,27 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
     let config = settings(args, cfg)?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
+        let flavors = match config.flavors.as_slice() {
+            [] => "none".to_owned(),
+            list => list.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","),
+        };
         let summary = format!(
-            "seed {}, speed {}, {} seats, faults {}, simulated time {}",
+            "seed {}, speed {}, {} seats, faults {}, flavours {flavors}, simulated time {}",
             config.seed,
             config.speed,
             config.seats,
             config.faults,
             config.start.to_rfc3339()
         );
+        let libcal = config.flavors.contains(&Flavor::LibCal).then(|| {
+            let lids = sim::flavors::libcal::location_ids(config.seats);
+            format!(
+                "client id {}, client secret {}, location_ids = {lids:?}, no-show after {} min",
+                config.libcal.client_id,
+                config.libcal.client_secret,
+                config.libcal.no_show_after_min
+            )
+        });
         let handle = sim::start(config, args.listen).await.map_err(|e| match e {
             sim::SimError::Bind { .. } | sim::SimError::Config(_) => {
                 CliError::BadInput(e.to_string())
@@ -94,6 +121,10 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
         })?;
         // Tests and scripts read the address from this first line.
         println!("carrel sim: listening on {} ({summary})", handle.base_url());
+        if let Some(libcal) = libcal {
+            // The simulator's own credentials, made from the seed: nothing to keep secret.
+            println!("carrel sim: LibCal at {}/libcal: {libcal}", handle.base_url());
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         super::sync::wait_for_signal().await;

@@ -11,6 +11,7 @@
 //! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain, input.
 
 mod error;
+mod libcal;
 mod parse;
 mod privacy;
 mod sections;
@@ -23,6 +24,7 @@ use reqwest::Url;
 use crate::input;
 
 pub use error::{ConfigError, more_problems};
+pub use libcal::{LibCalFeed, LibCalSettings};
 pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
 
 /// The name in `names` closest to `given`, if close enough to be a likely typo.
@@ -58,6 +60,12 @@ pub struct Overrides {
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret holding `value`: a token a feed obtained, or one read from a file.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -97,6 +105,8 @@ pub struct Config {
     pub timezone: Tz,
     pub sensor: Option<Endpoint>,
     pub recs: Option<Endpoint>,
+    /// A LibCal site (`[feeds.libcal]`), when its url is set.
+    pub libcal: Option<LibCalSettings>,
     /// Logs and keys live here.
     pub state_dir: PathBuf,
     /// Settings that came from flags or the environment: (key, origin).
@@ -330,6 +340,7 @@ pub fn check_with(
             settings.feeds.recs.http(),
         ),
     );
+    let libcal = kept(&mut problems, libcal::settings(&settings.feeds.libcal, f, &src));
     if !problems.is_empty() {
         // In the file's order; problems of other files and of the environment after them.
         let here = f.map(|f| f.display().to_string());
@@ -350,6 +361,7 @@ pub fn check_with(
         timezone,
         sensor,
         recs,
+        libcal,
         state_dir,
         origins,
     })
@@ -382,20 +394,29 @@ fn token(
     }
     let Some(path) = token_file else { return Ok(None) };
     let path = relative_to(config_file, path);
-    let text = input::read_to_string(&path, &input::SECRET)
-        .map_err(|e| ConfigError::in_file(&path, None, format!("token file: {}", e.problem)))?;
+    let secret = secret_file(&path, "token file")?;
+    Ok(Some((secret, path.display().to_string())))
+}
+
+/// The one word in a token or secret file, `what` naming the file in messages ("token
+/// file"): the file read through [`input`] (a regular file, at most 64 KiB), not empty, and
+/// without whitespace inside the word.
+fn secret_file(path: &Path, what: &str) -> Result<Secret, ConfigError> {
+    let text = input::read_to_string(path, &input::SECRET)
+        .map_err(|e| ConfigError::in_file(path, None, format!("{what}: {}", e.problem)))?;
     let t = text.trim();
     if t.is_empty() {
-        return Err(ConfigError::in_file(&path, None, "token file is empty"));
+        return Err(ConfigError::in_file(path, None, format!("{what} is empty")));
     }
     if t.chars().any(|c| c.is_control() || c == ' ') {
+        let noun = what.trim_end_matches(" file").rsplit(' ').next().unwrap_or(what);
         return Err(ConfigError::in_file(
-            &path,
+            path,
             None,
-            "token file holds more than one token (whitespace inside)",
+            format!("{what} holds more than one {noun} (whitespace inside)"),
         ));
     }
-    Ok(Some((Secret(t.to_owned()), path.display().to_string())))
+    Ok(Secret(t.to_owned()))
 }
 
 fn endpoint(
@@ -497,15 +518,22 @@ impl Config {
         }
     }
 
-    /// Settings that work but are unwise: a token sent over plain HTTP to another machine, a
-    /// token file others can read.
+    /// Settings that work but are unwise: a token or client secret sent over plain HTTP to
+    /// another machine, a token file others can read.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(l) = &self.libcal
+            && l.url.scheme() == "http"
+            && !is_loopback(&l.url)
+        {
+            out.push(format!(
+                "feeds.libcal: the client secret is sent over plain http to {}; use https",
+                l.url
+            ));
+        }
         for (name, ep) in [("feeds.sensor", &self.sensor), ("feeds.recs", &self.recs)] {
             let Some(ep) = ep else { continue };
-            let loopback =
-                matches!(ep.url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]" | "::1"));
-            if ep.token.is_some() && ep.url.scheme() == "http" && !loopback {
+            if ep.token.is_some() && ep.url.scheme() == "http" && !is_loopback(&ep.url) {
                 out.push(format!(
                     "{name}: the token is sent over plain http to {}; use https",
                     redact_url(ep.url.as_str())
@@ -544,9 +572,19 @@ impl Config {
             };
             out.push_str(&line);
         }
+        if let Some(l) = &self.libcal {
+            out.push_str(&format!(
+                "# feeds.libcal client secret: <redacted> from {}\n",
+                l.secret_origin
+            ));
+        }
         out.push('\n');
         let mut shown = self.settings.clone();
-        for url in [&mut shown.feeds.sensor.url, &mut shown.feeds.recs.url].into_iter().flatten() {
+        for url in
+            [&mut shown.feeds.sensor.url, &mut shown.feeds.recs.url, &mut shown.feeds.libcal.url]
+                .into_iter()
+                .flatten()
+        {
             *url = redact_url(url);
         }
         out.push_str(
@@ -554,6 +592,11 @@ impl Config {
         );
         out
     }
+}
+
+/// Whether `url` names this machine.
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]" | "::1"))
 }
 
 /// A URL as it may be shown: a user name and password in it (`https://user:pw@host/`) are

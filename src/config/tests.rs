@@ -32,6 +32,7 @@ fn the_example_file_loads_and_documents_every_key() {
     let cfg = load_env(&overrides, &[], dir.path()).unwrap();
     assert!(cfg.sensor.is_some(), "the example names a sensor API");
     assert!(cfg.recs.is_none(), "the example leaves the recommendation API off");
+    assert!(cfg.libcal.is_none(), "the example leaves LibCal off");
     // Every key of the full default configuration appears in the example, commented or not.
     let mut full = FileConfig::default();
     full.database.path = Some("x".into());
@@ -39,6 +40,10 @@ fn the_example_file_loads_and_documents_every_key() {
     full.feeds.sensor.token_file = Some("x".into());
     full.feeds.recs.url = Some("x".into());
     full.feeds.recs.token_file = Some("x".into());
+    full.feeds.libcal.url = Some("x".into());
+    full.feeds.libcal.client_id = Some("x".into());
+    full.feeds.libcal.client_secret_file = Some("x".into());
+    full.feeds.libcal.location_ids = vec![1];
     full.logging.dir = Some("x".into());
     full.privacy.key_file = Some("x".into());
     let rendered = toml::to_string(&full).unwrap();
@@ -206,4 +211,107 @@ fn a_password_in_a_feed_url_is_never_shown() {
     let cfg = super::load(&super::Overrides { config: Some(file), ..Default::default() }).unwrap();
     let shown = cfg.render();
     assert!(!shown.contains("hunter2") && shown.contains("<redacted>@10.0.0.5"), "{shown}");
+}
+
+fn secret(dir: &Path, text: &str, mode: u32) -> PathBuf {
+    let p = write(dir, "libcal.secret", text);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    p
+}
+
+const LIBCAL: &str = "[feeds.libcal]\nurl = \"https://lib.libcal.example\"\nclient_id = \"1234\"\n\
+                      client_secret_file = \"libcal.secret\"\nlocation_ids = [702, 703]\n";
+
+#[test]
+fn libcal_reads_its_secret_and_never_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    secret(dir.path(), "Sup3r-s3cret-libcal\n", 0o600);
+    let f = write(dir.path(), "c.toml", LIBCAL);
+    let cfg =
+        load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path()).unwrap();
+    let l = cfg.libcal.as_ref().unwrap();
+    assert_eq!(l.client_secret.expose(), "Sup3r-s3cret-libcal");
+    assert_eq!(l.client_id, "1234");
+    assert_eq!(l.location_ids, [702, 703]);
+    assert_eq!(l.no_show_after_min, 15);
+    assert_eq!(l.url.as_str(), "https://lib.libcal.example/");
+    let text = cfg.render();
+    assert!(!text.contains("Sup3r"), "{text}");
+    assert!(!format!("{cfg:?}").contains("Sup3r"));
+    assert!(text.contains("# feeds.libcal client secret: <redacted> from "), "{text}");
+    assert!(text.contains("location_ids = [\n    702,\n    703,\n]"), "{text}");
+    let reparsed: FileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(reparsed, cfg.settings);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_libcal_secret_others_can_read_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = secret(dir.path(), "s3cret\n", 0o640);
+    let f = write(dir.path(), "c.toml", LIBCAL);
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.place, p.display().to_string());
+    assert_eq!(err.message, "client secret file is readable by others (mode 640); chmod 600 it");
+}
+
+#[test]
+fn a_libcal_secret_file_is_checked_like_a_token_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.toml", LIBCAL);
+    let o = Overrides { config: Some(f), ..Default::default() };
+    secret(dir.path(), "  \n", 0o600);
+    assert_eq!(load_env(&o, &[], dir.path()).unwrap_err().message, "client secret file is empty");
+    secret(dir.path(), "two words\n", 0o600);
+    assert_eq!(
+        load_env(&o, &[], dir.path()).unwrap_err().message,
+        "client secret file holds more than one secret (whitespace inside)"
+    );
+    std::fs::remove_file(dir.path().join("libcal.secret")).unwrap();
+    let err = load_env(&o, &[], dir.path()).unwrap_err();
+    assert!(err.message.starts_with("client secret file: cannot read"), "{err}");
+}
+
+#[test]
+fn libcal_keys_are_required_together_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.libcal]\nurl = \"https://lib.libcal.example\"\nlocation_ids = [7, 0, 7]\n\
+         no_show_after_min = 0\nclient_sekret = \"x\"\n",
+    );
+    let problems = check_with(
+        &Overrides { config: Some(f.clone()), ..Default::default() },
+        &|_| None,
+        &dirs(dir.path()),
+        &|_| Vec::new(),
+    )
+    .unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let name = f.display().to_string();
+    let expected = [
+        format!("{name}:3: [feeds.libcal] location_ids: 0 is not a LibCal location id"),
+        format!("{name}:3: [feeds.libcal] location_ids: location 7 is listed twice"),
+        format!("{name}:4: [feeds.libcal] no_show_after_min: 0 is out of range 1..=1440"),
+        format!(
+            "{name}:5: unknown key 'client_sekret' in [feeds.libcal]; did you mean 'client_secret_file'?"
+        ),
+        format!("{name}: [feeds.libcal] client_id: is required when url is set"),
+        format!("{name}: [feeds.libcal] client_secret_file: is required when url is set"),
+    ];
+    for e in &expected {
+        assert!(text.contains(e), "missing {e:?} in {text:#?}");
+    }
+    let orphan = write(dir.path(), "d.toml", "[feeds.libcal]\nclient_id = \"1234\"\n");
+    let err = load_env(&Overrides { config: Some(orphan), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(err.message.contains("[feeds.libcal] url: is missing"), "{err}");
 }

@@ -246,6 +246,29 @@ impl Occupancy {
     }
 }
 
+/// How many people are in a zone by a head count rather than by seats: a vendor that counts
+/// people in a space (LibCal's utilisation of rooms booked as a whole, Occuspace's sensors)
+/// reports this for zones it has no seat states for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneOccupancy {
+    /// The zone counted.
+    pub zone_id: String,
+    /// People counted in the zone.
+    pub count: u32,
+    /// How many people the zone holds, when the source says.
+    pub capacity: Option<u32>,
+    /// When the count was taken.
+    pub at: DateTime<Utc>,
+}
+
+impl ZoneOccupancy {
+    /// Share of the capacity in use, in [0, ∞) (a crowded zone is above 1); `None` without a
+    /// capacity or with a capacity of 0.
+    pub fn ratio(&self) -> Option<f64> {
+        self.capacity.filter(|c| *c > 0).map(|c| f64::from(self.count) / f64::from(c))
+    }
+}
+
 /// A zone as people know it: its name from the layout with its id, `North reading room
 /// (F0-Z1)`, since names repeat from floor to floor; `zone F0-Z1` when the name is unknown.
 pub fn zone_label(id: &str, name: &str) -> String {
@@ -310,6 +333,16 @@ mod tests {
             !seat(Some(SeatState::Occupied), Some(now - Duration::hours(3))).is_ghost(now, limit)
         );
         assert!(!seat(None, None).is_ghost(now, limit));
+    }
+
+    #[test]
+    fn a_head_count_has_a_ratio_only_with_a_capacity() {
+        let at = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").unwrap().to_utc();
+        let z = |count, capacity| ZoneOccupancy { zone_id: "z".into(), count, capacity, at };
+        assert_eq!(z(3, Some(4)).ratio(), Some(0.75));
+        assert_eq!(z(6, Some(4)).ratio(), Some(1.5));
+        assert_eq!(z(3, Some(0)).ratio(), None);
+        assert_eq!(z(3, None).ratio(), None);
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! The HTTP client both feeds share: timeouts, a cap on the size of an answer, bearer
+//! The HTTP client every feed shares: timeouts, a cap on the size of an answer, bearer
 //! tokens, no redirects, and errors that say what happened in a sentence.
+//!
+//! An error answer is read in the shapes APIs use for them: carrel's own `ApiError`, RFC 7807
+//! problem details (`application/problem+json`: `title`, `detail`), OAuth 2.0 errors
+//! (`error`, `error_description`) and a bare `{"error": "…"}`; anything else is told by its
+//! status. The text is cleaned and cut before it goes into the [`FetchError`].
 
 use reqwest::{Client, Method, StatusCode, Url};
 use serde::Serialize;
@@ -106,27 +111,70 @@ impl ApiClient {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        self.send(Method::GET, url, None).await
+        self.send(Method::GET, url, None, Bearer::Own).await
     }
 
     /// `POST path` with a JSON body, returning the body of a 2xx answer.
     pub async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Vec<u8>, FetchError> {
         let json = serde_json::to_vec(body).map_err(|e| FetchError::Other(e.to_string()))?;
-        self.send(Method::POST, self.url(path)?, Some(json)).await
+        let body = Body { content_type: "application/json", bytes: json };
+        self.send(Method::POST, self.url(path)?, Some(body), Bearer::Own).await
+    }
+
+    /// `GET path?query` with `token` as the bearer token in place of the client's own (for an
+    /// API whose tokens the feed obtains and renews itself, such as LibCal's OAuth tokens).
+    pub async fn get_with_token(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        token: &Secret,
+    ) -> Result<Vec<u8>, FetchError> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        self.send(Method::GET, url, None, Bearer::Given(token)).await
+    }
+
+    /// `POST path` without a body, with `token` as the bearer token in place of the client's
+    /// own (an action such as cancelling a booking, named wholly by its path).
+    pub async fn post_with_token(&self, path: &str, token: &Secret) -> Result<Vec<u8>, FetchError> {
+        self.send(Method::POST, self.url(path)?, None, Bearer::Given(token)).await
+    }
+
+    /// `POST path` with `fields` as an `application/x-www-form-urlencoded` body (an OAuth 2.0
+    /// token request), returning the body of a 2xx answer. The fields may hold a secret: it
+    /// goes in the body only, never in the URL, so it cannot reach a log of URLs or an error.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Vec<u8>, FetchError> {
+        let bytes = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().copied())
+            .finish()
+            .into_bytes();
+        let body = Body { content_type: "application/x-www-form-urlencoded", bytes };
+        self.send(Method::POST, self.url(path)?, Some(body), Bearer::Own).await
     }
 
     async fn send(
         &self,
         method: Method,
         url: Url,
-        body: Option<Vec<u8>>,
+        body: Option<Body>,
+        bearer: Bearer<'_>,
     ) -> Result<Vec<u8>, FetchError> {
         let mut req = self.http.request(method, url).header("accept", "application/json");
-        if let Some(t) = &self.token {
+        let token = match bearer {
+            Bearer::Own => self.token.as_ref(),
+            Bearer::Given(t) => Some(t),
+        };
+        if let Some(t) = token {
             req = req.bearer_auth(t.expose());
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
+            req = req.header("content-type", b.content_type).body(b.bytes);
         }
         let mut resp = req.send().await.map_err(|e| FetchError::from_reqwest(&e))?;
         let status = resp.status();
@@ -146,11 +194,106 @@ impl ApiClient {
     }
 }
 
-/// The error of a non-2xx answer, using the API's own error body when it has one.
+/// A request body and its media type.
+struct Body {
+    content_type: &'static str,
+    bytes: Vec<u8>,
+}
+
+/// Which bearer token a request carries.
+enum Bearer<'a> {
+    /// The client's own, if it was configured with one.
+    Own,
+    /// This one, in place of the client's own.
+    Given(&'a Secret),
+}
+
+/// An RFC 7807 problem details body: every member optional.
+#[derive(serde::Deserialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    title: Option<String>,
+    detail: Option<String>,
+}
+
+/// An OAuth 2.0 error (RFC 6749 §5.2), or a bare `{"error": "…"}`.
+#[derive(serde::Deserialize)]
+struct OAuthError {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// The error of a non-2xx answer, in the words of the API's error body when it has one.
 fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
-    let (code, message) = match serde_json::from_slice::<ApiError>(body) {
-        Ok(e) => (Some(clean_text(&e.error.code, 64)), clean_text(&e.error.message, 200)),
-        Err(_) => (None, status.canonical_reason().unwrap_or("error").to_owned()),
+    let reason = || status.canonical_reason().unwrap_or("error").to_owned();
+    let (code, message) = if let Ok(e) = serde_json::from_slice::<ApiError>(body) {
+        (Some(clean_text(&e.error.code, 64)), clean_text(&e.error.message, 200))
+    } else if let Ok(e) = serde_json::from_slice::<OAuthError>(body) {
+        match e.error_description {
+            Some(d) => (Some(clean_text(&e.error, 64)), clean_text(&d, 200)),
+            None => (None, clean_text(&e.error, 200)),
+        }
+    } else if let Ok(p) = serde_json::from_slice::<Problem>(body)
+        && (p.title.is_some() || p.detail.is_some())
+    {
+        // "Not Found: no booking cs_123" — the title says what, the detail says which.
+        let words: Vec<&str> =
+            [p.title.as_deref(), p.detail.as_deref()].into_iter().flatten().collect();
+        let code = p.kind.filter(|k| k != "about:blank").map(|k| clean_text(&k, 64));
+        (code, clean_text(&words.join(": "), 200))
+    } else {
+        (None, reason())
     };
+    let message = if message.is_empty() { reason() } else { message };
     FetchError::Status { status: status.as_u16(), code, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(status: u16, body: &str) -> (Option<String>, String) {
+        match status_error(StatusCode::from_u16(status).unwrap(), body.as_bytes()) {
+            FetchError::Status { code, message, .. } => (code, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_bodies_become_a_sentence_in_each_shape() {
+        assert_eq!(
+            said(409, r#"{"error":{"code":"not_away","message":"seat S1 is free"}}"#),
+            (Some("not_away".into()), "seat S1 is free".into())
+        );
+        assert_eq!(
+            said(
+                404,
+                r#"{"type":"https://example.org/probs/no-booking","title":"Not Found","status":404,"detail":"no booking cs_1\u001b[2J"}"#
+            ),
+            (
+                Some("https://example.org/probs/no-booking".into()),
+                "Not Found: no booking cs_1[2J".into()
+            )
+        );
+        assert_eq!(
+            said(400, r#"{"type":"about:blank","title":"Bad Request"}"#),
+            (None, "Bad Request".into())
+        );
+        assert_eq!(
+            said(
+                401,
+                r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#
+            ),
+            (Some("invalid_client".into()), "Client authentication failed".into())
+        );
+        assert_eq!(
+            said(400, r#"{"error":"Booking not found"}"#),
+            (None, "Booking not found".into())
+        );
+        assert_eq!(said(502, "<html>bad gateway</html>"), (None, "Bad Gateway".into()));
+        assert_eq!(said(500, r#"{"title":""}"#), (None, "Internal Server Error".into()));
+        let (_, long) = said(400, &format!(r#"{{"title":"{}"}}"#, "x".repeat(5000)));
+        assert_eq!(long.chars().count(), 200);
+    }
 }

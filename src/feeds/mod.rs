@@ -1,6 +1,7 @@
-//! Clients of the remote APIs (sensor sources; recommendations): HTTP with timeouts and a size
-//! cap, payload validation record by record, and retry timing. `source` is the seam the rest of
-//! carrel reads sensor data through: which configured source serves which feed.
+//! Clients of the remote APIs (carrel's sensor and recommendation APIs; vendor adapters such as
+//! LibCal, a module each with its own wire types): HTTP with timeouts and a size cap, payload
+//! validation record by record, and retry timing. `source` is the seam the rest of carrel reads
+//! sensor data through: which configured source serves which feed.
 //!
 //! Feeds fetch and validate; they never write the store (the engine does, in batches). Every
 //! string a feed hands on has been cleaned of control characters.
@@ -9,6 +10,7 @@
 
 pub mod backoff;
 pub mod http;
+pub mod libcal;
 pub mod recs;
 pub mod sensor;
 pub mod source;

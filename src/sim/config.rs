@@ -1,13 +1,15 @@
 //! How a simulated library is set up: seed, speed of time, size, faults, start time, time zone,
-//! tokens and the site key for pseudonyms.
+//! tokens, the site key for pseudonyms, and the vendor flavours served beside the own API.
 //!
-//! May use: chrono, chrono-tz, faults.
+//! May use: chrono, chrono-tz, faults, flavors (their settings).
 
 use std::net::SocketAddr;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
 use super::faults::FaultPlan;
+use super::flavors::Flavor;
+use super::flavors::libcal::LibCalSim;
 
 /// The fewest seats a simulated library may have.
 pub const MIN_SEATS: u32 = 20;
@@ -39,11 +41,16 @@ pub struct SimConfig {
     pub recs_token: Option<String>,
     /// Key for patron pseudonyms (HMAC-SHA256 of the card number).
     pub site_key: Vec<u8>,
+    /// Vendor dialects served beside carrel's own API (which is always served).
+    pub flavors: Vec<Flavor>,
+    /// The LibCal flavour's credentials, token lifetime and no-show time.
+    pub libcal: LibCalSim,
 }
 
 impl SimConfig {
     /// A library of 600 seats in UTC, running in real time from now (to the second), with no
-    /// faults, no tokens, and a site key derived from the seed.
+    /// faults, no tokens, a site key derived from the seed, and no vendor flavour (LibCal's
+    /// settings ready for when it is switched on: [`LibCalSim::for_seed`]).
     pub fn new(seed: u64) -> Self {
         Self {
             seed,
@@ -55,6 +62,8 @@ impl SimConfig {
             sensor_token: None,
             recs_token: None,
             site_key: site_key_for(seed),
+            flavors: Vec::new(),
+            libcal: LibCalSim::for_seed(seed),
         }
     }
 
@@ -82,6 +91,7 @@ impl SimConfig {
                 )));
             }
         }
+        self.libcal.validate().map_err(SimError::Config)?;
         Ok(())
     }
 }

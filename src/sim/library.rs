@@ -94,6 +94,16 @@ impl Library {
         self.now
     }
 
+    /// The simulated time the library has reached.
+    pub fn time(&self) -> Secs {
+        self.now
+    }
+
+    /// The library's calendar: its time zone and opening hours.
+    pub fn calendar(&self) -> Calendar {
+        self.cal
+    }
+
     /// Simulates up to `t`; an earlier `t` changes nothing.
     pub fn advance_to(&mut self, t: Secs) {
         if t <= self.now {

@@ -9,7 +9,8 @@
 //! a recommendation model. Everything follows from the seed, the start time and the actions
 //! staff take; the state at a simulated time does not depend on when requests came in.
 //!
-//! Faults can be switched on to test the clients ([`FaultPlan`]). The queue model also runs
+//! Vendor flavours serve the same library in a vendor's dialect beside the own API
+//! ([`flavors`]: LibCal). Faults can be switched on to test the clients ([`FaultPlan`]). The queue model also runs
 //! offline, without HTTP, to compare staffing schedules ([`queues::simulate`]).
 //!
 //! May use: axum, tokio, domain. Not store, feeds or services.
@@ -32,6 +33,7 @@ mod config;
 mod demand;
 mod environment;
 pub mod faults;
+pub mod flavors;
 mod library;
 pub mod queues;
 mod random;
@@ -48,6 +50,8 @@ pub use config::{
     DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS, SimConfig, SimError, site_key_for,
 };
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
+pub use flavors::libcal::LibCalSim;
+pub use flavors::{Flavor, UnknownFlavor, parse_flavors};
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};
 

@@ -28,6 +28,7 @@ pub enum Purpose {
     Catalogue = 10,
     Recommendations = 11,
     Activity = 12,
+    LibCal = 13,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;

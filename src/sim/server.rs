@@ -1,5 +1,6 @@
-//! The HTTP side of the simulator: one axum server on one port for both APIs, the simulated
-//! clock, bearer-token checks, and the handle the caller keeps.
+//! The HTTP side of the simulator: one axum server on one port for both APIs and the vendor
+//! flavours switched on ([`flavors`](super::flavors)), the simulated clock, bearer-token
+//! checks, and the handle the caller keeps.
 //!
 //! The library model sits behind a `std::sync::Mutex`, held only while the model catches up
 //! with the clock and a body is written. Bodies are JSON bytes from the start, written straight
@@ -31,6 +32,7 @@ use super::body::{BodyError, Listing, list_body};
 use super::calendar::{Secs, utc};
 use super::config::{SimConfig, SimError};
 use super::faults::{Api, FaultPlan, deliver};
+use super::flavors::{self, libcal};
 use super::library::Library;
 use super::recs::Recommender;
 use super::{recs_api, sensor_api};
@@ -74,6 +76,8 @@ pub(crate) struct Shared {
     requests: [AtomicU64; 2],
     sensor_token: Option<String>,
     recs_token: Option<String>,
+    /// The LibCal flavour's tokens (unused unless the flavour is on).
+    pub libcal: libcal::Tokens,
 }
 
 impl Shared {
@@ -193,6 +197,19 @@ pub(crate) async fn answer(
     deliver(shared.faults(), shared.seed, api, n, reply.status, reply.body, reply.headers).await
 }
 
+/// Numbers the request, runs `make` and delivers its reply with faults, without checking the
+/// sensor or recommendation token: for flavour routes, which check their vendor's credentials
+/// in `make`.
+pub(crate) async fn answer_unchecked(
+    shared: &Shared,
+    api: Api,
+    make: impl FnOnce(&Shared) -> Reply,
+) -> Response {
+    let n = shared.requests[api as usize].fetch_add(1, Ordering::Relaxed);
+    let reply = make(shared);
+    deliver(shared.faults(), shared.seed, api, n, reply.status, reply.body, reply.headers).await
+}
+
 /// Query parameters, or a 400 reply when the query string cannot be read.
 pub(crate) fn params(
     query: Result<
@@ -236,7 +253,7 @@ async fn wrong_method(
     .await
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Shared>, flavors: &[flavors::Flavor]) -> Router {
     Router::new()
         .route("/v1/layout", get(sensor_api::layout))
         .route("/v1/seats", get(sensor_api::seats))
@@ -248,6 +265,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/recommendations/{pseudonym}", get(recs_api::recommendations))
         .route("/v1/model", get(recs_api::model))
         .route("/v1/catalog", get(recs_api::catalog))
+        .merge(flavors::router(flavors))
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .with_state(shared)
@@ -289,8 +307,9 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> Result<SimHandle, S
         requests: [AtomicU64::new(0), AtomicU64::new(0)],
         sensor_token: config.sensor_token,
         recs_token: config.recs_token,
+        libcal: libcal::Tokens::new(config.libcal),
     });
-    let app = router(Arc::clone(&shared));
+    let app = router(Arc::clone(&shared), &config.flavors);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let shutdown = async {
@@ -342,6 +361,17 @@ impl SimHandle {
     /// How many requests one API has received so far.
     pub fn requests(&self, api: super::Api) -> u64 {
         self.shared.requests[api as usize].load(Ordering::Relaxed)
+    }
+
+    /// How many LibCal tokens the LibCal flavour has handed out.
+    pub fn libcal_tokens_issued(&self) -> u64 {
+        self.shared.libcal.issued()
+    }
+
+    /// Makes every LibCal token handed out so far expire now, as a restart of the vendor's
+    /// service would: the next call with one gets 401.
+    pub fn expire_libcal_tokens(&self) {
+        self.shared.libcal.expire_all();
     }
 
     /// The current simulated time.

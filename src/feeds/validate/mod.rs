@@ -35,15 +35,7 @@ pub struct Rejection {
 }
 
 fn reject(reason: impl Into<String>, record: &RawValue) -> Rejection {
-    let mut text = record.get().to_owned();
-    if text.len() > 4096 {
-        let mut cut = 4096;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    Rejection { reason: reason.into(), record: text }
+    Rejection { reason: reason.into(), record: cut(record.get()) }
 }
 
 fn envelope<'a, E: serde::Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<E, FetchError> {
@@ -289,6 +281,66 @@ pub fn environment(
         }
     }
     Ok(out)
+}
+
+/// Head counts per zone (for zones counted rather than seated), validated: each zone once,
+/// counts and capacities within [`MAX_ZONE_COUNT`], times not after the report's own. Made by
+/// the vendor adapters that count people (LibCal's utilisation; Occuspace).
+#[derive(Debug, Clone)]
+pub struct OccupancyUpdate {
+    /// When the source made the report.
+    pub generated_at: DateTime<Utc>,
+    /// One head count per zone.
+    pub zones: Vec<crate::domain::layout::ZoneOccupancy>,
+    /// The records that failed a check, and why.
+    pub rejected: Vec<Rejection>,
+}
+
+/// The most people believable in one zone.
+pub const MAX_ZONE_COUNT: u32 = 100_000;
+
+impl OccupancyUpdate {
+    /// An empty update at `generated_at`, to which [`OccupancyUpdate::push`] adds zones.
+    pub fn new(generated_at: DateTime<Utc>) -> Self {
+        Self { generated_at, zones: Vec::new(), rejected: Vec::new() }
+    }
+
+    /// Adds the count of one zone after checking it, or a [`Rejection`] with `record` (the
+    /// record as the adapter re-serialised it from its wire type) saying why not.
+    pub fn push(&mut self, zone: crate::domain::layout::ZoneOccupancy, record: &str) {
+        let fail = |reason: String| Rejection { reason, record: cut(record) };
+        let problem = if !valid_id(&zone.zone_id) {
+            Some(format!("zone count: invalid zone id {:?}", clean_text(&zone.zone_id, 40)))
+        } else if self.zones.iter().any(|z| z.zone_id == zone.zone_id) {
+            Some(format!("zone count: {} twice in one report", zone.zone_id))
+        } else if zone.count > MAX_ZONE_COUNT || zone.capacity.is_some_and(|c| c > MAX_ZONE_COUNT) {
+            Some(format!("zone count of {}: beyond {MAX_ZONE_COUNT} people", zone.zone_id))
+        } else if zone.at > self.generated_at + CLOCK_SKEW {
+            Some(format!(
+                "zone count of {}: {} is after the report time {}",
+                zone.zone_id, zone.at, self.generated_at
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(reason) => self.rejected.push(fail(reason)),
+            None => self.zones.push(zone),
+        }
+    }
+}
+
+/// A record's text cut to what the quarantine keeps (4 KiB, on a character boundary).
+pub fn cut(record: &str) -> String {
+    let mut text = record.to_owned();
+    if text.len() > 4096 {
+        let mut at = 4096;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+    }
+    text
 }
 
 /// Service windows and staff on duty, validated.

@@ -155,3 +155,32 @@ fn every_kept_string_is_free_of_unsafe_characters() {
     assert!(i.title.chars().chain(i.subject.chars()).all(|c| !is_unsafe_char(c)));
     assert_eq!(i.subject, "History");
 }
+
+#[test]
+fn zone_counts_are_checked_one_by_one() {
+    use crate::domain::layout::ZoneOccupancy;
+    let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+    let now = at("2026-11-21T10:00:00Z");
+    let z = |id: &str, count, capacity, t| ZoneOccupancy {
+        zone_id: id.into(),
+        count,
+        capacity,
+        at: at(t),
+    };
+    let mut u = OccupancyUpdate::new(now);
+    u.push(z("Z1", 12, Some(20), "2026-11-21T10:00:00Z"), "{}");
+    u.push(z("Z1", 3, None, "2026-11-21T10:00:00Z"), r#"{"id":1}"#);
+    u.push(z("Z 2", 3, None, "2026-11-21T10:00:00Z"), "{}");
+    u.push(z("Z3", MAX_ZONE_COUNT + 1, None, "2026-11-21T10:00:00Z"), "{}");
+    u.push(z("Z4", 1, Some(MAX_ZONE_COUNT + 1), "2026-11-21T10:00:00Z"), "{}");
+    u.push(z("Z5", 1, None, "2026-11-21T11:00:00Z"), &"x".repeat(10_000));
+    assert_eq!(u.zones.len(), 1);
+    let reasons: Vec<_> = u.rejected.iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons[0].contains("Z1 twice"), "{reasons:?}");
+    assert_eq!(u.rejected[0].record, r#"{"id":1}"#);
+    assert!(reasons[1].contains("invalid zone id"), "{reasons:?}");
+    assert!(reasons[2].contains("beyond"), "{reasons:?}");
+    assert!(reasons[3].contains("beyond"), "{reasons:?}");
+    assert!(reasons[4].contains("after the report time"), "{reasons:?}");
+    assert_eq!(u.rejected[4].record.len(), 4096);
+}
