@@ -59,7 +59,7 @@ fn store() -> Store {
             power: false,
             accessible: false,
         };
-        layout::apply(tx, &floors, &zones, &[seat], true, 0)?;
+        layout::apply(tx, &floors, &zones, &[seat], true, layout::Positions::Given, 0)?;
         carrel::store::seats::append_events(
             tx,
             &[SeatEvent {
