@@ -81,7 +81,11 @@ impl Server {
         let mut store =
             Store::create_server(&target, &carrel::services::database::SYSTEM_ACTORS).unwrap();
         let (floors, zones) = common::floors_and_zones();
-        store.write(|tx| layout::apply(tx, &floors, &zones, seats, true, 0)).unwrap();
+        store
+            .write(|tx| {
+                layout::apply(tx, &floors, &zones, seats, true, layout::Positions::Given, 0)
+            })
+            .unwrap();
     }
 
     /// A fresh database with the layout loaded (a copy of the template), and its URL. The

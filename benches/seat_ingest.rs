@@ -21,7 +21,9 @@ fn fresh(dir: &tempfile::TempDir, n: &mut u32, seats: &[Seat]) -> std::path::Pat
     let path = dir.path().join(format!("bench-{n}.db"));
     let mut store = Store::create(&path, false, "bench", StoreOptions::default()).unwrap();
     let (floors, zones) = common::floors_and_zones();
-    store.write(|tx| layout::apply(tx, &floors, &zones, seats, true, 0)).unwrap();
+    store
+        .write(|tx| layout::apply(tx, &floors, &zones, seats, true, layout::Positions::Given, 0))
+        .unwrap();
     path
 }
 

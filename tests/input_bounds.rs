@@ -86,8 +86,9 @@ fn every_named_file_is_read_within_bounds_and_memory_stays_flat() {
 
     let zero = "/dev/zero";
     let not_regular = "/dev/zero: not a regular file";
-    let csv_cases: [(&str, Vec<&str>); 8] = [
+    let csv_cases: [(&str, Vec<&str>); 9] = [
         ("import arrivals /dev/zero", vec!["import", "arrivals", zero, "--window", "W1"]),
+        ("import layout /dev/zero", vec!["import", "layout", zero]),
         ("import patrons /dev/zero", vec!["import", "patrons", zero]),
         ("import loans /dev/zero", vec!["import", "loans", zero]),
         ("import searches /dev/zero", vec!["import", "searches", zero]),

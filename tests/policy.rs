@@ -59,7 +59,7 @@ fn store() -> Store {
             power: false,
             accessible: false,
         };
-        layout::apply(tx, &floors, &zones, &[seat], true, 0)?;
+        layout::apply(tx, &floors, &zones, &[seat], true, layout::Positions::Given, 0)?;
         carrel::store::seats::append_events(
             tx,
             &[SeatEvent {
@@ -263,6 +263,14 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
                 })
                 .unwrap();
             committee::vote(store, who, id, true, "", Utc::now()).map(|_| ())
+        }
+        Permission::ImportLayout => {
+            let file = carrel::domain::layout_csv::parse(
+                b"seat_id,floor,zone,x,y\nL1,F0,Z,5,5\nL2,F0,Z,,\n",
+                b',',
+            )
+            .unwrap();
+            carrel::services::layout::import(store, who, &file, "layout.csv").map(|_| ())
         }
         Permission::CopyDatabase => {
             let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use rand::rngs::OsRng;
 
+use super::out_file::OutFile;
 use super::table::{Align, Table};
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
@@ -126,7 +127,8 @@ pub fn run(command: &AuditCommand, cfg: &Config) -> CliResult {
         AuditCommand::Checkpoint { out, force } => {
             // Everything that can go wrong with the file is found out before the checkpoint
             // is signed, stored and logged.
-            let target = out.as_deref().map(|p| OutFile::prepare(p, *force)).transpose()?;
+            let target =
+                out.as_deref().map(|p| OutFile::prepare(p, *force, "checkpoint")).transpose()?;
             audit::authorize(&mut store, &who, Permission::SignCheckpoint, "audit")?;
             let key = signing_key(&key_dir)?;
             let cp = audit::checkpoint(&mut store, &who, &key, &cfg.settings.library.name)?;
@@ -205,53 +207,6 @@ fn read_checkpoint(path: &Path) -> CliResult<Checkpoint> {
     let text = input::read_to_string(path, &input::CHECKPOINT)?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::BadInput(format!("{}: not a checkpoint: {e}", path.display())))
-}
-
-/// A file a command will write, checked before anything is done: its directory exists, and it
-/// is not a symbolic link, nor an existing file unless `--force` says to replace it. Written
-/// whole through a temporary file in the same directory, so a reader never sees half of it.
-struct OutFile {
-    path: PathBuf,
-    temp: tempfile::NamedTempFile,
-}
-
-impl OutFile {
-    fn prepare(path: &Path, force: bool) -> CliResult<OutFile> {
-        let bad = |why: &str| CliError::BadInput(format!("{}: {why}", path.display()));
-        match std::fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(bad("a symbolic link; refusing to write through it"));
-            }
-            Ok(m) if !m.is_file() => return Err(bad("exists and is not a regular file")),
-            Ok(_) if !force => return Err(bad("exists; give --force to replace it")),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(bad(&format!("cannot check: {e}"))),
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(bad(&format!("directory {} does not exist", dir.display())));
-        }
-        let temp = tempfile::Builder::new()
-            .prefix(".carrel-checkpoint-")
-            .tempfile_in(&dir)
-            .map_err(|e| bad(&format!("cannot write in {}: {e}", dir.display())))?;
-        Ok(OutFile { path: path.to_owned(), temp })
-    }
-
-    fn write(mut self, text: &str) -> CliResult<PathBuf> {
-        let shown = self.path.display().to_string();
-        let fail = |e: std::io::Error| CliError::Failed(format!("{shown}: cannot write: {e}"));
-        self.temp.write_all(text.as_bytes()).map_err(fail)?;
-        self.temp.as_file().sync_all().map_err(fail)?;
-        self.temp.persist(&self.path).map_err(|e| {
-            CliError::Failed(format!("{}: cannot write: {}", self.path.display(), e.error))
-        })?;
-        Ok(self.path)
-    }
 }
 
 /// The signing key in `state_dir` (a database's key directory), made (mode 0600) on first use.

@@ -1,10 +1,12 @@
 //! `carrel import`: bring history in from CSV files, checked row by row, all or nothing.
-//! Arrivals are here; the patron directory and activity are in `patron_import.rs`.
+//! Arrivals are here; the patron directory and activity are in `patron_import.rs`, the layout
+//! file in `layout.rs`.
 
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 
+use super::layout::{self, LayoutFileArgs};
 use super::patron_import::{self, PatronFile, PatronFileArgs};
 use super::{CliError, CliResult, actor, open_store, print_json};
 use crate::config::Config;
@@ -27,6 +29,10 @@ pub enum ImportCommand {
     Searches(PatronFileArgs),
     /// Visits: card,at[,zone]; every card must be in the directory (sysadmin)
     Visits(PatronFileArgs),
+    /// The layout: seat_id,floor,zone,x,y[,label][,power][,accessible] and optionally
+    /// zone_kind, zone_name, floor_name, floor_level; maps a source's seat ids onto the floor
+    /// plan, seats without x and y in a grid in their zone (sysadmin)
+    Layout(LayoutFileArgs),
 }
 
 /// How a CSV of counts over time is read; shared with `carrel forecast backtest`.
@@ -117,6 +123,7 @@ pub fn run(command: &ImportCommand, cfg: &Config) -> CliResult {
         ImportCommand::Loans(args) => patron_import::run(PatronFile::Loans, args, cfg),
         ImportCommand::Searches(args) => patron_import::run(PatronFile::Searches, args, cfg),
         ImportCommand::Visits(args) => patron_import::run(PatronFile::Visits, args, cfg),
+        ImportCommand::Layout(args) => layout::import(args, cfg),
     }
 }
 

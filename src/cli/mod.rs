@@ -18,8 +18,10 @@ mod forecast;
 mod import;
 /// `carrel init`, and the demo's seeding (which tests also use on PostgreSQL, where there are no demos).
 pub mod init;
+mod layout;
 mod logging;
 mod man;
+mod out_file;
 mod patron;
 mod patron_import;
 pub mod pipe;
@@ -120,10 +122,15 @@ pub enum Command {
         #[command(subcommand)]
         command: staffing::StaffingCommand,
     },
-    /// Import history from CSV files (checked row by row; all or nothing)
+    /// Import history and the layout from CSV files (checked row by row; all or nothing)
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// The layout file: export the floors, zones and seats in the form `import layout` reads
+    Layout {
+        #[command(subcommand)]
+        command: layout::LayoutCommand,
     },
     /// A patron's consent to profiling and recommendations: show, grant, withdraw
     Consent {
@@ -246,6 +253,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Db { command } => db::run(&command, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),
+        Command::Layout { command } => layout::run(&command, cfg),
         Command::Consent { command } => consent::run(&command, cfg),
         Command::Forecast(args) => forecast::run(&args, cfg),
         Command::Recs { command } => recs::run(&command, cfg),

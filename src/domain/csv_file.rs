@@ -11,6 +11,7 @@
 //! Pure: works on bytes already read; the caller has bounded their size and line length.
 //! May use: csv, chrono, chrono-tz.
 
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
@@ -158,6 +159,46 @@ pub(crate) fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
     matches!(state, State::Quoted).then_some(opened)
 }
 
+/// The bytes of a file after its byte-order mark, if it has one: what [`open`] reads, and what
+/// a [`LineIndex`] must count in.
+pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// The line a record starts on, from its byte offset. The csv crate's own line count is wrong
+/// for files with CRLF line ends (BurntSushi/rust-csv#395: it names the line before), and a
+/// record's byte offset there points at the end of the previous line; a record never starts
+/// with a line break, so those are skipped and the `\n` before the record counted.
+pub(crate) struct LineIndex<'a> {
+    bytes: &'a [u8],
+    /// Where counting stopped, and the line there.
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineIndex<'a> {
+    /// An index over `bytes`, as given to [`open`] after [`without_bom`].
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        LineIndex { bytes, at: 0, line: 1 }
+    }
+
+    /// The line of the record at `byte` (records are asked for in file order; an earlier one
+    /// is counted again from the start).
+    pub(crate) fn line_of(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        let newlines = self.bytes[self.at..start].iter().filter(|b| **b == b'\n').count();
+        self.line += newlines as u64;
+        self.at = start;
+        self.line
+    }
+}
+
 /// How a message about a header may show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ShowHeader {
@@ -208,6 +249,54 @@ pub(crate) fn missing_columns(
         msg.push_str(&format!("; the first line looks delimited by '{d}': try --delimiter '{d}'"));
     }
     msg
+}
+
+/// Where each known column of a header is, by its name (trimmed, any case). A column named
+/// twice, a required column missing and a column the form does not know are refused: an
+/// unknown column quoted when `show` allows it, else by its position (a misspelt `emial`
+/// would otherwise be dropped without a word).
+pub(crate) fn locate(
+    headers: &csv::StringRecord,
+    required: &[&'static str],
+    optional: &[&'static str],
+    delimiter: u8,
+    show: ShowHeader,
+) -> Result<HashMap<&'static str, usize>, CsvErrors> {
+    let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
+    let mut columns = HashMap::new();
+    let mut unknown = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let name = h.trim().to_ascii_lowercase();
+        match known.iter().find(|k| **k == name) {
+            Some(k) if columns.insert(*k, i).is_some() => {
+                return Err(one(format!("line 1: column '{k}' appears twice in the header")));
+            }
+            Some(_) => {}
+            None => unknown.push(match show {
+                ShowHeader::Cells => format!("'{}'", crate::domain::sanitize::clean_text(h, 40)),
+                ShowHeader::Count => (i + 1).to_string(),
+            }),
+        }
+    }
+    let missing: Vec<&str> =
+        required.iter().filter(|c| !columns.contains_key(*c)).copied().collect();
+    if !missing.is_empty() {
+        return Err(one(missing_columns(&missing, headers, delimiter, show)));
+    }
+    if !unknown.is_empty() {
+        let listed = unknown.len().min(HEADER_CELLS_SHOWN);
+        let mut named = unknown[..listed].join(", ");
+        if unknown.len() > listed {
+            named.push_str(&format!(" and {} more", unknown.len() - listed));
+        }
+        return Err(one(format!(
+            "line 1: column{} {named} of the header {} not one this file may have ({})",
+            if unknown.len() == 1 { "" } else { "s" },
+            if unknown.len() == 1 { "is" } else { "are" },
+            known.join(", ")
+        )));
+    }
+    Ok(columns)
 }
 
 fn shown(d: char) -> String {

@@ -149,6 +149,10 @@ impl_names!(
     [SensorHealth::Ok, SensorHealth::Degraded, SensorHealth::Offline]
 );
 
+/// Largest grid coordinate on a floor plan, for `x` and `y` alike: a position from a feed or a
+/// layout file beyond it is refused, and the seat grid never places a seat beyond it.
+pub const MAX_COORD: u32 = 10_000;
+
 /// A floor of the building.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Floor {

@@ -19,9 +19,7 @@ use std::hash::Hash;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::csv_file::{
-    self, CsvErrors, Problems, ShowHeader, check_year, missing_columns, one, parse_time,
-};
+use super::csv_file::{self, CsvErrors, Problems, ShowHeader, check_year, locate, parse_time};
 use super::pseudonym::normalise_card;
 use super::sanitize::{is_unsafe_char, valid_id};
 
@@ -157,7 +155,7 @@ fn read<T, K: Eq + Hash>(
     mut parse: impl FnMut(&Row<'_>) -> Result<(T, K), String>,
 ) -> Result<Vec<T>, CsvErrors> {
     let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
-    let columns = locate(&headers, required, optional, opts.delimiter)?;
+    let columns = locate(&headers, required, optional, opts.delimiter, ShowHeader::Count)?;
     let mut out = Vec::new();
     let mut problems = Problems::default();
     let mut rows = 0;
@@ -192,43 +190,6 @@ fn read<T, K: Eq + Hash>(
         return Err(problems.into_errors(rows));
     }
     Ok(out)
-}
-
-/// Where each known column is; an unknown, repeated or missing column is refused, by position.
-fn locate(
-    headers: &csv::StringRecord,
-    required: &[&'static str],
-    optional: &[&'static str],
-    delimiter: u8,
-) -> Result<HashMap<&'static str, usize>, CsvErrors> {
-    let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
-    let mut columns = HashMap::new();
-    let mut unknown = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        let name = h.trim().to_ascii_lowercase();
-        match known.iter().find(|k| **k == name) {
-            Some(k) if columns.insert(*k, i).is_some() => {
-                return Err(one(format!("line 1: column '{k}' appears twice in the header")));
-            }
-            Some(_) => {}
-            None => unknown.push((i + 1).to_string()),
-        }
-    }
-    let missing: Vec<&str> =
-        required.iter().filter(|c| !columns.contains_key(*c)).copied().collect();
-    if !missing.is_empty() {
-        return Err(one(missing_columns(&missing, headers, delimiter, ShowHeader::Count)));
-    }
-    if !unknown.is_empty() {
-        return Err(one(format!(
-            "line 1: column{} {} of the header {} not one this file may have ({})",
-            if unknown.len() == 1 { "" } else { "s" },
-            unknown.join(", "),
-            if unknown.len() == 1 { "is" } else { "are" },
-            known.join(", ")
-        )));
-    }
-    Ok(columns)
 }
 
 /// The patron directory.

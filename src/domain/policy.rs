@@ -69,10 +69,13 @@ pub enum Permission {
     DecideSeat,
     /// Copy the whole database to a new place, SQLite or PostgreSQL (`carrel db copy`).
     CopyDatabase,
+    /// Import a layout file: map a source's seat ids onto floors, zones and the floor plan
+    /// (`carrel import layout`).
+    ImportLayout,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -99,6 +102,7 @@ impl Permission {
         Permission::ServeRecommendations,
         Permission::DecideSeat,
         Permission::CopyDatabase,
+        Permission::ImportLayout,
     ];
 
     /// The name used in audit entries.
@@ -130,6 +134,7 @@ impl Permission {
             Permission::ServeRecommendations => "recs.serve",
             Permission::DecideSeat => "committee.vote",
             Permission::CopyDatabase => "database.copy",
+            Permission::ImportLayout => "layout.import",
         }
     }
 
@@ -161,6 +166,7 @@ impl Permission {
             Permission::ServeRecommendations => "serve a patron recommendations",
             Permission::DecideSeat => "approve or deny a change to who sits on the committee",
             Permission::CopyDatabase => "copy the whole database to a new place",
+            Permission::ImportLayout => "import a layout file",
         }
     }
 }
@@ -202,6 +208,7 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::ServeRecommendations, false, &[Role::Desk]),
     (Permission::DecideSeat, false, &[Role::Committee]),
     (Permission::CopyDatabase, false, &[Role::Sysadmin]),
+    (Permission::ImportLayout, false, &[Role::Sysadmin]),
 ];
 
 /// Whether the public (a login carrel does not know) may do it.

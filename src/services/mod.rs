@@ -15,6 +15,7 @@ pub mod database;
 pub mod desk;
 pub mod identity;
 pub mod keys;
+pub mod layout;
 pub mod patrons;
 pub mod queues;
 pub mod reads;

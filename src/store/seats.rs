@@ -166,7 +166,7 @@ mod tests {
                         accessible: false,
                     })
                     .collect();
-                layout::apply(tx, &floors, &zones, &seats, true, 0)
+                layout::apply(tx, &floors, &zones, &seats, true, layout::Positions::Given, 0)
             })
             .unwrap();
     }
@@ -233,11 +233,18 @@ mod tests {
             power: true,
             accessible: false,
         }];
-        let partial =
-            store.write(|tx| layout::apply(tx, &floors, &zones, &seats, false, 5)).unwrap();
+        let partial = store
+            .write(|tx| {
+                layout::apply(tx, &floors, &zones, &seats, false, layout::Positions::Given, 5)
+            })
+            .unwrap();
         assert_eq!(partial.seats_retired, 0);
         assert_eq!(current(store.conn(), &SeatFilter::default()).unwrap().len(), 3);
-        let clean = store.write(|tx| layout::apply(tx, &floors, &zones, &seats, true, 6)).unwrap();
+        let clean = store
+            .write(|tx| {
+                layout::apply(tx, &floors, &zones, &seats, true, layout::Positions::Given, 6)
+            })
+            .unwrap();
         assert_eq!(clean.seats_retired, 2);
         assert_eq!(current(store.conn(), &SeatFilter::default()).unwrap().len(), 1);
         assert_eq!(layout::floors(store.conn()).unwrap().len(), 1);

@@ -34,6 +34,11 @@ impl Ingest {
                         &u.zones,
                         &u.seats,
                         complete,
+                        if u.without_positions {
+                            store::layout::Positions::Unknown
+                        } else {
+                            store::layout::Positions::Given
+                        },
                         to_ms(Utc::now()),
                     )?;
                     // The next seats fetch is a full one: states rejected earlier because their

@@ -92,8 +92,8 @@ impl LayoutUpdate {
     }
 }
 
-/// Largest grid coordinate accepted on a floor plan.
-pub const MAX_COORD: u32 = 10_000;
+/// Largest grid coordinate accepted on a floor plan (the domain's, for the feeds' checks).
+pub use crate::domain::layout::MAX_COORD;
 
 pub fn layout(body: &[u8]) -> Result<LayoutUpdate, FetchError> {
     let page: LayoutResponse<&RawValue> = envelope(body, "layout")?;
