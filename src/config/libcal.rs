@@ -176,22 +176,5 @@ pub fn settings(
 
 /// The client secret in `path`: the checks of a token file, and the file its owner's alone.
 fn read_secret(path: &Path) -> Result<Secret, ConfigError> {
-    let secret = super::secret_file(path, "client secret file")?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            return Err(ConfigError::in_file(
-                path,
-                None,
-                format!(
-                    "client secret file is readable by others (mode {:o}); chmod 600 it",
-                    meta.permissions().mode() & 0o777
-                ),
-            ));
-        }
-    }
-    Ok(secret)
+    super::private_secret_file(path, "client secret file")
 }

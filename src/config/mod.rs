@@ -15,6 +15,7 @@ mod libcal;
 mod parse;
 mod privacy;
 mod sections;
+mod sensorthings;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ use crate::input;
 pub use error::{ConfigError, more_problems};
 pub use libcal::{LibCalFeed, LibCalSettings};
 pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
+pub use sensorthings::{DatastreamEntry, DatastreamTarget, SensorThingsFeed, SensorThingsSettings};
 
 /// The name in `names` closest to `given`, if close enough to be a likely typo.
 pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {
@@ -107,6 +109,8 @@ pub struct Config {
     pub recs: Option<Endpoint>,
     /// A LibCal site (`[feeds.libcal]`), when its url is set.
     pub libcal: Option<LibCalSettings>,
+    /// An OGC SensorThings service (`[feeds.sensorthings]`), when its url is set.
+    pub sensorthings: Option<SensorThingsSettings>,
     /// Logs and keys live here.
     pub state_dir: PathBuf,
     /// Settings that came from flags or the environment: (key, origin).
@@ -341,6 +345,11 @@ pub fn check_with(
         ),
     );
     let libcal = kept(&mut problems, libcal::settings(&settings.feeds.libcal, f, &src));
+    let sensorthings = sensorthings::settings(&settings.feeds.sensorthings, f, &src)
+        .unwrap_or_else(|mut found| {
+            problems.append(&mut found);
+            None
+        });
     if !problems.is_empty() {
         // In the file's order; problems of other files and of the environment after them.
         let here = f.map(|f| f.display().to_string());
@@ -362,6 +371,7 @@ pub fn check_with(
         sensor,
         recs,
         libcal,
+        sensorthings,
         state_dir,
         origins,
     })
@@ -417,6 +427,29 @@ fn secret_file(path: &Path, what: &str) -> Result<Secret, ConfigError> {
         ));
     }
     Ok(Secret(t.to_owned()))
+}
+
+/// [`secret_file`], and the file its owner's alone: a secret others can read is refused, not
+/// merely warned about (a LibCal client secret, a SensorThings token).
+fn private_secret_file(path: &Path, what: &str) -> Result<Secret, ConfigError> {
+    let secret = secret_file(path, what)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            return Err(ConfigError::in_file(
+                path,
+                None,
+                format!(
+                    "{what} is readable by others (mode {:o}); chmod 600 it",
+                    meta.permissions().mode() & 0o777
+                ),
+            ));
+        }
+    }
+    Ok(secret)
 }
 
 fn endpoint(
@@ -531,6 +564,16 @@ impl Config {
                 l.url
             ));
         }
+        if let Some(st) = &self.sensorthings
+            && st.token.is_some()
+            && st.url.scheme() == "http"
+            && !is_loopback(&st.url)
+        {
+            out.push(format!(
+                "feeds.sensorthings: the token is sent over plain http to {}; use https",
+                st.url
+            ));
+        }
         for (name, ep) in [("feeds.sensor", &self.sensor), ("feeds.recs", &self.recs)] {
             let Some(ep) = ep else { continue };
             if ep.token.is_some() && ep.url.scheme() == "http" && !is_loopback(&ep.url) {
@@ -578,12 +621,23 @@ impl Config {
                 l.secret_origin
             ));
         }
+        if let Some(st) = &self.sensorthings {
+            let line = match &st.token_origin {
+                Some(o) => format!("# feeds.sensorthings token: <redacted> from {o}\n"),
+                None => "# feeds.sensorthings token: none\n".to_owned(),
+            };
+            out.push_str(&line);
+        }
         out.push('\n');
         let mut shown = self.settings.clone();
-        for url in
-            [&mut shown.feeds.sensor.url, &mut shown.feeds.recs.url, &mut shown.feeds.libcal.url]
-                .into_iter()
-                .flatten()
+        for url in [
+            &mut shown.feeds.sensor.url,
+            &mut shown.feeds.recs.url,
+            &mut shown.feeds.libcal.url,
+            &mut shown.feeds.sensorthings.url,
+        ]
+        .into_iter()
+        .flatten()
         {
             *url = redact_url(url);
         }

@@ -94,6 +94,8 @@ pub struct FeedsSection {
     pub recs: RecsFeed,
     /// A LibCal site (see `config/libcal.rs`).
     pub libcal: super::libcal::LibCalFeed,
+    /// An OGC SensorThings service (see `config/sensorthings.rs`).
+    pub sensorthings: super::sensorthings::SensorThingsFeed,
 }
 
 /// Timeouts and size cap of one API's client.
@@ -360,6 +362,13 @@ impl FileConfig {
         bad.extend(range(t, "max_body_bytes", r.max_body_bytes, 1024, GIB).err());
         bad.extend(range(t, "stale_after_s", r.stale_after_s, 1, 30 * DAY).err());
         bad.extend(self.feeds.libcal.validate().into_iter().map(|(k, m)| ("feeds.libcal", k, m)));
+        bad.extend(
+            self.feeds
+                .sensorthings
+                .validate()
+                .into_iter()
+                .map(|(k, m)| ("feeds.sensorthings", k, m)),
+        );
         bad.extend(range("ingest", "lease_ttl_s", self.ingest.lease_ttl_s, 2, 3600).err());
         bad.extend(range("ingest", "backoff_max_s", self.ingest.backoff_max_s, 1, DAY).err());
         bad.extend(

@@ -33,6 +33,7 @@ fn the_example_file_loads_and_documents_every_key() {
     assert!(cfg.sensor.is_some(), "the example names a sensor API");
     assert!(cfg.recs.is_none(), "the example leaves the recommendation API off");
     assert!(cfg.libcal.is_none(), "the example leaves LibCal off");
+    assert!(cfg.sensorthings.is_none(), "the example leaves SensorThings off");
     // Every key of the full default configuration appears in the example, commented or not.
     let mut full = FileConfig::default();
     full.database.path = Some("x".into());
@@ -44,6 +45,12 @@ fn the_example_file_loads_and_documents_every_key() {
     full.feeds.libcal.client_id = Some("x".into());
     full.feeds.libcal.client_secret_file = Some("x".into());
     full.feeds.libcal.location_ids = vec![1];
+    full.feeds.sensorthings.url = Some("x".into());
+    full.feeds.sensorthings.token_file = Some("x".into());
+    full.feeds
+        .sensorthings
+        .datastreams
+        .insert("44".into(), DatastreamEntry { zone: "F0-Z2".into(), quantity: "noise".into() });
     full.logging.dir = Some("x".into());
     full.privacy.key_file = Some("x".into());
     let rendered = toml::to_string(&full).unwrap();
@@ -314,4 +321,148 @@ fn libcal_keys_are_required_together_and_checked() {
     let err = load_env(&Overrides { config: Some(orphan), ..Default::default() }, &[], dir.path())
         .unwrap_err();
     assert!(err.message.contains("[feeds.libcal] url: is missing"), "{err}");
+}
+
+fn sensorthings_token(dir: &Path, text: &str, mode: u32) -> PathBuf {
+    let p = write(dir, "sta.token", text);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    p
+}
+
+const SENSORTHINGS: &str = "[feeds.sensorthings]\nurl = \"https://frost.example/v1.1\"\n\
+                            token_file = \"sta.token\"\nmax_age_s = 600\n\n\
+                            [feeds.sensorthings.datastreams]\n\
+                            42 = { zone = \"F0-Z1\", quantity = \"temperature\" }\n\
+                            \"th-7.co2\" = { zone = \"F0-Z1\", quantity = \"co2\" }\n\n\
+                            [feeds.sensorthings.datastreams.9]\nzone = \"F1-Z2\"\n\
+                            quantity = \"noise\"\n";
+
+#[test]
+fn sensorthings_reads_its_datastreams_and_never_shows_its_token() {
+    let dir = tempfile::tempdir().unwrap();
+    sensorthings_token(dir.path(), "Sta-t0ken-9f\n", 0o600);
+    let f = write(dir.path(), "c.toml", SENSORTHINGS);
+    let cfg =
+        load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path()).unwrap();
+    let st = cfg.sensorthings.as_ref().unwrap();
+    assert_eq!(st.url.as_str(), "https://frost.example/v1.1");
+    assert_eq!(st.token.as_ref().unwrap().expose(), "Sta-t0ken-9f");
+    assert_eq!(st.max_age, std::time::Duration::from_secs(600));
+    use crate::domain::comfort::Measure;
+    let got: Vec<(&str, &str, Measure)> =
+        st.datastreams.iter().map(|d| (d.id.as_str(), d.zone.as_str(), d.measure)).collect();
+    assert_eq!(
+        got,
+        [
+            ("42", "F0-Z1", Measure::Temperature),
+            ("9", "F1-Z2", Measure::Noise),
+            ("th-7.co2", "F0-Z1", Measure::Co2)
+        ]
+    );
+    let text = cfg.render();
+    assert!(!text.contains("Sta-t0ken") && !format!("{cfg:?}").contains("Sta-t0ken"), "{text}");
+    assert!(text.contains("# feeds.sensorthings token: <redacted> from "), "{text}");
+    let reparsed: FileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(reparsed, cfg.settings);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sensorthings_token_others_can_read_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = sensorthings_token(dir.path(), "t0ken\n", 0o644);
+    let f = write(dir.path(), "c.toml", SENSORTHINGS);
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.place, p.display().to_string());
+    assert_eq!(err.message, "token file is readable by others (mode 644); chmod 600 it");
+    sensorthings_token(dir.path(), "two words\n", 0o600);
+    let f = dir.path().join("c.toml");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.message, "token file holds more than one token (whitespace inside)");
+}
+
+#[test]
+fn every_bad_sensorthings_datastream_is_named_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.sensorthings]\nurl = \"ftp://frost.example/v1.1\"\nmax_age_s = 1\n\n\
+         [feeds.sensorthings.datastreams]\n\
+         1 = { zone = \"F0-Z1\", quantity = \"humidity\" }\n\
+         2 = { zone = \"F0 Z1\", quantity = \"co2\" }\n\
+         3 = { zone = \"F0-Z1\", quantity = \"co2\" }\n\
+         4 = { zone = \"F0-Z1\", quantity = \"co2\" }\n\
+         \"a b\" = { zone = \"F0-Z1\", quantity = \"light\" }\n\
+         5 = { zone = \"F0-Z1\", quantity = \"noise\", floor = 2 }\n",
+    );
+    let problems = check_with(
+        &Overrides { config: Some(f.clone()), ..Default::default() },
+        &|_| None,
+        &dirs(dir.path()),
+        &|_| Vec::new(),
+    )
+    .unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let name = f.display().to_string();
+    let expected = [
+        format!("{name}:3: [feeds.sensorthings] max_age_s: 1 is out of range 10..=604800"),
+        format!(
+            "{name}:6: [feeds.sensorthings.datastreams] 1: quantity 'humidity' is not one of \
+             temperature, co2, light, noise"
+        ),
+        format!(
+            "{name}:7: [feeds.sensorthings.datastreams] 2: zone 'F0 Z1' is not a zone id (such \
+             as F0-Z1)"
+        ),
+        format!(
+            "{name}:9: [feeds.sensorthings.datastreams] 4: zone F0-Z1 already has its co2 from \
+             datastream 3; one datastream per zone and quantity"
+        ),
+        format!(
+            "{name}:10: [feeds.sensorthings.datastreams] a b: not a datastream id carrel can \
+             send (letters, digits, '.', '_', '-', ':'; at most 64 bytes)"
+        ),
+    ];
+    for e in &expected {
+        assert!(text.contains(e), "missing {e:?} in {text:#?}");
+    }
+    assert!(
+        text.iter().any(|t| t.starts_with(&format!("{name}:11: unknown key 'floor'"))),
+        "{text:#?}"
+    );
+    let orphan = write(
+        dir.path(),
+        "d.toml",
+        "[feeds.sensorthings.datastreams]\n1 = { zone = \"F0-Z1\", quantity = \"co2\" }\n",
+    );
+    let err = load_env(&Overrides { config: Some(orphan), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(err.message.contains("[feeds.sensorthings] url: is missing"), "{err}");
+    let none =
+        write(dir.path(), "e.toml", "[feeds.sensorthings]\nurl = \"https://x.example/v1.1\"\n");
+    let err = load_env(&Overrides { config: Some(none), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(
+        err.message.contains("[feeds.sensorthings] datastreams: at least one is required"),
+        "{err}"
+    );
+    let ftp = write(
+        dir.path(),
+        "g.toml",
+        "[feeds.sensorthings]\nurl = \"ftp://x.example/v1.1\"\n[feeds.sensorthings.datastreams]\n\
+         1 = { zone = \"F0-Z1\", quantity = \"co2\" }\n",
+    );
+    let err = load_env(&Overrides { config: Some(ftp), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(err.message.contains("only http and https URLs are supported"), "{err}");
 }
