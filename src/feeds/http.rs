@@ -3,9 +3,12 @@
 //!
 //! An error answer is read in the shapes APIs use for them: carrel's own `ApiError`, RFC 7807
 //! problem details (`application/problem+json`: `title`, `detail`), OAuth 2.0 errors
-//! (`error`, `error_description`) and a bare `{"error": "…"}`; anything else is told by its
+//! (`error`, `error_description`), a bare `{"error": "…"}` and a bare `{"message": "…"}`
+//! (FROST-Server's `{code, type, message}`, Occuspace's envelope); anything else is told by its
 //! status. The text is cleaned and cut before it goes into the [`FetchError`].
 
+use chrono::{DateTime, Utc};
+use reqwest::header::DATE;
 use reqwest::{Client, Method, StatusCode, Url};
 use serde::Serialize;
 
@@ -67,6 +70,16 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+/// A 2xx answer: its body, and the time the server gave in its `Date` header, when it gave one
+/// that reads as an HTTP date (for a feed that judges freshness by the server's clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The body, at most the client's size cap.
+    pub body: Vec<u8>,
+    /// The server's `Date`, if it sent a readable one.
+    pub date: Option<DateTime<Utc>>,
+}
+
 /// A client for one remote API.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -95,8 +108,58 @@ impl ApiClient {
         })
     }
 
+    /// The API's base URL.
     pub fn base(&self) -> &Url {
         &self.base
+    }
+
+    /// `GET path?query`, returning the whole 2xx answer: its body and the server's `Date`.
+    pub async fn get_answer(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Answer, FetchError> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        self.exchange(Method::GET, url, None, Bearer::Own).await
+    }
+
+    /// `GET` of a link the API handed out (a next page's `@iot.nextLink`), absolute or relative
+    /// to the base. A link that leaves the API — another scheme, host or port, or a path outside
+    /// the base's — is refused without a request, so the client's token is never sent to a
+    /// place the configuration did not name.
+    pub async fn get_link(&self, link: &str) -> Result<Answer, FetchError> {
+        let url = self.link(link)?;
+        self.exchange(Method::GET, url, None, Bearer::Own).await
+    }
+
+    /// `link` resolved against the base, if it stays within the API.
+    fn link(&self, link: &str) -> Result<Url, FetchError> {
+        let shown = || clean_text(link, 120);
+        let url = self
+            .base
+            .join(link.trim())
+            .map_err(|e| FetchError::Malformed(format!("link {:?} is not a URL: {e}", shown())))?;
+        let base_dir = match self.base.path().rfind('/') {
+            Some(i) => &self.base.path()[..=i],
+            None => "/",
+        };
+        let within = url.scheme() == self.base.scheme()
+            && url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path().starts_with(base_dir);
+        if !within {
+            return Err(FetchError::Malformed(format!(
+                "link {:?} leaves the API at {}; not followed",
+                shown(),
+                crate::config::redact_url(self.base.as_str())
+            )));
+        }
+        Ok(url)
     }
 
     fn url(&self, path: &str) -> Result<Url, FetchError> {
@@ -165,6 +228,16 @@ impl ApiClient {
         body: Option<Body>,
         bearer: Bearer<'_>,
     ) -> Result<Vec<u8>, FetchError> {
+        self.exchange(method, url, body, bearer).await.map(|a| a.body)
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Body>,
+        bearer: Bearer<'_>,
+    ) -> Result<Answer, FetchError> {
         let mut req = self.http.request(method, url).header("accept", "application/json");
         let token = match bearer {
             Bearer::Own => self.token.as_ref(),
@@ -178,6 +251,12 @@ impl ApiClient {
         }
         let mut resp = req.send().await.map_err(|e| FetchError::from_reqwest(&e))?;
         let status = resp.status();
+        let date = resp
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+            .map(|t| t.to_utc());
         if let Some(len) = resp.content_length()
             && len > self.max_body
         {
@@ -190,7 +269,11 @@ impl ApiClient {
             }
             body.extend_from_slice(&chunk);
         }
-        if status.is_success() { Ok(body) } else { Err(status_error(status, &body)) }
+        if status.is_success() {
+            Ok(Answer { body, date })
+        } else {
+            Err(status_error(status, &body))
+        }
     }
 }
 
@@ -224,6 +307,13 @@ struct OAuthError {
     error_description: Option<String>,
 }
 
+/// A bare `{"message": "…"}`, with or without other members (FROST-Server's `code` and
+/// `type`).
+#[derive(serde::Deserialize)]
+struct Message {
+    message: String,
+}
+
 /// The error of a non-2xx answer, in the words of the API's error body when it has one.
 fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
     let reason = || status.canonical_reason().unwrap_or("error").to_owned();
@@ -242,6 +332,8 @@ fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
             [p.title.as_deref(), p.detail.as_deref()].into_iter().flatten().collect();
         let code = p.kind.filter(|k| k != "about:blank").map(|k| clean_text(&k, 64));
         (code, clean_text(&words.join(": "), 200))
+    } else if let Ok(m) = serde_json::from_slice::<Message>(body) {
+        (None, clean_text(&m.message, 200))
     } else {
         (None, reason())
     };
@@ -292,8 +384,65 @@ mod tests {
             (None, "Booking not found".into())
         );
         assert_eq!(said(502, "<html>bad gateway</html>"), (None, "Bad Gateway".into()));
+        assert_eq!(
+            said(404, r#"{"code":404,"type":"error","message":"Nothing found."}"#),
+            (None, "Nothing found.".into())
+        );
+        assert_eq!(said(401, r#"{"message":"Unauthorized"}"#), (None, "Unauthorized".into()));
         assert_eq!(said(500, r#"{"title":""}"#), (None, "Internal Server Error".into()));
         let (_, long) = said(400, &format!(r#"{{"title":"{}"}}"#, "x".repeat(5000)));
         assert_eq!(long.chars().count(), 200);
+    }
+
+    fn client(base: &str) -> ApiClient {
+        ApiClient::new(&Endpoint {
+            url: base.parse().unwrap(),
+            token: Some(Secret::new("t0ken")),
+            token_origin: None,
+            connect_timeout: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(1),
+            max_body_bytes: 1024,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn links_are_followed_only_within_the_api() {
+        let c = client("https://frost.example/sta/v1.1/");
+        let ok = [
+            (
+                "https://frost.example/sta/v1.1/Datastreams(4)/Observations?$skip=1",
+                "https://frost.example/sta/v1.1/Datastreams(4)/Observations?$skip=1",
+            ),
+            (
+                "https://frost.example:443/sta/v1.1/Things?$skip=100",
+                "https://frost.example/sta/v1.1/Things?$skip=100",
+            ),
+            ("Things?$skip=100", "https://frost.example/sta/v1.1/Things?$skip=100"),
+        ];
+        for (link, url) in ok {
+            assert_eq!(c.link(link).unwrap().as_str(), url, "{link}");
+        }
+        for link in [
+            "http://frost.example/sta/v1.1/Things",
+            "https://evil.example/sta/v1.1/Things",
+            "https://frost.example:8443/sta/v1.1/Things",
+            "https://frost.example/other/Things",
+            "https://u:p@frost.example/sta/v1.1/Things",
+            "//evil.example/sta/v1.1/Things",
+            "../../admin",
+        ] {
+            let e = c.link(link).unwrap_err();
+            assert!(
+                e.to_string().contains("leaves the API at https://frost.example/sta/v1.1/"),
+                "{e}"
+            );
+        }
+        let e = c.link("https://frost.example/\u{1b}[2J\u{202e}x").unwrap_err();
+        assert!(!e.to_string().contains('\u{1b}') && !e.to_string().contains('\u{202e}'), "{e}");
+        // A base without a trailing slash keeps its last segment's directory.
+        let c = client("http://127.0.0.1:9/sensorthings/v1.1");
+        assert!(c.link("http://127.0.0.1:9/sensorthings/v1.1/Things").is_ok());
+        assert!(c.link("http://127.0.0.1:9/v1/seats").is_err());
     }
 }

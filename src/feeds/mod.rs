@@ -1,5 +1,5 @@
 //! Clients of the remote APIs (carrel's sensor and recommendation APIs; vendor adapters such as
-//! LibCal, a module each with its own wire types): HTTP with timeouts and a size cap, payload
+//! LibCal and OGC SensorThings, a module each with its own wire types): HTTP with timeouts and a size cap, payload
 //! validation record by record, and retry timing. `source` is the seam the rest of carrel reads
 //! sensor data through: which configured source serves which feed.
 //!
@@ -13,6 +13,7 @@ pub mod http;
 pub mod libcal;
 pub mod recs;
 pub mod sensor;
+pub mod sensorthings;
 pub mod source;
 pub mod validate;
 

@@ -48,6 +48,7 @@ use serde::Serialize;
 use super::http::{ApiClient, FetchError};
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
+use super::sensorthings::SensorThingsClient;
 use super::validate::{
     ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
 };
@@ -112,6 +113,8 @@ impl fmt::Display for Capability {
 pub enum SensorSource {
     /// carrel's own sensor API (`assets/api/openapi.yaml`): it gives everything.
     Carrel(SensorClient),
+    /// An OGC SensorThings service (`feeds::sensorthings`): comfort readings only.
+    SensorThings(SensorThingsClient),
 }
 
 impl SensorSource {
@@ -119,6 +122,7 @@ impl SensorSource {
     pub fn name(&self) -> &'static str {
         match self {
             SensorSource::Carrel(_) => "carrel",
+            SensorSource::SensorThings(_) => "sensorthings",
         }
     }
 
@@ -126,6 +130,7 @@ impl SensorSource {
     pub fn url(&self) -> &Url {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
+            SensorSource::SensorThings(c) => c.api().base(),
         }
     }
 
@@ -134,6 +139,7 @@ impl SensorSource {
     pub fn gives(&self, what: Capability) -> bool {
         match self {
             SensorSource::Carrel(_) => Capability::ALL.contains(&what),
+            SensorSource::SensorThings(_) => what == Capability::Environment,
         }
     }
 
@@ -146,6 +152,7 @@ impl SensorSource {
     pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.layout().await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::Layout)),
         }
     }
 
@@ -158,6 +165,7 @@ impl SensorSource {
     ) -> Result<SeatsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.seats(cursor, known).await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::Seats)),
         }
     }
 
@@ -168,6 +176,7 @@ impl SensorSource {
     ) -> Result<EnvironmentUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
+            SensorSource::SensorThings(c) => c.environment(known_zones).await,
         }
     }
 
@@ -175,6 +184,7 @@ impl SensorSource {
     pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.service_points().await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::ServicePoints)),
         }
     }
 
@@ -188,6 +198,7 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::Arrivals)),
         }
     }
 
@@ -200,6 +211,7 @@ impl SensorSource {
     ) -> Result<ServicePoint, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::ChangeWindow)),
         }
     }
 
@@ -211,6 +223,7 @@ impl SensorSource {
     ) -> Result<SeatStatus, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
 }
@@ -227,7 +240,14 @@ impl Sources {
     /// The sources the configuration names, each with its HTTP client. Only the building of a
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
-        Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())
+        let mut sources = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
+        // Vendors in the fixed order, before carrel's own API.
+        let mut vendors = Vec::new();
+        if let Some(st) = &cfg.sensorthings {
+            vendors.push(SensorSource::SensorThings(SensorThingsClient::new(st)?));
+        }
+        sources.sensor.splice(0..0, vendors);
+        Ok(sources)
     }
 
     /// carrel's own sensor API and recommendation API at these endpoints, either or both
@@ -310,6 +330,40 @@ mod tests {
         let e = recs_only.serving(Capability::ReleaseSeat).unwrap_err();
         assert_eq!(e.to_string(), "no configured source gives seat releases");
         assert!(Sources::own_apis(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_sensorthings_service_serves_the_comfort_readings_and_carrel_the_rest() {
+        let st = crate::config::SensorThingsSettings {
+            url: "https://frost.example/v1.1".parse().unwrap(),
+            token: None,
+            token_origin: None,
+            datastreams: vec![],
+            max_age: Duration::from_secs(900),
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        };
+        let vendor = SensorSource::SensorThings(SensorThingsClient::new(&st).unwrap());
+        let mut sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        sources.sensor.insert(0, vendor.clone());
+        for what in Capability::ALL {
+            let want = if what == Capability::Environment { "sensorthings" } else { "carrel" };
+            assert_eq!(sources.source_of(what), Some(want), "{what}");
+            assert_eq!(vendor.gives(what), what == Capability::Environment, "{what}");
+        }
+        assert_eq!(vendor.url().as_str(), "https://frost.example/v1.1/");
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let e = rt.block_on(vendor.layout()).unwrap_err();
+        assert_eq!(e.to_string(), "source 'sensorthings' does not give the layout");
+        let e = rt.block_on(vendor.release_seat("S1", &HashSet::new())).unwrap_err();
+        assert_eq!(e, vendor.not_given(Capability::ReleaseSeat));
+        // Alone, it serves nothing else: no layout, so the other feeds do not run.
+        let alone = Sources { sensor: vec![vendor], recs: None };
+        assert_eq!(
+            alone.serving(Capability::Layout).unwrap_err(),
+            FetchError::NoSource { what: Capability::Layout }
+        );
     }
 
     #[test]
