@@ -285,7 +285,7 @@ async fn faults_reach_the_flavour_s_routes() {
 fn carrel_sim_names_a_flavour_it_does_not_speak() {
     let dir = tempfile::tempdir().expect("a directory");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--flavor", "libcal,occuspace"])
+        .args(["sim", "--listen", "127.0.0.1:0", "--flavor", "libcal,affluences"])
         .env_clear()
         .env("HOME", dir.path())
         .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
@@ -294,5 +294,5 @@ fn carrel_sim_names_a_flavour_it_does_not_speak() {
         .expect("run carrel");
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("unknown flavour 'occuspace'; the simulator speaks: libcal"), "{err}");
+    assert!(err.contains("unknown flavour 'affluences'; the simulator speaks: libcal"), "{err}");
 }

@@ -29,7 +29,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "PROFILE", default_value = "none", value_parser = parse_faults)]
     pub faults: FaultPlan,
     /// Vendor dialects to serve beside carrel's own API, comma-separated: libcal (under
-    /// /libcal/1.1/)
+    /// /libcal/1.1/), sensorthings (under /sensorthings/v1.1/)
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = parse_flavors)]
     pub flavor: Flavors,
     /// Simulated time at start (RFC 3339) [default: now]
@@ -113,6 +113,14 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
                 config.libcal.no_show_after_min
             )
         });
+        let sensorthings = config.flavors.contains(&Flavor::SensorThings).then(|| {
+            use sim::flavors::sensorthings::{DATASTREAM_BASE, datastreams};
+            format!(
+                "{} datastreams, id {DATASTREAM_BASE} + 10 x zone number + quantity (0 temperature, \
+                 1 co2, 2 light, 3 noise); each Datastream's properties name its zone",
+                datastreams(config.seats).len()
+            )
+        });
         let handle = sim::start(config, args.listen).await.map_err(|e| match e {
             sim::SimError::Bind { .. } | sim::SimError::Config(_) => {
                 CliError::BadInput(e.to_string())
@@ -124,6 +132,13 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
         if let Some(libcal) = libcal {
             // The simulator's own credentials, made from the seed: nothing to keep secret.
             println!("carrel sim: LibCal at {}/libcal: {libcal}", handle.base_url());
+        }
+        if let Some(sensorthings) = sensorthings {
+            println!(
+                "carrel sim: SensorThings at {}{}: {sensorthings}",
+                handle.base_url(),
+                sim::flavors::sensorthings::ROOT
+            );
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
