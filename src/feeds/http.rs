@@ -74,6 +74,9 @@ pub struct ApiClient {
     token: Option<Secret>,
     http: Client,
     max_body: u64,
+    /// How far the server's clock is ahead of ours, in milliseconds, from the `Date` header
+    /// of its latest answer (shared by the clones of this client).
+    clock_offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl ApiClient {
@@ -92,11 +95,35 @@ impl ApiClient {
             token: endpoint.token.clone(),
             http,
             max_body: endpoint.max_body_bytes,
+            clock_offset_ms: Default::default(),
         })
     }
 
     pub fn base(&self) -> &Url {
         &self.base
+    }
+
+    /// Now by the server's clock, as its latest answer's `Date` header told it (our clock
+    /// before any answer). A source whose records carry no report time of their own (LibCal's
+    /// bookings) is read against it, so "today" and "begun 20 minutes ago" mean what they mean
+    /// to the server even when this workstation's clock is off.
+    pub fn server_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// Notes the server's clock from an answer's `Date` header (second resolution; an
+    /// unreadable one is ignored).
+    fn note_date(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        else {
+            return;
+        };
+        let offset = (date.to_utc() - chrono::Utc::now()).num_milliseconds();
+        self.clock_offset_ms.store(offset, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn url(&self, path: &str) -> Result<Url, FetchError> {
@@ -177,6 +204,7 @@ impl ApiClient {
             req = req.header("content-type", b.content_type).body(b.bytes);
         }
         let mut resp = req.send().await.map_err(|e| FetchError::from_reqwest(&e))?;
+        self.note_date(resp.headers());
         let status = resp.status();
         if let Some(len) = resp.content_length()
             && len > self.max_body

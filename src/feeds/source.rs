@@ -46,10 +46,12 @@ use reqwest::Url;
 use serde::Serialize;
 
 use super::http::{ApiClient, FetchError};
+use super::libcal::LibCalClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::validate::{
-    ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
+    ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, OccupancyUpdate, SeatsUpdate,
+    ServicePointsUpdate,
 };
 use crate::config::{Config, Endpoint};
 use crate::domain::api::{SeatStatus, ServicePointChange};
@@ -69,6 +71,8 @@ pub enum Capability {
     ServicePoints,
     /// Arrivals, served and waits per window per time bucket.
     Arrivals,
+    /// Head counts of zones counted rather than seated.
+    Occupancy,
     /// The action: open, close or (re)staff a window.
     ChangeWindow,
     /// The action: release a ghost seat.
@@ -77,12 +81,13 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, feeds first.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::Layout,
         Capability::Seats,
         Capability::Environment,
         Capability::ServicePoints,
         Capability::Arrivals,
+        Capability::Occupancy,
         Capability::ChangeWindow,
         Capability::ReleaseSeat,
     ];
@@ -95,6 +100,7 @@ impl Capability {
             Capability::Environment => "comfort readings",
             Capability::ServicePoints => "service windows",
             Capability::Arrivals => "arrivals",
+            Capability::Occupancy => "head counts",
             Capability::ChangeWindow => "window changes",
             Capability::ReleaseSeat => "seat releases",
         }
@@ -110,8 +116,12 @@ impl fmt::Display for Capability {
 /// One configured source of the library's sensor data.
 #[derive(Debug, Clone)]
 pub enum SensorSource {
-    /// carrel's own sensor API (`assets/api/openapi.yaml`): it gives everything.
+    /// carrel's own sensor API (`assets/api/openapi.yaml`): everything but head counts (it
+    /// reports seats, not people in a room).
     Carrel(SensorClient),
+    /// Springshare LibCal: the layout (without positions), seat states from bookings, head
+    /// counts of rooms booked whole, and releases of no-show seats.
+    LibCal(LibCalClient),
 }
 
 impl SensorSource {
@@ -119,6 +129,7 @@ impl SensorSource {
     pub fn name(&self) -> &'static str {
         match self {
             SensorSource::Carrel(_) => "carrel",
+            SensorSource::LibCal(_) => "libcal",
         }
     }
 
@@ -126,6 +137,7 @@ impl SensorSource {
     pub fn url(&self) -> &Url {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
+            SensorSource::LibCal(c) => c.base(),
         }
     }
 
@@ -133,7 +145,14 @@ impl SensorSource {
     /// [`FetchError::NotGiven`].
     pub fn gives(&self, what: Capability) -> bool {
         match self {
-            SensorSource::Carrel(_) => Capability::ALL.contains(&what),
+            SensorSource::Carrel(_) => what != Capability::Occupancy,
+            SensorSource::LibCal(_) => matches!(
+                what,
+                Capability::Layout
+                    | Capability::Seats
+                    | Capability::Occupancy
+                    | Capability::ReleaseSeat
+            ),
         }
     }
 
@@ -146,6 +165,7 @@ impl SensorSource {
     pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.layout().await,
+            SensorSource::LibCal(c) => c.layout(c.server_now().await?).await,
         }
     }
 
@@ -158,6 +178,8 @@ impl SensorSource {
     ) -> Result<SeatsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.seats(cursor, known).await,
+            // Always a full report: LibCal has no change cursor.
+            SensorSource::LibCal(c) => c.seats(c.server_now().await?, known).await,
         }
     }
 
@@ -168,6 +190,7 @@ impl SensorSource {
     ) -> Result<EnvironmentUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::Environment)),
         }
     }
 
@@ -175,6 +198,7 @@ impl SensorSource {
     pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.service_points().await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::ServicePoints)),
         }
     }
 
@@ -188,6 +212,15 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::Arrivals)),
+        }
+    }
+
+    /// Head counts of the zones the source counts people in.
+    pub async fn occupancy(&self) -> Result<OccupancyUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(_) => Err(self.not_given(Capability::Occupancy)),
+            SensorSource::LibCal(c) => c.occupancy(c.server_now().await?).await,
         }
     }
 
@@ -200,6 +233,7 @@ impl SensorSource {
     ) -> Result<ServicePoint, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::ChangeWindow)),
         }
     }
 
@@ -211,6 +245,7 @@ impl SensorSource {
     ) -> Result<SeatStatus, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
+            SensorSource::LibCal(c) => c.release_seat(id, c.server_now().await?).await,
         }
     }
 }
@@ -227,7 +262,15 @@ impl Sources {
     /// The sources the configuration names, each with its HTTP client. Only the building of a
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
-        Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())
+        let mut sources = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
+        let mut vendors = Vec::new();
+        if let Some(libcal) = &cfg.libcal {
+            vendors.push(SensorSource::LibCal(LibCalClient::new(libcal, cfg.timezone)?));
+        }
+        // Vendors first, in the fixed order; carrel's own API after them.
+        vendors.append(&mut sources.sensor);
+        sources.sensor = vendors;
+        Ok(sources)
     }
 
     /// carrel's own sensor API and recommendation API at these endpoints, either or both
@@ -287,10 +330,14 @@ mod tests {
     }
 
     #[test]
-    fn carrels_own_api_serves_everything_when_no_vendor_does() {
+    fn carrels_own_api_serves_everything_but_head_counts_when_no_vendor_does() {
         let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
         assert!(!sources.is_empty());
-        for what in Capability::ALL {
+        assert_eq!(
+            sources.serving(Capability::Occupancy).unwrap_err(),
+            FetchError::NoSource { what: Capability::Occupancy }
+        );
+        for what in Capability::ALL.into_iter().filter(|c| *c != Capability::Occupancy) {
             let source = sources.serving(what).unwrap();
             assert_eq!(source.name(), "carrel", "{what}");
             assert_eq!(sources.source_of(what), Some("carrel"));
@@ -319,5 +366,35 @@ mod tests {
         let e = carrel.not_given(Capability::Environment);
         assert_eq!(e, FetchError::NotGiven { name: "carrel", what: Capability::Environment });
         assert_eq!(e.to_string(), "source 'carrel' does not give comfort readings");
+    }
+
+    #[test]
+    fn a_vendor_serves_what_it_gives_and_carrels_own_api_the_rest() {
+        let libcal = crate::config::LibCalSettings {
+            url: "http://127.0.0.1:9/libcal".parse().unwrap(),
+            client_id: "id".into(),
+            client_secret: crate::config::Secret::new("secret"),
+            secret_origin: "test".into(),
+            location_ids: vec![1],
+            no_show_after_min: 15,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        };
+        let mut sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        let client = LibCalClient::new(&libcal, chrono_tz::UTC).unwrap();
+        sources.sensor.insert(0, SensorSource::LibCal(client));
+        for what in Capability::ALL {
+            let expected = match what {
+                Capability::Layout
+                | Capability::Seats
+                | Capability::Occupancy
+                | Capability::ReleaseSeat => "libcal",
+                _ => "carrel",
+            };
+            assert_eq!(sources.source_of(what), Some(expected), "{what}");
+        }
+        let e = sources.sensor()[0].not_given(Capability::ServicePoints);
+        assert_eq!(e.to_string(), "source 'libcal' does not give service windows");
     }
 }
