@@ -32,6 +32,11 @@ pub struct DemoArgs {
     /// closed now, so the demo always opens on a working library
     #[arg(long, value_name = "TIME")]
     pub start: Option<DateTime<Utc>>,
+    /// Feed the console the way a site running these vendors' systems would, comma-separated:
+    /// libcal (seats and rooms from LibCal bookings), sensorthings (comfort readings from a
+    /// SensorThings service); carrel's own API fills what they lack
+    #[arg(long, value_name = "LIST", default_value = "none", value_parser = super::sim::parse_flavors)]
+    pub flavor: super::sim::Flavors,
 }
 
 /// Now if the library is open now, else 10:30 local time today.
@@ -98,8 +103,10 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     sim_cfg.seats = args.seats;
     sim_cfg.timezone = cfg.timezone;
     sim_cfg.start = start;
+    sim_cfg.flavors = args.flavor.0.clone();
     sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
 
+    let (sim_cfg_flavors, sim_libcal) = (sim_cfg.flavors.clone(), sim_cfg.libcal.clone());
     let runtime = super::runtime()?;
     let handle = runtime
         .block_on(sim::start(sim_cfg, std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
@@ -114,12 +121,15 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         timeout: StdDuration::from_secs(5),
         max_body_bytes: cfg.settings.feeds.sensor.max_body_bytes,
     };
+    for flavor in &sim_cfg_flavors {
+        feed_from(&mut cfg, *flavor, &endpoint, &sim_libcal, args.seats);
+    }
     cfg.sensor = Some(endpoint.clone());
     cfg.recs = Some(endpoint);
     let sources = Sources::from_config(&cfg).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut options = IngestOptions::from_config(&cfg);
-    // A demo should move: seats and windows every two seconds.
-    for feed in [Feed::Seats, Feed::ServicePoints] {
+    // A demo should move: seats, head counts and windows every two seconds.
+    for feed in [Feed::Seats, Feed::Occupancy, Feed::ServicePoints] {
         options.every.insert(feed, StdDuration::from_secs(2));
     }
     options.every.insert(Feed::Environment, StdDuration::from_secs(15));
@@ -141,6 +151,57 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     }
     drop(dir);
     result
+}
+
+/// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`), as a site
+/// running that vendor's system would configure carrel.
+fn feed_from(
+    cfg: &mut Config,
+    flavor: sim::Flavor,
+    own: &Endpoint,
+    libcal: &sim::flavors::libcal::LibCalSim,
+    seats: u32,
+) {
+    let under = |prefix: &str| {
+        let mut url = own.url.clone();
+        url.set_path(&format!("{}/{prefix}/", own.url.path().trim_end_matches('/')));
+        url
+    };
+    match flavor {
+        sim::Flavor::LibCal => {
+            cfg.libcal = Some(crate::config::LibCalSettings {
+                url: under("libcal"),
+                client_id: libcal.client_id.clone(),
+                client_secret: crate::config::Secret::new(libcal.client_secret.clone()),
+                secret_origin: "the built-in simulator".into(),
+                location_ids: sim::flavors::libcal::location_ids(seats),
+                no_show_after_min: libcal.no_show_after_min,
+                connect_timeout: own.connect_timeout,
+                timeout: own.timeout,
+                max_body_bytes: own.max_body_bytes,
+            })
+        }
+        sim::Flavor::SensorThings => {
+            let datastreams = sim::flavors::sensorthings::datastreams(seats)
+                .into_iter()
+                .map(|(id, zone, measure)| crate::config::DatastreamTarget {
+                    id: id.to_string(),
+                    zone,
+                    measure,
+                })
+                .collect();
+            cfg.sensorthings = Some(crate::config::SensorThingsSettings {
+                url: under("sensorthings/v1.1"),
+                token: None,
+                token_origin: None,
+                datastreams,
+                max_age: StdDuration::from_secs(cfg.settings.feeds.sensorthings.max_age_s),
+                connect_timeout: own.connect_timeout,
+                timeout: own.timeout,
+                max_body_bytes: own.max_body_bytes,
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -95,6 +95,16 @@ pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
     if args.state == Some(StateChoice::Ghost) {
         seats.retain(|s| s.is_ghost(now, limit));
     }
+    // Zones counted rather than seated, within the floor or zone asked for (a state filter is
+    // about seats, so it leaves them out).
+    let zone_floor: std::collections::HashMap<String, String> =
+        reads::zones(&store)?.into_iter().map(|z| (z.id, z.floor_id)).collect();
+    let mut head_counts = reads::head_counts(&store)?;
+    head_counts.retain(|h| {
+        args.state.is_none()
+            && args.zone.as_ref().is_none_or(|z| *z == h.zone_id)
+            && args.floor.as_ref().is_none_or(|f| zone_floor.get(&h.zone_id) == Some(f))
+    });
     if args.json {
         let list: Vec<SeatJson<'_>> =
             seats.iter().map(|s| SeatJson { seat: s, ghost: s.is_ghost(now, limit) }).collect();
@@ -102,6 +112,7 @@ pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
             "sensor_time": now,
             "ghost_after_min": cfg.settings.seats.ghost_after_min,
             "seats": list,
+            "head_counts": head_counts,
         }));
     }
     let mut t = Table::new(&[
@@ -148,6 +159,15 @@ pub fn seats(args: &SeatsArgs, cfg: &Config) -> CliResult {
         o.unknown,
         o.ratio() * 100.0
     );
+    for h in &head_counts {
+        let of = h.capacity.map(|c| format!(" of {c}")).unwrap_or_default();
+        println!(
+            "zone {}: {} counted{of} at {} (a head count; no seats)",
+            h.zone_id,
+            crate::domain::units::count(h.count, "person", "people"),
+            h.at.with_timezone(&cfg.timezone).format("%H:%M")
+        );
+    }
     Ok(())
 }
 

@@ -58,7 +58,7 @@ fn parse_faults(s: &str) -> Result<FaultPlan, String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flavors(pub Vec<Flavor>);
 
-fn parse_flavors(s: &str) -> Result<Flavors, String> {
+pub(super) fn parse_flavors(s: &str) -> Result<Flavors, String> {
     sim::parse_flavors(s).map(Flavors).map_err(|e| e.to_string())
 }
 

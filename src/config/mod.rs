@@ -528,6 +528,7 @@ impl Config {
                 ("sensor.service_points", secs(s.refresh_s)),
                 ("sensor.environment", secs(s.environment_refresh_s)),
                 ("sensor.arrivals", secs(s.arrivals_refresh_s)),
+                ("sensor.occupancy", secs(s.refresh_s)),
                 ("engine.forecasts", secs(self.settings.queues.forecast_every_s)),
                 ("recs.model", secs(r.refresh_s)),
                 ("recs.catalog", secs(r.catalog_refresh_s)),

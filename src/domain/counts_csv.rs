@@ -88,7 +88,10 @@ pub fn parse_count(raw: &str) -> Result<u32, String> {
 /// [`csv_file::MAX_LISTED`]) with its line; on any problem nothing is returned, so an import
 /// is all or nothing.
 pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
+    let bytes = csv_file::without_bom(bytes);
     let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
+    // Lines counted from the bytes: the csv crate miscounts them in CRLF files.
+    let mut lines = csv_file::LineIndex::new(bytes);
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ti), Some(ci)) = (find(&opts.time_col), find(&opts.count_col)) else {
         let missing: Vec<String> = [&opts.time_col, &opts.count_col]
@@ -113,12 +116,12 @@ pub fn parse(bytes: &[u8], opts: &CsvOptions) -> Result<Vec<Count>, CsvErrors> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 problems.add(format!("line {line}: {e}"));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
         let (Some(t), Some(c)) = (record.get(ti), record.get(ci)) else {
             problems.add(format!("line {line}: the row has too few fields"));
             continue;
@@ -211,6 +214,22 @@ mod tests {
             text.contains("line 6: time 2026-11-21 09:00 appears again (first on line 2)"),
             "{text}"
         );
+    }
+
+    /// The csv crate counts lines wrongly in CRLF files (rust-csv#395); these are counted
+    /// from the bytes.
+    #[test]
+    fn lines_are_named_right_in_a_file_with_crlf_line_ends_and_a_bom() {
+        let lf: &[u8] = b"ts,count\n2026-11-21 09:00,3\n2026-11-21 09:15,1\nyesterday,4\n";
+        let crlf: Vec<u8> = [
+            b"\xEF\xBB\xBF".as_slice(),
+            &String::from_utf8_lossy(lf).replace('\n', "\r\n").into_bytes(),
+        ]
+        .concat();
+        for csv in [lf, crlf.as_slice()] {
+            let text = parse(csv, &opts()).unwrap_err().to_string();
+            assert!(text.contains("line 4: column 'ts'"), "{text}");
+        }
     }
 
     #[test]

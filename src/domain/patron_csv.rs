@@ -98,6 +98,8 @@ struct Row<'a> {
     record: &'a csv::StringRecord,
     columns: &'a HashMap<&'static str, usize>,
     tz: Tz,
+    /// The record's line in the file.
+    line: u64,
 }
 
 impl Row<'_> {
@@ -154,8 +156,11 @@ fn read<T, K: Eq + Hash>(
     what: &str,
     mut parse: impl FnMut(&Row<'_>) -> Result<(T, K), String>,
 ) -> Result<Vec<T>, CsvErrors> {
+    let bytes = csv_file::without_bom(bytes);
     let (mut reader, headers) = csv_file::open(bytes, opts.delimiter)?;
     let columns = locate(&headers, required, optional, opts.delimiter, ShowHeader::Count)?;
+    // Lines counted from the bytes: the csv crate miscounts them in CRLF files.
+    let mut lines = csv_file::LineIndex::new(bytes);
     let mut out = Vec::new();
     let mut problems = Problems::default();
     let mut rows = 0;
@@ -165,13 +170,13 @@ fn read<T, K: Eq + Hash>(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 problems.add(format!("line {line}: {e}"));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
-        let row = Row { record: &record, columns: &columns, tz: opts.tz };
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+        let row = Row { record: &record, columns: &columns, tz: opts.tz, line };
         match parse(&row) {
             Ok((value, key)) => {
                 if let Some(first) = seen.insert(key, line) {
@@ -218,7 +223,7 @@ pub fn parse_patrons(
             let consent_recommendations = consent(row, "consent_recommendations")?;
             let consent_profiling = consent(row, "consent_profiling")?;
             let record = PatronRecord {
-                line: row.record.position().map_or(0, |p| p.line()),
+                line: row.line,
                 card: card.clone(),
                 name,
                 email,
@@ -246,7 +251,7 @@ pub fn parse_loans(bytes: &[u8], opts: &PatronCsvOptions) -> Result<Vec<LoanReco
             return Err("column 'returned': before the loan".into());
         }
         let key = (card.clone(), item_id.to_owned(), loaned);
-        let line = row.record.position().map_or(0, |p| p.line());
+        let line = row.line;
         Ok((LoanRecord { line, card, item_id: item_id.to_owned(), loaned, returned }, key))
     })
 }
@@ -267,7 +272,7 @@ pub fn parse_searches(
             return Err(format!("column 'query': longer than {MAX_QUERY_CHARS} characters"));
         }
         let key = (card.clone(), at, query.to_owned());
-        let line = row.record.position().map_or(0, |p| p.line());
+        let line = row.line;
         Ok((SearchRecord { line, card, at, query: query.to_owned() }, key))
     })
 }
@@ -285,7 +290,7 @@ pub fn parse_visits(bytes: &[u8], opts: &PatronCsvOptions) -> Result<Vec<VisitRe
             }
         };
         let key = (card.clone(), at);
-        let line = row.record.position().map_or(0, |p| p.line());
+        let line = row.line;
         Ok((VisitRecord { line, card, at, zone_id }, key))
     })
 }
@@ -482,6 +487,23 @@ mod tests {
         assert_eq!(visits[1].zone_id, None);
         let no_zone = parse_visits(b"card,at\n29000001,2026-07-01 10:00\n", &opts()).unwrap();
         assert_eq!(no_zone[0].zone_id, None);
+    }
+
+    /// The csv crate counts lines wrongly in CRLF files (rust-csv#395); these are counted
+    /// from the bytes.
+    #[test]
+    fn lines_are_named_right_in_a_file_with_crlf_line_ends() {
+        let lf = "card,item,loaned\n29000001,bib-1,2026-01-05 10:00\n29000001,bib-2,2026-01-05 10:00\n29000001,bib-3,yesterday\n";
+        for csv in [lf.to_owned(), lf.replace('\n', "\r\n")] {
+            let e = parse_loans(csv.as_bytes(), &opts()).unwrap_err().to_string();
+            assert!(e.contains("line 4: column 'loaned'"), "{e}");
+        }
+        let ok = parse_loans(
+            lf.replace('\n', "\r\n").replace("yesterday", "2026-01-06 10:00").as_bytes(),
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(ok.iter().map(|l| l.line).collect::<Vec<_>>(), [2, 3, 4]);
     }
 
     #[test]

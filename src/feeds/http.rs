@@ -7,8 +7,6 @@
 //! (FROST-Server's `{code, type, message}`, Occuspace's envelope); anything else is told by its
 //! status. The text is cleaned and cut before it goes into the [`FetchError`].
 
-use chrono::{DateTime, Utc};
-use reqwest::header::DATE;
 use reqwest::{Client, Method, StatusCode, Url};
 use serde::Serialize;
 
@@ -70,16 +68,6 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// A 2xx answer: its body, and the time the server gave in its `Date` header, when it gave one
-/// that reads as an HTTP date (for a feed that judges freshness by the server's clock).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The body, at most the client's size cap.
-    pub body: Vec<u8>,
-    /// The server's `Date`, if it sent a readable one.
-    pub date: Option<DateTime<Utc>>,
-}
-
 /// A client for one remote API.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -87,6 +75,9 @@ pub struct ApiClient {
     token: Option<Secret>,
     http: Client,
     max_body: u64,
+    /// How far the server's clock is ahead of ours, in milliseconds, from the `Date` header
+    /// of its latest answer (shared by the clones of this client).
+    clock_offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl ApiClient {
@@ -105,34 +96,44 @@ impl ApiClient {
             token: endpoint.token.clone(),
             http,
             max_body: endpoint.max_body_bytes,
+            clock_offset_ms: Default::default(),
         })
     }
 
-    /// The API's base URL.
     pub fn base(&self) -> &Url {
         &self.base
     }
 
-    /// `GET path?query`, returning the whole 2xx answer: its body and the server's `Date`.
-    pub async fn get_answer(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<Answer, FetchError> {
-        let mut url = self.url(path)?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        self.exchange(Method::GET, url, None, Bearer::Own).await
+    /// Now by the server's clock, as its latest answer's `Date` header told it (our clock
+    /// before any answer). A source whose records carry no report time of their own (LibCal's
+    /// bookings) is read against it, so "today" and "begun 20 minutes ago" mean what they mean
+    /// to the server even when this workstation's clock is off.
+    pub fn server_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// Notes the server's clock from an answer's `Date` header (second resolution; an
+    /// unreadable one is ignored).
+    fn note_date(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        else {
+            return;
+        };
+        let offset = (date.to_utc() - chrono::Utc::now()).num_milliseconds();
+        self.clock_offset_ms.store(offset, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// `GET` of a link the API handed out (a next page's `@iot.nextLink`), absolute or relative
-    /// to the base. A link that leaves the API — another scheme, host or port, or a path outside
-    /// the base's — is refused without a request, so the client's token is never sent to a
-    /// place the configuration did not name.
-    pub async fn get_link(&self, link: &str) -> Result<Answer, FetchError> {
+    /// to the base, returning the body of a 2xx answer. A link that leaves the API — another
+    /// scheme, host or port, or a path outside the base's — is refused without a request, so
+    /// the client's token is never sent to a place the configuration did not name.
+    pub async fn get_link(&self, link: &str) -> Result<Vec<u8>, FetchError> {
         let url = self.link(link)?;
-        self.exchange(Method::GET, url, None, Bearer::Own).await
+        self.send(Method::GET, url, None, Bearer::Own).await
     }
 
     /// `link` resolved against the base, if it stays within the API.
@@ -228,16 +229,6 @@ impl ApiClient {
         body: Option<Body>,
         bearer: Bearer<'_>,
     ) -> Result<Vec<u8>, FetchError> {
-        self.exchange(method, url, body, bearer).await.map(|a| a.body)
-    }
-
-    async fn exchange(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Body>,
-        bearer: Bearer<'_>,
-    ) -> Result<Answer, FetchError> {
         let mut req = self.http.request(method, url).header("accept", "application/json");
         let token = match bearer {
             Bearer::Own => self.token.as_ref(),
@@ -250,13 +241,8 @@ impl ApiClient {
             req = req.header("content-type", b.content_type).body(b.bytes);
         }
         let mut resp = req.send().await.map_err(|e| FetchError::from_reqwest(&e))?;
+        self.note_date(resp.headers());
         let status = resp.status();
-        let date = resp
-            .headers()
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
-            .map(|t| t.to_utc());
         if let Some(len) = resp.content_length()
             && len > self.max_body
         {
@@ -269,11 +255,7 @@ impl ApiClient {
             }
             body.extend_from_slice(&chunk);
         }
-        if status.is_success() {
-            Ok(Answer { body, date })
-        } else {
-            Err(status_error(status, &body))
-        }
+        if status.is_success() { Ok(body) } else { Err(status_error(status, &body)) }
     }
 }
 
@@ -433,10 +415,8 @@ mod tests {
             "../../admin",
         ] {
             let e = c.link(link).unwrap_err();
-            assert!(
-                e.to_string().contains("leaves the API at https://frost.example/sta/v1.1/"),
-                "{e}"
-            );
+            let text = e.to_string();
+            assert!(text.contains("leaves the API at https://frost.example/sta/v1.1/"), "{text}");
         }
         let e = c.link("https://frost.example/\u{1b}[2J\u{202e}x").unwrap_err();
         assert!(!e.to_string().contains('\u{1b}') && !e.to_string().contains('\u{202e}'), "{e}");

@@ -46,11 +46,13 @@ use reqwest::Url;
 use serde::Serialize;
 
 use super::http::{ApiClient, FetchError};
+use super::libcal::LibCalClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::sensorthings::SensorThingsClient;
 use super::validate::{
-    ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
+    ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, OccupancyUpdate, SeatsUpdate,
+    ServicePointsUpdate,
 };
 use crate::config::{Config, Endpoint};
 use crate::domain::api::{SeatStatus, ServicePointChange};
@@ -70,6 +72,8 @@ pub enum Capability {
     ServicePoints,
     /// Arrivals, served and waits per window per time bucket.
     Arrivals,
+    /// Head counts of zones counted rather than seated.
+    Occupancy,
     /// The action: open, close or (re)staff a window.
     ChangeWindow,
     /// The action: release a ghost seat.
@@ -78,12 +82,13 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, feeds first.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::Layout,
         Capability::Seats,
         Capability::Environment,
         Capability::ServicePoints,
         Capability::Arrivals,
+        Capability::Occupancy,
         Capability::ChangeWindow,
         Capability::ReleaseSeat,
     ];
@@ -96,6 +101,7 @@ impl Capability {
             Capability::Environment => "comfort readings",
             Capability::ServicePoints => "service windows",
             Capability::Arrivals => "arrivals",
+            Capability::Occupancy => "head counts",
             Capability::ChangeWindow => "window changes",
             Capability::ReleaseSeat => "seat releases",
         }
@@ -111,8 +117,12 @@ impl fmt::Display for Capability {
 /// One configured source of the library's sensor data.
 #[derive(Debug, Clone)]
 pub enum SensorSource {
-    /// carrel's own sensor API (`assets/api/openapi.yaml`): it gives everything.
+    /// carrel's own sensor API (`assets/api/openapi.yaml`): everything but head counts (it
+    /// reports seats, not people in a room).
     Carrel(SensorClient),
+    /// Springshare LibCal: the layout (without positions), seat states from bookings, head
+    /// counts of rooms booked whole, and releases of no-show seats.
+    LibCal(LibCalClient),
     /// An OGC SensorThings service (`feeds::sensorthings`): comfort readings only.
     SensorThings(SensorThingsClient),
 }
@@ -122,6 +132,7 @@ impl SensorSource {
     pub fn name(&self) -> &'static str {
         match self {
             SensorSource::Carrel(_) => "carrel",
+            SensorSource::LibCal(_) => "libcal",
             SensorSource::SensorThings(_) => "sensorthings",
         }
     }
@@ -130,6 +141,7 @@ impl SensorSource {
     pub fn url(&self) -> &Url {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
+            SensorSource::LibCal(c) => c.base(),
             SensorSource::SensorThings(c) => c.api().base(),
         }
     }
@@ -138,7 +150,14 @@ impl SensorSource {
     /// [`FetchError::NotGiven`].
     pub fn gives(&self, what: Capability) -> bool {
         match self {
-            SensorSource::Carrel(_) => Capability::ALL.contains(&what),
+            SensorSource::Carrel(_) => what != Capability::Occupancy,
+            SensorSource::LibCal(_) => matches!(
+                what,
+                Capability::Layout
+                    | Capability::Seats
+                    | Capability::Occupancy
+                    | Capability::ReleaseSeat
+            ),
             SensorSource::SensorThings(_) => what == Capability::Environment,
         }
     }
@@ -152,6 +171,7 @@ impl SensorSource {
     pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.layout().await,
+            SensorSource::LibCal(c) => c.layout(c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Layout)),
         }
     }
@@ -165,6 +185,8 @@ impl SensorSource {
     ) -> Result<SeatsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.seats(cursor, known).await,
+            // Always a full report: LibCal has no change cursor.
+            SensorSource::LibCal(c) => c.seats(c.server_now().await?, known).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Seats)),
         }
     }
@@ -176,6 +198,7 @@ impl SensorSource {
     ) -> Result<EnvironmentUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::Environment)),
             SensorSource::SensorThings(c) => c.environment(known_zones).await,
         }
     }
@@ -184,6 +207,7 @@ impl SensorSource {
     pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.service_points().await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::ServicePoints)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ServicePoints)),
         }
     }
@@ -198,7 +222,17 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::Arrivals)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Arrivals)),
+        }
+    }
+
+    /// Head counts of the zones the source counts people in.
+    pub async fn occupancy(&self) -> Result<OccupancyUpdate, FetchError> {
+        match self {
+            SensorSource::Carrel(_) => Err(self.not_given(Capability::Occupancy)),
+            SensorSource::LibCal(c) => c.occupancy(c.server_now().await?).await,
+            SensorSource::SensorThings(_) => Err(self.not_given(Capability::Occupancy)),
         }
     }
 
@@ -211,6 +245,7 @@ impl SensorSource {
     ) -> Result<ServicePoint, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
+            SensorSource::LibCal(_) => Err(self.not_given(Capability::ChangeWindow)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ChangeWindow)),
         }
     }
@@ -223,6 +258,7 @@ impl SensorSource {
     ) -> Result<SeatStatus, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
+            SensorSource::LibCal(c) => c.release_seat(id, c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
@@ -241,12 +277,16 @@ impl Sources {
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
         let mut sources = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
-        // Vendors in the fixed order, before carrel's own API.
+        // Vendors first, in the fixed order; carrel's own API after them.
         let mut vendors = Vec::new();
+        if let Some(libcal) = &cfg.libcal {
+            vendors.push(SensorSource::LibCal(LibCalClient::new(libcal, cfg.timezone)?));
+        }
         if let Some(st) = &cfg.sensorthings {
             vendors.push(SensorSource::SensorThings(SensorThingsClient::new(st)?));
         }
-        sources.sensor.splice(0..0, vendors);
+        vendors.append(&mut sources.sensor);
+        sources.sensor = vendors;
         Ok(sources)
     }
 
@@ -307,10 +347,14 @@ mod tests {
     }
 
     #[test]
-    fn carrels_own_api_serves_everything_when_no_vendor_does() {
+    fn carrels_own_api_serves_everything_but_head_counts_when_no_vendor_does() {
         let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
         assert!(!sources.is_empty());
-        for what in Capability::ALL {
+        assert_eq!(
+            sources.serving(Capability::Occupancy).unwrap_err(),
+            FetchError::NoSource { what: Capability::Occupancy }
+        );
+        for what in Capability::ALL.into_iter().filter(|c| *c != Capability::Occupancy) {
             let source = sources.serving(what).unwrap();
             assert_eq!(source.name(), "carrel", "{what}");
             assert_eq!(sources.source_of(what), Some("carrel"));
@@ -348,8 +392,12 @@ mod tests {
         let mut sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
         sources.sensor.insert(0, vendor.clone());
         for what in Capability::ALL {
-            let want = if what == Capability::Environment { "sensorthings" } else { "carrel" };
-            assert_eq!(sources.source_of(what), Some(want), "{what}");
+            let want = match what {
+                Capability::Environment => Some("sensorthings"),
+                Capability::Occupancy => None,
+                _ => Some("carrel"),
+            };
+            assert_eq!(sources.source_of(what), want, "{what}");
             assert_eq!(vendor.gives(what), what == Capability::Environment, "{what}");
         }
         assert_eq!(vendor.url().as_str(), "https://frost.example/v1.1/");
@@ -373,5 +421,35 @@ mod tests {
         let e = carrel.not_given(Capability::Environment);
         assert_eq!(e, FetchError::NotGiven { name: "carrel", what: Capability::Environment });
         assert_eq!(e.to_string(), "source 'carrel' does not give comfort readings");
+    }
+
+    #[test]
+    fn a_vendor_serves_what_it_gives_and_carrels_own_api_the_rest() {
+        let libcal = crate::config::LibCalSettings {
+            url: "http://127.0.0.1:9/libcal".parse().unwrap(),
+            client_id: "id".into(),
+            client_secret: crate::config::Secret::new("secret"),
+            secret_origin: "test".into(),
+            location_ids: vec![1],
+            no_show_after_min: 15,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        };
+        let mut sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        let client = LibCalClient::new(&libcal, chrono_tz::UTC).unwrap();
+        sources.sensor.insert(0, SensorSource::LibCal(client));
+        for what in Capability::ALL {
+            let expected = match what {
+                Capability::Layout
+                | Capability::Seats
+                | Capability::Occupancy
+                | Capability::ReleaseSeat => "libcal",
+                _ => "carrel",
+            };
+            assert_eq!(sources.source_of(what), Some(expected), "{what}");
+        }
+        let e = sources.sensor()[0].not_given(Capability::ServicePoints);
+        assert_eq!(e.to_string(), "source 'libcal' does not give service windows");
     }
 }

@@ -56,6 +56,13 @@ pub fn comfort(store: &Store) -> Result<Vec<crate::domain::comfort::ZoneComfort>
     Ok(store::environment::latest(store.conn())?)
 }
 
+/// The latest head count of each zone a source counts people in.
+pub fn head_counts(
+    store: &Store,
+) -> Result<Vec<crate::domain::layout::ZoneOccupancy>, ServiceError> {
+    Ok(store::occupancy::latest(store.conn())?)
+}
+
 /// The sync state of every feed.
 pub fn feeds(store: &Store) -> Result<Vec<FeedState>, ServiceError> {
     Ok(store::feeds::all(store.conn())?)

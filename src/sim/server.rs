@@ -207,7 +207,14 @@ pub(crate) async fn answer_unchecked(
 ) -> Response {
     let n = shared.requests[api as usize].fetch_add(1, Ordering::Relaxed);
     let reply = make(shared);
-    deliver(shared.faults(), shared.seed, api, n, reply.status, reply.body, reply.headers).await
+    // A vendor's answers carry no report time of their own: the `Date` header is the
+    // simulated library's clock, as a real server's is its own.
+    let mut headers = reply.headers;
+    let now = chrono::DateTime::from_timestamp(shared.clock.now(), 0).unwrap_or_default();
+    if let Ok(date) = HeaderValue::from_str(&now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        headers.push((axum::http::header::DATE, date));
+    }
+    deliver(shared.faults(), shared.seed, api, n, reply.status, reply.body, headers).await
 }
 
 /// Query parameters, or a 400 reply when the query string cannot be read.

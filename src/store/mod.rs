@@ -26,6 +26,7 @@ pub mod layout;
 pub mod lease;
 pub mod meta;
 pub mod migrations;
+pub mod occupancy;
 pub mod patrons;
 pub mod pg;
 pub mod quarantine;

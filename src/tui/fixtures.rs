@@ -499,8 +499,11 @@ pub fn seats_snapshot_rows(
         &floor_rows,
         &zones,
         seats,
-        &comfort,
-        &ComfortLimits::default(),
+        crate::tui::model::ZoneReports {
+            comfort: &comfort,
+            head_counts: &[],
+            limits: &ComfortLimits::default(),
+        },
         now(),
         Duration::minutes(30),
     )

@@ -75,8 +75,11 @@ impl Loader {
             &reads::floors(store)?,
             &reads::zones(store)?,
             reads::seats(store, &Default::default())?,
-            &reads::comfort(store)?,
-            &self.limits,
+            super::model::ZoneReports {
+                comfort: &reads::comfort(store)?,
+                head_counts: &reads::head_counts(store)?,
+                limits: &self.limits,
+            },
             sensor_now,
             self.ghost_after,
         );

@@ -11,7 +11,9 @@ use crate::domain::comfort::ZoneComfort;
 use crate::domain::comfort::{Comfort, ComfortLimits, OutOfRange};
 use crate::domain::freshness::FeedState;
 use crate::domain::freshness::Rejected;
-use crate::domain::layout::{Floor, Occupancy, SeatState, SeatView, SensorHealth, Zone, ZoneKind};
+use crate::domain::layout::{
+    Floor, Occupancy, SeatState, SeatView, SensorHealth, Zone, ZoneKind, ZoneOccupancy,
+};
 use crate::services::reads::SystemStatus;
 
 /// One seat as the map and lists show it.
@@ -39,6 +41,16 @@ pub struct ZoneView {
     pub occupancy: Occupancy,
     pub comfort: Option<(DateTime<Utc>, Comfort)>,
     pub out_of_range: Vec<OutOfRange>,
+    /// The zone's latest head count, from a source that counts people in it (a room booked
+    /// whole, an Occuspace sensor); shown where the zone has no seats to count.
+    pub head_count: Option<ZoneOccupancy>,
+}
+
+impl ZoneView {
+    /// Whether the zone is known by its head count alone: no seats, a count.
+    pub fn counted_only(&self) -> bool {
+        self.occupancy.total == 0 && self.head_count.is_some()
+    }
 }
 
 /// A floor: its zones, its seats and where they are.
@@ -83,17 +95,28 @@ pub struct SeatsSnapshot {
     pub total: Occupancy,
 }
 
+/// What the sources report of each zone beside its seats, for [`SeatsSnapshot::build`].
+#[derive(Debug, Clone, Copy)]
+pub struct ZoneReports<'a> {
+    /// Each zone's latest comfort reading.
+    pub comfort: &'a [ZoneComfort],
+    /// The latest head count of each zone counted rather than seated.
+    pub head_counts: &'a [ZoneOccupancy],
+    /// What a comfortable reading is.
+    pub limits: &'a ComfortLimits,
+}
+
 impl SeatsSnapshot {
     /// Builds the snapshot. `seats` must be ordered by floor as the store returns them.
     pub fn build(
         floors: &[Floor],
         zones: &[Zone],
         seats: Vec<SeatView>,
-        comfort: &[ZoneComfort],
-        limits: &ComfortLimits,
+        reports: ZoneReports<'_>,
         sensor_now: DateTime<Utc>,
         ghost_after: Duration,
     ) -> SeatsSnapshot {
+        let ZoneReports { comfort, head_counts, limits } = reports;
         let readings: HashMap<&str, &ZoneComfort> =
             comfort.iter().map(|c| (c.zone_id.as_str(), c)).collect();
         let mut out: Vec<FloorView> = floors
@@ -125,6 +148,7 @@ impl SeatsSnapshot {
                 occupancy: Occupancy::default(),
                 comfort: reading.map(|r| (r.at, r.comfort)),
                 out_of_range,
+                head_count: head_counts.iter().find(|h| h.zone_id == z.id).cloned(),
             });
         }
         let mut ghosts = Vec::new();
@@ -344,8 +368,7 @@ mod tests {
             &floors,
             &zones,
             seats.to_vec(),
-            &comfort,
-            &ComfortLimits::default(),
+            ZoneReports { comfort: &comfort, head_counts: &[], limits: &ComfortLimits::default() },
             t(0),
             Duration::minutes(30),
         );

@@ -40,6 +40,8 @@ pub enum Feed {
     Seats,
     Environment,
     Arrivals,
+    /// Head counts of zones counted rather than seated (a vendor's; carrel's own API has none).
+    Occupancy,
     /// Not a remote feed: forecasts computed from the arrivals, on their own schedule.
     Forecasts,
     Model,
@@ -49,12 +51,13 @@ pub enum Feed {
 }
 
 impl Feed {
-    pub const ALL: [Feed; 9] = [
+    pub const ALL: [Feed; 10] = [
         Feed::Layout,
         Feed::ServicePoints,
         Feed::Seats,
         Feed::Environment,
         Feed::Arrivals,
+        Feed::Occupancy,
         Feed::Forecasts,
         Feed::Model,
         Feed::Catalog,
@@ -68,6 +71,7 @@ impl Feed {
             Feed::Seats => "sensor.seats",
             Feed::Environment => "sensor.environment",
             Feed::Arrivals => "sensor.arrivals",
+            Feed::Occupancy => "sensor.occupancy",
             Feed::Forecasts => "engine.forecasts",
             Feed::Model => "recs.model",
             Feed::Catalog => "recs.catalog",
@@ -87,6 +91,7 @@ impl Feed {
             Feed::ServicePoints => Some(Capability::ServicePoints),
             Feed::Seats => Some(Capability::Seats),
             Feed::Environment => Some(Capability::Environment),
+            Feed::Occupancy => Some(Capability::Occupancy),
             Feed::Arrivals | Feed::Forecasts => Some(Capability::Arrivals),
             Feed::Model | Feed::Catalog | Feed::Rules => None,
         }
@@ -161,6 +166,8 @@ impl IngestOptions {
             (Feed::ServicePoints, Duration::from_secs(s.refresh_s)),
             (Feed::Seats, Duration::from_secs(s.refresh_s)),
             (Feed::Environment, Duration::from_secs(s.environment_refresh_s)),
+            // Head counts change as seats do.
+            (Feed::Occupancy, Duration::from_secs(s.refresh_s)),
             (Feed::Arrivals, Duration::from_secs(s.arrivals_refresh_s)),
             (Feed::Forecasts, Duration::from_secs(cfg.settings.queues.forecast_every_s)),
             (Feed::Model, Duration::from_secs(r.refresh_s)),
@@ -357,6 +364,7 @@ impl Ingest {
             Feed::Seats => self.seats().await,
             Feed::Environment => self.environment().await,
             Feed::Arrivals => self.arrivals().await,
+            Feed::Occupancy => self.occupancy().await,
             Feed::Forecasts => self.forecasts().await,
             Feed::Model => self.model().await,
             Feed::Catalog => self.catalog().await,
@@ -613,9 +621,11 @@ mod tests {
     fn each_feed_runs_when_a_source_serves_it_and_names_that_source() {
         let ep = endpoint();
         let both = Sources::own_apis(Some(&ep), Some(&ep)).unwrap();
+        // carrel's own API counts seats, not people: no head counts from it.
         let all_but_rules: Vec<Feed> =
-            Feed::ALL.into_iter().filter(|f| *f != Feed::Rules).collect();
+            Feed::ALL.into_iter().filter(|f| ![Feed::Rules, Feed::Occupancy].contains(f)).collect();
         assert_eq!(enabled(&both, false), all_but_rules);
+        assert_eq!(Feed::Occupancy.source(&both), None);
         assert_eq!(Feed::Seats.source(&both), Some("carrel"));
         assert_eq!(Feed::Arrivals.source(&both), Some("carrel"));
         assert_eq!(Feed::Model.source(&both), Some("recs"));

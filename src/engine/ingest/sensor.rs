@@ -5,6 +5,7 @@ use chrono::{Duration, Utc};
 use super::{Feed, FeedOutcome, Ingest, IngestError};
 use crate::domain::arrivals::bucket_start;
 use crate::domain::layout::SeatEvent;
+use crate::feeds::validate::Rejection;
 use crate::feeds::{Capability, FetchError, SensorSource};
 use crate::store::arrivals::BucketSource;
 use crate::store::feeds::Success;
@@ -170,6 +171,40 @@ impl Ingest {
             })
             .await?;
         Ok(FeedOutcome::ok(Feed::Environment, stored, quarantined))
+    }
+
+    pub(super) async fn occupancy(&mut self) -> Result<FeedOutcome, IngestError> {
+        if self.known().zone_ids.is_empty() {
+            return Ok(FeedOutcome::skipped(Feed::Occupancy, "no layout yet"));
+        }
+        let mut u = self.source(Capability::Occupancy)?.occupancy().await?;
+        // A count of a zone the layout does not hold has nowhere to go.
+        let zones = &self.known().zone_ids;
+        let (known, unknown): (Vec<_>, Vec<_>) =
+            u.zones.drain(..).partition(|z| zones.contains(&z.zone_id));
+        u.zones = known;
+        u.rejected.extend(unknown.into_iter().map(|z| Rejection {
+            reason: format!("zone count: unknown zone {}", z.zone_id),
+            record: serde_json::to_string(&z).unwrap_or_default(),
+        }));
+        let quarantined = u.rejected.len() as u64;
+        let stored = self
+            .db
+            .run(move |s| {
+                s.write(|tx| {
+                    let n = store::occupancy::apply(tx, &u.zones)? as u64;
+                    let success = Success {
+                        server_time: Some(u.generated_at),
+                        records_ok: n,
+                        records_quarantined: quarantined,
+                        ..Default::default()
+                    };
+                    Ingest::record(tx, Feed::Occupancy, &u.rejected, &success)?;
+                    Ok::<_, crate::store::StoreError>(n)
+                })
+            })
+            .await?;
+        Ok(FeedOutcome::ok(Feed::Occupancy, stored, quarantined))
     }
 
     /// Refreshes every window's forecast from the stored arrivals.

@@ -122,6 +122,21 @@ impl Paging {
 }
 
 impl LibCalClient {
+    /// The site's base URL (the API is under `1.1/` of it).
+    pub fn base(&self) -> &reqwest::Url {
+        self.api.base()
+    }
+
+    /// Now by LibCal's clock (`ApiClient::server_now`): what "today" and a booking's no-show
+    /// time are measured against. Before the first answer of this client, it asks for its
+    /// token first, so the clock is LibCal's from the first call on.
+    pub async fn server_now(&self) -> Result<DateTime<Utc>, FetchError> {
+        if self.token.lock().await.is_none() {
+            self.token().await?;
+        }
+        Ok(self.api.server_now())
+    }
+
     /// A client for the site in `settings`; `timezone` is the library's, for what "today"
     /// means to LibCal.
     pub fn new(settings: &LibCalSettings, timezone: Tz) -> Result<Self, FetchError> {

@@ -13,9 +13,9 @@
 //!
 //! [`map`] composes the observations into one sample per zone. Datastreams are fetched
 //! [`CONCURRENT`] at a time. The report time, against which observations are judged fresh, is
-//! the service's own clock (the newest `Date` header of its answers), else this machine's: a
-//! server in another time than carrel's (a simulator, a clock gone wrong) is judged by the
-//! time it keeps.
+//! the service's own clock (`ApiClient::server_now`, from the `Date` header of its answers),
+//! else this machine's: a server in another time than carrel's (a simulator, a clock gone
+//! wrong) is judged by the time it keeps.
 //!
 //! What fails a whole fetch, and what only one datastream: a datastream the server does not
 //! know or refuses to show (400, 404, 410), a wrong unit, a zone not in the layout, paging that
@@ -34,10 +34,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use futures_util::future::join_all;
 
-use super::http::{Answer, ApiClient, FetchError};
+use super::http::{ApiClient, FetchError};
 use super::validate::{EnvironmentUpdate, Rejection};
 use crate::config::{DatastreamTarget, Endpoint, SensorThingsSettings};
 use map::{Conversion, Fetched};
@@ -63,8 +63,8 @@ pub struct SensorThingsClient {
 
 /// What reading one datastream came to.
 enum Read {
-    /// Its observations, and the server's time of the answer.
-    Fetched(Fetched, Option<DateTime<Utc>>),
+    /// Its observations.
+    Fetched(Fetched),
     /// A rejection of the datastream.
     Refused(Rejection),
 }
@@ -141,18 +141,13 @@ impl SensorThingsClient {
             reads.extend(join_all(batch).await);
         }
         let mut fetched = Vec::new();
-        let mut server_time: Option<DateTime<Utc>> = None;
         for read in reads {
             match read? {
-                Read::Fetched(f, date) => {
-                    server_time = server_time.max(date);
-                    fetched.push(f);
-                }
+                Read::Fetched(f) => fetched.push(f),
                 Read::Refused(r) => rejected.push(r),
             }
         }
-        let now = server_time.unwrap_or_else(Utc::now);
-        Ok(map::environment(&fetched, rejected, now, self.max_age))
+        Ok(map::environment(&fetched, rejected, self.api.server_now(), self.max_age))
     }
 
     /// Datastream `t`'s unit and latest observations, or its rejection.
@@ -162,11 +157,10 @@ impl SensorThingsClient {
             Err(reason) => return Ok(Read::Refused(map::refused(t, &reason))),
         };
         let query = [("$orderby", "phenomenonTime desc".to_owned()), ("$top", "1".to_owned())];
-        let mut answer =
-            self.api.get_answer(&format!("{}/Observations", entity(&t.id)), &query).await;
+        let mut answer = self.api.get(&format!("{}/Observations", entity(&t.id)), &query).await;
         let mut links = HashSet::new();
         for _ in 0..MAX_PAGES {
-            let Answer { body, date } = match answer {
+            let body = match answer {
                 Ok(a) => a,
                 Err(e) if about_one(&e) => {
                     return Ok(Read::Refused(map::refused(t, &e.to_string())));
@@ -179,7 +173,7 @@ impl SensorThingsClient {
                 Some(link) if page.value.is_empty() => link,
                 _ => {
                     let f = Fetched { target: t.clone(), conversion, observations: page.value };
-                    return Ok(Read::Fetched(f, date));
+                    return Ok(Read::Fetched(f));
                 }
             };
             if !links.insert(next.clone()) {

@@ -46,8 +46,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(_, s)| *s)
         .collect();
     let cursor = (state.seats.focus == Focus::Map).then_some(state.seats.cursor);
-    let map_area = centred(a.map, floor, fit);
-    frame.render_widget(SeatMap { floor, fit, cursor, found: &found, theme: t }, map_area);
+    if floor.seats.is_empty() && floor.zones.iter().any(ZoneView::counted_only) {
+        let text =
+            "no seat map: the zones of this floor are counted, not seated (head counts beside)";
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+            a.map,
+        );
+    } else {
+        let map_area = centred(a.map, floor, fit);
+        frame.render_widget(SeatMap { floor, fit, cursor, found: &found, theme: t }, map_area);
+    }
     draw_legend(frame, a.legend, state, fit.k);
     draw_ghosts(frame, a.ghosts, state, snap);
 }
@@ -77,6 +86,7 @@ fn draw_floor_line(
     let o = floor.occupancy;
     let taken = o.occupied + o.away;
     let floor_ghosts = snap.ghosts.iter().filter(|g| g.floor == state.seats.floor).count();
+    let counted = floor.zones.iter().filter(|z| z.counted_only()).count();
     let line = |id: bool, share: bool| {
         let mut spans = vec![Span::styled(" ◀ ", t.key), Span::styled(safe(&floor.name), t.title)];
         if id {
@@ -87,6 +97,11 @@ fn draw_floor_line(
             format!("{}/{}  ", state.seats.floor + 1, snap.floors.len()),
             t.dim,
         ));
+        if o.total == 0 && counted > 0 {
+            let people = floor.zones.iter().filter_map(|z| z.head_count.as_ref()).map(|h| h.count);
+            spans.push(Span::styled(format!("{} people counted", people.sum::<u32>()), t.base));
+            return Line::from(spans);
+        }
         let share = if share { format!(" ({:.0}%)", o.ratio() * 100.0) } else { String::new() };
         spans.push(Span::styled(format!("{taken}/{} taken{share}", o.total), t.base));
         spans.push(Span::styled(format!("  {} free", o.free), t.ok));
@@ -166,14 +181,24 @@ fn draw_zones(frame: &mut Frame<'_>, area: Rect, state: &State, floor: &FloorVie
     let mut lines = Vec::new();
     for z in &floor.zones {
         let o = z.occupancy;
-        let count = format!("{}/{}", o.occupied + o.away, o.total);
-        let kind = z.kind.as_str();
+        // A zone without seats is shown by its head count, when a source counts it.
+        let (count, ratio, kind) = match &z.head_count {
+            Some(h) if z.counted_only() => (
+                match h.capacity {
+                    Some(c) => format!("{}/{c} people", h.count),
+                    None => format!("{} people", h.count),
+                },
+                h.ratio().unwrap_or(0.0).min(1.0),
+                "counted",
+            ),
+            _ => (format!("{}/{}", o.occupied + o.away, o.total), o.ratio(), z.kind.as_str()),
+        };
         if wide {
             // name kind bar count, then the comfort line.
             let bar_w = (w / 4).clamp(8, 16);
             let name_w = w.saturating_sub(bar_w + count.len() + kind.len() + 5);
             let name: String = safe(&z.name).chars().take(name_w).collect();
-            let (fill, empty) = bar(o.ratio(), bar_w);
+            let (fill, empty) = bar(ratio, bar_w);
             lines.push(Line::from(vec![
                 Span::styled(format!(" {name:<name_w$} "), t.base),
                 Span::styled(format!("{kind} "), t.dim),
@@ -194,7 +219,7 @@ fn draw_zones(frame: &mut Frame<'_>, area: Rect, state: &State, floor: &FloorVie
                 continue;
             }
             let bar_w = w.saturating_sub(kind.len() + 3).min(24);
-            let (fill, empty) = bar(o.ratio(), bar_w);
+            let (fill, empty) = bar(ratio, bar_w);
             lines.push(Line::from(vec![
                 Span::raw(" "),
                 Span::styled(fill, t.bar_fill),
