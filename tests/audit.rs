@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use carrel::domain::merkle::Frontier;
 use common::backend::{
@@ -23,16 +23,7 @@ fn carrel(home: &Path, db: &Path, args: &[&str]) -> Output {
 /// The binary with `db_args` naming the database (and, on SQLite, who acts: see
 /// `db_args_as`).
 fn carrel_with(home: &Path, db_args: &[String], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(args)
-        .args(db_args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .unwrap()
+    common::carrel_in(home).args(args).args(db_args).output().unwrap()
 }
 
 /// The key directory of the one database made under `home` (keys are per database, named by

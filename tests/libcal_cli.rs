@@ -8,7 +8,7 @@ mod common;
 #[path = "common/pty.rs"]
 mod pty;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Output;
 
@@ -174,7 +174,7 @@ fn a_booking_s_personal_fields_reach_neither_the_database_nor_the_log_nor_any_ou
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (sim, config, home) = site(&runtime);
     let h = home.path();
-    let personal = personal_fields(&runtime, &sim, &config);
+    let personal = runtime.block_on(common::libcal_personal_fields(&sim, &config));
     assert!(personal.len() > 20, "the simulator's bookings carry personal fields");
     ok(&carrel(h, &["init"]));
     let mut output = Vec::new();
@@ -244,95 +244,4 @@ fn get<T: serde::de::DeserializeOwned>(
         let body = reqwest::get(url).await.unwrap().bytes().await.unwrap();
         serde_json::from_slice(&body).unwrap()
     })
-}
-
-/// The names, e-mails, accounts and check-in codes on the flavour's bookings today.
-fn personal_fields(
-    runtime: &tokio::runtime::Runtime,
-    sim: &SimHandle,
-    config: &SimConfig,
-) -> HashSet<String> {
-    runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let base = format!("{}/libcal/1.1", sim.base_url());
-        let token: Value = http
-            .post(format!("{base}/oauth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", config.libcal.client_id.as_str()),
-                ("client_secret", config.libcal.client_secret.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .map(|b| serde_json::from_slice(&b).unwrap())
-            .unwrap();
-        let bearer = token["access_token"].as_str().unwrap().to_owned();
-        let mut personal = HashSet::new();
-        for lid in location_ids(config.seats) {
-            let page: Vec<Value> = http
-                .get(format!("{base}/space/bookings?lid={lid}&limit=500"))
-                .bearer_auth(&bearer)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .map(|b| serde_json::from_slice(&b).unwrap())
-                .unwrap();
-            for b in &page {
-                for field in ["firstName", "lastName", "email", "account", "check_in_code"] {
-                    if let Some(v) = b[field].as_str().filter(|v| v.len() >= 4) {
-                        personal.insert(v.to_owned());
-                    }
-                }
-            }
-        }
-        personal
-    })
-}
-
-/// `carrel demo --flavor libcal` in a terminal: seats from LibCal's bookings on the map, the
-/// group study rooms by head count, and a no-show released by cancelling its booking.
-#[test]
-fn the_demo_fed_by_libcal_shows_seats_and_head_counts_and_releases_a_no_show() {
-    let wait = std::time::Duration::from_secs(30);
-    let home = tempfile::tempdir().unwrap();
-    let args = [
-        "demo",
-        "--flavor",
-        "libcal",
-        "--seed",
-        "3",
-        "--speed",
-        "0",
-        "--start",
-        "2026-11-18T11:00:00Z",
-    ];
-    let mut p = pty::Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
-    p.wait_for("Ghost seats", wait);
-    let screen = p.wait_for("people", wait);
-    assert!(screen.contains("counted") && screen.contains("taken"), "{screen}");
-    p.send("6");
-    let screen = p.wait_for("sensor.occupancy", wait);
-    assert!(screen.contains("libcal"), "{screen}");
-    p.send("1");
-    p.wait_for("Ghost seats", wait);
-    p.send("g");
-    let screen = p.wait_for("▸ Ghost seats", wait);
-    let first = screen
-        .lines()
-        .skip_while(|l| !l.contains("▸ Ghost seats"))
-        .nth(1)
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .to_owned();
-    p.send("r");
-    p.wait_for("Release seat", wait);
-    p.send("y");
-    p.wait_for(&format!("released {first}"), wait);
-    p.send("q");
-    assert!(p.wait_exit(wait), "carrel should exit cleanly");
 }

@@ -4,6 +4,8 @@
 //! tokens expire and are renewed; a no-show is released; faults reach the flavour's routes;
 //! `carrel sim --flavor` names a flavour it does not know.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -15,7 +17,6 @@ use carrel::sim::flavors::libcal::location_ids;
 use carrel::sim::{Fault, FaultPlan, Flavor, SimConfig, SimHandle, start};
 use chrono::{DateTime, Utc};
 use chrono_tz::America::New_York;
-use serde_json::Value;
 
 fn at(t: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(t).expect("an RFC 3339 time").to_utc()
@@ -160,41 +161,7 @@ async fn the_libcal_flavour_agrees_with_the_simulator_s_own_api() {
 async fn the_flavour_s_personal_fields_reach_no_update() {
     let config = config();
     let s = sim(config.clone()).await;
-    let http = reqwest::Client::new();
-    let base = format!("{}/libcal/1.1", s.base_url());
-    let token: Value = http
-        .post(format!("{base}/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", config.libcal.client_id.as_str()),
-            ("client_secret", config.libcal.client_secret.as_str()),
-        ])
-        .send()
-        .await
-        .expect("a token")
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).expect("JSON"))
-        .expect("a body");
-    let bearer = token["access_token"].as_str().expect("a token").to_owned();
-    let mut personal = HashSet::new();
-    for lid in location_ids(config.seats) {
-        let page: Vec<Value> = http
-            .get(format!("{base}/space/bookings?lid={lid}&limit=500"))
-            .bearer_auth(&bearer)
-            .send()
-            .await
-            .expect("bookings")
-            .bytes()
-            .await
-            .map(|b| serde_json::from_slice(&b).expect("JSON"))
-            .expect("a body");
-        for b in &page {
-            for field in ["firstName", "lastName", "email", "account", "check_in_code"] {
-                personal.insert(b[field].as_str().expect(field).to_owned());
-            }
-        }
-    }
+    let personal = common::libcal_personal_fields(&s, &config).await;
     assert!(personal.len() > 20, "the flavour's bookings carry personal fields: {personal:?}");
 
     let c = client(&s, &config);

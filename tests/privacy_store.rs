@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use carrel::domain::crypto::Keys;
 use common::backend::{
@@ -18,15 +18,7 @@ use common::backend::{
 };
 
 fn carrel(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .unwrap()
+    common::carrel_in(home).args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {

@@ -6,19 +6,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{Duration, Utc};
 use common::backend::{db_arg, new_database, owner_i64, owner_texts};
 
 fn carrel(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carrel"))
+    common::carrel_in(home)
         .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
         .env("CARREL_DB", db_arg(&home.join("c.db")))
         .output()
         .unwrap()

@@ -31,20 +31,7 @@ fn demo_tabs_help_release_and_quit_restore_the_terminal() {
     p.send("1");
     p.wait_for("Ghost seats", WAIT);
 
-    // Focus the ghost list; the first row is the seat to release.
-    p.send("g");
-    let screen = p.wait_for("▸ Ghost seats", WAIT);
-    let first = screen
-        .lines()
-        .skip_while(|l| !l.contains("▸ Ghost seats"))
-        .nth(1)
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .to_owned();
-    p.send("r");
-    p.wait_for("Release seat", WAIT);
-    p.send("y");
-    p.wait_for(&format!("released {first}"), WAIT);
+    p.release_first_ghost(WAIT);
 
     p.send("q");
     assert!(p.wait_exit(WAIT), "carrel should exit cleanly");

@@ -39,6 +39,19 @@ fn at(size: (u16, u16), tab: Tab) -> State {
     s
 }
 
+/// With the database unreachable before the System tab was ever read, the tab says so, not
+/// that it is reading; the status line says since when.
+#[test]
+fn the_system_tab_says_when_the_database_is_unreachable() {
+    let mut s = at((80, 24), Tab::System);
+    s.system.snapshot = None;
+    s.database_down = Some(s.wall - chrono::Duration::seconds(90));
+    let screen = text(&render(&s, 80, 24));
+    assert!(screen.contains("the database is unreachable (since"), "{screen}");
+    assert!(!screen.contains("reading the database"), "{screen}");
+    assert!(screen.contains("database unreachable since"), "{screen}");
+}
+
 #[test]
 fn seats_80x24() {
     insta::assert_snapshot!(text(&render(&at((80, 24), Tab::Seats), 80, 24)));

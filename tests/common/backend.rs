@@ -317,17 +317,8 @@ pub fn demo_database(home: &Path, db: &Path) {
     std::fs::write(&site_key, hex::encode(carrel::sim::site_key_for(DEMO_SEED))).unwrap();
     let demo: &[&str] =
         if on_postgres() { &["--site-key", site_key.to_str().unwrap()] } else { &["--demo"] };
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_carrel"))
-        .arg("init")
-        .args(demo)
-        .args(["--db", &db_arg(db)])
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .unwrap();
+    let o =
+        super::carrel_in(home).arg("init").args(demo).args(["--db", &db_arg(db)]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     if !on_postgres() {
         return;

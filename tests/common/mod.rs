@@ -123,3 +123,46 @@ pub fn assert_no_control_bytes(store: &Store) {
 pub fn ids(values: &[serde_json::Value]) -> HashSet<String> {
     values.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect()
 }
+
+/// The personal fields (names, e-mails, accounts, check-in codes) on the simulator's LibCal
+/// bookings of today, each at least four characters long: what must reach nothing carrel
+/// keeps or shows. The simulator must speak the LibCal flavour.
+pub async fn libcal_personal_fields(sim: &SimHandle, config: &SimConfig) -> HashSet<String> {
+    let http = reqwest::Client::new();
+    let json = |bytes: &[u8]| -> serde_json::Value { serde_json::from_slice(bytes).unwrap() };
+    let base = format!("{}/libcal/1.1", sim.base_url());
+    let token = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", config.libcal.client_id.as_str()),
+            ("client_secret", config.libcal.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let bearer = json(&token)["access_token"].as_str().unwrap().to_owned();
+    let mut personal = HashSet::new();
+    for lid in sim::flavors::libcal::location_ids(config.seats) {
+        let page = http
+            .get(format!("{base}/space/bookings?lid={lid}&limit=500"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        for b in json(&page).as_array().unwrap() {
+            for field in ["firstName", "lastName", "email", "account", "check_in_code"] {
+                if let Some(v) = b[field].as_str().filter(|v| v.len() >= 4) {
+                    personal.insert(v.to_owned());
+                }
+            }
+        }
+    }
+    personal
+}

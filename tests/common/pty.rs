@@ -84,6 +84,25 @@ impl Pty {
         self.writer.flush().unwrap();
     }
 
+    /// On the Seats tab: focuses the ghost list, releases its first seat with `r` and `y`,
+    /// waits until the console says it was released, and returns that seat as listed.
+    pub fn release_first_ghost(&mut self, wait: Duration) -> String {
+        self.send("g");
+        let screen = self.wait_for("▸ Ghost seats", wait);
+        let first = screen
+            .lines()
+            .skip_while(|l| !l.contains("▸ Ghost seats"))
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .to_owned();
+        self.send("r");
+        self.wait_for("Release seat", wait);
+        self.send("y");
+        self.wait_for(&format!("released {first}"), wait);
+        first
+    }
+
     /// Waits until the screen contains `text`; panics with the screen after `limit`.
     pub fn wait_for(&self, text: &str, limit: Duration) -> String {
         let start = Instant::now();

@@ -46,7 +46,17 @@ fn clock(t: DateTime<Utc>, state: &State) -> String {
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let Some(s) = &state.system.snapshot else {
-        frame.render_widget(Paragraph::new(Line::styled("reading the database…", t.dim)), area);
+        let text = match state.database_down {
+            Some(since) => format!(
+                "the database is unreachable (since {}); this tab fills in when it answers again",
+                clock(since, state)
+            ),
+            None => "reading the database…".to_owned(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     };
     let width = usize::from(area.width);
