@@ -12,6 +12,7 @@
 
 mod error;
 mod libcal;
+mod occuspace;
 mod parse;
 mod privacy;
 mod sections;
@@ -26,6 +27,7 @@ use crate::input;
 
 pub use error::{ConfigError, more_problems};
 pub use libcal::{LibCalFeed, LibCalSettings};
+pub use occuspace::{OccuspaceFeed, OccuspaceSettings};
 pub use privacy::{AlertsSection, KindRetention, PatronRetention, RetentionSection};
 pub use sensorthings::{DatastreamEntry, DatastreamTarget, SensorThingsFeed, SensorThingsSettings};
 
@@ -109,6 +111,8 @@ pub struct Config {
     pub recs: Option<Endpoint>,
     /// A LibCal site (`[feeds.libcal]`), when its url is set.
     pub libcal: Option<LibCalSettings>,
+    /// An Occuspace account (`[feeds.occuspace]`), when its url is set.
+    pub occuspace: Option<OccuspaceSettings>,
     /// An OGC SensorThings service (`[feeds.sensorthings]`), when its url is set.
     pub sensorthings: Option<SensorThingsSettings>,
     /// Logs and keys live here.
@@ -345,6 +349,11 @@ pub fn check_with(
         ),
     );
     let libcal = kept(&mut problems, libcal::settings(&settings.feeds.libcal, f, &src));
+    let occuspace =
+        occuspace::settings(&settings.feeds.occuspace, f, &src).unwrap_or_else(|mut found| {
+            problems.append(&mut found);
+            None
+        });
     let sensorthings = sensorthings::settings(&settings.feeds.sensorthings, f, &src)
         .unwrap_or_else(|mut found| {
             problems.append(&mut found);
@@ -371,6 +380,7 @@ pub fn check_with(
         sensor,
         recs,
         libcal,
+        occuspace,
         sensorthings,
         state_dir,
         origins,
@@ -565,6 +575,15 @@ impl Config {
                 l.url
             ));
         }
+        if let Some(o) = &self.occuspace
+            && o.url.scheme() == "http"
+            && !is_loopback(&o.url)
+        {
+            out.push(format!(
+                "feeds.occuspace: the token is sent over plain http to {}; use https",
+                o.url
+            ));
+        }
         if let Some(st) = &self.sensorthings
             && st.token.is_some()
             && st.url.scheme() == "http"
@@ -622,6 +641,9 @@ impl Config {
                 l.secret_origin
             ));
         }
+        if let Some(o) = &self.occuspace {
+            out.push_str(&format!("# feeds.occuspace token: <redacted> from {}\n", o.token_origin));
+        }
         if let Some(st) = &self.sensorthings {
             let line = match &st.token_origin {
                 Some(o) => format!("# feeds.sensorthings token: <redacted> from {o}\n"),
@@ -635,6 +657,7 @@ impl Config {
             &mut shown.feeds.sensor.url,
             &mut shown.feeds.recs.url,
             &mut shown.feeds.libcal.url,
+            &mut shown.feeds.occuspace.url,
             &mut shown.feeds.sensorthings.url,
         ]
         .into_iter()

@@ -94,6 +94,8 @@ pub struct FeedsSection {
     pub recs: RecsFeed,
     /// A LibCal site (see `config/libcal.rs`).
     pub libcal: super::libcal::LibCalFeed,
+    /// An Occuspace account (see `config/occuspace.rs`).
+    pub occuspace: super::occuspace::OccuspaceFeed,
     /// An OGC SensorThings service (see `config/sensorthings.rs`).
     pub sensorthings: super::sensorthings::SensorThingsFeed,
 }
@@ -362,6 +364,9 @@ impl FileConfig {
         bad.extend(range(t, "max_body_bytes", r.max_body_bytes, 1024, GIB).err());
         bad.extend(range(t, "stale_after_s", r.stale_after_s, 1, 30 * DAY).err());
         bad.extend(self.feeds.libcal.validate().into_iter().map(|(k, m)| ("feeds.libcal", k, m)));
+        bad.extend(
+            self.feeds.occuspace.validate().into_iter().map(|(k, m)| ("feeds.occuspace", k, m)),
+        );
         bad.extend(
             self.feeds
                 .sensorthings

@@ -34,6 +34,7 @@ fn the_example_file_loads_and_documents_every_key() {
     assert!(cfg.recs.is_none(), "the example leaves the recommendation API off");
     assert!(cfg.libcal.is_none(), "the example leaves LibCal off");
     assert!(cfg.sensorthings.is_none(), "the example leaves SensorThings off");
+    assert!(cfg.occuspace.is_none(), "the example leaves Occuspace off");
     // Every key of the full default configuration appears in the example, commented or not.
     let mut full = FileConfig::default();
     full.database.path = Some("x".into());
@@ -45,6 +46,9 @@ fn the_example_file_loads_and_documents_every_key() {
     full.feeds.libcal.client_id = Some("x".into());
     full.feeds.libcal.client_secret_file = Some("x".into());
     full.feeds.libcal.location_ids = vec![1];
+    full.feeds.occuspace.url = Some("x".into());
+    full.feeds.occuspace.token_file = Some("x".into());
+    full.feeds.occuspace.zones.insert("1560".into(), "F0-Z1".into());
     full.feeds.sensorthings.url = Some("x".into());
     full.feeds.sensorthings.token_file = Some("x".into());
     full.feeds
@@ -465,4 +469,89 @@ fn every_bad_sensorthings_datastream_is_named_on_its_line() {
         .unwrap_err();
     assert_eq!(err.line, Some(2));
     assert!(err.message.contains("only http and https URLs are supported"), "{err}");
+}
+
+const OCCUSPACE: &str = "[feeds.occuspace]\nurl = \"https://api.occuspace.example\"\n\
+                         token_file = \"occ.token\"\n\n[feeds.occuspace.zones]\n\
+                         1561 = \"F1-Z3\"\n1560 = \"F0-Z1\"\n";
+
+#[test]
+fn occuspace_reads_its_zones_and_never_shows_its_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "occ.token", "0cc-t0ken-77\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let f = write(dir.path(), "c.toml", OCCUSPACE);
+    let o = Overrides { config: Some(f), ..Default::default() };
+    let cfg = load_env(&o, &[], dir.path()).unwrap();
+    let occ = cfg.occuspace.as_ref().unwrap();
+    assert_eq!(occ.url.as_str(), "https://api.occuspace.example/");
+    assert_eq!(occ.token.expose(), "0cc-t0ken-77");
+    assert_eq!(occ.zones, [(1560, "F0-Z1".to_owned()), (1561, "F1-Z3".to_owned())]);
+    let text = cfg.render();
+    assert!(!text.contains("0cc-t0ken") && !format!("{cfg:?}").contains("0cc-t0ken"), "{text}");
+    assert!(text.contains("# feeds.occuspace token: <redacted> from "), "{text}");
+    let reparsed: FileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(reparsed, cfg.settings);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let err = load_env(&o, &[], dir.path()).unwrap_err();
+        assert_eq!(err.message, "token file is readable by others (mode 640); chmod 600 it");
+    }
+}
+
+#[test]
+fn every_bad_occuspace_zone_is_named_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.occuspace]\nurl = \"https://api.occuspace.example\"\ntimeout_ms = 5\n\n\
+         [feeds.occuspace.zones]\n\
+         0 = \"F0-Z1\"\n\
+         lobby = \"F0-Z2\"\n\
+         12 = \"F0 Z3\"\n\
+         13 = \"F0-Z4\"\n\
+         14 = \"F0-Z4\"\n",
+    );
+    let problems = check_with(
+        &Overrides { config: Some(f.clone()), ..Default::default() },
+        &|_| None,
+        &dirs(dir.path()),
+        &|_| Vec::new(),
+    )
+    .unwrap_err();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let name = f.display().to_string();
+    let expected = [
+        format!("{name}:3: [feeds.occuspace] timeout_ms: 5 is out of range 100..=600000"),
+        format!(
+            "{name}:6: [feeds.occuspace.zones] 0: not an Occuspace location id (a whole number \
+             above 0)"
+        ),
+        format!(
+            "{name}:7: [feeds.occuspace.zones] lobby: not an Occuspace location id (a whole \
+             number above 0)"
+        ),
+        format!(
+            "{name}:8: [feeds.occuspace.zones] 12: zone 'F0 Z3' is not a zone id (such as F0-Z1)"
+        ),
+        format!(
+            "{name}:10: [feeds.occuspace.zones] 14: zone F0-Z4 is already counted by location \
+             13; one location per zone"
+        ),
+        format!("{name}: [feeds.occuspace] token_file: is required when url is set"),
+    ];
+    for e in &expected {
+        assert!(text.contains(e), "missing {e:?} in {text:#?}");
+    }
+    let orphan = write(dir.path(), "d.toml", "[feeds.occuspace.zones]\n1 = \"F0-Z1\"\n");
+    let err = load_env(&Overrides { config: Some(orphan), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(err.message.contains("[feeds.occuspace] url: is missing"), "{err}");
 }
