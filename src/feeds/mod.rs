@@ -1,5 +1,5 @@
 //! Clients of the remote APIs (carrel's sensor and recommendation APIs; vendor adapters such as
-//! LibCal and OGC SensorThings, a module each with its own wire types): HTTP with timeouts and a size cap, payload
+//! LibCal, Occuspace and OGC SensorThings, a module each with its own wire types): HTTP with timeouts and a size cap, payload
 //! validation record by record, and retry timing. `source` is the seam the rest of carrel reads
 //! sensor data through: which configured source serves which feed.
 //!
@@ -11,6 +11,8 @@
 pub mod backoff;
 pub mod http;
 pub mod libcal;
+pub mod occuspace;
+pub mod records;
 pub mod recs;
 pub mod sensor;
 pub mod sensorthings;

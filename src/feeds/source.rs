@@ -47,6 +47,7 @@ use serde::Serialize;
 
 use super::http::{ApiClient, FetchError};
 use super::libcal::LibCalClient;
+use super::occuspace::OccuspaceClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::sensorthings::SensorThingsClient;
@@ -123,6 +124,8 @@ pub enum SensorSource {
     /// Springshare LibCal: the layout (without positions), seat states from bookings, head
     /// counts of rooms booked whole, and releases of no-show seats.
     LibCal(LibCalClient),
+    /// An Occuspace account (`feeds::occuspace`): head counts only.
+    Occuspace(OccuspaceClient),
     /// An OGC SensorThings service (`feeds::sensorthings`): comfort readings only.
     SensorThings(SensorThingsClient),
 }
@@ -133,6 +136,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(_) => "carrel",
             SensorSource::LibCal(_) => "libcal",
+            SensorSource::Occuspace(_) => "occuspace",
             SensorSource::SensorThings(_) => "sensorthings",
         }
     }
@@ -142,6 +146,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
             SensorSource::LibCal(c) => c.base(),
+            SensorSource::Occuspace(c) => c.api().base(),
             SensorSource::SensorThings(c) => c.api().base(),
         }
     }
@@ -158,6 +163,7 @@ impl SensorSource {
                     | Capability::Occupancy
                     | Capability::ReleaseSeat
             ),
+            SensorSource::Occuspace(_) => what == Capability::Occupancy,
             SensorSource::SensorThings(_) => what == Capability::Environment,
         }
     }
@@ -173,6 +179,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.layout().await,
             SensorSource::LibCal(c) => c.layout(c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Layout)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::Layout)),
         }
     }
 
@@ -188,6 +195,7 @@ impl SensorSource {
             // Always a full report: LibCal has no change cursor.
             SensorSource::LibCal(c) => c.seats(c.server_now().await?, known).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Seats)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::Seats)),
         }
     }
 
@@ -200,6 +208,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Environment)),
             SensorSource::SensorThings(c) => c.environment(known_zones).await,
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::Environment)),
         }
     }
 
@@ -209,6 +218,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.service_points().await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ServicePoints)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ServicePoints)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::ServicePoints)),
         }
     }
 
@@ -224,15 +234,22 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Arrivals)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Arrivals)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::Arrivals)),
         }
     }
 
     /// Head counts of the zones the source counts people in.
-    pub async fn occupancy(&self) -> Result<OccupancyUpdate, FetchError> {
+    /// `known_zones` are the layout's zones: a source that maps its own places to zones
+    /// rejects a place mapped to a zone not among them, naming the place.
+    pub async fn occupancy(
+        &self,
+        known_zones: &HashSet<String>,
+    ) -> Result<OccupancyUpdate, FetchError> {
         match self {
             SensorSource::Carrel(_) => Err(self.not_given(Capability::Occupancy)),
             SensorSource::LibCal(c) => c.occupancy(c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Occupancy)),
+            SensorSource::Occuspace(c) => c.occupancy(known_zones).await,
         }
     }
 
@@ -247,6 +264,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ChangeWindow)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ChangeWindow)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::ChangeWindow)),
         }
     }
 
@@ -260,6 +278,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
             SensorSource::LibCal(c) => c.release_seat(id, c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ReleaseSeat)),
+            SensorSource::Occuspace(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
 }
@@ -281,6 +300,9 @@ impl Sources {
         let mut vendors = Vec::new();
         if let Some(libcal) = &cfg.libcal {
             vendors.push(SensorSource::LibCal(LibCalClient::new(libcal, cfg.timezone)?));
+        }
+        if let Some(occuspace) = &cfg.occuspace {
+            vendors.push(SensorSource::Occuspace(OccuspaceClient::new(occuspace)?));
         }
         if let Some(st) = &cfg.sensorthings {
             vendors.push(SensorSource::SensorThings(SensorThingsClient::new(st)?));
@@ -412,6 +434,30 @@ mod tests {
             alone.serving(Capability::Layout).unwrap_err(),
             FetchError::NoSource { what: Capability::Layout }
         );
+    }
+
+    #[test]
+    fn an_occuspace_account_serves_the_head_counts_only() {
+        let settings = crate::config::OccuspaceSettings {
+            url: "https://api.occuspace.example".parse().unwrap(),
+            token: crate::config::Secret::new("t"),
+            token_origin: "test".into(),
+            zones: vec![(1560, "F0-Z1".into())],
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_body_bytes: 1 << 20,
+        };
+        let vendor = SensorSource::Occuspace(OccuspaceClient::new(&settings).unwrap());
+        let mut sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
+        sources.sensor.insert(0, vendor.clone());
+        for what in Capability::ALL {
+            let want = if what == Capability::Occupancy { "occuspace" } else { "carrel" };
+            assert_eq!(sources.source_of(what), Some(want), "{what}");
+        }
+        assert_eq!(vendor.url().as_str(), "https://api.occuspace.example/");
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let e = rt.block_on(vendor.environment(&HashSet::new())).unwrap_err();
+        assert_eq!(e.to_string(), "source 'occuspace' does not give comfort readings");
     }
 
     #[test]

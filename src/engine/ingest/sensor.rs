@@ -177,7 +177,8 @@ impl Ingest {
         if self.known().zone_ids.is_empty() {
             return Ok(FeedOutcome::skipped(Feed::Occupancy, "no layout yet"));
         }
-        let mut u = self.source(Capability::Occupancy)?.occupancy().await?;
+        let known_zones = self.known().zone_ids.clone();
+        let mut u = self.source(Capability::Occupancy)?.occupancy(&known_zones).await?;
         // A count of a zone the layout does not hold has nowhere to go.
         let zones = &self.known().zone_ids;
         let (known, unknown): (Vec<_>, Vec<_>) =

@@ -12,16 +12,11 @@
 //! a check goes to the quarantine re-serialised from these types ([`rejection`]), or, when it
 //! does not parse, as its declared scalar fields only ([`unparsed`]).
 //!
-//! May use: serde, serde_json, feeds::validate.
+//! May use: serde, serde_json, feeds::records.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
-use crate::domain::sanitize::clean_text;
-use crate::feeds::http::FetchError;
-use crate::feeds::validate::{Rejection, cut};
 
 /// A Datastream entity: only its unit is read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -70,53 +65,12 @@ pub struct Observation {
 /// Fields of [`Observation`], for [`unparsed`].
 pub const OBSERVATION_FIELDS: &[&str] = &["@iot.id", "phenomenonTime", "result"];
 
-/// An answer that is one JSON object of type `T`; anything else is a failed fetch, `what`
-/// saying which answer.
-pub fn object<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, FetchError> {
-    serde_json::from_slice(body).map_err(|e| FetchError::Malformed(format!("{what}: {e}")))
-}
-
-/// One record as `T`, or its rejection: the parse error and the record's declared scalar
-/// fields; `what` names the record ("datastream 42: observation").
-pub fn record<T: DeserializeOwned>(
-    raw: &RawValue,
-    what: &str,
-    fields: &[&str],
-) -> Result<T, Rejection> {
-    serde_json::from_str(raw.get()).map_err(|e| Rejection {
-        reason: clean_text(&format!("{what}: {e}"), 300),
-        record: unparsed(raw, fields),
-    })
-}
-
-/// A rejection with `record` re-serialised (a record that parsed, or what carrel made of it).
-pub fn rejection<T: Serialize>(reason: impl Into<String>, record: &T) -> Rejection {
-    Rejection {
-        reason: reason.into(),
-        record: cut(&serde_json::to_string(record).unwrap_or_else(|_| "null".into())),
-    }
-}
-
-/// A record that did not parse, as its declared fields whose values are text, numbers,
-/// booleans or null; anything nested is left out (`"…"`). Not an object: `null`.
-pub fn unparsed(raw: &RawValue, fields: &[&str]) -> String {
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(raw.get()) else {
-        return "null".into();
-    };
-    let kept: Map<String, Value> = map
-        .into_iter()
-        .filter(|(k, _)| fields.contains(&k.as_str()))
-        .map(|(k, v)| match v {
-            Value::Array(_) | Value::Object(_) => (k, Value::String("…".into())),
-            scalar => (k, scalar),
-        })
-        .collect();
-    cut(&Value::Object(kept).to_string())
-}
+pub use crate::feeds::records::{object, record, rejection, unparsed};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::feeds::http::FetchError;
 
     fn raw(text: &str) -> Box<RawValue> {
         RawValue::from_string(text.to_owned()).unwrap()
@@ -134,7 +88,10 @@ mod tests {
         );
         let bad = raw(r#"{"@iot.id":7,"phenomenonTime":5,"parameters":{"who":"j.doe"}}"#);
         let r = record::<Observation>(&bad, "observation", OBSERVATION_FIELDS).unwrap_err();
-        assert!(r.reason.starts_with("observation: invalid type"), "{}", r.reason);
+        assert_eq!(
+            r.reason,
+            "observation: invalid type: integer `5`, expected a string at line 1 column 31"
+        );
         assert_eq!(r.record, r#"{"@iot.id":7,"phenomenonTime":5}"#);
         assert_eq!(unparsed(&raw(r#""text""#), OBSERVATION_FIELDS), "null");
     }

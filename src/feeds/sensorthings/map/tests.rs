@@ -222,7 +222,7 @@ fn old_observations_are_left_out_and_bad_ones_rejected() {
             "datastream 3 (light of F0-Z1): observation: light_lux -40 outside plausible range 0..=200000",
             "datastream 4 (noise of F0-Z1): observation: 2026-11-18 11:00:00 UTC is after the report time 2026-11-18 10:00:00 UTC",
             "datastream 6 (co2 of F1-Z1): observation: phenomenonTime: \"2026-11-18T09:59:00\" is not a time with a UTC offset (2026-11-18T10:00:00+01:00)",
-            "datastream 6 (co2 of F1-Z1): observation: invalid type: string \"text\", expected struct Observation at line 1 column 6",
+            "datastream 6 (co2 of F1-Z1): observation: invalid type: string \"…\", expected struct Observation at line 1 column 6",
         ]
     );
     assert_eq!(u.rejected[0].record, r#"{"datastream":"7","zone":"F9-Z9","quantity":"co2"}"#);
