@@ -33,8 +33,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "TIME")]
     pub start: Option<DateTime<Utc>>,
     /// Feed the console the way a site running these vendors' systems would, comma-separated:
-    /// libcal (seats and rooms from LibCal bookings), sensorthings (comfort readings from a
-    /// SensorThings service); carrel's own API fills what they lack
+    /// libcal (seats and rooms from LibCal bookings), occuspace (head counts per zone),
+    /// sensorthings (comfort readings from a SensorThings service); carrel's own API fills what
+    /// they lack
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = super::sim::parse_flavors)]
     pub flavor: super::sim::Flavors,
 }
@@ -122,7 +123,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         max_body_bytes: cfg.settings.feeds.sensor.max_body_bytes,
     };
     for flavor in &sim_cfg_flavors {
-        feed_from(&mut cfg, *flavor, &endpoint, &sim_libcal, args.seats);
+        feed_from(&mut cfg, *flavor, &endpoint, &sim_libcal, args.seats, args.seed);
     }
     cfg.sensor = Some(endpoint.clone());
     cfg.recs = Some(endpoint);
@@ -153,14 +154,16 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     result
 }
 
-/// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`), as a site
-/// running that vendor's system would configure carrel.
+/// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`, by the
+/// simulator of `seed` with `seats` seats), as a site running that vendor's system would
+/// configure carrel.
 fn feed_from(
     cfg: &mut Config,
     flavor: sim::Flavor,
     own: &Endpoint,
     libcal: &sim::flavors::libcal::LibCalSim,
     seats: u32,
+    seed: u64,
 ) {
     let under = |prefix: &str| {
         let mut url = own.url.clone();
@@ -176,6 +179,17 @@ fn feed_from(
                 secret_origin: "the built-in simulator".into(),
                 location_ids: sim::flavors::libcal::location_ids(seats),
                 no_show_after_min: libcal.no_show_after_min,
+                connect_timeout: own.connect_timeout,
+                timeout: own.timeout,
+                max_body_bytes: own.max_body_bytes,
+            })
+        }
+        sim::Flavor::Occuspace => {
+            cfg.occuspace = Some(crate::config::OccuspaceSettings {
+                url: under("occuspace"),
+                token: crate::config::Secret::new(sim::flavors::occuspace::token(seed)),
+                token_origin: "the built-in simulator".into(),
+                zones: sim::flavors::occuspace::zones(seats),
                 connect_timeout: own.connect_timeout,
                 timeout: own.timeout,
                 max_body_bytes: own.max_body_bytes,

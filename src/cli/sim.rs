@@ -29,7 +29,8 @@ pub struct SimArgs {
     #[arg(long, value_name = "PROFILE", default_value = "none", value_parser = parse_faults)]
     pub faults: FaultPlan,
     /// Vendor dialects to serve beside carrel's own API, comma-separated: libcal (under
-    /// /libcal/1.1/), sensorthings (under /sensorthings/v1.1/)
+    /// /libcal/1.1/), occuspace (under /occuspace/v1/ and /occuspace/v2/), sensorthings (under
+    /// /sensorthings/v1.1/)
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = parse_flavors)]
     pub flavor: Flavors,
     /// Simulated time at start (RFC 3339) [default: now]
@@ -113,6 +114,14 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
                 config.libcal.no_show_after_min
             )
         });
+        let occuspace = config.flavors.contains(&Flavor::Occuspace).then(|| {
+            use sim::flavors::occuspace::{BUILDING, ZONE_BASE, token, zones};
+            format!(
+                "token {}, {} zone locations, id {ZONE_BASE} + zone number (building {BUILDING})",
+                token(config.seed),
+                zones(config.seats).len()
+            )
+        });
         let sensorthings = config.flavors.contains(&Flavor::SensorThings).then(|| {
             use sim::flavors::sensorthings::{DATASTREAM_BASE, datastreams};
             format!(
@@ -132,6 +141,10 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
         if let Some(libcal) = libcal {
             // The simulator's own credentials, made from the seed: nothing to keep secret.
             println!("carrel sim: LibCal at {}/libcal: {libcal}", handle.base_url());
+        }
+        if let Some(occuspace) = occuspace {
+            // The simulator's own token, made from the seed: nothing to keep secret.
+            println!("carrel sim: Occuspace at {}/occuspace: {occuspace}", handle.base_url());
         }
         if let Some(sensorthings) = sensorthings {
             println!(

@@ -1,6 +1,6 @@
 //! The simulated library in vendors' dialects. Each flavour serves the same library through
 //! one vendor's API shapes, mounted under its own prefix on the simulator's one port
-//! (`/libcal/1.1/…`, `/sensorthings/v1.1/…`), beside carrel's own API, which is always served. A flavour is switched on
+//! (`/libcal/1.1/…`, `/occuspace/v1/…`, `/sensorthings/v1.1/…`), beside carrel's own API, which is always served. A flavour is switched on
 //! by [`SimConfig::flavors`](super::SimConfig) (`carrel sim --flavor libcal`). Flavour routes
 //! answer through the same door as the sensor API, so `--faults` apply to them alike; they
 //! check their own vendor's credentials instead of the sensor token.
@@ -11,6 +11,7 @@
 //! May use: server, library, the sim's models, domain, axum.
 
 pub mod libcal;
+pub mod occuspace;
 pub mod sensorthings;
 
 use std::fmt;
@@ -26,18 +27,21 @@ use super::server::Shared;
 pub enum Flavor {
     /// Springshare LibCal: seats, bookings with check-in, utilisation, OAuth tokens.
     LibCal,
+    /// Occuspace: zones as locations, counted (v1 now, v2 locations).
+    Occuspace,
     /// OGC SensorThings API 1.1: Things, Datastreams and Observations of the comfort sensors.
     SensorThings,
 }
 
 impl Flavor {
     /// Every flavour the simulator speaks.
-    pub const ALL: [Flavor; 2] = [Flavor::LibCal, Flavor::SensorThings];
+    pub const ALL: [Flavor; 3] = [Flavor::LibCal, Flavor::Occuspace, Flavor::SensorThings];
 
     /// The flavour's name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Flavor::LibCal => "libcal",
+            Flavor::Occuspace => "occuspace",
             Flavor::SensorThings => "sensorthings",
         }
     }
@@ -46,6 +50,7 @@ impl Flavor {
     pub fn prefix(self) -> &'static str {
         match self {
             Flavor::LibCal => "/libcal",
+            Flavor::Occuspace => "/occuspace",
             Flavor::SensorThings => "/sensorthings",
         }
     }
@@ -101,6 +106,7 @@ pub fn parse_flavors(s: &str) -> Result<Vec<Flavor>, UnknownFlavor> {
 pub(crate) fn router(flavors: &[Flavor]) -> Router<Arc<Shared>> {
     flavors.iter().fold(Router::new(), |r, f| match f {
         Flavor::LibCal => r.merge(libcal::router()),
+        Flavor::Occuspace => r.merge(occuspace::router()),
         Flavor::SensorThings => r.merge(sensorthings::router()),
     })
 }
@@ -122,7 +128,7 @@ mod tests {
         let e = parse_flavors("libcal,frost").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown flavour 'frost'; the simulator speaks: libcal, sensorthings"
+            "unknown flavour 'frost'; the simulator speaks: libcal, occuspace, sensorthings"
         );
     }
 }
