@@ -99,7 +99,11 @@ impl OccuspaceClient {
         let (listed, mut rejected) = self.locations().await?;
         let mut wanted = Vec::new();
         for (id, zone) in &self.zones {
-            let location = listed.get(id);
+            let location = match listed.get(id) {
+                Some(None) => continue,
+                Some(Some(l)) => Some(l),
+                None => None,
+            };
             let record = LocationRecord { location_id: *id, zone, location, now: None };
             if !known_zones.contains(zone) {
                 let why = format!("location {id} counts zone {zone}, which is not in the layout");
@@ -131,7 +135,7 @@ impl OccuspaceClient {
             let record = LocationRecord {
                 location_id: id,
                 zone,
-                location: listed.get(&id),
+                location: listed.get(&id).and_then(Option::as_ref),
                 now: Some(&now),
             };
             match map::count(id, zone, &now, capacity, update.generated_at) {
@@ -145,9 +149,11 @@ impl OccuspaceClient {
         Ok(update)
     }
 
-    /// The mapped locations v2 lists, by id, and a rejection for each of their records that
-    /// cannot be read.
-    async fn locations(&self) -> Result<(HashMap<u64, Location>, Vec<Rejection>), FetchError> {
+    /// The mapped locations v2 lists, by id (`None` for one whose record cannot be read), and a
+    /// rejection for each record that cannot be read.
+    async fn locations(
+        &self,
+    ) -> Result<(HashMap<u64, Option<Location>>, Vec<Rejection>), FetchError> {
         let mapped: HashSet<u64> = self.zones.iter().map(|(id, _)| *id).collect();
         let mut found = HashMap::new();
         let mut rejected = Vec::new();
@@ -173,11 +179,16 @@ impl OccuspaceClient {
                 if !mapped.contains(&location_id) {
                     continue;
                 }
-                match wire::record::<Location>(raw, "v2 location", wire::LOCATION_FIELDS) {
+                let what = format!("v2 location {location_id}");
+                match wire::record::<Location>(raw, &what, wire::LOCATION_FIELDS) {
                     Ok(l) => {
-                        found.insert(location_id, l);
+                        found.insert(location_id, Some(l));
                     }
-                    Err(r) => rejected.push(r),
+                    Err(r) => {
+                        // Listed, but unreadable: this rejection says so; no second one.
+                        found.insert(location_id, None);
+                        rejected.push(r);
+                    }
                 }
             }
             let pagination = page.pagination.unwrap_or_default();
