@@ -3,7 +3,7 @@
 //! data}` envelope, v2 cursor paging (and a server whose cursor repeats or goes missing),
 //! statuses that make a count untrusted, members missing, times with offsets on a
 //! daylight-saving day, hostile strings, and errors as RFC 7807 problems, `{message}` bodies and
-//! Express's HTML.
+//! Express's HTML; v2's list is kept between fetches.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{HashMap, HashSet};
@@ -215,13 +215,16 @@ async fn active_locations_count_and_the_others_say_why_not() {
 }
 
 #[tokio::test]
-async fn paging_stops_once_every_mapped_location_is_found() {
+async fn paging_stops_once_every_mapped_location_is_found_and_v2_is_kept_a_while() {
     let (s, base) = stand("2026-11-18T10:05:00Z", &PAGED, &[(1560, 200, "now_1560.json")]).await;
     let zones = [(1560, "F0-Z1")];
-    let u = client(&base, TOKEN, &zones).occupancy(&known(&zones)).await.unwrap();
-    assert_eq!(u.zones.len(), 1);
+    let c = client(&base, TOKEN, &zones);
+    for _ in 0..2 {
+        let u = c.occupancy(&known(&zones)).await.unwrap();
+        assert_eq!(u.zones.len(), 1);
+    }
     let seen = s.seen.lock().unwrap().clone();
-    assert_eq!(seen, ["v2/locations?limit=100", "v1/location/1560/now"]);
+    assert_eq!(seen, ["v2/locations?limit=100", "v1/location/1560/now", "v1/location/1560/now"]);
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 //! Each fetch:
 //! 1. reads the account's locations from v2 (`GET {url}/v2/locations?limit=100`, following
 //!    `pagination.next_cursor` while `has_more`, at most [`MAX_PAGES`] pages, and no further
-//!    once every mapped location is found) for each mapped location's status and capacity;
+//!    once every mapped location is found) for each mapped location's status and capacity, and
+//!    keeps them for [`LOCATIONS_RECHECK`]: statuses and capacities change seldom, counts often,
+//!    and a location that stops counting in between says so itself (`isActive`);
 //! 2. for each mapped location whose zone is in the layout and whose status is `active`, reads
 //!    its count now from v1 (`GET {url}/v1/location/{id}/now`, `{message, data}`), [`CONCURRENT`]
 //!    at a time;
@@ -25,6 +27,8 @@ pub mod map;
 pub mod wire;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
@@ -40,12 +44,20 @@ pub const PAGE_SIZE: usize = 100;
 pub const MAX_PAGES: usize = 100;
 /// Locations whose counts are read at once.
 pub const CONCURRENT: usize = 4;
+/// How long v2's list of locations, once read, is used before it is read again.
+pub const LOCATIONS_RECHECK: Duration = Duration::from_secs(600);
+
+/// The mapped locations v2 lists, by id (`None` for one whose record cannot be read), and a
+/// rejection for each record that cannot be read.
+type Listed = (HashMap<u64, Option<Location>>, Vec<Rejection>);
 
 /// An Occuspace account, as the configuration names it.
 #[derive(Debug, Clone)]
 pub struct OccuspaceClient {
     api: ApiClient,
     zones: Vec<(u64, String)>,
+    /// v2's list as last read, and when.
+    listed: Arc<Mutex<Option<(Instant, Listed)>>>,
 }
 
 /// What reading one location's count came to.
@@ -78,7 +90,7 @@ impl OccuspaceClient {
             timeout: settings.timeout,
             max_body_bytes: settings.max_body_bytes,
         })?;
-        Ok(Self { api, zones: settings.zones.clone() })
+        Ok(Self { api, zones: settings.zones.clone(), listed: Arc::new(Mutex::new(None)) })
     }
 
     /// The HTTP client underneath.
@@ -96,7 +108,7 @@ impl OccuspaceClient {
         &self,
         known_zones: &HashSet<String>,
     ) -> Result<OccupancyUpdate, FetchError> {
-        let (listed, mut rejected) = self.locations().await?;
+        let (listed, mut rejected) = self.listed().await?;
         let mut wanted = Vec::new();
         for (id, zone) in &self.zones {
             let location = match listed.get(id) {
@@ -149,11 +161,22 @@ impl OccuspaceClient {
         Ok(update)
     }
 
-    /// The mapped locations v2 lists, by id (`None` for one whose record cannot be read), and a
-    /// rejection for each record that cannot be read.
-    async fn locations(
-        &self,
-    ) -> Result<(HashMap<u64, Option<Location>>, Vec<Rejection>), FetchError> {
+    /// v2's list as read within the last [`LOCATIONS_RECHECK`], else read now.
+    async fn listed(&self) -> Result<Listed, FetchError> {
+        let kept = self.listed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some((read_at, listed)) = kept
+            && read_at.elapsed() < LOCATIONS_RECHECK
+        {
+            return Ok(listed);
+        }
+        let listed = self.locations().await?;
+        *self.listed.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), listed.clone()));
+        Ok(listed)
+    }
+
+    /// The mapped locations v2 lists now.
+    async fn locations(&self) -> Result<Listed, FetchError> {
         let mapped: HashSet<u64> = self.zones.iter().map(|(id, _)| *id).collect();
         let mut found = HashMap::new();
         let mut rejected = Vec::new();
