@@ -10,7 +10,7 @@
 //! staff take; the state at a simulated time does not depend on when requests came in.
 //!
 //! Vendor flavours serve the same library in a vendor's dialect beside the own API
-//! ([`flavors`]: LibCal, SensorThings). Faults can be switched on to test the clients ([`FaultPlan`]). The queue model also runs
+//! ([`flavors`]: LibCal, Occuspace, SensorThings). Faults can be switched on to test the clients ([`FaultPlan`]). The queue model also runs
 //! offline, without HTTP, to compare staffing schedules ([`queues::simulate`]).
 //!
 //! May use: axum, tokio, domain. Not store, feeds or services.
