@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod http;
+pub mod qmatic;
 pub mod recs;
 pub mod sensor;
 pub mod source;

@@ -46,12 +46,13 @@ use reqwest::Url;
 use serde::Serialize;
 
 use super::http::{ApiClient, FetchError};
+use super::qmatic::QmaticClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::validate::{
     ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, SeatsUpdate, ServicePointsUpdate,
 };
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, QmaticEndpoint};
 use crate::domain::api::{SeatStatus, ServicePointChange};
 use crate::domain::service_point::ServicePoint;
 
@@ -112,13 +113,20 @@ impl fmt::Display for Capability {
 pub enum SensorSource {
     /// carrel's own sensor API (`assets/api/openapi.yaml`): it gives everything.
     Carrel(SensorClient),
+    /// Qmatic Orchestra (`feeds::qmatic`): service windows, arrivals and window changes.
+    Qmatic(QmaticClient),
 }
+
+/// What Qmatic Orchestra gives.
+const QMATIC_GIVES: [Capability; 3] =
+    [Capability::ServicePoints, Capability::Arrivals, Capability::ChangeWindow];
 
 impl SensorSource {
     /// The source's name in `carrel status`, the System tab and messages.
     pub fn name(&self) -> &'static str {
         match self {
             SensorSource::Carrel(_) => "carrel",
+            SensorSource::Qmatic(_) => "qmatic",
         }
     }
 
@@ -126,6 +134,7 @@ impl SensorSource {
     pub fn url(&self) -> &Url {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
+            SensorSource::Qmatic(c) => c.api().base(),
         }
     }
 
@@ -134,6 +143,7 @@ impl SensorSource {
     pub fn gives(&self, what: Capability) -> bool {
         match self {
             SensorSource::Carrel(_) => Capability::ALL.contains(&what),
+            SensorSource::Qmatic(_) => QMATIC_GIVES.contains(&what),
         }
     }
 
@@ -146,6 +156,7 @@ impl SensorSource {
     pub async fn layout(&self) -> Result<LayoutUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.layout().await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Layout)),
         }
     }
 
@@ -158,6 +169,7 @@ impl SensorSource {
     ) -> Result<SeatsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.seats(cursor, known).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Seats)),
         }
     }
 
@@ -168,6 +180,7 @@ impl SensorSource {
     ) -> Result<EnvironmentUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Environment)),
         }
     }
 
@@ -175,6 +188,7 @@ impl SensorSource {
     pub async fn service_points(&self) -> Result<ServicePointsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.service_points().await,
+            SensorSource::Qmatic(c) => c.service_points().await,
         }
     }
 
@@ -188,6 +202,7 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::Qmatic(c) => c.arrivals(from, to, step_s, known_windows).await,
         }
     }
 
@@ -200,6 +215,7 @@ impl SensorSource {
     ) -> Result<ServicePoint, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
+            SensorSource::Qmatic(c) => c.change_service_point(id, change).await,
         }
     }
 
@@ -211,6 +227,7 @@ impl SensorSource {
     ) -> Result<SeatStatus, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
 }
@@ -227,7 +244,27 @@ impl Sources {
     /// The sources the configuration names, each with its HTTP client. Only the building of a
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
-        Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())
+        let own = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
+        let mut vendors = Vec::new();
+        // In the module's order: LibCal, Occuspace, Qmatic, SensorThings.
+        if let Some(q) = &cfg.qmatic {
+            vendors.push(Sources::qmatic(q, cfg.timezone)?);
+        }
+        Ok(own.with_vendors(vendors))
+    }
+
+    /// The Qmatic Orchestra source of `[feeds.qmatic]`, reading local times in `tz`.
+    pub fn qmatic(q: &QmaticEndpoint, tz: chrono_tz::Tz) -> Result<SensorSource, FetchError> {
+        let api = ApiClient::new(&q.endpoint)?.with_basic_auth(&q.user, q.password.clone());
+        Ok(SensorSource::Qmatic(QmaticClient::new(api, q.branch_id, tz)))
+    }
+
+    /// These sources with the vendor `sources` (already in the module's order) put before
+    /// carrel's own API.
+    pub fn with_vendors(mut self, vendors: Vec<SensorSource>) -> Sources {
+        let own = std::mem::take(&mut self.sensor);
+        self.sensor = vendors.into_iter().chain(own).collect();
+        self
     }
 
     /// carrel's own sensor API and recommendation API at these endpoints, either or both
