@@ -33,7 +33,21 @@ pub struct SimArgs {
     /// Allow listening on an address other than loopback
     #[arg(long)]
     pub allow_remote: bool,
+    /// Also speak these vendors' dialects, comma-separated: qmatic (Qmatic Orchestra under
+    /// /qmatic/, basic auth as CARREL_QMATIC_USER with CARREL_QMATIC_PASSWORD, by default
+    /// carrel / carrel-sim)
+    #[arg(long, value_name = "LIST", value_parser = parse_flavors)]
+    pub flavor: Option<Vec<sim::Flavor>>,
 }
+
+fn parse_flavors(s: &str) -> Result<Vec<sim::Flavor>, String> {
+    sim::Flavor::parse_list(s)
+}
+
+/// The variable naming the login the simulator's Qmatic flavour accepts.
+pub const ENV_QMATIC_USER: &str = "CARREL_QMATIC_USER";
+/// The variable holding the password the simulator's Qmatic flavour accepts.
+pub const ENV_QMATIC_PASSWORD: &str = "CARREL_QMATIC_PASSWORD";
 
 /// `--speed` of `carrel sim` and `carrel demo`: a number in the simulator's range. Negative
 /// numbers reach this check (`allow_negative_numbers`) instead of clap's "unexpected argument".
@@ -67,6 +81,13 @@ pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
     config.timezone = cfg.timezone;
     config.sensor_token = token(ENV_SENSOR_TOKEN);
     config.recs_token = token(ENV_RECS_TOKEN);
+    config.flavors = args.flavor.clone().unwrap_or_default();
+    if let Some(user) = token(ENV_QMATIC_USER) {
+        config.qmatic_user = user;
+    }
+    if let Some(password) = token(ENV_QMATIC_PASSWORD) {
+        config.qmatic_password = password;
+    }
     if let Some(start) = args.start {
         config.start = start;
     }
@@ -78,13 +99,15 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
     let config = settings(args, cfg)?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
+        let flavors: Vec<&str> = config.flavors.iter().map(|f| f.as_str()).collect();
         let summary = format!(
-            "seed {}, speed {}, {} seats, faults {}, simulated time {}",
+            "seed {}, speed {}, {} seats, faults {}, simulated time {}{}",
             config.seed,
             config.speed,
             config.seats,
             config.faults,
-            config.start.to_rfc3339()
+            config.start.to_rfc3339(),
+            if flavors.is_empty() { String::new() } else { format!(", flavours {}", flavors.join(",")) }
         );
         let handle = sim::start(config, args.listen).await.map_err(|e| match e {
             sim::SimError::Bind { .. } | sim::SimError::Config(_) => {

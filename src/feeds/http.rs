@@ -189,9 +189,16 @@ struct Problem {
     detail: Option<String>,
 }
 
+/// A plain JSON error body with a `message` (Orchestra's, and many servers').
+#[derive(Debug, serde::Deserialize)]
+struct Plain {
+    message: String,
+}
+
 /// The error of a non-2xx answer: from carrel's own error body when it is one, else from an
-/// RFC 7807 problem (its `detail`, else its `title`; its `type` as the code), else the status's
-/// reason phrase. Every string is cleaned and cut before it can reach a terminal or a log.
+/// RFC 7807 problem (its `detail`, else its `title`; its `type` as the code), else from a JSON
+/// object's `message`, else the status's reason phrase. Every string is cleaned and cut
+/// before it can reach a terminal or a log.
 fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
     let reason = || status.canonical_reason().unwrap_or("error").to_owned();
     let (code, message) = if let Ok(e) = serde_json::from_slice::<ApiError>(body) {
@@ -203,6 +210,10 @@ fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
         let message = clean_text(&text, 200);
         let code = p.kind.filter(|t| t != "about:blank").map(|t| clean_text(&t, 64));
         (code, if message.is_empty() { reason() } else { message })
+    } else if let Ok(p) = serde_json::from_slice::<Plain>(body)
+        && !p.message.trim().is_empty()
+    {
+        (None, clean_text(&p.message, 200))
     } else {
         (None, reason())
     };
@@ -233,6 +244,9 @@ mod tests {
         let html = b"<html><body>Internal error</body></html>";
         let e = status_error(StatusCode::INTERNAL_SERVER_ERROR, html);
         assert_eq!(e.to_string(), "HTTP 500: Internal Server Error");
+        let plain = br#"{"status":409,"message":"'zed' is not on duty now"}"#;
+        let e = status_error(StatusCode::CONFLICT, plain);
+        assert_eq!(e.to_string(), "HTTP 409: 'zed' is not on duty now");
         let unrelated = br#"{"timestamp":1,"status":401}"#;
         let e = status_error(StatusCode::UNAUTHORIZED, unrelated);
         assert_eq!(e.to_string(), "HTTP 401: Unauthorized");

@@ -39,6 +39,11 @@ pub struct SimConfig {
     pub recs_token: Option<String>,
     /// Key for patron pseudonyms (HMAC-SHA256 of the card number).
     pub site_key: Vec<u8>,
+    /// Vendor dialects served beside carrel's own APIs (`--flavor`).
+    pub flavors: Vec<super::flavors::Flavor>,
+    /// The Qmatic flavour's basic-authentication login and password.
+    pub qmatic_user: String,
+    pub qmatic_password: String,
 }
 
 impl SimConfig {
@@ -55,6 +60,9 @@ impl SimConfig {
             sensor_token: None,
             recs_token: None,
             site_key: site_key_for(seed),
+            flavors: Vec::new(),
+            qmatic_user: DEFAULT_QMATIC_USER.to_owned(),
+            qmatic_password: DEFAULT_QMATIC_PASSWORD.to_owned(),
         }
     }
 
@@ -82,9 +90,25 @@ impl SimConfig {
                 )));
             }
         }
+        if self.qmatic_user.is_empty()
+            || self.qmatic_user.contains(':')
+            || self.qmatic_password.is_empty()
+            || format!("{}{}", self.qmatic_user, self.qmatic_password).chars().any(char::is_control)
+        {
+            return Err(SimError::Config(
+                "the Qmatic login must be non-empty without ':', the password non-empty, \
+                 neither with control characters"
+                    .to_owned(),
+            ));
+        }
         Ok(())
     }
 }
+
+/// The Qmatic flavour's login unless told otherwise (`CARREL_QMATIC_USER`).
+pub const DEFAULT_QMATIC_USER: &str = "carrel";
+/// The Qmatic flavour's password unless told otherwise (`CARREL_QMATIC_PASSWORD`).
+pub const DEFAULT_QMATIC_PASSWORD: &str = "carrel-sim";
 
 /// The site key [`SimConfig::new`] uses for `seed`; the demo database uses the same.
 pub fn site_key_for(seed: u64) -> Vec<u8> {

@@ -32,6 +32,7 @@ mod config;
 mod demand;
 mod environment;
 pub mod faults;
+pub mod flavors;
 mod library;
 pub mod queues;
 mod random;
@@ -45,8 +46,10 @@ pub mod study;
 pub use activity::{Activity, activity};
 pub use calendar::opening_hours;
 pub use config::{
-    DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS, SimConfig, SimError, site_key_for,
+    DEFAULT_QMATIC_PASSWORD, DEFAULT_QMATIC_USER, DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS,
+    SimConfig, SimError, site_key_for,
 };
+pub use flavors::Flavor;
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};

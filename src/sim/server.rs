@@ -74,6 +74,11 @@ pub(crate) struct Shared {
     requests: [AtomicU64; 2],
     sensor_token: Option<String>,
     recs_token: Option<String>,
+    /// The library's time zone, for vendor dialects that give local times.
+    pub timezone: chrono_tz::Tz,
+    /// The Qmatic flavour's basic-authentication login and password.
+    pub qmatic_user: String,
+    pub qmatic_password: String,
 }
 
 impl Shared {
@@ -116,7 +121,7 @@ impl Shared {
 }
 
 /// Compares two secrets in time independent of where they differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -185,8 +190,19 @@ pub(crate) async fn answer(
     headers: &HeaderMap,
     make: impl FnOnce(&Shared) -> Reply,
 ) -> Response {
+    answer_checked(shared, api, shared.authorise(api, headers), make).await
+}
+
+/// [`answer`] for a route with its own authentication (a vendor dialect's): `allowed` is its
+/// verdict, a refusal reply when the caller may not ask. Counted and faulted as `api`.
+pub(crate) async fn answer_checked(
+    shared: &Shared,
+    api: Api,
+    allowed: Result<(), Reply>,
+    make: impl FnOnce(&Shared) -> Reply,
+) -> Response {
     let n = shared.requests[api as usize].fetch_add(1, Ordering::Relaxed);
-    let reply = match shared.authorise(api, headers) {
+    let reply = match allowed {
         Ok(()) => make(shared),
         Err(refused) => refused,
     };
@@ -236,8 +252,8 @@ async fn wrong_method(
     .await
 }
 
-fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+fn router(shared: Arc<Shared>, flavors: &[super::flavors::Flavor]) -> Router {
+    let own = Router::new()
         .route("/v1/layout", get(sensor_api::layout))
         .route("/v1/seats", get(sensor_api::seats))
         .route("/v1/seats/{id}/release", post(sensor_api::release))
@@ -247,7 +263,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/arrivals", get(sensor_api::arrivals))
         .route("/v1/recommendations/{pseudonym}", get(recs_api::recommendations))
         .route("/v1/model", get(recs_api::model))
-        .route("/v1/catalog", get(recs_api::catalog))
+        .route("/v1/catalog", get(recs_api::catalog));
+    super::flavors::merged(own, flavors)
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .with_state(shared)
@@ -289,8 +306,11 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> Result<SimHandle, S
         requests: [AtomicU64::new(0), AtomicU64::new(0)],
         sensor_token: config.sensor_token,
         recs_token: config.recs_token,
+        timezone: config.timezone,
+        qmatic_user: config.qmatic_user,
+        qmatic_password: config.qmatic_password,
     });
-    let app = router(Arc::clone(&shared));
+    let app = router(Arc::clone(&shared), &config.flavors);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let shutdown = async {
