@@ -107,7 +107,11 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
             config.seats,
             config.faults,
             config.start.to_rfc3339(),
-            if flavors.is_empty() { String::new() } else { format!(", flavours {}", flavors.join(",")) }
+            if flavors.is_empty() {
+                String::new()
+            } else {
+                format!(", flavours {}", flavors.join(","))
+            }
         );
         let handle = sim::start(config, args.listen).await.map_err(|e| match e {
             sim::SimError::Bind { .. } | sim::SimError::Config(_) => {

@@ -638,13 +638,10 @@ impl Config {
         }
         out.push('\n');
         let mut shown = self.settings.clone();
-        for url in [
-            &mut shown.feeds.sensor.url,
-            &mut shown.feeds.recs.url,
-            &mut shown.feeds.qmatic.url,
-        ]
-        .into_iter()
-        .flatten()
+        for url in
+            [&mut shown.feeds.sensor.url, &mut shown.feeds.recs.url, &mut shown.feeds.qmatic.url]
+                .into_iter()
+                .flatten()
         {
             *url = redact_url(url);
         }

@@ -498,7 +498,8 @@ const COMFORT_KEYS: [&str; 7] = [
 fn qmatic_keys(q: &QmaticFeed) -> Vec<Invalid> {
     let t = "feeds.qmatic";
     let mut bad = Vec::new();
-    let set = q.url.is_some() || q.user.is_some() || q.password_file.is_some() || q.branch_id.is_some();
+    let set =
+        q.url.is_some() || q.user.is_some() || q.password_file.is_some() || q.branch_id.is_some();
     if !set {
         return bad;
     }

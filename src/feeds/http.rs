@@ -70,7 +70,10 @@ enum Auth {
     /// `Authorization: Bearer <token>`.
     Bearer(Secret),
     /// `Authorization: Basic base64(user:password)` (RFC 7617).
-    Basic { user: String, password: Secret },
+    Basic {
+        user: String,
+        password: Secret,
+    },
 }
 
 /// A client for one remote API.

@@ -49,8 +49,8 @@ pub use config::{
     DEFAULT_QMATIC_PASSWORD, DEFAULT_QMATIC_USER, DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS,
     SimConfig, SimError, site_key_for,
 };
-pub use flavors::Flavor;
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
+pub use flavors::Flavor;
 pub use recs::{SimPatron, patrons};
 pub use server::{ROUTES, SimHandle, start};
 

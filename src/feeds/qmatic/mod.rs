@@ -120,6 +120,18 @@ struct Waiting {
     waiting_since: DateTime<Utc>,
 }
 
+/// A service point, checked.
+#[derive(Debug, Clone)]
+struct PointNow {
+    id: i64,
+    name: String,
+    open: bool,
+    /// The login with a session there (only at an open point).
+    staff: Option<String>,
+    /// That session's work profile.
+    profile: Option<i64>,
+}
+
 /// A queue, checked.
 #[derive(Debug, Clone)]
 struct QueueNow {
@@ -133,8 +145,7 @@ struct QueueNow {
 #[derive(Debug, Default)]
 struct Snapshot {
     at: Option<DateTime<Utc>>,
-    /// (point, open, staff, work profile)
-    points: Vec<(i64, String, bool, Option<String>, Option<i64>)>,
+    points: Vec<PointNow>,
     /// Work profile → its queues, in its order.
     profiles: HashMap<i64, Vec<QueueNow>>,
     /// Point → the visits in its pool.
@@ -200,8 +211,7 @@ impl QmaticClient {
 
     /// The service points as management information lists them, each checked.
     async fn points(&self, snap: &mut Snapshot) -> Result<(), FetchError> {
-        let path =
-            format!("rest/managementinformation/v2/branches/{}/servicePoints", self.branch);
+        let path = format!("rest/managementinformation/v2/branches/{}/servicePoints", self.branch);
         let body = self.api.get(&path, &[]).await?;
         let mut ids = HashSet::new();
         for v in records(&body, "service points")? {
@@ -209,14 +219,21 @@ impl QmaticClient {
                 .map_err(|e| reject(format!("service point: {e}"), &v))
                 .and_then(|p| {
                     if p.id < 0 || !ids.insert(p.id) {
-                        return Err(reject(format!("service point: bad or repeated id {}", p.id), &v));
+                        return Err(reject(
+                            format!("service point: bad or repeated id {}", p.id),
+                            &v,
+                        ));
                     }
                     let staff = p.staff_name.as_deref().filter(|s| !s.is_empty());
                     if let Some(s) = staff
                         && !valid_id(s)
                     {
                         return Err(reject(
-                            format!("service point {}: invalid staff login {:?}", p.id, clean_text(s, 40)),
+                            format!(
+                                "service point {}: invalid staff login {:?}",
+                                p.id,
+                                clean_text(s, 40)
+                            ),
                             &v,
                         ));
                     }
@@ -232,14 +249,14 @@ impl QmaticClient {
                         .unwrap_or_else(|| format!("Service point {}", p.id));
                     let staff = if open { staff.map(str::to_owned) } else { None };
                     let profile = if open { p.work_profile_id } else { None };
-                    Ok((p.id, name, open, staff, profile))
+                    Ok(PointNow { id: p.id, name, open, staff, profile })
                 });
             match checked {
                 Ok(p) => snap.points.push(p),
                 Err(r) => snap.rejected.push(r),
             }
         }
-        snap.points.sort_by_key(|p| p.0);
+        snap.points.sort_by_key(|p| p.id);
         Ok(())
     }
 
@@ -319,15 +336,16 @@ impl QmaticClient {
     async fn observe(&self, with_queues: bool) -> Result<Snapshot, FetchError> {
         let mut snap = Snapshot::default();
         self.points(&mut snap).await?;
-        let profiles: BTreeSet<i64> = snap.points.iter().filter_map(|p| p.4).collect();
+        let profiles: BTreeSet<i64> = snap.points.iter().filter_map(|p| p.profile).collect();
         for w in profiles {
             let body = self.api.get(&self.sp(&format!("workProfiles/{w}/queues/")), &[]).await?;
             let queues = self.queues(&body, &mut snap)?;
             snap.profiles.insert(w, queues);
         }
-        let ids: Vec<i64> = snap.points.iter().map(|p| p.0).collect();
+        let ids: Vec<i64> = snap.points.iter().map(|p| p.id).collect();
         for p in ids {
-            let body = self.api.get(&self.sp(&format!("servicePoints/{p}/pool/visits")), &[]).await?;
+            let body =
+                self.api.get(&self.sp(&format!("servicePoints/{p}/pool/visits")), &[]).await?;
             let visits = self.visits(&body, &mut snap)?;
             snap.pools.insert(p, visits);
         }
@@ -351,8 +369,13 @@ impl QmaticClient {
         let open: Vec<i64> = snap
             .points
             .iter()
-            .filter(|p| p.2 && p.4.is_some_and(|w| snap.profiles.get(&w).is_some_and(|qs| qs.iter().any(|x| x.id == q))))
-            .map(|p| p.0)
+            .filter(|p| {
+                p.open
+                    && p.profile.is_some_and(|w| {
+                        snap.profiles.get(&w).is_some_and(|qs| qs.iter().any(|x| x.id == q))
+                    })
+            })
+            .map(|p| p.id)
             .collect();
         if !open.is_empty() {
             return open;
@@ -360,8 +383,8 @@ impl QmaticClient {
         let name = snap.profiles.values().flatten().find(|x| x.id == q).map(|x| x.name.clone());
         snap.points
             .iter()
-            .filter(|p| name.is_some() && memory.services.get(&p.0.to_string()) == name.as_ref())
-            .map(|p| p.0)
+            .filter(|p| name.is_some() && memory.services.get(&p.id.to_string()) == name.as_ref())
+            .map(|p| p.id)
             .take(1)
             .collect()
     }
@@ -408,7 +431,12 @@ impl QmaticClient {
         let mut staff: Vec<String> = points.iter().filter_map(|p| p.staff.clone()).collect();
         staff.sort();
         staff.dedup();
-        Ok(ServicePointsUpdate { generated_at: at, staff_on_duty: staff, points, rejected: snap.rejected })
+        Ok(ServicePointsUpdate {
+            generated_at: at,
+            staff_on_duty: staff,
+            points,
+            rejected: snap.rejected,
+        })
     }
 
     /// The windows of `snap` as carrel keeps them, by the module's rules.
@@ -436,7 +464,7 @@ impl QmaticClient {
             }
         }
         let mut out = Vec::new();
-        for (id, name, open, staff, profile) in &snap.points {
+        for PointNow { id, name, open, staff, profile } in &snap.points {
             let wid = id.to_string();
             let served = profile.and_then(|w| snap.profiles.get(&w)).and_then(|qs| qs.first());
             let service = match served {
@@ -484,7 +512,7 @@ impl QmaticClient {
         let windows: BTreeSet<String> = snap
             .points
             .iter()
-            .map(|p| p.0.to_string())
+            .map(|p| p.id.to_string())
             .filter(|w| known_windows.contains(w))
             .collect();
         Ok(ArrivalsUpdate {
@@ -552,7 +580,8 @@ impl QmaticClient {
         })?;
         let mut snap = Snapshot::default();
         self.points(&mut snap).await?;
-        let Some((_, _, open, staff, _)) = snap.points.iter().find(|p| p.0 == pid).cloned() else {
+        let Some(PointNow { open, staff, .. }) = snap.points.iter().find(|p| p.id == pid).cloned()
+        else {
             return Err(FetchError::Other(format!(
                 "Qmatic Orchestra branch {} has no service point {pid}",
                 self.branch
