@@ -37,11 +37,15 @@ pub struct SimArgs {
     /// /qmatic/, basic auth as CARREL_QMATIC_USER with CARREL_QMATIC_PASSWORD, by default
     /// carrel / carrel-sim)
     #[arg(long, value_name = "LIST", value_parser = parse_flavors)]
-    pub flavor: Option<Vec<sim::Flavor>>,
+    pub flavor: Option<FlavorList>,
 }
 
-fn parse_flavors(s: &str) -> Result<Vec<sim::Flavor>, String> {
-    sim::Flavor::parse_list(s)
+/// The flavours `--flavor` names, in its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlavorList(pub Vec<sim::Flavor>);
+
+fn parse_flavors(s: &str) -> Result<FlavorList, String> {
+    sim::Flavor::parse_list(s).map(FlavorList)
 }
 
 /// The variable naming the login the simulator's Qmatic flavour accepts.
@@ -81,7 +85,7 @@ pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
     config.timezone = cfg.timezone;
     config.sensor_token = token(ENV_SENSOR_TOKEN);
     config.recs_token = token(ENV_RECS_TOKEN);
-    config.flavors = args.flavor.clone().unwrap_or_default();
+    config.flavors = args.flavor.clone().map(|f| f.0).unwrap_or_default();
     if let Some(user) = token(ENV_QMATIC_USER) {
         config.qmatic_user = user;
     }
