@@ -259,6 +259,46 @@ fn what_orchestra_cannot_do_is_refused_naming_it_and_the_other_feeds_are_not_giv
     assert!(matches!(run(source.release_seat("s1", &known)), Err(FetchError::NotGiven { .. })));
 }
 
+#[test]
+fn the_simulators_flavour_wants_basic_auth_and_is_served_only_when_switched_on() {
+    run(async {
+        let mut cfg = carrel::sim::SimConfig::new(4);
+        cfg.speed = 0.0;
+        cfg.start = common::busy_morning();
+        cfg.flavors = vec![carrel::sim::Flavor::Qmatic];
+        cfg.qmatic_user = USER.into();
+        cfg.qmatic_password = PASSWORD.into();
+        let sim = carrel::sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let url = format!(
+            "{}/qmatic/rest/managementinformation/v2/branches/1/servicePoints",
+            sim.base_url()
+        );
+        let http = reqwest::Client::new();
+        let bare = http.get(&url).send().await.unwrap();
+        assert_eq!(bare.status(), 401);
+        assert_eq!(bare.headers()["www-authenticate"], "Basic realm=\"Orchestra\"");
+        let wrong = http.get(&url).basic_auth(USER, Some("nope")).send().await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        let good = http.get(&url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
+        assert_eq!(good.status(), 200);
+        let points: Value = serde_json::from_slice(&good.bytes().await.unwrap()).unwrap();
+        assert_eq!(points.as_array().unwrap().len(), 7);
+        let other = url.replace("branches/1/", "branches/2/");
+        let missing = http.get(&other).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+        sim.shutdown().await;
+
+        let plain = common::frozen_sim(4, "none").await;
+        let url = format!(
+            "{}/qmatic/rest/managementinformation/v2/branches/1/servicePoints",
+            plain.base_url()
+        );
+        let off = http.get(&url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap();
+        assert_eq!(off.status(), 404, "no flavour, no Qmatic routes");
+        plain.shutdown().await;
+    });
+}
+
 // ---- against the simulator's Qmatic flavour, with the real binary ----
 
 fn carrel(dir: &Path) -> Command {

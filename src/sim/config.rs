@@ -146,7 +146,11 @@ mod tests {
         assert!(too_many.validate().unwrap_err().to_string().contains("20001"));
         let backwards = SimConfig { speed: -1.0, ..c.clone() };
         assert!(backwards.validate().is_err());
-        let spaced = SimConfig { sensor_token: Some("a b".into()), ..c };
+        let spaced = SimConfig { sensor_token: Some("a b".into()), ..c.clone() };
         assert!(spaced.validate().is_err());
+        let colon = SimConfig { qmatic_user: "a:b".into(), ..c.clone() };
+        assert!(colon.validate().unwrap_err().to_string().contains("Qmatic login"));
+        let empty = SimConfig { qmatic_password: String::new(), ..c };
+        assert!(empty.validate().is_err());
     }
 }
