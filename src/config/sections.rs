@@ -114,8 +114,11 @@ pub struct QmaticFeed {
     /// The Orchestra branch that is this library.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch_id: Option<u32>,
+    /// How long a connection may take, in milliseconds.
     pub connect_timeout_ms: u64,
+    /// How long a whole request may take, body included, in milliseconds.
     pub timeout_ms: u64,
+    /// Larger answers are refused.
     pub max_body_bytes: u64,
 }
 
@@ -139,6 +142,7 @@ impl QmaticFeed {
         *self == QmaticFeed::default()
     }
 
+    /// The client's timeouts and size cap.
     pub fn http(&self) -> HttpSettings {
         HttpSettings {
             connect_timeout: Duration::from_millis(self.connect_timeout_ms),

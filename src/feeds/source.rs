@@ -350,6 +350,37 @@ mod tests {
     }
 
     #[test]
+    fn qmatic_serves_windows_arrivals_and_window_changes_before_carrels_own_api() {
+        let q = QmaticEndpoint {
+            endpoint: endpoint("http://127.0.0.1:9/qmatic/"),
+            user: "carrel".into(),
+            password: crate::config::Secret::new("pw"),
+            password_origin: "test".into(),
+            branch_id: 1,
+        };
+        let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None)
+            .unwrap()
+            .with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        let names: Vec<&str> = sources.sensor().iter().map(SensorSource::name).collect();
+        assert_eq!(names, ["qmatic", "carrel"]);
+        for what in Capability::ALL {
+            let want = match what {
+                Capability::ServicePoints | Capability::Arrivals | Capability::ChangeWindow => {
+                    "qmatic"
+                }
+                _ => "carrel",
+            };
+            assert_eq!(sources.source_of(what), Some(want), "{what}");
+        }
+        assert_eq!(sources.sensor()[0].url().as_str(), "http://127.0.0.1:9/qmatic/");
+        // Alone, Qmatic leaves the other feeds and seat releases unserved.
+        let alone =
+            Sources::default().with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        assert_eq!(alone.source_of(Capability::Seats), None);
+        assert_eq!(alone.source_of(Capability::ChangeWindow), Some("qmatic"));
+    }
+
+    #[test]
     fn a_source_asked_for_what_it_does_not_give_names_itself_and_the_feed() {
         let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None).unwrap();
         let carrel = &sources.sensor()[0];

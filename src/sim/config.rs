@@ -41,8 +41,9 @@ pub struct SimConfig {
     pub site_key: Vec<u8>,
     /// Vendor dialects served beside carrel's own APIs (`--flavor`).
     pub flavors: Vec<super::flavors::Flavor>,
-    /// The Qmatic flavour's basic-authentication login and password.
+    /// The Qmatic flavour's basic-authentication login.
     pub qmatic_user: String,
+    /// The Qmatic flavour's basic-authentication password.
     pub qmatic_password: String,
 }
 

@@ -76,8 +76,9 @@ pub(crate) struct Shared {
     recs_token: Option<String>,
     /// The library's time zone, for vendor dialects that give local times.
     pub timezone: chrono_tz::Tz,
-    /// The Qmatic flavour's basic-authentication login and password.
+    /// The Qmatic flavour's basic-authentication login.
     pub qmatic_user: String,
+    /// The Qmatic flavour's basic-authentication password.
     pub qmatic_password: String,
 }
 

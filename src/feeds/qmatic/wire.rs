@@ -14,7 +14,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServicePoint {
+    /// Orchestra's number for the point, unique in the branch.
     pub id: i64,
+    /// The point's display name.
     #[serde(default)]
     pub name: Option<String>,
     /// `OPEN` or `CLOSED`.
@@ -33,7 +35,9 @@ pub struct ServicePoint {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Queue {
+    /// Orchestra's number for the queue.
     pub id: i64,
+    /// The queue's display name (usually its service's).
     #[serde(default)]
     pub name: Option<String>,
     /// Visits waiting in the queue now.
@@ -49,6 +53,7 @@ pub struct Queue {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Visit {
+    /// Orchestra's number for the visit, stable while it lasts.
     pub id: i64,
     /// Seconds waited in the pool or queue it is in now.
     #[serde(default)]
