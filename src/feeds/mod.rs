@@ -11,6 +11,7 @@
 pub mod backoff;
 pub mod http;
 pub mod libcal;
+pub mod qmatic;
 pub mod recs;
 pub mod sensor;
 pub mod source;

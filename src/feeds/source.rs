@@ -47,13 +47,14 @@ use serde::Serialize;
 
 use super::http::{ApiClient, FetchError};
 use super::libcal::LibCalClient;
+use super::qmatic::QmaticClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::validate::{
     ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, OccupancyUpdate, SeatsUpdate,
     ServicePointsUpdate,
 };
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, QmaticEndpoint};
 use crate::domain::api::{SeatStatus, ServicePointChange};
 use crate::domain::service_point::ServicePoint;
 
@@ -122,7 +123,13 @@ pub enum SensorSource {
     /// Springshare LibCal: the layout (without positions), seat states from bookings, head
     /// counts of rooms booked whole, and releases of no-show seats.
     LibCal(LibCalClient),
+    /// Qmatic Orchestra (`feeds::qmatic`): service windows, arrivals and window changes.
+    Qmatic(QmaticClient),
 }
+
+/// What Qmatic Orchestra gives.
+const QMATIC_GIVES: [Capability; 3] =
+    [Capability::ServicePoints, Capability::Arrivals, Capability::ChangeWindow];
 
 impl SensorSource {
     /// The source's name in `carrel status`, the System tab and messages.
@@ -130,6 +137,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(_) => "carrel",
             SensorSource::LibCal(_) => "libcal",
+            SensorSource::Qmatic(_) => "qmatic",
         }
     }
 
@@ -138,6 +146,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.api().base(),
             SensorSource::LibCal(c) => c.base(),
+            SensorSource::Qmatic(c) => c.api().base(),
         }
     }
 
@@ -153,6 +162,7 @@ impl SensorSource {
                     | Capability::Occupancy
                     | Capability::ReleaseSeat
             ),
+            SensorSource::Qmatic(_) => QMATIC_GIVES.contains(&what),
         }
     }
 
@@ -166,6 +176,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.layout().await,
             SensorSource::LibCal(c) => c.layout(c.server_now().await?).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Layout)),
         }
     }
 
@@ -180,6 +191,7 @@ impl SensorSource {
             SensorSource::Carrel(c) => c.seats(cursor, known).await,
             // Always a full report: LibCal has no change cursor.
             SensorSource::LibCal(c) => c.seats(c.server_now().await?, known).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Seats)),
         }
     }
 
@@ -191,6 +203,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.environment(known_zones).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Environment)),
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Environment)),
         }
     }
 
@@ -199,6 +212,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.service_points().await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ServicePoints)),
+            SensorSource::Qmatic(c) => c.service_points().await,
         }
     }
 
@@ -212,6 +226,7 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::Qmatic(c) => c.arrivals(from, to, step_s, known_windows).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Arrivals)),
         }
     }
@@ -221,6 +236,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(_) => Err(self.not_given(Capability::Occupancy)),
             SensorSource::LibCal(c) => c.occupancy(c.server_now().await?).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Occupancy)),
         }
     }
 
@@ -234,6 +250,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.change_service_point(id, change, now).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ChangeWindow)),
+            SensorSource::Qmatic(c) => c.change_service_point(id, change).await,
         }
     }
 
@@ -246,6 +263,7 @@ impl SensorSource {
         match self {
             SensorSource::Carrel(c) => c.release_seat(id, known).await,
             SensorSource::LibCal(c) => c.release_seat(id, c.server_now().await?).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
 }
@@ -262,15 +280,30 @@ impl Sources {
     /// The sources the configuration names, each with its HTTP client. Only the building of a
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
-        let mut sources = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
+        let own = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
         let mut vendors = Vec::new();
+        // In the module's order: LibCal, Occuspace, Qmatic, SensorThings.
         if let Some(libcal) = &cfg.libcal {
             vendors.push(SensorSource::LibCal(LibCalClient::new(libcal, cfg.timezone)?));
         }
-        // Vendors first, in the fixed order; carrel's own API after them.
-        vendors.append(&mut sources.sensor);
-        sources.sensor = vendors;
-        Ok(sources)
+        if let Some(q) = &cfg.qmatic {
+            vendors.push(Sources::qmatic(q, cfg.timezone)?);
+        }
+        Ok(own.with_vendors(vendors))
+    }
+
+    /// The Qmatic Orchestra source of `[feeds.qmatic]`, reading local times in `tz`.
+    pub fn qmatic(q: &QmaticEndpoint, tz: chrono_tz::Tz) -> Result<SensorSource, FetchError> {
+        let api = ApiClient::new(&q.endpoint)?.with_basic_auth(&q.user, q.password.clone());
+        Ok(SensorSource::Qmatic(QmaticClient::new(api, q.branch_id, tz)))
+    }
+
+    /// These sources with the vendor `sources` (already in the module's order) put before
+    /// carrel's own API.
+    pub fn with_vendors(mut self, vendors: Vec<SensorSource>) -> Sources {
+        let own = std::mem::take(&mut self.sensor);
+        self.sensor = vendors.into_iter().chain(own).collect();
+        self
     }
 
     /// carrel's own sensor API and recommendation API at these endpoints, either or both
@@ -357,6 +390,39 @@ mod tests {
         let e = recs_only.serving(Capability::ReleaseSeat).unwrap_err();
         assert_eq!(e.to_string(), "no configured source gives seat releases");
         assert!(Sources::own_apis(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn qmatic_serves_windows_arrivals_and_window_changes_before_carrels_own_api() {
+        let q = QmaticEndpoint {
+            endpoint: endpoint("http://127.0.0.1:9/qmatic/"),
+            user: "carrel".into(),
+            password: crate::config::Secret::new("pw"),
+            password_origin: "test".into(),
+            branch_id: 1,
+        };
+        let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None)
+            .unwrap()
+            .with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        let names: Vec<&str> = sources.sensor().iter().map(SensorSource::name).collect();
+        assert_eq!(names, ["qmatic", "carrel"]);
+        for what in Capability::ALL {
+            let want = match what {
+                Capability::ServicePoints | Capability::Arrivals | Capability::ChangeWindow => {
+                    Some("qmatic")
+                }
+                // Neither counts people.
+                Capability::Occupancy => None,
+                _ => Some("carrel"),
+            };
+            assert_eq!(sources.source_of(what), want, "{what}");
+        }
+        assert_eq!(sources.sensor()[0].url().as_str(), "http://127.0.0.1:9/qmatic/");
+        // Alone, Qmatic leaves the other feeds and seat releases unserved.
+        let alone =
+            Sources::default().with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        assert_eq!(alone.source_of(Capability::Seats), None);
+        assert_eq!(alone.source_of(Capability::ChangeWindow), Some("qmatic"));
     }
 
     #[test]

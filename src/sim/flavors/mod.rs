@@ -1,6 +1,6 @@
 //! The simulated library in vendors' dialects. Each flavour serves the same library through
 //! one vendor's API shapes, mounted under its own prefix on the simulator's one port
-//! (`/libcal/1.1/…`), beside carrel's own API, which is always served. A flavour is switched on
+//! (`/libcal/1.1/…`, `/qmatic/rest/…`), beside carrel's own API, which is always served. A flavour is switched on
 //! by [`SimConfig::flavors`](super::SimConfig) (`carrel sim --flavor libcal`). Flavour routes
 //! answer through the same door as the sensor API, so `--faults` apply to them alike; they
 //! check their own vendor's credentials instead of the sensor token.
@@ -11,6 +11,7 @@
 //! May use: server, library, the sim's models, domain, axum.
 
 pub mod libcal;
+pub mod qmatic;
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,16 +26,20 @@ use super::server::Shared;
 pub enum Flavor {
     /// Springshare LibCal: seats, bookings with check-in, utilisation, OAuth tokens.
     LibCal,
+    /// Qmatic Orchestra: service points, queues and visits, sessions that open and close
+    /// windows (HTTP basic authentication).
+    Qmatic,
 }
 
 impl Flavor {
     /// Every flavour the simulator speaks.
-    pub const ALL: [Flavor; 1] = [Flavor::LibCal];
+    pub const ALL: [Flavor; 2] = [Flavor::LibCal, Flavor::Qmatic];
 
     /// The flavour's name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Flavor::LibCal => "libcal",
+            Flavor::Qmatic => "qmatic",
         }
     }
 
@@ -42,6 +47,7 @@ impl Flavor {
     pub fn prefix(self) -> &'static str {
         match self {
             Flavor::LibCal => "/libcal",
+            Flavor::Qmatic => "/qmatic",
         }
     }
 }
@@ -96,6 +102,7 @@ pub fn parse_flavors(s: &str) -> Result<Vec<Flavor>, UnknownFlavor> {
 pub(crate) fn router(flavors: &[Flavor]) -> Router<Arc<Shared>> {
     flavors.iter().fold(Router::new(), |r, f| match f {
         Flavor::LibCal => r.merge(libcal::router()),
+        Flavor::Qmatic => r.merge(qmatic::router()),
     })
 }
 
@@ -109,7 +116,11 @@ mod tests {
         assert_eq!(parse_flavors(" LibCal , libcal,").unwrap(), [Flavor::LibCal]);
         assert!(parse_flavors("").unwrap().is_empty());
         assert!(parse_flavors("none").unwrap().is_empty());
-        let e = parse_flavors("libcal,occuspace").unwrap_err();
-        assert_eq!(e.to_string(), "unknown flavour 'occuspace'; the simulator speaks: libcal");
+        assert_eq!(parse_flavors("qmatic,libcal").unwrap(), [Flavor::Qmatic, Flavor::LibCal]);
+        let e = parse_flavors("libcal,orchestra").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown flavour 'orchestra'; the simulator speaks: libcal, qmatic"
+        );
     }
 }
