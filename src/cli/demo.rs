@@ -33,9 +33,9 @@ pub struct DemoArgs {
     #[arg(long, value_name = "TIME")]
     pub start: Option<DateTime<Utc>>,
     /// Feed the console the way a site running these vendors' systems would, comma-separated:
-    /// libcal (seats and rooms from LibCal bookings), occuspace (head counts per zone),
-    /// sensorthings (comfort readings from a SensorThings service); carrel's own API fills what
-    /// they lack
+    /// libcal (seats and rooms from LibCal bookings), occuspace (head counts per zone), qmatic
+    /// (service windows and arrivals from Qmatic Orchestra), sensorthings (comfort readings from a
+    /// SensorThings service); carrel's own API fills what they lack
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = super::sim::parse_flavors)]
     pub flavor: super::sim::Flavors,
 }
@@ -107,7 +107,8 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     sim_cfg.flavors = args.flavor.0.clone();
     sim_cfg.validate().map_err(|e| CliError::BadInput(e.to_string()))?;
 
-    let (sim_cfg_flavors, sim_libcal) = (sim_cfg.flavors.clone(), sim_cfg.libcal.clone());
+    let flavors = (sim_cfg.flavors.clone(), sim_cfg.libcal.clone());
+    let qmatic_login = (sim_cfg.qmatic_user.clone(), sim_cfg.qmatic_password.clone());
     let runtime = super::runtime()?;
     let handle = runtime
         .block_on(sim::start(sim_cfg, std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
@@ -122,8 +123,14 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         timeout: StdDuration::from_secs(5),
         max_body_bytes: cfg.settings.feeds.sensor.max_body_bytes,
     };
-    for flavor in &sim_cfg_flavors {
-        feed_from(&mut cfg, *flavor, &endpoint, &sim_libcal, args.seats, args.seed);
+    let sim_side = SimSide {
+        libcal: &flavors.1,
+        qmatic_login: &qmatic_login,
+        seats: args.seats,
+        seed: args.seed,
+    };
+    for flavor in &flavors.0 {
+        feed_from(&mut cfg, *flavor, &endpoint, &sim_side);
     }
     cfg.sensor = Some(endpoint.clone());
     cfg.recs = Some(endpoint);
@@ -154,17 +161,20 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     result
 }
 
-/// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`, by the
-/// simulator of `seed` with `seats` seats), as a site running that vendor's system would
-/// configure carrel.
-fn feed_from(
-    cfg: &mut Config,
-    flavor: sim::Flavor,
-    own: &Endpoint,
-    libcal: &sim::flavors::libcal::LibCalSim,
+/// What the demo's simulator was started with that its flavours' clients must know.
+struct SimSide<'a> {
+    libcal: &'a sim::flavors::libcal::LibCalSim,
+    /// The Qmatic flavour's basic-authentication login and password.
+    qmatic_login: &'a (String, String),
     seats: u32,
+    /// The seed, of which the Occuspace flavour's token is made.
     seed: u64,
-) {
+}
+
+/// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`), as a site
+/// running that vendor's system would configure carrel.
+fn feed_from(cfg: &mut Config, flavor: sim::Flavor, own: &Endpoint, sim_side: &SimSide<'_>) {
+    let (libcal, seats, seed) = (sim_side.libcal, sim_side.seats, sim_side.seed);
     let under = |prefix: &str| {
         let mut url = own.url.clone();
         url.set_path(&format!("{}/{prefix}/", own.url.path().trim_end_matches('/')));
@@ -213,6 +223,16 @@ fn feed_from(
                 connect_timeout: own.connect_timeout,
                 timeout: own.timeout,
                 max_body_bytes: own.max_body_bytes,
+            })
+        }
+        sim::Flavor::Qmatic => {
+            let (user, password) = sim_side.qmatic_login;
+            cfg.qmatic = Some(crate::config::QmaticEndpoint {
+                endpoint: Endpoint { url: under("qmatic"), token: None, ..own.clone() },
+                user: user.clone(),
+                password: crate::config::Secret::new(password.clone()),
+                password_origin: "the built-in simulator".into(),
+                branch_id: sim::flavors::qmatic::BRANCH as u32,
             })
         }
     }

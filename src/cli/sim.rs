@@ -29,8 +29,9 @@ pub struct SimArgs {
     #[arg(long, value_name = "PROFILE", default_value = "none", value_parser = parse_faults)]
     pub faults: FaultPlan,
     /// Vendor dialects to serve beside carrel's own API, comma-separated: libcal (under
-    /// /libcal/1.1/), occuspace (under /occuspace/v1/ and /occuspace/v2/), sensorthings (under
-    /// /sensorthings/v1.1/)
+    /// /libcal/1.1/), occuspace (under /occuspace/v1/ and /occuspace/v2/), qmatic (Qmatic
+    /// Orchestra under /qmatic/, basic auth as CARREL_QMATIC_USER with CARREL_QMATIC_PASSWORD, by
+    /// default carrel / carrel-sim), sensorthings (under /sensorthings/v1.1/)
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = parse_flavors)]
     pub flavor: Flavors,
     /// Simulated time at start (RFC 3339) [default: now]
@@ -40,6 +41,11 @@ pub struct SimArgs {
     #[arg(long)]
     pub allow_remote: bool,
 }
+
+/// The variable naming the login the simulator's Qmatic flavour accepts.
+pub const ENV_QMATIC_USER: &str = "CARREL_QMATIC_USER";
+/// The variable holding the password the simulator's Qmatic flavour accepts.
+pub const ENV_QMATIC_PASSWORD: &str = "CARREL_QMATIC_PASSWORD";
 
 /// `--speed` of `carrel sim` and `carrel demo`: a number in the simulator's range. Negative
 /// numbers reach this check (`allow_negative_numbers`) instead of clap's "unexpected argument".
@@ -82,6 +88,12 @@ pub fn settings(args: &SimArgs, cfg: &Config) -> CliResult<SimConfig> {
     config.timezone = cfg.timezone;
     config.sensor_token = token(ENV_SENSOR_TOKEN);
     config.recs_token = token(ENV_RECS_TOKEN);
+    if let Some(user) = token(ENV_QMATIC_USER) {
+        config.qmatic_user = user;
+    }
+    if let Some(password) = token(ENV_QMATIC_PASSWORD) {
+        config.qmatic_password = password;
+    }
     if let Some(start) = args.start {
         config.start = start;
     }
@@ -103,7 +115,7 @@ pub fn run(args: &SimArgs, cfg: &Config) -> CliResult {
             config.speed,
             config.seats,
             config.faults,
-            config.start.to_rfc3339()
+            config.start.to_rfc3339(),
         );
         let libcal = config.flavors.contains(&Flavor::LibCal).then(|| {
             let lids = sim::flavors::libcal::location_ids(config.seats);

@@ -37,7 +37,7 @@ pub fn nearest_name<'a>(given: &str, names: &'a [String]) -> Option<&'a str> {
 }
 pub use sections::{
     DatabaseSection, FeedsSection, FileConfig, IngestSection, LibrarySection, LoggingSection,
-    PrivacySection, QueuesSection, RecsFeed, SeatsSection, SensorFeed, UiSection,
+    PrivacySection, QmaticFeed, QueuesSection, RecsFeed, SeatsSection, SensorFeed, UiSection,
 };
 
 /// Environment variables carrel reads.
@@ -59,7 +59,7 @@ pub struct Overrides {
     pub act_as: Option<String>,
 }
 
-/// A bearer token. Its `Debug` never shows the value.
+/// A bearer token or a password. Its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -93,6 +93,19 @@ pub struct Endpoint {
     pub max_body_bytes: u64,
 }
 
+/// A Qmatic Orchestra server as its adapter reaches it (`[feeds.qmatic]`): HTTP basic
+/// authentication as `user` with the password from `password_origin`, for one branch.
+#[derive(Debug, Clone)]
+pub struct QmaticEndpoint {
+    /// URL, timeouts and size cap; no bearer token.
+    pub endpoint: Endpoint,
+    pub user: String,
+    pub password: Secret,
+    /// The password file, for `config check` and the permissions warning.
+    pub password_origin: String,
+    pub branch_id: u32,
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -115,6 +128,8 @@ pub struct Config {
     pub occuspace: Option<OccuspaceSettings>,
     /// An OGC SensorThings service (`[feeds.sensorthings]`), when its url is set.
     pub sensorthings: Option<SensorThingsSettings>,
+    /// Qmatic Orchestra, when `[feeds.qmatic]` is configured.
+    pub qmatic: Option<QmaticEndpoint>,
     /// Logs and keys live here.
     pub state_dir: PathBuf,
     /// Settings that came from flags or the environment: (key, origin).
@@ -359,6 +374,7 @@ pub fn check_with(
             problems.append(&mut found);
             None
         });
+    let qmatic = kept(&mut problems, qmatic_endpoint(&settings.feeds.qmatic, f, &src));
     if !problems.is_empty() {
         // In the file's order; problems of other files and of the environment after them.
         let here = f.map(|f| f.display().to_string());
@@ -382,6 +398,7 @@ pub fn check_with(
         libcal,
         occuspace,
         sensorthings,
+        qmatic,
         state_dir,
         origins,
     })
@@ -401,6 +418,48 @@ fn relative_to(file: Option<&Path>, p: &Path) -> PathBuf {
         Some(dir) if p.is_relative() => dir.join(p),
         _ => p.to_owned(),
     }
+}
+
+/// `[feeds.qmatic]` as its adapter needs it, when the section is on and complete (what is
+/// missing was reported by the section's own checks). The password file is read as a token
+/// file is: a regular file of at most 64 KiB; its first line, without the line ending, is the
+/// password.
+fn qmatic_endpoint(
+    q: &sections::QmaticFeed,
+    file: Option<&PathBuf>,
+    src: &str,
+) -> Result<Option<QmaticEndpoint>, ConfigError> {
+    let (Some(url), Some(user), Some(password_file), Some(branch_id)) =
+        (q.url.as_deref(), q.user.as_ref(), q.password_file.as_deref(), q.branch_id)
+    else {
+        return Ok(None);
+    };
+    let path = relative_to(file.map(PathBuf::as_path), password_file);
+    let text = input::read_to_string(&path, &input::SECRET)
+        .map_err(|e| ConfigError::in_file(&path, None, format!("password file: {}", e.problem)))?;
+    let mut lines = text.lines();
+    let password = lines.next().unwrap_or_default();
+    if password.is_empty() {
+        return Err(ConfigError::in_file(&path, None, "password file is empty"));
+    }
+    if password.chars().any(char::is_control) || lines.any(|l| !l.trim().is_empty()) {
+        return Err(ConfigError::in_file(
+            &path,
+            None,
+            "password file holds more than one line (or control characters)",
+        ));
+    }
+    let Some(endpoint) = endpoint(Some(url), None, file, src, "feeds.qmatic", None, q.http())?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(QmaticEndpoint {
+        endpoint,
+        user: user.clone(),
+        password: Secret(password.to_owned()),
+        password_origin: path.display().to_string(),
+        branch_id,
+    }))
 }
 
 fn token(
@@ -614,6 +673,27 @@ impl Config {
                 }
             }
         }
+        if let Some(q) = &self.qmatic {
+            let ep = &q.endpoint;
+            let loopback =
+                matches!(ep.url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]" | "::1"));
+            if ep.url.scheme() == "http" && !loopback {
+                out.push(format!(
+                    "feeds.qmatic: the password is sent over plain http to {}; use https",
+                    redact_url(ep.url.as_str())
+                ));
+            }
+            #[cfg(unix)]
+            if let Ok(meta) = std::fs::metadata(&q.password_origin) {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    out.push(format!(
+                        "feeds.qmatic: password file {} is readable by others; chmod 600 it",
+                        q.password_origin
+                    ));
+                }
+            }
+        }
         out
     }
 
@@ -651,6 +731,12 @@ impl Config {
             };
             out.push_str(&line);
         }
+        if let Some(q) = &self.qmatic {
+            out.push_str(&format!(
+                "# feeds.qmatic password: <redacted> from {}\n",
+                q.password_origin
+            ));
+        }
         out.push('\n');
         let mut shown = self.settings.clone();
         for url in [
@@ -659,6 +745,7 @@ impl Config {
             &mut shown.feeds.libcal.url,
             &mut shown.feeds.occuspace.url,
             &mut shown.feeds.sensorthings.url,
+            &mut shown.feeds.qmatic.url,
         ]
         .into_iter()
         .flatten()

@@ -96,8 +96,66 @@ pub struct FeedsSection {
     pub libcal: super::libcal::LibCalFeed,
     /// An Occuspace account (see `config/occuspace.rs`).
     pub occuspace: super::occuspace::OccuspaceFeed,
+    /// Qmatic Orchestra: service windows, queues and arrivals, and window changes.
+    #[serde(skip_serializing_if = "QmaticFeed::is_unset")]
+    pub qmatic: QmaticFeed,
     /// An OGC SensorThings service (see `config/sensorthings.rs`).
     pub sensorthings: super::sensorthings::SensorThingsFeed,
+}
+
+/// `[feeds.qmatic]`: a Qmatic Orchestra server (`feeds::qmatic`). Off without a URL; with one,
+/// `user`, `password_file` and `branch_id` are required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QmaticFeed {
+    /// Orchestra's base URL, under which its `rest/` paths live (e.g. `https://q.example/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The Orchestra login carrel signs in as (HTTP basic authentication).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The file holding that login's password, on its first line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The Orchestra branch that is this library.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_id: Option<u32>,
+    /// How long a connection may take, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// How long a whole request may take, body included, in milliseconds.
+    pub timeout_ms: u64,
+    /// Larger answers are refused.
+    pub max_body_bytes: u64,
+}
+
+impl Default for QmaticFeed {
+    fn default() -> Self {
+        Self {
+            url: None,
+            user: None,
+            password_file: None,
+            branch_id: None,
+            connect_timeout_ms: 3000,
+            timeout_ms: 10_000,
+            max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl QmaticFeed {
+    /// Whether the section is absent (all defaults): then it is not shown by `config check`.
+    pub fn is_unset(&self) -> bool {
+        *self == QmaticFeed::default()
+    }
+
+    /// The client's timeouts and size cap.
+    pub fn http(&self) -> HttpSettings {
+        HttpSettings {
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
 }
 
 /// Timeouts and size cap of one API's client.
@@ -374,6 +432,12 @@ impl FileConfig {
                 .into_iter()
                 .map(|(k, m)| ("feeds.sensorthings", k, m)),
         );
+        let q = &self.feeds.qmatic;
+        let t = "feeds.qmatic";
+        bad.extend(range(t, "connect_timeout_ms", q.connect_timeout_ms, 100, 120_000).err());
+        bad.extend(range(t, "timeout_ms", q.timeout_ms, 100, 600_000).err());
+        bad.extend(range(t, "max_body_bytes", q.max_body_bytes, 1024, GIB).err());
+        bad.extend(qmatic_keys(q));
         bad.extend(range("ingest", "lease_ttl_s", self.ingest.lease_ttl_s, 2, 3600).err());
         bad.extend(range("ingest", "backoff_max_s", self.ingest.backoff_max_s, 1, DAY).err());
         bad.extend(
@@ -450,3 +514,35 @@ const COMFORT_KEYS: [&str; 7] = [
     "noise_db_max_computer",
     "noise_db_max_group",
 ];
+
+/// The keys `[feeds.qmatic]` needs once it is on (has a URL), and the form of the login.
+fn qmatic_keys(q: &QmaticFeed) -> Vec<Invalid> {
+    let t = "feeds.qmatic";
+    let mut bad = Vec::new();
+    let set =
+        q.url.is_some() || q.user.is_some() || q.password_file.is_some() || q.branch_id.is_some();
+    if !set {
+        return bad;
+    }
+    let needs = [
+        ("url", q.url.is_none(), "Orchestra's base URL"),
+        ("user", q.user.is_none(), "the Orchestra login carrel signs in as"),
+        ("password_file", q.password_file.is_none(), "the file holding that login's password"),
+        ("branch_id", q.branch_id.is_none(), "the Orchestra branch that is this library"),
+    ];
+    for (key, missing, what) in needs {
+        if missing {
+            bad.push((t, key, format!("[feeds.qmatic] needs '{key}' ({what})")));
+        }
+    }
+    if let Some(user) = &q.user
+        && (user.is_empty() || user.contains(':') || user.chars().any(char::is_control))
+    {
+        bad.push((
+            t,
+            "user",
+            "must be a non-empty login without ':' or control characters".to_owned(),
+        ));
+    }
+    bad
+}

@@ -55,6 +55,10 @@ fn the_example_file_loads_and_documents_every_key() {
         .sensorthings
         .datastreams
         .insert("44".into(), DatastreamEntry { zone: "F0-Z2".into(), quantity: "noise".into() });
+    full.feeds.qmatic.url = Some("x".into());
+    full.feeds.qmatic.user = Some("x".into());
+    full.feeds.qmatic.password_file = Some("x".into());
+    full.feeds.qmatic.branch_id = Some(1);
     full.logging.dir = Some("x".into());
     full.privacy.key_file = Some("x".into());
     let rendered = toml::to_string(&full).unwrap();
@@ -554,4 +558,70 @@ fn every_bad_occuspace_zone_is_named_on_its_line() {
     let err = load_env(&Overrides { config: Some(orphan), ..Default::default() }, &[], dir.path())
         .unwrap_err();
     assert!(err.message.contains("[feeds.occuspace] url: is missing"), "{err}");
+}
+
+#[test]
+fn qmatic_needs_every_key_reads_its_password_file_and_never_shows_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.qmatic]\nurl = \"https://q.example/\"\nuser = \"desk:api\"\n",
+    );
+    let err = check_with(
+        &Overrides { config: Some(f), ..Default::default() },
+        &|_| None,
+        &dirs(dir.path()),
+        &|_| Vec::new(),
+    )
+    .unwrap_err();
+    let said: Vec<String> = err.iter().map(ToString::to_string).collect();
+    let all = said.join("\n");
+    assert!(all.contains("[feeds.qmatic] needs 'password_file'"), "{all}");
+    assert!(all.contains("[feeds.qmatic] needs 'branch_id'"), "{all}");
+    assert!(all.contains("without ':'"), "{all}");
+    assert!(!all.contains("needs 'url'") && !all.contains("needs 'user'"), "{all}");
+
+    let pw = write(dir.path(), "orchestra.password", "correct horse battery\n");
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "[feeds.qmatic]\nurl = \"http://q.example/\"\nuser = \"carrel\"\n\
+         password_file = \"orchestra.password\"\nbranch_id = 3\ntimeout_ms = 2000\n",
+    );
+    let cfg =
+        load_env(&Overrides { config: Some(f.clone()), ..Default::default() }, &[], dir.path())
+            .unwrap();
+    let q = cfg.qmatic.as_ref().unwrap();
+    assert_eq!(q.password.expose(), "correct horse battery", "a password may hold spaces");
+    assert_eq!((q.user.as_str(), q.branch_id), ("carrel", 3));
+    assert_eq!(q.endpoint.timeout, std::time::Duration::from_millis(2000));
+    assert!(q.endpoint.token.is_none());
+    let text = cfg.render();
+    assert!(!text.contains("horse") && !format!("{cfg:?}").contains("horse"), "{text}");
+    assert!(text.contains("# feeds.qmatic password: <redacted> from"), "{text}");
+    assert!(text.contains("[feeds.qmatic]") && text.contains("branch_id = 3"), "{text}");
+    let reparsed: FileConfig = toml::from_str(&text).unwrap();
+    assert_eq!(reparsed, cfg.settings);
+    // Readable by others, and sent over plain http to another machine: both said.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warned = cfg.warnings().join("\n");
+    assert!(
+        warned.contains("feeds.qmatic: password file") && warned.contains("chmod 600"),
+        "{warned}"
+    );
+    assert!(warned.contains("feeds.qmatic: the password is sent over plain http"), "{warned}");
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(!cfg.warnings().join("\n").contains("password file"));
+
+    write(dir.path(), "orchestra.password", "\n");
+    let err =
+        load_env(&Overrides { config: Some(f.clone()), ..Default::default() }, &[], dir.path())
+            .unwrap_err();
+    assert!(err.to_string().contains("password file is empty"), "{err}");
+    write(dir.path(), "orchestra.password", "one\ntwo\n");
+    let err = load_env(&Overrides { config: Some(f), ..Default::default() }, &[], dir.path())
+        .unwrap_err();
+    assert!(err.to_string().contains("more than one line"), "{err}");
 }

@@ -1,5 +1,6 @@
 //! The HTTP client every feed shares: timeouts, a cap on the size of an answer, bearer
-//! tokens, no redirects, and errors that say what happened in a sentence.
+//! tokens or HTTP basic authentication, no redirects, and errors that say what happened in a
+//! sentence.
 //!
 //! An error answer is read in the shapes APIs use for them: carrel's own `ApiError`, RFC 7807
 //! problem details (`application/problem+json`: `title`, `detail`), OAuth 2.0 errors
@@ -75,6 +76,9 @@ pub struct ApiClient {
     token: Option<Secret>,
     http: Client,
     max_body: u64,
+    /// HTTP basic authentication (RFC 7617), in place of a bearer token, as Qmatic Orchestra
+    /// wants; `Secret` keeps the password out of `Debug`.
+    basic: Option<(String, Secret)>,
     /// How far the server's clock is ahead of ours, in milliseconds, from the `Date` header
     /// of its latest answer (shared by the clones of this client).
     clock_offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
@@ -96,8 +100,17 @@ impl ApiClient {
             token: endpoint.token.clone(),
             http,
             max_body: endpoint.max_body_bytes,
+            basic: None,
             clock_offset_ms: Default::default(),
         })
+    }
+
+    /// The same client authenticating with HTTP basic authentication (RFC 7617) as `user`
+    /// instead of a bearer token, as Qmatic Orchestra wants. The password is sent only in the
+    /// `Authorization` header: never in a URL, a log line, an error or `Debug`.
+    pub fn with_basic_auth(mut self, user: &str, password: Secret) -> Self {
+        self.basic = Some((user.to_owned(), password));
+        self
     }
 
     pub fn base(&self) -> &Url {
@@ -222,6 +235,16 @@ impl ApiClient {
         self.send(Method::POST, self.url(path)?, Some(body), Bearer::Own).await
     }
 
+    /// `PUT path` without a body, returning the body of a 2xx answer (empty for a 204).
+    pub async fn put_empty(&self, path: &str) -> Result<Vec<u8>, FetchError> {
+        self.send(Method::PUT, self.url(path)?, None, Bearer::Own).await
+    }
+
+    /// `DELETE path`, returning the body of a 2xx answer (empty for a 204).
+    pub async fn delete(&self, path: &str) -> Result<Vec<u8>, FetchError> {
+        self.send(Method::DELETE, self.url(path)?, None, Bearer::Own).await
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -236,6 +259,8 @@ impl ApiClient {
         };
         if let Some(t) = token {
             req = req.bearer_auth(t.expose());
+        } else if let Some((user, password)) = &self.basic {
+            req = req.basic_auth(user, Some(password.expose()));
         }
         if let Some(b) = body {
             req = req.header("content-type", b.content_type).body(b.bytes);
@@ -289,10 +314,9 @@ struct OAuthError {
     error_description: Option<String>,
 }
 
-/// A bare `{"message": "…"}`, with or without other members (FROST-Server's `code` and
-/// `type`).
+/// A plain JSON error body with a `message` (Orchestra's, FROST-Server's, and many others').
 #[derive(serde::Deserialize)]
-struct Message {
+struct Plain {
     message: String,
 }
 
@@ -314,8 +338,8 @@ fn status_error(status: StatusCode, body: &[u8]) -> FetchError {
             [p.title.as_deref(), p.detail.as_deref()].into_iter().flatten().collect();
         let code = p.kind.filter(|k| k != "about:blank").map(|k| clean_text(&k, 64));
         (code, clean_text(&words.join(": "), 200))
-    } else if let Ok(m) = serde_json::from_slice::<Message>(body) {
-        (None, clean_text(&m.message, 200))
+    } else if let Ok(p) = serde_json::from_slice::<Plain>(body) {
+        (None, clean_text(&p.message, 200))
     } else {
         (None, reason())
     };
@@ -374,6 +398,31 @@ mod tests {
         assert_eq!(said(500, r#"{"title":""}"#), (None, "Internal Server Error".into()));
         let (_, long) = said(400, &format!(r#"{{"title":"{}"}}"#, "x".repeat(5000)));
         assert_eq!(long.chars().count(), 200);
+    }
+
+    #[test]
+    fn the_basic_auth_password_never_shows_in_debug() {
+        let endpoint = crate::config::Endpoint {
+            url: "http://127.0.0.1:9/".parse().unwrap(),
+            token: None,
+            token_origin: None,
+            connect_timeout: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(1),
+            max_body_bytes: 1024,
+        };
+        let client = ApiClient::new(&endpoint)
+            .unwrap()
+            .with_basic_auth("desk-api", Secret::new("hunter2-orchestra"));
+        let shown = format!("{client:?}");
+        assert!(shown.contains("desk-api") && !shown.contains("hunter2"), "{shown}");
+        assert_eq!(
+            status_error(
+                StatusCode::CONFLICT,
+                br#"{"status":409,"message":"'zed' is not on duty now"}"#
+            )
+            .to_string(),
+            "HTTP 409: 'zed' is not on duty now"
+        );
     }
 
     fn client(base: &str) -> ApiClient {

@@ -48,6 +48,7 @@ use serde::Serialize;
 use super::http::{ApiClient, FetchError};
 use super::libcal::LibCalClient;
 use super::occuspace::OccuspaceClient;
+use super::qmatic::QmaticClient;
 use super::recs::RecsClient;
 use super::sensor::SensorClient;
 use super::sensorthings::SensorThingsClient;
@@ -55,7 +56,7 @@ use super::validate::{
     ArrivalsUpdate, EnvironmentUpdate, LayoutUpdate, OccupancyUpdate, SeatsUpdate,
     ServicePointsUpdate,
 };
-use crate::config::{Config, Endpoint};
+use crate::config::{Config, Endpoint, QmaticEndpoint};
 use crate::domain::api::{SeatStatus, ServicePointChange};
 use crate::domain::service_point::ServicePoint;
 
@@ -128,7 +129,13 @@ pub enum SensorSource {
     Occuspace(OccuspaceClient),
     /// An OGC SensorThings service (`feeds::sensorthings`): comfort readings only.
     SensorThings(SensorThingsClient),
+    /// Qmatic Orchestra (`feeds::qmatic`): service windows, arrivals and window changes.
+    Qmatic(QmaticClient),
 }
+
+/// What Qmatic Orchestra gives.
+const QMATIC_GIVES: [Capability; 3] =
+    [Capability::ServicePoints, Capability::Arrivals, Capability::ChangeWindow];
 
 impl SensorSource {
     /// The source's name in `carrel status`, the System tab and messages.
@@ -138,6 +145,7 @@ impl SensorSource {
             SensorSource::LibCal(_) => "libcal",
             SensorSource::Occuspace(_) => "occuspace",
             SensorSource::SensorThings(_) => "sensorthings",
+            SensorSource::Qmatic(_) => "qmatic",
         }
     }
 
@@ -148,6 +156,7 @@ impl SensorSource {
             SensorSource::LibCal(c) => c.base(),
             SensorSource::Occuspace(c) => c.api().base(),
             SensorSource::SensorThings(c) => c.api().base(),
+            SensorSource::Qmatic(c) => c.api().base(),
         }
     }
 
@@ -165,6 +174,7 @@ impl SensorSource {
             ),
             SensorSource::Occuspace(_) => what == Capability::Occupancy,
             SensorSource::SensorThings(_) => what == Capability::Environment,
+            SensorSource::Qmatic(_) => QMATIC_GIVES.contains(&what),
         }
     }
 
@@ -180,6 +190,7 @@ impl SensorSource {
             SensorSource::LibCal(c) => c.layout(c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Layout)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::Layout)),
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Layout)),
         }
     }
 
@@ -196,6 +207,7 @@ impl SensorSource {
             SensorSource::LibCal(c) => c.seats(c.server_now().await?, known).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Seats)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::Seats)),
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Seats)),
         }
     }
 
@@ -209,6 +221,7 @@ impl SensorSource {
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Environment)),
             SensorSource::SensorThings(c) => c.environment(known_zones).await,
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::Environment)),
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Environment)),
         }
     }
 
@@ -219,6 +232,7 @@ impl SensorSource {
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ServicePoints)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ServicePoints)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::ServicePoints)),
+            SensorSource::Qmatic(c) => c.service_points().await,
         }
     }
 
@@ -232,6 +246,7 @@ impl SensorSource {
     ) -> Result<ArrivalsUpdate, FetchError> {
         match self {
             SensorSource::Carrel(c) => c.arrivals(from, to, step_s, known_windows).await,
+            SensorSource::Qmatic(c) => c.arrivals(from, to, step_s, known_windows).await,
             SensorSource::LibCal(_) => Err(self.not_given(Capability::Arrivals)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Arrivals)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::Arrivals)),
@@ -250,6 +265,7 @@ impl SensorSource {
             SensorSource::LibCal(c) => c.occupancy(c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::Occupancy)),
             SensorSource::Occuspace(c) => c.occupancy(known_zones).await,
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::Occupancy)),
         }
     }
 
@@ -265,6 +281,7 @@ impl SensorSource {
             SensorSource::LibCal(_) => Err(self.not_given(Capability::ChangeWindow)),
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ChangeWindow)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::ChangeWindow)),
+            SensorSource::Qmatic(c) => c.change_service_point(id, change).await,
         }
     }
 
@@ -279,6 +296,7 @@ impl SensorSource {
             SensorSource::LibCal(c) => c.release_seat(id, c.server_now().await?).await,
             SensorSource::SensorThings(_) => Err(self.not_given(Capability::ReleaseSeat)),
             SensorSource::Occuspace(_) => Err(self.not_given(Capability::ReleaseSeat)),
+            SensorSource::Qmatic(_) => Err(self.not_given(Capability::ReleaseSeat)),
         }
     }
 }
@@ -295,21 +313,36 @@ impl Sources {
     /// The sources the configuration names, each with its HTTP client. Only the building of a
     /// client can fail (the TLS setup), which says something is wrong with the machine.
     pub fn from_config(cfg: &Config) -> Result<Sources, FetchError> {
-        let mut sources = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
-        // Vendors first, in the fixed order; carrel's own API after them.
+        let own = Sources::own_apis(cfg.sensor.as_ref(), cfg.recs.as_ref())?;
         let mut vendors = Vec::new();
+        // In the module's order: LibCal, Occuspace, Qmatic, SensorThings.
         if let Some(libcal) = &cfg.libcal {
             vendors.push(SensorSource::LibCal(LibCalClient::new(libcal, cfg.timezone)?));
         }
         if let Some(occuspace) = &cfg.occuspace {
             vendors.push(SensorSource::Occuspace(OccuspaceClient::new(occuspace)?));
         }
+        if let Some(q) = &cfg.qmatic {
+            vendors.push(Sources::qmatic(q, cfg.timezone)?);
+        }
         if let Some(st) = &cfg.sensorthings {
             vendors.push(SensorSource::SensorThings(SensorThingsClient::new(st)?));
         }
-        vendors.append(&mut sources.sensor);
-        sources.sensor = vendors;
-        Ok(sources)
+        Ok(own.with_vendors(vendors))
+    }
+
+    /// The Qmatic Orchestra source of `[feeds.qmatic]`, reading local times in `tz`.
+    pub fn qmatic(q: &QmaticEndpoint, tz: chrono_tz::Tz) -> Result<SensorSource, FetchError> {
+        let api = ApiClient::new(&q.endpoint)?.with_basic_auth(&q.user, q.password.clone());
+        Ok(SensorSource::Qmatic(QmaticClient::new(api, q.branch_id, tz)))
+    }
+
+    /// These sources with the vendor `sources` (already in the module's order) put before
+    /// carrel's own API.
+    pub fn with_vendors(mut self, vendors: Vec<SensorSource>) -> Sources {
+        let own = std::mem::take(&mut self.sensor);
+        self.sensor = vendors.into_iter().chain(own).collect();
+        self
     }
 
     /// carrel's own sensor API and recommendation API at these endpoints, either or both
@@ -396,6 +429,39 @@ mod tests {
         let e = recs_only.serving(Capability::ReleaseSeat).unwrap_err();
         assert_eq!(e.to_string(), "no configured source gives seat releases");
         assert!(Sources::own_apis(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn qmatic_serves_windows_arrivals_and_window_changes_before_carrels_own_api() {
+        let q = QmaticEndpoint {
+            endpoint: endpoint("http://127.0.0.1:9/qmatic/"),
+            user: "carrel".into(),
+            password: crate::config::Secret::new("pw"),
+            password_origin: "test".into(),
+            branch_id: 1,
+        };
+        let sources = Sources::own_apis(Some(&endpoint("http://127.0.0.1:9/")), None)
+            .unwrap()
+            .with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        let names: Vec<&str> = sources.sensor().iter().map(SensorSource::name).collect();
+        assert_eq!(names, ["qmatic", "carrel"]);
+        for what in Capability::ALL {
+            let want = match what {
+                Capability::ServicePoints | Capability::Arrivals | Capability::ChangeWindow => {
+                    Some("qmatic")
+                }
+                // Neither counts people.
+                Capability::Occupancy => None,
+                _ => Some("carrel"),
+            };
+            assert_eq!(sources.source_of(what), want, "{what}");
+        }
+        assert_eq!(sources.sensor()[0].url().as_str(), "http://127.0.0.1:9/qmatic/");
+        // Alone, Qmatic leaves the other feeds and seat releases unserved.
+        let alone =
+            Sources::default().with_vendors(vec![Sources::qmatic(&q, chrono_tz::UTC).unwrap()]);
+        assert_eq!(alone.source_of(Capability::Seats), None);
+        assert_eq!(alone.source_of(Capability::ChangeWindow), Some("qmatic"));
     }
 
     #[test]

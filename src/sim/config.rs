@@ -45,6 +45,10 @@ pub struct SimConfig {
     pub flavors: Vec<Flavor>,
     /// The LibCal flavour's credentials, token lifetime and no-show time.
     pub libcal: LibCalSim,
+    /// The Qmatic flavour's basic-authentication login.
+    pub qmatic_user: String,
+    /// The Qmatic flavour's basic-authentication password.
+    pub qmatic_password: String,
 }
 
 impl SimConfig {
@@ -64,6 +68,8 @@ impl SimConfig {
             site_key: site_key_for(seed),
             flavors: Vec::new(),
             libcal: LibCalSim::for_seed(seed),
+            qmatic_user: DEFAULT_QMATIC_USER.to_owned(),
+            qmatic_password: DEFAULT_QMATIC_PASSWORD.to_owned(),
         }
     }
 
@@ -92,9 +98,25 @@ impl SimConfig {
             }
         }
         self.libcal.validate().map_err(SimError::Config)?;
+        if self.qmatic_user.is_empty()
+            || self.qmatic_user.contains(':')
+            || self.qmatic_password.is_empty()
+            || format!("{}{}", self.qmatic_user, self.qmatic_password).chars().any(char::is_control)
+        {
+            return Err(SimError::Config(
+                "the Qmatic login must be non-empty without ':', the password non-empty, \
+                 neither with control characters"
+                    .to_owned(),
+            ));
+        }
         Ok(())
     }
 }
+
+/// The Qmatic flavour's login unless told otherwise (`CARREL_QMATIC_USER`).
+pub const DEFAULT_QMATIC_USER: &str = "carrel";
+/// The Qmatic flavour's password unless told otherwise (`CARREL_QMATIC_PASSWORD`).
+pub const DEFAULT_QMATIC_PASSWORD: &str = "carrel-sim";
 
 /// The site key [`SimConfig::new`] uses for `seed`; the demo database uses the same.
 pub fn site_key_for(seed: u64) -> Vec<u8> {
@@ -132,7 +154,11 @@ mod tests {
         assert!(too_many.validate().unwrap_err().to_string().contains("20001"));
         let backwards = SimConfig { speed: -1.0, ..c.clone() };
         assert!(backwards.validate().is_err());
-        let spaced = SimConfig { sensor_token: Some("a b".into()), ..c };
+        let spaced = SimConfig { sensor_token: Some("a b".into()), ..c.clone() };
         assert!(spaced.validate().is_err());
+        let colon = SimConfig { qmatic_user: "a:b".into(), ..c.clone() };
+        assert!(colon.validate().unwrap_err().to_string().contains("Qmatic login"));
+        let empty = SimConfig { qmatic_password: String::new(), ..c };
+        assert!(empty.validate().is_err());
     }
 }

@@ -89,7 +89,7 @@ impl Library {
         }
     }
 
-    #[cfg(test)]
+    /// The simulated time the library has reached.
     pub fn now(&self) -> Secs {
         self.now
     }

@@ -47,7 +47,8 @@ pub mod study;
 pub use activity::{Activity, activity};
 pub use calendar::opening_hours;
 pub use config::{
-    DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS, SimConfig, SimError, site_key_for,
+    DEFAULT_QMATIC_PASSWORD, DEFAULT_QMATIC_USER, DEFAULT_SEATS, MAX_SEATS, MAX_SPEED, MIN_SEATS,
+    SimConfig, SimError, site_key_for,
 };
 pub use faults::{Api, Fault, FaultPlan, FaultPlanError};
 pub use flavors::libcal::LibCalSim;

@@ -78,6 +78,12 @@ pub(crate) struct Shared {
     recs_token: Option<String>,
     /// The LibCal flavour's tokens (unused unless the flavour is on).
     pub libcal: libcal::Tokens,
+    /// The library's time zone, for vendor dialects that give local times.
+    pub timezone: chrono_tz::Tz,
+    /// The Qmatic flavour's basic-authentication login.
+    pub qmatic_user: String,
+    /// The Qmatic flavour's basic-authentication password.
+    pub qmatic_password: String,
 }
 
 impl Shared {
@@ -120,7 +126,7 @@ impl Shared {
 }
 
 /// Compares two secrets in time independent of where they differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -189,8 +195,19 @@ pub(crate) async fn answer(
     headers: &HeaderMap,
     make: impl FnOnce(&Shared) -> Reply,
 ) -> Response {
+    answer_checked(shared, api, shared.authorise(api, headers), make).await
+}
+
+/// [`answer`] for a route with its own authentication (a vendor dialect's): `allowed` is its
+/// verdict, a refusal reply when the caller may not ask. Counted and faulted as `api`.
+pub(crate) async fn answer_checked(
+    shared: &Shared,
+    api: Api,
+    allowed: Result<(), Reply>,
+    make: impl FnOnce(&Shared) -> Reply,
+) -> Response {
     let n = shared.requests[api as usize].fetch_add(1, Ordering::Relaxed);
-    let reply = match shared.authorise(api, headers) {
+    let reply = match allowed {
         Ok(()) => make(shared),
         Err(refused) => refused,
     };
@@ -315,6 +332,9 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> Result<SimHandle, S
         sensor_token: config.sensor_token,
         recs_token: config.recs_token,
         libcal: libcal::Tokens::new(config.libcal),
+        timezone: config.timezone,
+        qmatic_user: config.qmatic_user,
+        qmatic_password: config.qmatic_password,
     });
     let app = router(Arc::clone(&shared), &config.flavors);
     let (stop, stopped) = oneshot::channel::<()>();

@@ -1,7 +1,8 @@
 //! The simulated library in vendors' dialects. Each flavour serves the same library through
 //! one vendor's API shapes, mounted under its own prefix on the simulator's one port
-//! (`/libcal/1.1/…`, `/occuspace/v1/…`, `/sensorthings/v1.1/…`), beside carrel's own API, which is always served. A flavour is switched on
-//! by [`SimConfig::flavors`](super::SimConfig) (`carrel sim --flavor libcal`). Flavour routes
+//! (`/libcal/1.1/…`, `/occuspace/v1/…`, `/qmatic/rest/…`, `/sensorthings/v1.1/…`), beside
+//! carrel's own API, which is always served. A flavour is switched on by
+//! [`SimConfig::flavors`](super::SimConfig) (`carrel sim --flavor libcal`). Flavour routes
 //! answer through the same door as the sensor API, so `--faults` apply to them alike; they
 //! check their own vendor's credentials instead of the sensor token.
 //!
@@ -12,6 +13,7 @@
 
 pub mod libcal;
 pub mod occuspace;
+pub mod qmatic;
 pub mod sensorthings;
 
 use std::fmt;
@@ -29,19 +31,24 @@ pub enum Flavor {
     LibCal,
     /// Occuspace: zones as locations, counted (v1 now, v2 locations).
     Occuspace,
+    /// Qmatic Orchestra: service points, queues and visits, sessions that open and close
+    /// windows (HTTP basic authentication).
+    Qmatic,
     /// OGC SensorThings API 1.1: Things, Datastreams and Observations of the comfort sensors.
     SensorThings,
 }
 
 impl Flavor {
     /// Every flavour the simulator speaks.
-    pub const ALL: [Flavor; 3] = [Flavor::LibCal, Flavor::Occuspace, Flavor::SensorThings];
+    pub const ALL: [Flavor; 4] =
+        [Flavor::LibCal, Flavor::Occuspace, Flavor::Qmatic, Flavor::SensorThings];
 
     /// The flavour's name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Flavor::LibCal => "libcal",
             Flavor::Occuspace => "occuspace",
+            Flavor::Qmatic => "qmatic",
             Flavor::SensorThings => "sensorthings",
         }
     }
@@ -51,6 +58,7 @@ impl Flavor {
         match self {
             Flavor::LibCal => "/libcal",
             Flavor::Occuspace => "/occuspace",
+            Flavor::Qmatic => "/qmatic",
             Flavor::SensorThings => "/sensorthings",
         }
     }
@@ -107,6 +115,7 @@ pub(crate) fn router(flavors: &[Flavor]) -> Router<Arc<Shared>> {
     flavors.iter().fold(Router::new(), |r, f| match f {
         Flavor::LibCal => r.merge(libcal::router()),
         Flavor::Occuspace => r.merge(occuspace::router()),
+        Flavor::Qmatic => r.merge(qmatic::router()),
         Flavor::SensorThings => r.merge(sensorthings::router()),
     })
 }
@@ -121,14 +130,15 @@ mod tests {
         assert_eq!(parse_flavors(" LibCal , libcal,").unwrap(), [Flavor::LibCal]);
         assert!(parse_flavors("").unwrap().is_empty());
         assert!(parse_flavors("none").unwrap().is_empty());
+        assert_eq!(parse_flavors("qmatic,libcal").unwrap(), [Flavor::Qmatic, Flavor::LibCal]);
         assert_eq!(
-            parse_flavors("sensorthings,libcal").unwrap(),
-            [Flavor::SensorThings, Flavor::LibCal]
+            parse_flavors("sensorthings,occuspace").unwrap(),
+            [Flavor::SensorThings, Flavor::Occuspace]
         );
-        let e = parse_flavors("libcal,frost").unwrap_err();
+        let e = parse_flavors("libcal,orchestra").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown flavour 'frost'; the simulator speaks: libcal, occuspace, sensorthings"
+            "unknown flavour 'orchestra'; the simulator speaks: libcal, occuspace, qmatic, sensorthings"
         );
     }
 }

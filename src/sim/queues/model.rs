@@ -51,6 +51,11 @@ impl WindowState {
         u32::try_from(self.queue.len()).unwrap_or(u32::MAX)
     }
 
+    /// The patrons waiting, head of the queue first.
+    pub fn waiting(&self) -> impl Iterator<Item = &Arrival> {
+        self.queue.iter()
+    }
+
     /// Arrival time of the patron at the head of the queue.
     pub fn oldest_waiting_since(&self) -> Option<Secs> {
         self.queue.front().map(|a| a.at)
