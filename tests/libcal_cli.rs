@@ -245,3 +245,34 @@ fn get<T: serde::de::DeserializeOwned>(
         serde_json::from_slice(&body).unwrap()
     })
 }
+
+/// `carrel demo --flavor libcal` in a terminal: seats from LibCal's bookings on the map, the
+/// group study rooms by head count, and a no-show released by cancelling its booking.
+#[test]
+fn the_demo_fed_by_libcal_shows_seats_and_head_counts_and_releases_a_no_show() {
+    let wait = std::time::Duration::from_secs(30);
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "demo",
+        "--flavor",
+        "libcal",
+        "--seed",
+        "3",
+        "--speed",
+        "0",
+        "--start",
+        "2026-11-18T11:00:00Z",
+    ];
+    let mut p = pty::Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &[]);
+    p.wait_for("Ghost seats", wait);
+    let screen = p.wait_for("people", wait);
+    assert!(screen.contains("counted") && screen.contains("taken"), "{screen}");
+    p.send("6");
+    let screen = p.wait_for("sensor.occupancy", wait);
+    assert!(screen.contains("libcal"), "{screen}");
+    p.send("1");
+    p.wait_for("Ghost seats", wait);
+    p.release_first_ghost(wait);
+    p.send("q");
+    assert!(p.wait_exit(wait), "carrel should exit cleanly");
+}

@@ -19,13 +19,12 @@
 //!
 //! May use: serde, serde_json, feeds::validate.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::feeds::http::FetchError;
-use crate::feeds::validate::{Rejection, cut};
+pub use crate::feeds::records::{object, record, rejection, unparsed};
 
 /// The answer of the token endpoint. Not `Debug`: it holds the token in the clear, and is
 /// turned into a [`Secret`](crate::config::Secret) at once.
@@ -168,71 +167,6 @@ pub struct CancelAnswer {
 pub fn list(body: &[u8], what: &str) -> Result<Vec<Box<RawValue>>, FetchError> {
     serde_json::from_slice(body)
         .map_err(|e| FetchError::Malformed(format!("{what}: not a list of records: {e}")))
-}
-
-/// An answer that is one JSON object of type `T`; anything else is a failed fetch.
-pub fn object<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, FetchError> {
-    serde_json::from_slice(body).map_err(|e| FetchError::Malformed(format!("{what}: {e}")))
-}
-
-/// One record as `T`, or its rejection: the parse error (which names the field, never its
-/// value) and the record's declared scalar fields.
-pub fn record<T: DeserializeOwned>(
-    raw: &RawValue,
-    what: &str,
-    fields: &[&str],
-) -> Result<T, Rejection> {
-    serde_json::from_str(raw.get()).map_err(|e| Rejection {
-        reason: format!("{what}: {}", without_quotes(&e)),
-        record: unparsed(raw, fields),
-    })
-}
-
-/// A rejection of a record that parsed: the record re-serialised from its wire type.
-pub fn rejection<T: Serialize>(reason: impl Into<String>, record: &T) -> Rejection {
-    Rejection {
-        reason: reason.into(),
-        record: cut(&serde_json::to_string(record).unwrap_or_else(|_| "null".into())),
-    }
-}
-
-/// A record that did not parse, as its declared fields whose values are text, numbers,
-/// booleans or null; anything nested is left out (`"…"`), so nothing undeclared can ride
-/// along inside it. Not an object: `null`.
-pub fn unparsed(raw: &RawValue, fields: &[&str]) -> String {
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(raw.get()) else {
-        return "null".into();
-    };
-    let kept: Map<String, Value> = map
-        .into_iter()
-        .filter(|(k, _)| fields.contains(&k.as_str()))
-        .map(|(k, v)| match v {
-            Value::Array(_) | Value::Object(_) => (k, Value::String("…".into())),
-            scalar => (k, scalar),
-        })
-        .collect();
-    cut(&Value::Object(kept).to_string())
-}
-
-/// serde's message without the value it quotes: an `invalid type: string "jane@example.org",
-/// expected u64` must not carry the string into the quarantine.
-fn without_quotes(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let mut out = String::with_capacity(text.len());
-    let mut quoted = false;
-    for c in text.chars() {
-        if c == '"' {
-            if !quoted {
-                out.push_str("\"…");
-            } else {
-                out.push('"');
-            }
-            quoted = !quoted;
-        } else if !quoted {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
