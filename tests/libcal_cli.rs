@@ -246,8 +246,9 @@ fn get<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// `carrel demo --flavor libcal` in a terminal: seats from LibCal's bookings on the map, the
-/// group study rooms by head count, and a no-show released by cancelling its booking.
+/// `carrel demo --flavor libcal,sensorthings` in a terminal: seats from LibCal's bookings on the
+/// map, the group study rooms by head count, comfort readings from SensorThings mapped onto
+/// LibCal's zones, and a no-show released by cancelling its booking.
 #[test]
 fn the_demo_fed_by_libcal_shows_seats_and_head_counts_and_releases_a_no_show() {
     let wait = std::time::Duration::from_secs(30);
@@ -255,7 +256,7 @@ fn the_demo_fed_by_libcal_shows_seats_and_head_counts_and_releases_a_no_show() {
     let args = [
         "demo",
         "--flavor",
-        "libcal",
+        "libcal,sensorthings",
         "--seed",
         "3",
         "--speed",
@@ -267,6 +268,9 @@ fn the_demo_fed_by_libcal_shows_seats_and_head_counts_and_releases_a_no_show() {
     p.wait_for("Ghost seats", wait);
     let screen = p.wait_for("people", wait);
     assert!(screen.contains("counted") && screen.contains("taken"), "{screen}");
+    // Comfort readings come on their own, slower schedule (the demo's 15 s), after the layout.
+    // Comfort readings come on their own, slower schedule (the demo's 15 s), after the layout.
+    p.wait_for("°C", 2 * wait);
     p.send("6");
     let screen = p.wait_for("sensor.occupancy", wait);
     assert!(screen.contains("libcal"), "{screen}");

@@ -128,6 +128,7 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
         qmatic_login: &qmatic_login,
         seats: args.seats,
         seed: args.seed,
+        libcal_zones: flavors.0.contains(&sim::Flavor::LibCal),
     };
     for flavor in &flavors.0 {
         feed_from(&mut cfg, *flavor, &endpoint, &sim_side);
@@ -169,6 +170,9 @@ struct SimSide<'a> {
     seats: u32,
     /// The seed, of which the Occuspace flavour's token is made.
     seed: u64,
+    /// LibCal names the zones: another flavour's readings are mapped onto LibCal's zone ids,
+    /// as a site fed by LibCal maps its sensors.
+    libcal_zones: bool,
 }
 
 /// Points `cfg` at the simulator's `flavor` (served beside its own API at `own`), as a site
@@ -206,11 +210,16 @@ fn feed_from(cfg: &mut Config, flavor: sim::Flavor, own: &Endpoint, sim_side: &S
             })
         }
         sim::Flavor::SensorThings => {
+            let libcal_zone: std::collections::HashMap<String, u64> = if sim_side.libcal_zones {
+                sim::flavors::libcal::zone_ids(seats).into_iter().collect()
+            } else {
+                Default::default()
+            };
             let datastreams = sim::flavors::sensorthings::datastreams(seats)
                 .into_iter()
                 .map(|(id, zone, measure)| crate::config::DatastreamTarget {
                     id: id.to_string(),
-                    zone,
+                    zone: libcal_zone.get(&zone).map_or(zone, u64::to_string),
                     measure,
                 })
                 .collect();

@@ -70,6 +70,13 @@ pub fn location_ids(seats: u32) -> Vec<u64> {
     (0..floors as u64).map(|n| LID_BASE + n).collect()
 }
 
+/// The LibCal zone id of each of the simulated library's zones (by its id in carrel's own API):
+/// what a site fed by LibCal maps another source's zones to.
+pub fn zone_ids(seats: u32) -> Vec<(String, u64)> {
+    let building = crate::sim::building::Building::new(seats);
+    building.zones.iter().enumerate().map(|(n, z)| (z.id.clone(), ZONE_BASE + n as u64)).collect()
+}
+
 /// How the LibCal flavour is set up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LibCalSim {
