@@ -195,31 +195,11 @@ fn sync_once_then_seats_and_status_show_the_flavour_s_head_counts() {
     for (id, zone) in zones(config.seats) {
         toml.push_str(&format!("{id} = \"{zone}\"\n"));
     }
-    let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, toml).unwrap();
-    let db = dir.path().join("x.db");
-    let run = |args: &[&str]| {
-        common::carrel_in(dir.path())
-            .arg("--config")
-            .arg(&cfg)
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let out = run(&["init"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = common::configured_site(dir.path(), &toml);
     let out = run(&["sync", "--once", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let synced: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let feed = synced["feeds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["feed"] == "sensor.occupancy")
-        .unwrap()
-        .clone();
+    let feed = common::synced_feed(&synced, "sensor.occupancy");
     assert_eq!(feed["source"], "occuspace", "{synced}");
     assert!(feed["error"].is_null() && feed["quarantined"] == 0, "{feed}");
 

@@ -225,31 +225,11 @@ fn sync_once_stores_the_flavour_s_readings_and_status_names_their_source() {
     for (id, zone, m) in datastreams(config.seats) {
         toml.push_str(&format!("{id} = {{ zone = \"{zone}\", quantity = \"{}\" }}\n", m.as_str()));
     }
-    let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, toml).unwrap();
-    let db = dir.path().join("x.db");
-    let run = |args: &[&str]| {
-        common::carrel_in(dir.path())
-            .arg("--config")
-            .arg(&cfg)
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let out = run(&["init"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = common::configured_site(dir.path(), &toml);
     let out = run(&["sync", "--once", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let synced: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let env_feed = synced["feeds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["feed"] == "sensor.environment")
-        .unwrap()
-        .clone();
+    let env_feed = common::synced_feed(&synced, "sensor.environment");
     assert_eq!(env_feed["source"], "sensorthings", "{synced}");
     assert!(env_feed["error"].is_null(), "{env_feed}");
 
@@ -268,7 +248,7 @@ fn sync_once_stores_the_flavour_s_readings_and_status_names_their_source() {
 
     let env: EnvironmentResponse = rt.block_on(own(&s, "/v1/environment"));
     let ours = by_zone(&env);
-    let store = Store::open(&db, StoreOptions::default()).unwrap();
+    let store = Store::open(&dir.path().join("x.db"), StoreOptions::default()).unwrap();
     let stored = carrel::store::environment::latest(store.conn()).unwrap();
     assert_eq!(stored.len(), ours.len());
     for z in stored {

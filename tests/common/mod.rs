@@ -166,3 +166,25 @@ pub async fn libcal_personal_fields(sim: &SimHandle, config: &SimConfig) -> Hash
     }
     personal
 }
+
+/// A site under `home` with `toml` as its configuration and `home/x.db` as its database, made
+/// by `carrel init`; returns a runner of further commands on it.
+pub fn configured_site(
+    home: &std::path::Path,
+    toml: &str,
+) -> impl Fn(&[&str]) -> std::process::Output {
+    let cfg = home.join("config.toml");
+    std::fs::write(&cfg, toml).unwrap();
+    let (home, db) = (home.to_owned(), home.join("x.db"));
+    let run = move |args: &[&str]| {
+        carrel_in(&home).arg("--config").arg(&cfg).arg("--db").arg(&db).args(args).output().unwrap()
+    };
+    let out = run(&["init"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run
+}
+
+/// The outcome of feed `name` in a `carrel sync --json` answer.
+pub fn synced_feed(synced: &serde_json::Value, name: &str) -> serde_json::Value {
+    synced["feeds"].as_array().unwrap().iter().find(|f| f["feed"] == name).unwrap().clone()
+}
