@@ -70,7 +70,7 @@ fn main() {
     let verify_once = || {
         let store = Store::open(&db, StoreOptions::default()).unwrap();
         let t = Instant::now();
-        let v = audit::verify(store.conn(), &[]).unwrap();
+        let v = audit::verify(store.conn(), &[], &[]).unwrap();
         let d = t.elapsed();
         assert!(v.ok && v.size == ENTRIES, "{v:?}");
         d

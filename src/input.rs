@@ -39,6 +39,10 @@ pub const CSV: Kind =
 pub const CHECKPOINT: Kind =
     Kind { what: "a checkpoint", max_bytes: 64 << 10, max_line: None, stdin: false };
 
+/// A proof that an entry was logged (`audit check-proof`): 1 MiB.
+pub const PROOF: Kind =
+    Kind { what: "a proof file", max_bytes: 1 << 20, max_line: None, stdin: true };
+
 /// A key, site-key or token file: 64 KiB.
 pub const SECRET: Kind =
     Kind { what: "a key or token file", max_bytes: 64 << 10, max_line: None, stdin: false };

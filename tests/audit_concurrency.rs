@@ -70,7 +70,7 @@ fn eight_processes_append_without_losing_or_locking() {
         assert!(!err.contains("locked"), "child {n} saw a lock error: {err}");
     }
     let store = common::backend::open_store(&db);
-    let v = carrel::store::audit::verify(store.conn(), &[]).unwrap();
+    let v = carrel::store::audit::verify(store.conn(), &[], &[]).unwrap();
     assert!(v.ok, "{v:?}");
     // Every append, after the creation entry.
     assert_eq!(v.size, (PROCESSES * EACH) as u64 + 1);

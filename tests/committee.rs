@@ -86,7 +86,7 @@ fn the_founding_committee_is_seated_by_its_own_members() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = library(dir.path());
     seat_founders(&mut store);
-    let v = carrel::store::audit::verify(store.conn(), &[]).unwrap();
+    let v = carrel::store::audit::verify(store.conn(), &[], &[]).unwrap();
     assert!(v.ok, "the directory is what the log built: {v:?}");
 }
 
@@ -151,7 +151,7 @@ fn a_sysadmin_cannot_seat_sock_puppets_to_approve_his_own_request() {
     // The library denies x2: nothing changes, and the change is over.
     assert_eq!(vote(&mut store, "leo", ids[1], false).unwrap().decided, Some(RequestState::Denied));
     assert_eq!(sits_for(&store, "x2"), None);
-    let v = carrel::store::audit::verify(store.conn(), &[]).unwrap();
+    let v = carrel::store::audit::verify(store.conn(), &[], &[]).unwrap();
     assert!(v.ok, "{v:?}");
 }
 
@@ -195,7 +195,7 @@ fn every_change_raises_an_alert_that_only_the_committee_resolves() {
     assert_eq!(out.decided, Some(RequestState::Approved));
     assert_eq!(sits_for(&store, "x2"), None);
     assert!(out.alert.is_some());
-    let v = carrel::store::audit::verify(store.conn(), &[]).unwrap();
+    let v = carrel::store::audit::verify(store.conn(), &[], &[]).unwrap();
     assert!(v.ok, "{v:?}");
 }
 

@@ -20,7 +20,6 @@ use carrel::services::{ServiceError, audit, committee, consent, patrons, request
 use carrel::store::audit::EntryFilter;
 use carrel::store::{Store, layout};
 use chrono::Utc;
-use ed25519_dalek::SigningKey;
 
 fn actor(role: Option<Role>) -> Actor {
     let Some(role) = role else {
@@ -99,7 +98,7 @@ fn keys() -> Keys {
 
 /// Attempts what `p` permits, through the service that does it.
 fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceError> {
-    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let key = carrel::domain::log_key::LogKeySeed([7u8; 32]).signer("policy");
     match p {
         Permission::ViewOperations | Permission::ChangeWindow => {
             audit::authorize(store, who, p, "x").map(|_| ())
@@ -110,8 +109,13 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
         Permission::ReadAudit => {
             audit::read(store, who, &EntryFilter { limit: 5, ..Default::default() }).map(|_| ())
         }
-        Permission::VerifyAudit => audit::verify(store, who, None).map(|_| ()),
-        Permission::SignCheckpoint => audit::checkpoint(store, who, &key, "test").map(|_| ()),
+        Permission::VerifyAudit => audit::verify(store, who, None, None).map(|_| ()),
+        Permission::SignCheckpoint => {
+            // The scratch database has no log key: a sysadmin gives it one first.
+            audit::create_key(store, &actor(Some(Role::Sysadmin)), &key.vkey())?;
+            audit::checkpoint(store, who, &key).map(|_| ())
+        }
+        Permission::RotateLogKey => audit::create_key(store, who, &key.vkey()).map(|_| ()),
         Permission::AnnotateAudit => audit::note(store, who, "hello").map(|_| ()),
         Permission::ImportArrivals => {
             let t = Utc::now();
@@ -343,7 +347,7 @@ fn every_role_gets_exactly_what_the_policy_table_says() {
                 assert_eq!(denial.entry.actor, who.login);
                 assert_eq!(denial.entry.action, p.action());
             }
-            let v = carrel::store::audit::verify(s.conn(), &[]).unwrap();
+            let v = carrel::store::audit::verify(s.conn(), &[], &[]).unwrap();
             assert!(v.ok, "{role:?} / {p:?}: {v:?}");
         }
     }

@@ -69,8 +69,8 @@ fn a_restart_under_load_loses_nothing_that_was_done_and_writes_nothing_half() {
 
     let mut store = Store::open_server(&target).unwrap();
     let ada = identity::actor(&store, "ada").unwrap();
-    let verified = audit::verify(&mut store, &ada, None).unwrap();
-    assert!(verified.ok, "{verified:?}");
+    let verified = audit::verify(&mut store, &ada, None, None).unwrap();
+    assert!(verified.log.ok, "{verified:?}");
     let notes: Vec<String> = carrel::store::audit::entries(
         store.conn(),
         &carrel::store::audit::EntryFilter {

@@ -68,12 +68,20 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     let _log = super::logging::init(&cfg);
     let start = args.start.unwrap_or_else(|| demo_start(Utc::now(), cfg.timezone));
 
-    let mut store =
-        Store::create(&cfg.db_path, true, &identity::os_login(), StoreOptions::default())?;
+    let log_seed = crate::services::log_key::generate();
+    let mut store = Store::create_with_log_key(
+        &cfg.db_path,
+        true,
+        &identity::os_login(),
+        StoreOptions::default(),
+        Some(&log_seed),
+    )?;
     // The simulated recommendation service knows patrons by the seed's site key.
     let keys = keys::generate(Some(sim::site_key_for(args.seed)));
-    keys::write_new(&cfg.key_file(store.database_id()?.as_deref()), &keys, true)?;
+    let key_file = cfg.key_file(store.database_id()?.as_deref());
+    keys::write_new(&key_file, &keys, true)?;
     keys::record(&mut store, &keys)?;
+    super::init::write_log_key(&key_file, &store, &log_seed, true)?;
     super::init::seed_demo_catalog(&mut store, args.seed, args.seats)?;
     super::init::seed_demo_staff(&mut store)?;
     super::init::seed_demo_requests(&mut store, Utc::now())?;

@@ -11,7 +11,7 @@ use crate::domain::consent::ConsentSource;
 use crate::domain::crypto::Keys;
 use crate::domain::patron_csv::{LoanRecord, PatronRecord, SearchRecord, VisitRecord};
 use crate::domain::staff::{Party, Role};
-use crate::services::{identity, keys, patrons, staff};
+use crate::services::{audit, identity, keys, log_key, patrons, staff};
 use crate::sim;
 use crate::store::{self, Store, StoreError, StoreOptions};
 
@@ -99,9 +99,19 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
     let options = StoreOptions {
         busy_timeout: std::time::Duration::from_millis(cfg.settings.database.busy_timeout_ms),
     };
-    let mut store = Store::create(path, args.demo, &identity::os_login(), options)?;
+    let log_seed = log_key::generate();
+    let mut store = Store::create_with_log_key(
+        path,
+        args.demo,
+        &identity::os_login(),
+        options,
+        Some(&log_seed),
+    )?;
     let key_path = cfg.key_file(store.database_id()?.as_deref());
-    if let Err(e) = install_keys(cfg, &mut store, &key_path, &keys) {
+    let installed = install_keys(cfg, &mut store, &key_path, &keys).and_then(|()| {
+        write_log_key(&key_path, &store, &log_seed, cfg.settings.privacy.key_file.is_none())
+    });
+    if let Err(e) = installed {
         drop(store);
         store::remove_database_files(path);
         return Err(e);
@@ -132,6 +142,7 @@ pub fn run(args: &InitArgs, cfg: &Config) -> CliResult {
         }
     );
     print_key_file(&key_path);
+    print_log_key_file(&log_key::path_beside(&key_path));
     Ok(())
 }
 
@@ -150,7 +161,12 @@ fn init_server(
             target.shown()
         )));
     }
-    let mut store = match Store::create_server(target, &crate::services::database::SYSTEM_ACTORS) {
+    let log_seed = log_key::generate();
+    let mut store = match Store::create_server_with_log_key(
+        target,
+        &crate::services::database::SYSTEM_ACTORS,
+        Some(&log_seed),
+    ) {
         Err(StoreError::AlreadyExists(_)) => return add_keys(cfg, site_key),
         other => other?,
     };
@@ -159,6 +175,7 @@ fn init_server(
         keys::check_unused(named)?;
     }
     install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
+    write_log_key(&key_path, &store, &log_seed, cfg.settings.privacy.key_file.is_none())?;
     let login = identity::login(&store)?;
     staff::bootstrap(&mut store, &login, &login, Role::Sysadmin, None)?;
     println!(
@@ -168,6 +185,7 @@ fn init_server(
         crate::store::pg::STAFF_ROLE
     );
     print_key_file(&key_path);
+    print_log_key_file(&log_key::path_beside(&key_path));
     Ok(())
 }
 
@@ -187,18 +205,58 @@ fn print_key_file(key_path: &Path) {
     );
 }
 
-/// `carrel init` on an existing database: makes its key file if it has none yet.
+/// `carrel init` on an existing database: makes its patron key file and its log key if it
+/// has none yet (a database made before carrel kept them).
 fn add_keys(cfg: &Config, site_key: Option<Vec<u8>>) -> CliResult {
     let mut store = super::open_store(cfg)?;
-    if keys::is_set_up(&store)? {
+    let patron_keys = keys::is_set_up(&store)?;
+    let log_keyed = crate::store::audit::log_keys(store.conn())?.current().is_some();
+    if patron_keys && log_keyed {
         return Err(StoreError::AlreadyExists(cfg.db_path.clone()).into());
     }
     let key_path = cfg.key_file(store.database_id()?.as_deref());
-    keys::check_unused(&key_path)?;
-    install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
-    println!("database {} now has patron keys", cfg.db_path.display());
-    print_key_file(&key_path);
+    if !patron_keys {
+        keys::check_unused(&key_path)?;
+        install_keys(cfg, &mut store, &key_path, &keys::generate(site_key))?;
+        println!("database {} now has patron keys", cfg.db_path.display());
+        print_key_file(&key_path);
+    }
+    if !log_keyed {
+        let who = super::actor(cfg, &store)?;
+        let path = log_key::path_beside(&key_path);
+        keys::check_unused(&path)?;
+        let id = store.database_id()?.unwrap_or_else(|| "0".repeat(32));
+        let key = log_key::generate().signer(&id);
+        log_key::write_new(&path, &key, cfg.settings.privacy.key_file.is_none())?;
+        if let Err(e) = audit::create_key(&mut store, &who, &key.vkey()) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e.into());
+        }
+        println!("the audit log of {} now has its key {}", cfg.db_path.display(), key.vkey());
+        print_log_key_file(&path);
+    }
     Ok(())
+}
+
+/// Writes the new database's log key beside its patron key file; the creation entry already
+/// names it.
+pub fn write_log_key(
+    patron_key_file: &Path,
+    store: &Store,
+    seed: &crate::domain::log_key::LogKeySeed,
+    make_parent: bool,
+) -> CliResult {
+    let id = store.database_id()?.unwrap_or_default();
+    let path = log_key::path_beside(patron_key_file);
+    log_key::write_new(&path, &seed.signer(&id), make_parent)?;
+    Ok(())
+}
+
+fn print_log_key_file(path: &Path) {
+    println!(
+        "log key: {} (mode 0600), signs this database's checkpoints. Keep it secret and back it up: it is never made again",
+        path.display()
+    );
 }
 
 /// Seeds a demo database with the simulated library's catalogue of `seed` and the subjects of

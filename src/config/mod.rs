@@ -10,6 +10,7 @@
 //!
 //! May use: serde, toml, directories, chrono-tz, reqwest's URL type, domain, input.
 
+mod audit;
 mod error;
 mod libcal;
 mod occuspace;
@@ -25,6 +26,7 @@ use reqwest::Url;
 
 use crate::input;
 
+pub use audit::{AuditSection, WitnessEntry};
 pub use error::{ConfigError, more_problems};
 pub use libcal::{LibCalFeed, LibCalSettings};
 pub use occuspace::{OccuspaceFeed, OccuspaceSettings};

@@ -25,6 +25,7 @@ pub struct FileConfig {
     pub retention: super::privacy::RetentionSection,
     pub governance: super::privacy::GovernanceSection,
     pub patrons: super::privacy::PatronsSection,
+    pub audit: super::audit::AuditSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -460,6 +461,7 @@ impl FileConfig {
                 .err(),
         );
         bad.extend(self.library.hours().map_err(|m| ("library", "opening_hours", m)).err());
+        bad.extend(self.audit.validate().into_iter().map(|(k, m)| ("audit", k, m)));
         let q = &self.queues;
         bad.extend(range("queues", "target_within_s", u64::from(q.target_within_s), 1, 7200).err());
         bad.extend(range("queues", "min_shift_min", u64::from(q.min_shift_min), 0, 24 * 60).err());

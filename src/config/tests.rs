@@ -61,6 +61,11 @@ fn the_example_file_loads_and_documents_every_key() {
     full.feeds.qmatic.branch_id = Some(1);
     full.logging.dir = Some("x".into());
     full.privacy.key_file = Some("x".into());
+    full.audit.witnesses.push(crate::config::WitnessEntry {
+        name: "x".into(),
+        url: "x".into(),
+        key: "x".into(),
+    });
     let rendered = toml::to_string(&full).unwrap();
     let mut table = String::new();
     for line in rendered.lines() {

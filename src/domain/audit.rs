@@ -169,42 +169,17 @@ pub struct Creation {
     pub demo: bool,
     /// 32 hex digits, random, naming this database (its key files are named by it).
     pub database_id: String,
+    /// The verifier key of the log's key (c2sp.org/signed-note), which signs every
+    /// checkpoint until a rotation entry names another. Absent in a database made before
+    /// carrel kept one log key per database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key: Option<String>,
 }
 
-/// A signed tree head: the log's size and root at a moment, signed with the installation's
-/// ed25519 key, for a committee party to keep.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Checkpoint {
-    /// `carrel-checkpoint/1`.
-    pub format: String,
-    /// Which log: the library's name.
-    pub origin: String,
-    pub size: u64,
-    /// Hex of the tree's root hash.
-    pub root: String,
-    pub time: DateTime<Utc>,
-    /// Hex of the signer's ed25519 public key.
-    pub public_key: String,
-    /// Hex of the ed25519 signature over [`Checkpoint::signed_message`].
-    pub signature: String,
-}
-
-pub const CHECKPOINT_FORMAT: &str = "carrel-checkpoint/1";
-
-impl Checkpoint {
-    /// The bytes that are signed: format, origin, size, root and time, one per line.
-    pub fn signed_message(origin: &str, size: u64, root: &str, time: DateTime<Utc>) -> Vec<u8> {
-        format!(
-            "{CHECKPOINT_FORMAT}\n{origin}\n{size}\n{root}\n{}\n",
-            time.to_rfc3339_opts(SecondsFormat::Millis, true)
-        )
-        .into_bytes()
-    }
-
-    pub fn message(&self) -> Vec<u8> {
-        Self::signed_message(&self.origin, self.size, &self.root, self.time)
-    }
+/// The origin of the log of the database with `database_id`: the first line of its
+/// checkpoints and the name of its key.
+pub fn log_origin(database_id: &str) -> String {
+    format!("carrel/{database_id}")
 }
 
 /// A verification, for the System tab and `carrel status`.
@@ -267,7 +242,10 @@ mod tests {
         e.entry.action = CREATION_ACTION.into();
         assert_eq!(e.creation(), None, "not entry 0");
         e.seq = 0;
-        assert_eq!(e.creation(), Some(Creation { demo: true, database_id: "00ff".into() }));
+        assert_eq!(
+            e.creation(),
+            Some(Creation { demo: true, database_id: "00ff".into(), log_key: None })
+        );
         e.entry.outcome = Outcome::Denied;
         assert_eq!(e.creation(), None);
     }

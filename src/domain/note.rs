@@ -117,8 +117,9 @@ impl Vkey {
     pub fn parse(text: &str) -> Result<Vkey, NoteError> {
         let bad = |why: &str| NoteError::BadVkey(format!("'{}': {why}", shorten(text)));
         let text = text.trim();
-        let mut parts = text.rsplitn(3, '+');
-        let (Some(b64), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // The name holds no '+', the base64 may: split from the left.
+        let mut parts = text.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected <name>+<hex key id>+<base64 key>"));
         };
@@ -234,8 +235,8 @@ impl Signer {
             .trim()
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| bad("it does not start with PRIVATE+KEY+"))?;
-        let mut parts = rest.rsplitn(3, '+');
-        let (Some(b64), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected PRIVATE+KEY+<name>+<hex key id>+<base64 key>"));
         };
@@ -454,6 +455,16 @@ mod tests {
         note.sign(&s, 0);
         let parsed = Note::parse(&note.to_string()).unwrap();
         assert_eq!(parsed.verify_by(&s.vkey()), Ok(None));
+    }
+
+    #[test]
+    fn keys_whose_base64_holds_a_plus_round_trip() {
+        let with_plus = (0u8..=255)
+            .map(|b| Signer::from_seed("carrel/ab12", Alg::Ed25519, [b; 32]).unwrap())
+            .find(|s| s.vkey().to_string().splitn(3, '+').nth(2).is_some_and(|k| k.contains('+')))
+            .expect("some seed gives a '+' in its base64");
+        assert_eq!(Vkey::parse(&with_plus.vkey().to_string()).unwrap(), with_plus.vkey());
+        assert_eq!(Signer::parse(&with_plus.to_secret_string()).unwrap().vkey(), with_plus.vkey());
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum Permission {
     VerifyAudit,
     /// Sign a checkpoint of the audit log.
     SignCheckpoint,
+    /// Give the audit log its key, or hand it on to a new one.
+    RotateLogKey,
     /// Add an operator's note to the audit log (a backup taken, a key moved).
     AnnotateAudit,
     /// Import arrival history from a CSV file.
@@ -75,7 +77,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 28] = [
         Permission::ViewOperations,
         Permission::ReleaseSeat,
         Permission::ChangeWindow,
@@ -84,6 +86,7 @@ impl Permission {
         Permission::ReadAudit,
         Permission::VerifyAudit,
         Permission::SignCheckpoint,
+        Permission::RotateLogKey,
         Permission::AnnotateAudit,
         Permission::ImportArrivals,
         Permission::ImportPatrons,
@@ -116,6 +119,7 @@ impl Permission {
             Permission::ReadAudit => "audit.read",
             Permission::VerifyAudit => "audit.verify",
             Permission::SignCheckpoint => "audit.checkpoint",
+            Permission::RotateLogKey => "audit.key",
             Permission::AnnotateAudit => "audit.note",
             Permission::ImportArrivals => "arrivals.import",
             Permission::ImportPatrons => "patrons.import",
@@ -148,6 +152,7 @@ impl Permission {
             Permission::ReadAudit => "read the audit log",
             Permission::VerifyAudit => "verify the audit log",
             Permission::SignCheckpoint => "sign a checkpoint of the audit log",
+            Permission::RotateLogKey => "give the audit log its key or rotate it",
             Permission::AnnotateAudit => "add a note to the audit log",
             Permission::ImportArrivals => "import arrival history",
             Permission::ImportPatrons => "import patrons, loans, searches and visits",
@@ -186,6 +191,7 @@ pub const POLICY: &[(Permission, bool, &[Role])] = &[
     (Permission::ReadAudit, false, &[Role::Committee, Role::Auditor]),
     (Permission::VerifyAudit, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
     (Permission::SignCheckpoint, false, &[Role::Sysadmin, Role::Committee, Role::Auditor]),
+    (Permission::RotateLogKey, false, &[Role::Sysadmin]),
     (Permission::AnnotateAudit, false, &[Role::Sysadmin, Role::Auditor]),
     (Permission::ImportArrivals, false, &[Role::Sysadmin]),
     (Permission::ImportPatrons, false, &[Role::Sysadmin]),

@@ -2,17 +2,22 @@
 //! same transaction as the change they record, and the audit commands (verify, prove,
 //! checkpoint, log, note).
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use chrono::Utc;
-use ed25519_dalek::{Signer, SigningKey};
 use serde::Serialize;
 
 use super::ServiceError;
 use super::identity::Actor;
-use crate::domain::audit::{CHECKPOINT_FORMAT, Checkpoint, Entry, NewEntry, Outcome};
-use crate::domain::merkle::{self, Hash};
+use crate::domain::audit::{Entry, NewEntry, Outcome};
+use crate::domain::checkpoint::{Checkpoint, SignedCheckpoint};
+use crate::domain::log_key::{self, KeyChange, LogKeys};
+use crate::domain::merkle::{self, Frontier, Hash};
+use crate::domain::note::{SigLine, Signer, Vkey};
 use crate::domain::policy::{self, Permission};
+use crate::domain::proof::{PROOF_FORMAT, ProofBundle};
 use crate::store::audit::{self as log, Anchor, EntryFilter, Verification};
-use crate::store::{Store, StoreError};
+use crate::store::{Conn, Store, StoreError};
 
 /// The role name recorded for an actor the staff list does not know.
 pub const PUBLIC: &str = "public";
@@ -111,117 +116,307 @@ pub fn record_refusal(
 pub struct AuditSummary {
     pub size: u64,
     pub root: String,
-    pub last_checkpoint: Option<Checkpoint>,
+    pub last_checkpoint: Option<CheckpointSummary>,
     pub last_verification: Option<log::VerificationRecord>,
+    /// The log's key now, as a verifier key (`None` for a log that has none yet).
+    pub log_key: Option<String>,
+}
+
+/// A stored checkpoint, for display: its size, the time it was signed and its cosigners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointSummary {
+    pub size: u64,
+    pub time: chrono::DateTime<Utc>,
+    pub cosigned_by: Vec<String>,
 }
 
 /// Reading the summary reveals no entry, so anyone may.
 pub fn summary(store: &Store) -> Result<AuditSummary, ServiceError> {
-    let tree = log::frontier(store.conn())?;
+    let conn = store.conn();
+    let tree = log::frontier(conn)?;
+    let last_checkpoint = match log::latest_checkpoint(conn)? {
+        Some(cp) => Some(CheckpointSummary {
+            size: cp.size,
+            time: cp.signed().and_then(|s| s.checkpoint.time).unwrap_or(cp.stored_at),
+            cosigned_by: log::cosignatures(conn, cp.id)?.into_iter().map(|(w, _)| w).collect(),
+        }),
+        None => None,
+    };
     Ok(AuditSummary {
         size: tree.size(),
         root: hex::encode(tree.root()),
-        last_checkpoint: log::checkpoints(store.conn())?.pop(),
-        last_verification: log::latest_verification(store.conn())?,
+        last_checkpoint,
+        last_verification: log::latest_verification(conn)?,
+        log_key: log::log_keys(conn)?.current().map(ToString::to_string),
     })
 }
 
-/// Verifies the log against every checkpoint signed here and `kept` (one a party kept); the
-/// result is recorded and logged.
+/// How many witnesses must have cosigned the latest checkpoint, of which.
+#[derive(Debug, Clone)]
+pub struct WitnessPolicy {
+    pub needed: usize,
+    pub witnesses: Vec<Vkey>,
+}
+
+/// What `audit verify` found about the witnesses of the latest checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witnessed {
+    pub checkpoint_size: u64,
+    pub needed: usize,
+    pub of: usize,
+    /// Each witness: `ok`, or why its cosignature does not count.
+    pub witnesses: Vec<(String, String)>,
+    pub valid: usize,
+}
+
+/// What verification found, with what the checkpoints and witnesses add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub log: Verification,
+    /// What was not checked, and why (old checkpoints whose key was never recorded).
+    pub notices: Vec<String>,
+    pub witnessed: Option<Witnessed>,
+}
+
+/// Verifies the log against every checkpoint stored here (each checked against the log's key
+/// first) and `kept` (one a party kept; refused unless the log's key signed it), and, with a
+/// policy, counts the witnesses' cosignatures on the latest checkpoint. The result is
+/// recorded and logged.
 pub fn verify(
     store: &mut Store,
     actor: &Actor,
-    kept: Option<&Checkpoint>,
-) -> Result<Verification, ServiceError> {
+    kept: Option<(&str, &SignedCheckpoint)>,
+    policy: Option<&WitnessPolicy>,
+) -> Result<Report, ServiceError> {
     let role = authorize(store, actor, Permission::VerifyAudit, "audit")?;
-    let mut anchors = stored_anchors(store)?;
-    if let Some(cp) = kept {
-        check_signature(cp)?;
-        let root = parse_root(&cp.root)
-            .ok_or_else(|| ServiceError::Invalid("the checkpoint's root is not a hash".into()))?;
-        anchors.push(Anchor {
-            size: cp.size,
-            root,
-            name: format!("the kept checkpoint (size {})", cp.size),
-        });
+    let kept = match kept {
+        Some((name, cp)) => {
+            let keys = log::log_keys(store.conn())?;
+            let c = &cp.checkpoint;
+            let key = keys.at(c.size).or(keys.current()).ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "checkpoint {name}: this log has no key to check it by"
+                ))
+            })?;
+            cp.verify(key).map_err(|why| {
+                ServiceError::Invalid(format!(
+                    "checkpoint {name}: not signed by this log's key {key}: {why}"
+                ))
+            })?;
+            Some(Anchor {
+                size: c.size,
+                root: c.root,
+                name: format!("the kept checkpoint {name} (size {})", c.size),
+            })
+        }
+        None => None,
+    };
+    let (mut v, notices) = check_log(store, kept)?;
+    let witnessed = policy.map(|p| witnessed(store, p)).transpose()?;
+    if let Some(w) = &witnessed
+        && w.valid < w.needed
+    {
+        let each: Vec<String> = w.witnesses.iter().map(|(n, s)| format!("{n}: {s}")).collect();
+        v.problems.push(format!(
+            "the latest checkpoint (size {}) has {} valid cosignature(s) of the {} the policy {}-of-{} demands ({})",
+            w.checkpoint_size,
+            w.valid,
+            w.needed,
+            w.needed,
+            w.of,
+            each.join("; ")
+        ));
     }
-    let v = log::verify(store.conn(), &anchors)?;
+    v.ok = v.problems.is_empty() && v.impersonation.is_none();
     let details =
         serde_json::json!({ "size": v.size, "ok": v.ok, "first_bad": v.first_bad }).to_string();
-    let outcome = Outcome::Allowed;
     store.write(|tx| {
         log::record_verification(tx, &v, Utc::now())?;
         log::append(
             tx,
-            entry(actor, &role, Permission::VerifyAudit, "audit", outcome, details.clone()),
+            entry(
+                actor,
+                &role,
+                Permission::VerifyAudit,
+                "audit",
+                Outcome::Allowed,
+                details.clone(),
+            ),
         )
     })?;
-    Ok(v)
+    Ok(Report { log: v, notices, witnessed })
 }
 
-/// The checkpoints signed here, as anchors to verify the log against.
-pub(crate) fn stored_anchors(store: &Store) -> Result<Vec<Anchor>, ServiceError> {
-    let mut anchors = Vec::new();
-    for (i, cp) in log::checkpoints(store.conn())?.iter().enumerate() {
-        if let Some(root) = parse_root(&cp.root) {
-            anchors.push(Anchor {
-                size: cp.size,
-                root,
-                name: format!("checkpoint #{} (size {})", i + 1, cp.size),
-            });
+/// The log checked against every stored checkpoint whose signature holds (and `extra`), with
+/// what is wrong with the log's key entries and the other checkpoints among its problems; and
+/// what was not checked. Nothing is recorded: the rules run this on every pass.
+pub(crate) fn check_log(
+    store: &Store,
+    extra: Option<Anchor>,
+) -> Result<(Verification, Vec<String>), ServiceError> {
+    let keys = log::log_keys(store.conn())?;
+    let mut found = stored_anchors(store, &keys)?;
+    found.anchors.extend(extra);
+    let mut v = log::verify(store.conn(), &found.anchors, &found.authentic)?;
+    v.problems.extend(keys.problems().iter().cloned());
+    v.problems.extend(found.problems);
+    v.ok = v.problems.is_empty() && v.impersonation.is_none();
+    Ok((v, found.notices))
+}
+
+/// The witnesses' cosignatures on the latest checkpoint, counted under `policy`.
+fn witnessed(store: &Store, policy: &WitnessPolicy) -> Result<Witnessed, ServiceError> {
+    let conn = store.conn();
+    let Some(latest) = log::latest_checkpoint(conn)? else {
+        return Err(ServiceError::Conflict(
+            "no checkpoint has been signed yet, so none is witnessed".into(),
+        ));
+    };
+    let mut signed = latest.signed().ok_or_else(|| {
+        ServiceError::Conflict(format!(
+            "the latest checkpoint (size {}) does not parse",
+            latest.size
+        ))
+    })?;
+    for (_, line) in log::cosignatures(conn, latest.id)? {
+        if let Ok(l) = SigLine::parse(&line) {
+            signed.note.sigs.push(l);
         }
     }
-    Ok(anchors)
+    let witnesses: Vec<(String, String)> = signed
+        .cosignatures(&policy.witnesses)
+        .map(|(w, r)| (w.name().to_owned(), r.map_or_else(|why| why, |_| "ok".to_owned())))
+        .collect();
+    let valid = witnesses.iter().filter(|(_, s)| s == "ok").count();
+    Ok(Witnessed {
+        checkpoint_size: latest.size,
+        needed: policy.needed,
+        of: policy.witnesses.len(),
+        witnesses,
+        valid,
+    })
 }
 
-fn parse_root(hex_root: &str) -> Option<Hash> {
-    hex::decode(hex_root).ok()?.try_into().ok()
+/// The stored checkpoints that hold, as anchors; the leaves they kept (as far as each stretch
+/// matches its signed root); and what is wrong with the others.
+struct Anchors {
+    anchors: Vec<Anchor>,
+    authentic: Vec<Hash>,
+    problems: Vec<String>,
+    notices: Vec<String>,
 }
 
-/// Checks a checkpoint's format and signature.
-pub fn check_signature(cp: &Checkpoint) -> Result<(), ServiceError> {
-    let bad = |why: &str| ServiceError::Invalid(format!("checkpoint: {why}"));
-    if cp.format != CHECKPOINT_FORMAT {
-        return Err(bad(&format!("unknown format '{}'", cp.format)));
+/// Every stored checkpoint, its signature checked against the key the log named for a tree
+/// of its size: a checkpoint with a bad signature is a problem, not an anchor.
+fn stored_anchors(store: &Store, keys: &LogKeys) -> Result<Anchors, ServiceError> {
+    let mut out = Anchors {
+        anchors: Vec::new(),
+        authentic: Vec::new(),
+        problems: Vec::new(),
+        notices: Vec::new(),
+    };
+    let mut legacy = 0usize;
+    let mut chain = Frontier::new();
+    let mut chain_open = true;
+    for (i, cp) in log::checkpoints(store.conn())?.iter().enumerate() {
+        let name = format!("checkpoint #{} (size {})", i + 1, cp.size);
+        let Some(note) = &cp.note else {
+            legacy += 1;
+            continue;
+        };
+        let signed = match SignedCheckpoint::parse(note) {
+            Ok(s) => s,
+            Err(why) => {
+                out.problems.push(format!("{name} is not a signed checkpoint: {why}"));
+                continue;
+            }
+        };
+        let c = &signed.checkpoint;
+        if c.size != cp.size {
+            out.problems
+                .push(format!("{name} is stored with size {} but signed for {}", cp.size, c.size));
+            continue;
+        }
+        let Some(key) = keys.at(c.size) else {
+            out.problems
+                .push(format!("{name}: the log had no key for a tree of {} entries", c.size));
+            continue;
+        };
+        if let Err(why) = signed.verify(key) {
+            out.problems.push(format!("{name}: its signature is not the log key's ({key}): {why}"));
+            continue;
+        }
+        out.anchors.push(Anchor { size: c.size, root: c.root, name: name.clone() });
+        // Extend the kept leaves while each stretch leads to its checkpoint's signed root.
+        if chain_open {
+            let stretch: Vec<Hash> = cp
+                .leaves
+                .as_deref()
+                .unwrap_or_default()
+                .chunks_exact(32)
+                .filter_map(|h| h.try_into().ok())
+                .collect();
+            let start = chain.size();
+            if c.size < start {
+                continue;
+            }
+            if start + stretch.len() as u64 != c.size {
+                chain_open = false;
+                continue;
+            }
+            let mut next = chain.clone();
+            for h in &stretch {
+                next.push(*h);
+            }
+            if next.root() == c.root {
+                chain = next;
+                out.authentic.extend(stretch);
+            } else {
+                chain_open = false;
+            }
+        }
     }
-    let key: [u8; 32] = hex::decode(&cp.public_key)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .ok_or_else(|| bad("bad public key"))?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| bad("bad public key"))?;
-    let sig: [u8; 64] = hex::decode(&cp.signature)
-        .ok()
-        .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| bad("bad signature"))?;
-    key.verify_strict(&cp.message(), &ed25519_dalek::Signature::from_bytes(&sig))
-        .map_err(|_| bad("the signature does not match its contents"))
+    if legacy > 0 {
+        out.notices.push(format!(
+            "{legacy} checkpoint(s) of the old carrel-checkpoint/1 form were not checked: the key that signed them was never recorded in the log"
+        ));
+    }
+    Ok(out)
+}
+
+/// Signs a checkpoint of the log as it is now with the log's key and stores it with the
+/// leaves it adds (in the caller's transaction). The key must be the one the log names now.
+fn sign_in(tx: &Conn, key: &Signer) -> Result<(i64, SignedCheckpoint), StoreError> {
+    let current = log::log_keys(tx)?.current().cloned();
+    if current.as_ref() != Some(&key.vkey()) {
+        return Err(StoreError::Invalid(match current {
+            Some(k) => format!("the key offered is not the log's key {k}"),
+            None => "the log has no key".into(),
+        }));
+    }
+    let tree = log::frontier(tx)?;
+    let from = log::latest_checkpoint(tx)?.map_or(0, |c| c.size).min(tree.size());
+    let added = log::leaves_between(tx, from, tree.size())?;
+    let cp = Checkpoint::new(key.name(), tree.size(), tree.root(), Utc::now()).sign(key);
+    let id = log::add_checkpoint(tx, &cp, &added)?;
+    Ok((id, cp))
 }
 
 /// Signs a checkpoint of the log as it is now, keeps it, and logs the signing.
 pub fn checkpoint(
     store: &mut Store,
     actor: &Actor,
-    key: &SigningKey,
-    origin: &str,
-) -> Result<Checkpoint, ServiceError> {
+    key: &Signer,
+) -> Result<SignedCheckpoint, ServiceError> {
     let role = authorize(store, actor, Permission::SignCheckpoint, "audit")?;
     store
         .write(|tx| {
-            let tree = log::frontier(tx)?;
-            let root = hex::encode(tree.root());
-            let time = Utc::now();
-            let signature = key.sign(&Checkpoint::signed_message(origin, tree.size(), &root, time));
-            let cp = Checkpoint {
-                format: CHECKPOINT_FORMAT.into(),
-                origin: origin.to_owned(),
-                size: tree.size(),
-                root,
-                time,
-                public_key: hex::encode(key.verifying_key().to_bytes()),
-                signature: hex::encode(signature.to_bytes()),
-            };
-            log::add_checkpoint(tx, &cp)?;
-            let details = serde_json::json!({ "size": cp.size, "root": cp.root }).to_string();
+            let (_, cp) = sign_in(tx, key)?;
+            let details = serde_json::json!({
+                "size": cp.checkpoint.size, "root": hex::encode(cp.checkpoint.root)
+            })
+            .to_string();
             log::append(
                 tx,
                 entry(actor, &role, Permission::SignCheckpoint, "audit", Outcome::Allowed, details),
@@ -231,34 +426,138 @@ pub fn checkpoint(
         .map_err(ServiceError::from)
 }
 
-/// An inclusion proof of entry `seq` in the current tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InclusionProof {
-    pub index: u64,
-    pub tree_size: u64,
-    pub leaf: String,
-    pub root: String,
-    pub path: Vec<String>,
-    /// The proof checked out with the independent verifier.
-    pub verified: bool,
+/// The latest checkpoint, signing a new one first when the log has grown past it: what the
+/// ingest submits to the witnesses. Not an entry of its own (each would grow the log and call
+/// for the next); the checkpoint itself is the record, checked by every verification.
+pub fn latest_or_new_checkpoint(
+    store: &mut Store,
+    key: &Signer,
+) -> Result<(i64, SignedCheckpoint), ServiceError> {
+    store
+        .write(|tx| {
+            let size = log::frontier(tx)?.size();
+            if let Some(latest) = log::latest_checkpoint(tx)?
+                && latest.size == size
+                && let Some(signed) = latest.signed()
+                && signed.checkpoint.origin == key.name()
+                && signed.verify(&key.vkey()).is_ok()
+            {
+                return Ok((latest.id, signed));
+            }
+            sign_in(tx, key)
+        })
+        .map_err(ServiceError::from)
 }
 
-pub fn prove(store: &mut Store, actor: &Actor, seq: u64) -> Result<InclusionProof, ServiceError> {
+/// Rotates the log's key: the old key signs the hand-over, the entry names both keys, and
+/// from the next checkpoint on the new key signs. The caller has written the new key's file.
+pub fn rotate_key(
+    store: &mut Store,
+    actor: &Actor,
+    old: &Signer,
+    new: &Vkey,
+) -> Result<Entry, ServiceError> {
+    let role = authorize(store, actor, Permission::RotateLogKey, "audit")?;
+    let (o, n) = (old.vkey().to_string(), new.to_string());
+    let signature = B64.encode(old.sign_bytes(&log_key::rotation_statement(&o, &n)));
+    let details =
+        serde_json::to_string(&KeyChange { key: n, old: Some(o), signature: Some(signature) })
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let old_key = old.vkey();
+    store
+        .write(|tx| {
+            if log::log_keys(tx)?.current() != Some(&old_key) {
+                return Err(StoreError::Invalid(
+                    "the key offered is not the log's key; only the log's key hands it on".into(),
+                ));
+            }
+            let mut e = entry(
+                actor,
+                &role,
+                Permission::RotateLogKey,
+                "audit",
+                Outcome::Allowed,
+                details.clone(),
+            );
+            e.action = log_key::ROTATE_ACTION.into();
+            log::append(tx, e)
+        })
+        .map_err(ServiceError::from)
+}
+
+/// Gives a key to a log that has none (a database made before carrel kept one).
+/// On a database nobody is staff of yet (`carrel init` on a database made without one), the
+/// one setting it up may, as `init` makes its first sysadmin.
+pub fn create_key(store: &mut Store, actor: &Actor, key: &Vkey) -> Result<Entry, ServiceError> {
+    let role = match permitted(actor, Permission::RotateLogKey) {
+        Some(role) => role,
+        None if crate::store::staff::list(store.conn())?.is_empty() => "-".to_owned(),
+        None => authorize(store, actor, Permission::RotateLogKey, "audit")?,
+    };
+    let details =
+        serde_json::to_string(&KeyChange { key: key.to_string(), old: None, signature: None })
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    store
+        .write(|tx| {
+            if let Some(k) = log::log_keys(tx)?.current() {
+                return Err(StoreError::Invalid(format!(
+                    "the log has a key already ({k}); only `carrel audit key rotate` changes it"
+                )));
+            }
+            let mut e = entry(
+                actor,
+                &role,
+                Permission::RotateLogKey,
+                "audit",
+                Outcome::Allowed,
+                details.clone(),
+            );
+            e.action = log_key::CREATE_ACTION.into();
+            log::append(tx, e)
+        })
+        .map_err(ServiceError::from)
+}
+
+pub fn prove(store: &mut Store, actor: &Actor, seq: u64) -> Result<ProofBundle, ServiceError> {
     let role = authorize(store, actor, Permission::VerifyAudit, &format!("audit:{seq}"))?;
-    let leaves = log::leaves(store.conn())?;
-    let n = leaves.len() as u64;
+    let conn = store.conn();
+    let n = log::frontier(conn)?.size();
     if seq >= n {
         return Err(ServiceError::NotFound(format!(
             "no entry {seq}: the log has {n} (0 to {})",
             n.saturating_sub(1)
         )));
     }
+    let Some(cp) = log::checkpoint_holding(conn, seq)? else {
+        return Err(ServiceError::Conflict(format!(
+            "entry {seq} is in no checkpoint yet: `carrel audit checkpoint` signs one (the ingest signs one for its witnesses every [audit] checkpoint_every_s)"
+        )));
+    };
+    let mut signed = cp.signed().ok_or_else(|| {
+        ServiceError::Conflict(format!("checkpoint of size {} does not parse", cp.size))
+    })?;
+    for (_, line) in log::cosignatures(conn, cp.id)? {
+        if let Ok(l) = SigLine::parse(&line)
+            && !signed.note.sigs.contains(&l)
+        {
+            signed.note.sigs.push(l);
+        }
+    }
+    let keys = log::log_keys(conn)?;
+    let key = keys
+        .at(cp.size)
+        .cloned()
+        .ok_or_else(|| ServiceError::Conflict("the log had no key for that checkpoint".into()))?;
+    let leaves = log::leaves_between(conn, 0, cp.size)?;
+    let e =
+        log::entry(conn, seq)?.ok_or_else(|| ServiceError::NotFound(format!("no entry {seq}")))?;
     let index =
         usize::try_from(seq).map_err(|_| ServiceError::NotFound(format!("no entry {seq}")))?;
     let path = merkle::inclusion_proof(&leaves, index);
-    let root = merkle::root(&leaves);
-    let verified = merkle::verify_inclusion(seq, n, &leaves[index], &path, &root);
-    let details = serde_json::json!({ "index": seq, "tree_size": n }).to_string();
+    let root = signed.checkpoint.root;
+    let verified = merkle::verify_inclusion(seq, cp.size, &e.leaf(), &path, &root)
+        && e.leaf() == leaves[index];
+    let details = serde_json::json!({ "index": seq, "tree_size": cp.size }).to_string();
     record(
         store,
         &entry(
@@ -270,12 +569,16 @@ pub fn prove(store: &mut Store, actor: &Actor, seq: u64) -> Result<InclusionProo
             details,
         ),
     )?;
-    Ok(InclusionProof {
+    Ok(ProofBundle {
+        format: PROOF_FORMAT.into(),
+        leaf: hex::encode(e.leaf()),
+        entry: e,
         index: seq,
-        tree_size: n,
-        leaf: hex::encode(leaves[index]),
+        tree_size: cp.size,
         root: hex::encode(root),
         path: path.iter().map(hex::encode).collect(),
+        checkpoint: signed.to_note_string(),
+        log_key: key.to_string(),
         verified,
     })
 }

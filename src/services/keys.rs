@@ -171,6 +171,11 @@ pub fn check_unused(path: &Path) -> Result<(), KeyError> {
 /// Writes a new key file: mode 0600 from the first byte, complete or not at all, and never
 /// over an existing file. `make_parent`: create the directory (0700) when missing.
 pub fn write_new(path: &Path, keys: &Keys, make_parent: bool) -> Result<(), KeyError> {
+    write_new_text(path, &keys.to_file_text(), make_parent)
+}
+
+/// Writes a new secret file holding `text` as [`write_new`] writes a key file.
+pub(crate) fn write_new_text(path: &Path, text: &str, make_parent: bool) -> Result<(), KeyError> {
     let unwritable = |source| KeyError::Unwritable { path: path.to_owned(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if make_parent && !dir.exists() {
@@ -181,11 +186,11 @@ pub fn write_new(path: &Path, keys: &Keys, make_parent: bool) -> Result<(), KeyE
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
     }
-    let text = keys.to_file_text();
     // Written whole under a temporary name, then linked into place: a link never replaces an
     // existing file, and nobody sees a half-written key file.
-    let tmp = dir.join(format!(".{}.{}.tmp", KEY_FILE, hex::encode(nonce())));
-    write_private(&tmp, &text).map_err(unwritable)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", hex::encode(nonce())));
+    write_private(&tmp, text).map_err(unwritable)?;
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     match linked {
@@ -194,7 +199,7 @@ pub fn write_new(path: &Path, keys: &Keys, make_parent: bool) -> Result<(), KeyE
             return Err(KeyError::Exists(path.to_owned()));
         }
         // A file system without hard links: create the file itself, still never replacing one.
-        Err(_) => write_private(path, &text).map_err(unwritable)?,
+        Err(_) => write_private(path, text).map_err(unwritable)?,
     }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();

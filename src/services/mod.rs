@@ -16,6 +16,7 @@ pub mod desk;
 pub mod identity;
 pub mod keys;
 pub mod layout;
+pub mod log_key;
 pub mod patrons;
 pub mod queues;
 pub mod reads;

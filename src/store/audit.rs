@@ -15,8 +15,10 @@ use serde::Serialize;
 use super::StoreResult;
 use super::layout::parse_column;
 use super::{from_ms, to_ms};
-use crate::domain::audit::{Checkpoint, Creation, Entry, NewEntry, Outcome};
+use crate::domain::audit::{Creation, Entry, NewEntry, Outcome};
 use crate::domain::audit_bindings::{BindingReport, Bindings, Marks};
+use crate::domain::checkpoint::SignedCheckpoint;
+use crate::domain::log_key::{self, LogKeys};
 use crate::domain::merkle::{self, Frontier, Hash};
 use crate::domain::rules::UnloggedWrite;
 use crate::domain::staff::Grant;
@@ -202,7 +204,15 @@ pub struct Verification {
 /// read whole is then checked for what it binds (`domain::audit_bindings`): the database's
 /// demo mark and id against its creation entry, `--as` only on a demo, and the staff table
 /// against the grants and revocations in the log.
-pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification> {
+///
+/// `authentic` is the log's leaves as the stored checkpoints kept them (each stretch checked
+/// against its signed root by the caller): when an anchor shows a rewrite, the first entry
+/// whose leaf differs from these is where the rewrite starts.
+pub fn verify(
+    conn: &Connection,
+    anchors: &[Anchor],
+    authentic: &[Hash],
+) -> StoreResult<Verification> {
     let mut bindings = Bindings::new();
     let mut tree = Frontier::new();
     let mut problems = Vec::new();
@@ -212,7 +222,7 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification
     if wanted.contains_key(&0) {
         roots_at.insert(0, merkle::empty_root());
     }
-    let keep_leaves = !anchors.is_empty();
+    let keep_leaves = !anchors.is_empty() || !authentic.is_empty();
     let mut leaves: Vec<Hash> = Vec::new();
     {
         let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
@@ -301,11 +311,24 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> StoreResult<Verification
             checked.push(a.name.clone());
             last_good = a.size;
         } else {
-            first_bad = Some(first_bad.map_or(last_good, |b| b.min(last_good)));
-            problems.push(format!(
-                "the log does not extend {}: some entry between {last_good} and {} was rewritten",
-                a.name, a.size
-            ));
+            // The leaves the checkpoints kept say where the rewrite starts, when they reach it.
+            let changed = leaves.iter().zip(authentic).position(|(now, then)| now != then);
+            match changed.map(|i| i as u64).filter(|&i| i < a.size) {
+                Some(k) => {
+                    first_bad = Some(first_bad.map_or(k, |b| b.min(k)));
+                    problems.push(format!(
+                        "the log does not extend {}: entry {k} was rewritten (its leaf is not the one the checkpoints kept), and the entries after it were made to match",
+                        a.name
+                    ));
+                }
+                None => {
+                    first_bad = Some(first_bad.map_or(last_good, |b| b.min(last_good)));
+                    problems.push(format!(
+                        "the log does not extend {}: some entry between {last_good} and {} was rewritten",
+                        a.name, a.size
+                    ));
+                }
+            }
             break;
         }
     }
@@ -350,38 +373,215 @@ pub fn creation(conn: &Connection) -> StoreResult<Option<Creation>> {
     ))
 }
 
-pub fn add_checkpoint(conn: &Connection, cp: &Checkpoint) -> StoreResult<()> {
+/// The log's keys as its creation and key entries name them, reading only those entries;
+/// an entry whose stored leaf does not match its columns is passed over (verification
+/// reports it).
+pub fn log_keys(conn: &Connection) -> StoreResult<LogKeys> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE seq = 0 OR action = ?1 OR action = ?2 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map(params![log_key::CREATE_ACTION, log_key::ROTATE_ACTION], row)?;
+    let mut keys = LogKeys::new();
+    for r in rows {
+        let (e, stored) = r?;
+        if stored.as_slice() == e.leaf().as_slice() {
+            keys.observe(&e);
+        }
+    }
+    Ok(keys)
+}
+
+/// A checkpoint as stored: its signed note (`None` for one of the old `carrel-checkpoint/1`
+/// form, which is not checked) and the leaf hashes it added to the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub id: i64,
+    pub size: u64,
+    /// When it was stored (not signed; the note's own time line is).
+    pub stored_at: DateTime<Utc>,
+    pub note: Option<String>,
+    /// Leaf hashes from the previous checkpoint's size to this one's, 32 bytes each.
+    pub leaves: Option<Vec<u8>>,
+}
+
+impl StoredCheckpoint {
+    /// The signed checkpoint, when the note parses.
+    pub fn signed(&self) -> Option<SignedCheckpoint> {
+        self.note.as_deref().and_then(|n| SignedCheckpoint::parse(n).ok())
+    }
+}
+
+/// Stores a signed checkpoint with the leaves it added since the previous one; returns its id.
+pub fn add_checkpoint(
+    conn: &Connection,
+    cp: &SignedCheckpoint,
+    new_leaves: &[Hash],
+) -> StoreResult<i64> {
+    let c = &cp.checkpoint;
+    let log_line = cp.note.sigs.first().map(|s| s.line()).unwrap_or_default();
+    let leaves: Vec<u8> = new_leaves.iter().flat_map(|h| h.iter().copied()).collect();
     conn.prepare_cached(
-        "INSERT INTO audit_checkpoints(size, root, at_ms, public_key, signature, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit_checkpoints(size, root, at_ms, public_key, signature, origin, note, leaves)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        i64::try_from(cp.size).unwrap_or(i64::MAX),
-        cp.root,
-        to_ms(cp.time),
-        cp.public_key,
-        cp.signature,
-        cp.origin
+        i64::try_from(c.size).unwrap_or(i64::MAX),
+        hex::encode(c.root),
+        to_ms(c.time.unwrap_or_else(Utc::now)),
+        cp.note.sigs.first().map(|s| s.name.clone()).unwrap_or_default(),
+        log_line.trim_end(),
+        c.origin,
+        cp.to_note_string(),
+        leaves
     ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+const CHECKPOINT_SELECT: &str = "SELECT id, size, at_ms, note, leaves FROM audit_checkpoints";
+
+fn stored_checkpoint(r: &super::db::Row<'_>) -> super::db::Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        id: r.get(0)?,
+        size: r.get::<_, i64>(1)?.max(0).unsigned_abs(),
+        stored_at: from_ms(r.get(2)?),
+        note: r.get(3)?,
+        leaves: r.get(4)?,
+    })
+}
+
+/// Every checkpoint stored so far, oldest first.
+pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<StoredCheckpoint>> {
+    conn.prepare_cached(&format!("{CHECKPOINT_SELECT} ORDER BY id"))?
+        .query_map((), stored_checkpoint)?
+        .collect::<super::db::Result<_>>()
+}
+
+/// The latest checkpoint in the signed-note form.
+pub fn latest_checkpoint(conn: &Connection) -> StoreResult<Option<StoredCheckpoint>> {
+    conn.prepare_cached(&format!(
+        "{CHECKPOINT_SELECT} WHERE note IS NOT NULL ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row((), stored_checkpoint)
+    .optional()
+}
+
+/// The latest checkpoint in the signed-note form whose tree holds entry `seq`.
+pub fn checkpoint_holding(conn: &Connection, seq: u64) -> StoreResult<Option<StoredCheckpoint>> {
+    conn.prepare_cached(&format!(
+        "{CHECKPOINT_SELECT} WHERE note IS NOT NULL AND size > ?1 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row([i64::try_from(seq).unwrap_or(i64::MAX)], stored_checkpoint)
+    .optional()
+}
+
+/// Leaf hashes of entries `from` to `to` (exclusive), in order.
+pub fn leaves_between(conn: &Connection, from: u64, to: u64) -> StoreResult<Vec<Hash>> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    conn.prepare_cached("SELECT leaf FROM audit_log WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")?
+        .query_map(params![n(from), n(to)], |r| {
+            let b: Vec<u8> = r.get(0)?;
+            Ok(b.try_into().unwrap_or([0u8; 32]))
+        })?
+        .collect::<super::db::Result<_>>()
+}
+
+/// Keeps a witness's cosignature line on a checkpoint (the latest one a witness gave wins).
+pub fn add_cosignature(
+    conn: &Connection,
+    checkpoint_id: i64,
+    witness: &str,
+    line: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_cosignatures(checkpoint_id, witness, line, at_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(checkpoint_id, witness) DO UPDATE SET line = excluded.line, at_ms = excluded.at_ms",
+    )?
+    .execute(params![checkpoint_id, witness, line, to_ms(at)])?;
     Ok(())
 }
 
-/// Every checkpoint signed so far, oldest first.
-pub fn checkpoints(conn: &Connection) -> StoreResult<Vec<Checkpoint>> {
+/// The cosignature lines kept for a checkpoint, by witness name.
+pub fn cosignatures(conn: &Connection, checkpoint_id: i64) -> StoreResult<Vec<(String, String)>> {
     conn.prepare_cached(
-        "SELECT size, root, at_ms, public_key, signature, origin FROM audit_checkpoints ORDER BY id",
+        "SELECT witness, line FROM audit_cosignatures WHERE checkpoint_id = ?1 ORDER BY witness",
+    )?
+    .query_map([checkpoint_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect::<super::db::Result<_>>()
+}
+
+/// A witness's latest answer, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WitnessRecord {
+    pub name: String,
+    /// The size of the latest checkpoint it cosigned for this log.
+    pub cosigned_size: Option<u64>,
+    pub cosigned_at: Option<DateTime<Utc>>,
+    pub attempt_at: DateTime<Utc>,
+    /// Why the latest attempt failed; `None` after a cosignature.
+    pub error: Option<String>,
+    /// When it last refused a checkpoint as inconsistent with what it had cosigned, and why.
+    pub refused_at: Option<DateTime<Utc>>,
+    pub refusal: Option<String>,
+}
+
+pub fn witness_records(conn: &Connection) -> StoreResult<Vec<WitnessRecord>> {
+    conn.prepare_cached(
+        "SELECT name, cosigned_size, cosigned_ms, attempt_ms, error, refused_ms, refusal FROM audit_witnesses ORDER BY name",
     )?
     .query_map((), |r| {
-        Ok(Checkpoint {
-            format: crate::domain::audit::CHECKPOINT_FORMAT.into(),
-            size: r.get::<_, i64>(0)?.max(0).unsigned_abs(),
-            root: r.get(1)?,
-            time: from_ms(r.get(2)?),
-            public_key: r.get(3)?,
-            signature: r.get(4)?,
-            origin: r.get(5)?,
+        Ok(WitnessRecord {
+            name: r.get(0)?,
+            cosigned_size: r.get::<_, Option<i64>>(1)?.map(|v| v.max(0).unsigned_abs()),
+            cosigned_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
+            attempt_at: from_ms(r.get(3)?),
+            error: r.get(4)?,
+            refused_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+            refusal: r.get(6)?,
         })
     })?
     .collect::<super::db::Result<_>>()
+}
+
+/// Records a witness's cosignature of a tree of `size` entries.
+pub fn record_witness_cosigned(
+    conn: &Connection,
+    name: &str,
+    size: u64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_witnesses(name, cosigned_size, cosigned_ms, attempt_ms, error) VALUES (?1, ?2, ?3, ?3, NULL)
+         ON CONFLICT(name) DO UPDATE SET cosigned_size = excluded.cosigned_size,
+           cosigned_ms = excluded.cosigned_ms, attempt_ms = excluded.attempt_ms, error = NULL",
+    )?
+    .execute(params![name, i64::try_from(size).unwrap_or(i64::MAX), to_ms(at)])?;
+    Ok(())
+}
+
+/// Records a failed attempt; a `refusal` (the witness found the log inconsistent with what
+/// it cosigned) is kept apart, for its alert.
+pub fn record_witness_failure(
+    conn: &Connection,
+    name: &str,
+    at: DateTime<Utc>,
+    error: &str,
+    refusal: bool,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_witnesses(name, attempt_ms, error, refused_ms, refusal) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(name) DO UPDATE SET attempt_ms = excluded.attempt_ms, error = excluded.error,
+           refused_ms = COALESCE(excluded.refused_ms, audit_witnesses.refused_ms),
+           refusal = COALESCE(excluded.refusal, audit_witnesses.refusal)",
+    )?
+    .execute(params![
+        name,
+        to_ms(at),
+        error,
+        refusal.then(|| to_ms(at)),
+        refusal.then(|| error.to_owned())
+    ])?;
+    Ok(())
 }
 
 pub use crate::domain::audit::VerificationRecord;

@@ -32,6 +32,8 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "audit_state",
     "audit_checkpoints",
+    "audit_cosignatures",
+    "audit_witnesses",
     "audit_verifications",
     "forecasts",
     "forecast_models",
@@ -151,8 +153,8 @@ fn finish(
     dest: &Store,
     rows: Vec<(&'static str, u64)>,
 ) -> Result<Copied, StoreError> {
-    let before = audit::verify(from.conn(), &[])?;
-    let after = audit::verify(dest.conn(), &[])?;
+    let before = audit::verify(from.conn(), &[], &[])?;
+    let after = audit::verify(dest.conn(), &[], &[])?;
     if (before.size, &before.root) != (after.size, &after.root) {
         return Err(StoreError::Invalid(format!(
             "the copy's audit log does not match: {} entries with root {} became {} with root {}",

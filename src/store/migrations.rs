@@ -479,6 +479,35 @@ CREATE TABLE zone_occupancy (
 ) WITHOUT ROWID;
 "#;
 
+/// Checkpoints in the C2SP signed-note form with the leaf hashes they cover, each witness's
+/// cosignatures, and each witness's latest answer.
+const V9_WITNESSED_CHECKPOINTS: &str = r#"
+-- The whole signed note (NULL for a checkpoint of the old carrel-checkpoint/1 form, which
+-- is not checked), and the leaf hashes from the previous checkpoint's size to this one's, so
+-- a rewrite caught by a checkpoint is placed at the first entry that changed.
+ALTER TABLE audit_checkpoints ADD COLUMN note TEXT;
+ALTER TABLE audit_checkpoints ADD COLUMN leaves BLOB;
+
+CREATE TABLE audit_cosignatures (
+    checkpoint_id INTEGER NOT NULL REFERENCES audit_checkpoints(id),
+    witness       TEXT NOT NULL,
+    line          TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    PRIMARY KEY (checkpoint_id, witness)
+) WITHOUT ROWID;
+
+-- Each witness's latest answer: the size it last cosigned, the last error, the last refusal.
+CREATE TABLE audit_witnesses (
+    name          TEXT PRIMARY KEY,
+    cosigned_size INTEGER,
+    cosigned_ms   INTEGER,
+    attempt_ms    INTEGER NOT NULL,
+    error         TEXT,
+    refused_ms    INTEGER,
+    refusal       TEXT
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_DATA_PLANE),
@@ -489,6 +518,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V6_GOVERNANCE),
     M::up(V7_COMMITTEE_SEATS),
     M::up(V8_PARTIAL_COMFORT_AND_HEAD_COUNTS),
+    M::up(V9_WITNESSED_CHECKPOINTS),
 ];
 
 /// The schema version this build of carrel writes.

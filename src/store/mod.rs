@@ -46,6 +46,7 @@ use rusqlite::config::DbConfig;
 pub use db::{Backend, Connection, Transaction};
 
 use crate::domain::audit::{CREATION_ACTION, Creation, NewEntry, Outcome};
+use crate::domain::log_key::LogKeySeed;
 
 /// Marks a SQLite file as a carrel database (`PRAGMA application_id`, "CRL1").
 pub const APPLICATION_ID: i32 = 0x4352_4C31;
@@ -254,6 +255,16 @@ impl Store {
     /// database that already holds carrel's tables. `system` names the actors carrel's own
     /// engine writes audit entries as. Demo databases are SQLite's alone.
     pub fn create_server(target: &pg::PgTarget, system: &[&str]) -> Result<Store> {
+        Self::create_server_with_log_key(target, system, None)
+    }
+
+    /// [`Store::create_server`], naming the log key made from `log_key` as
+    /// [`Store::create_with_log_key`] does.
+    pub fn create_server_with_log_key(
+        target: &pg::PgTarget,
+        system: &[&str],
+        log_key: Option<&LogKeySeed>,
+    ) -> Result<Store> {
         let store = Store::connect_server(target)?;
         store.refuse_existing_schema()?;
         let tx = store.conn.begin(true)?;
@@ -264,7 +275,7 @@ impl Store {
         meta::set(&tx, "schema_version", &migrations::latest_version().to_string())?;
         tx.commit()?;
         let creator = store.session_user()?.unwrap_or_default();
-        store.record_creation(false, &creator)?;
+        store.record_creation(false, &creator, log_key)?;
         store.conn.listen(pg::CHANNEL)?;
         Ok(store)
     }
@@ -327,10 +338,17 @@ impl Store {
     }
 
     /// The first audit entry and the marks in `meta`: when, whether a demo, the random id.
-    fn record_creation(&self, demo: bool, creator: &str) -> Result<()> {
+    fn record_creation(
+        &self,
+        demo: bool,
+        creator: &str,
+        log_key: Option<&LogKeySeed>,
+    ) -> Result<()> {
         let tx = self.conn.begin(true)?;
         let now = Utc::now();
-        let creation = Creation { demo, database_id: new_database_id() };
+        let database_id = new_database_id();
+        let log_key = log_key.map(|seed| seed.signer(&database_id).vkey().to_string());
+        let creation = Creation { demo, database_id, log_key };
         meta::set(&tx, meta::CREATED_MS, &to_ms(now).to_string())?;
         meta::set(&tx, meta::DEMO, if demo { "1" } else { "0" })?;
         meta::set(&tx, meta::DATABASE_ID, &creation.database_id)?;
@@ -357,8 +375,20 @@ impl Store {
     /// it is a demo database (see `meta::DEMO`) and its random id; both marks are also kept in
     /// `meta`, and verification checks them against that entry.
     pub fn create(path: &Path, demo: bool, creator: &str, options: StoreOptions) -> Result<Store> {
+        Self::create_with_log_key(path, demo, creator, options, None)
+    }
+
+    /// [`Store::create`], naming in the creation entry the log key made from `log_key` (the
+    /// caller writes the key's file once the database, and so its id, exists).
+    pub fn create_with_log_key(
+        path: &Path,
+        demo: bool,
+        creator: &str,
+        options: StoreOptions,
+        log_key: Option<&LogKeySeed>,
+    ) -> Result<Store> {
         let store = Self::create_schema_only(path, options)?;
-        if let Err(e) = store.record_creation(demo, creator) {
+        if let Err(e) = store.record_creation(demo, creator, log_key) {
             // Nothing half-made stays behind.
             drop(store);
             remove_database_files(path);

@@ -51,6 +51,28 @@ CREATE TABLE zone_occupancy (
 );
 GRANT SELECT, INSERT, UPDATE, DELETE ON zone_occupancy TO carrel_staff;
 "#,
+    // 8 → 9: checkpoints as signed notes with their leaves; witnesses' cosignatures.
+    r#"
+ALTER TABLE audit_checkpoints ADD COLUMN note TEXT;
+ALTER TABLE audit_checkpoints ADD COLUMN leaves BYTEA;
+CREATE TABLE audit_cosignatures (
+    checkpoint_id BIGINT NOT NULL REFERENCES audit_checkpoints(id),
+    witness       TEXT NOT NULL,
+    line          TEXT NOT NULL,
+    at_ms         BIGINT NOT NULL,
+    PRIMARY KEY (checkpoint_id, witness)
+);
+CREATE TABLE audit_witnesses (
+    name          TEXT PRIMARY KEY,
+    cosigned_size BIGINT,
+    cosigned_ms   BIGINT,
+    attempt_ms    BIGINT NOT NULL,
+    error         TEXT,
+    refused_ms    BIGINT,
+    refusal       TEXT
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON audit_cosignatures, audit_witnesses TO carrel_staff;
+"#,
 ];
 
 /// The channel every write transaction notifies, so other consoles read again.

@@ -565,6 +565,7 @@ pub fn system_snapshot() -> SystemSnapshot {
                 size: 1234,
                 root: "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328".into(),
                 last_checkpoint: None,
+                log_key: None,
                 last_verification: Some(crate::domain::audit::VerificationRecord {
                     at: t - Duration::minutes(30),
                     size: 1200,
