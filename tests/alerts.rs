@@ -29,6 +29,8 @@ fn settings() -> RulesSettings {
         comfort_limits: Default::default(),
         comfort_response_s: 120,
         retention: carrel::config::RetentionSection::default().policy().unwrap(),
+        witnesses: Vec::new(),
+        witness_silent_after_s: 3600,
     }
 }
 

@@ -240,6 +240,8 @@ fn under_the_permissive_mode_a_later_serving_raises_the_rules_alert() {
         comfort_limits: Default::default(),
         comfort_response_s: 120,
         retention: carrel::config::RetentionSection::default().policy().unwrap(),
+        witnesses: Vec::new(),
+        witness_silent_after_s: 3600,
     };
     carrel::services::alerts::check(&mut store, &rules, Utc::now()).unwrap();
     let alerts = carrel::services::alerts::list_unchecked(&store, None).unwrap();

@@ -591,6 +591,8 @@ fn an_export_under_an_approved_request_raises_no_alert() {
         comfort_limits: Default::default(),
         comfort_response_s: 120,
         retention: carrel::config::RetentionSection::default().policy().unwrap(),
+        witnesses: Vec::new(),
+        witness_silent_after_s: 3600,
     };
     let dana = who(&store, "dana");
     let approved =

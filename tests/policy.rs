@@ -179,6 +179,8 @@ fn attempt(store: &mut Store, who: &Actor, p: Permission) -> Result<(), ServiceE
                 comfort_limits: Default::default(),
                 comfort_response_s: 120,
                 retention: carrel::config::RetentionSection::default().policy().unwrap(),
+                witnesses: Vec::new(),
+                witness_silent_after_s: 3600,
             };
             carrel::services::alerts::check_now(store, who, &settings, Utc::now()).map(|_| ())
         }

@@ -36,5 +36,8 @@ pub fn settings(cfg: &Config) -> Result<RulesSettings, String> {
         comfort_limits: cfg.settings.comfort.clone(),
         comfort_response_s: i64::from(a.comfort_response_s),
         retention,
+        witnesses: cfg.settings.audit.witnesses.iter().map(|w| w.name.clone()).collect(),
+        witness_silent_after_s: i64::try_from(cfg.settings.audit.witness_silent_after_s)
+            .unwrap_or(i64::MAX),
     })
 }

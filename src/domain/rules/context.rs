@@ -38,6 +38,12 @@ pub struct RuleContext {
     /// Votes, decisions and consent changes in the tables with no audit entry for them:
     /// writes made around carrel (sqlite3 or psql in hand).
     pub unlogged: Vec<UnloggedWrite>,
+    /// Each configured witness of the audit log, as the ingest last heard from it.
+    pub witnesses: Vec<WitnessFact>,
+    /// The audit log's size now.
+    pub log_size: u64,
+    /// Seconds a witness may go without cosigning, while the log grows, before it is a finding.
+    pub witness_silent_after_s: i64,
     pub comfort_limits: ComfortLimits,
     /// Seconds a zone may stay out of range before it is a finding (the seed's 2 minutes: 120).
     pub comfort_response_s: i64,
@@ -76,6 +82,19 @@ pub struct RetentionFact {
     pub first_due: DateTime<Utc>,
     /// When the newest of these rows became due.
     pub last_due: DateTime<Utc>,
+}
+
+/// A witness of the audit log, as the ingest last heard from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessFact {
+    pub name: String,
+    pub cosigned_size: Option<u64>,
+    pub cosigned_at: Option<DateTime<Utc>>,
+    /// When the ingest last asked it for a cosignature (`None`: never).
+    pub attempt_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub refused_at: Option<DateTime<Utc>>,
+    pub refusal: Option<String>,
 }
 
 /// A row the audit log does not account for.

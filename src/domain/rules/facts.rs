@@ -120,6 +120,57 @@ pub(super) fn unlogged_writes(ctx: &RuleContext) -> Option<Finding> {
     })
 }
 
+/// **WitnessRefused** and **WitnessSilent**: one finding per witness that refused a
+/// checkpoint as inconsistent, and per witness that has not cosigned for longer than allowed
+/// while the log grew past what it cosigned. No evidence entries: the witness's answer is
+/// the evidence, in the summary.
+pub(super) fn witnesses(ctx: &RuleContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for w in &ctx.witnesses {
+        if let (Some(at), Some(why)) = (w.refused_at, &w.refusal) {
+            out.push(Finding {
+                rule: Rule::WitnessRefused,
+                key: format!("witness:{}:refused", w.name),
+                severity: Rule::WitnessRefused.severity(),
+                first_seen: at,
+                last_seen: at,
+                count: 1,
+                evidence: Vec::new(),
+                summary: format!("witness {} {why}", w.name),
+            });
+        }
+        let Some(asked) = w.attempt_at else { continue };
+        let behind = w.cosigned_size.is_none_or(|n| n < ctx.log_size);
+        let since = w.cosigned_at.unwrap_or(asked);
+        let silent = (ctx.now - since).num_seconds() > ctx.witness_silent_after_s;
+        if behind && silent && w.cosigned_at.is_none_or(|c| c < asked) {
+            let last = match (w.cosigned_size, w.cosigned_at) {
+                (Some(n), Some(t)) => {
+                    format!("last cosigned {} at {}", count(n, "entry", "entries"), t.to_rfc3339())
+                }
+                _ => "has never cosigned".to_owned(),
+            };
+            let error =
+                w.error.as_deref().map(|e| format!("; last answer: {e}")).unwrap_or_default();
+            out.push(Finding {
+                rule: Rule::WitnessSilent,
+                key: format!("witness:{}:silent", w.name),
+                severity: Rule::WitnessSilent.severity(),
+                first_seen: since,
+                last_seen: asked,
+                count: 1,
+                evidence: Vec::new(),
+                summary: format!(
+                    "witness {} {last}, while the log grew to {}{error}",
+                    w.name,
+                    count(ctx.log_size, "entry", "entries")
+                ),
+            });
+        }
+    }
+    out
+}
+
 const MEASURES: [Measure; 4] = [Measure::Temperature, Measure::Co2, Measure::Light, Measure::Noise];
 
 /// A run of out-of-range samples of one measure.

@@ -42,7 +42,7 @@ use crate::domain::audit::{Entry, Outcome};
 
 pub use context::{
     BulkParams, ConsentAt, ConsentBook, ConsentMode, RetentionFact, RuleContext, UnloggedWrite,
-    VerificationFact, ZoneComfort,
+    VerificationFact, WitnessFact, ZoneComfort,
 };
 
 use access::PerEntry;
@@ -74,10 +74,16 @@ pub enum Rule {
     /// A vote, a request's decision or a consent change in the tables that no audit entry
     /// accounts for: written around carrel.
     UnloggedWrite,
+    /// A witness refused the log's checkpoint as inconsistent with one it cosigned: the log
+    /// was rewritten, cut or forked.
+    WitnessRefused,
+    /// A witness has not cosigned for longer than `[audit] witness_silent_after_s` while the
+    /// log grew.
+    WitnessSilent,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 14] = [
         Rule::AccessWithoutConsent,
         Rule::BulkAccess,
         Rule::OffHoursAccess,
@@ -90,6 +96,8 @@ impl Rule {
         Rule::ImpersonationOutsideDemo,
         Rule::CommitteeChange,
         Rule::UnloggedWrite,
+        Rule::WitnessRefused,
+        Rule::WitnessSilent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +114,8 @@ impl Rule {
             Rule::ImpersonationOutsideDemo => "impersonation-outside-demo",
             Rule::CommitteeChange => "committee-change",
             Rule::UnloggedWrite => "unlogged-write",
+            Rule::WitnessRefused => "witness-refused",
+            Rule::WitnessSilent => "witness-silent",
         }
     }
 
@@ -115,9 +125,11 @@ impl Rule {
 
     pub fn severity(self) -> Severity {
         match self {
-            Rule::AuditVerifyFailed | Rule::ImpersonationOutsideDemo | Rule::UnloggedWrite => {
-                Severity::Critical
-            }
+            Rule::AuditVerifyFailed
+            | Rule::ImpersonationOutsideDemo
+            | Rule::UnloggedWrite
+            | Rule::WitnessRefused => Severity::Critical,
+            Rule::WitnessSilent => Severity::High,
             Rule::CommitteeChange => Severity::Medium,
             Rule::ExportWithoutRequest
             | Rule::RecsAfterWithdrawal
@@ -148,6 +160,8 @@ impl Rule {
             Rule::UnloggedWrite => {
                 "A vote, decision or consent change was written with no audit entry"
             }
+            Rule::WitnessRefused => "A witness refused the audit log's checkpoint as inconsistent",
+            Rule::WitnessSilent => "A witness of the audit log stopped cosigning",
         }
     }
 }
@@ -274,6 +288,7 @@ impl<'a> Rules<'a> {
         out.extend(facts::audit_verify_failed(ctx));
         out.extend(facts::impersonation_outside_demo(ctx));
         out.extend(facts::unlogged_writes(ctx));
+        out.extend(facts::witnesses(ctx));
         out.extend(facts::comfort_out_of_range(ctx));
         out.sort_by(|a, b| {
             b.severity

@@ -107,6 +107,9 @@ fn ctx() -> RuleContext {
         verification: None,
         comfort: Vec::new(),
         unlogged: Vec::new(),
+        witnesses: Vec::new(),
+        log_size: 0,
+        witness_silent_after_s: 3600,
         comfort_limits: ComfortLimits::default(),
         comfort_response_s: 120,
     }
@@ -714,4 +717,50 @@ fn rows_no_entry_accounts_for_are_one_critical_finding_naming_the_first() {
     assert!(f.summary.starts_with("5 rows with no audit entry"), "{}", f.summary);
     assert!(f.summary.contains("request:1 by uma") && f.summary.ends_with("and 2 more"));
     assert!(evaluate(&ctx(), &[]).iter().all(|f| f.rule != Rule::UnloggedWrite));
+}
+
+fn witness(name: &str) -> WitnessFact {
+    WitnessFact {
+        name: name.into(),
+        cosigned_size: Some(40),
+        cosigned_at: Some(nov(21, 11, 50)),
+        attempt_at: Some(nov(21, 11, 59)),
+        error: None,
+        refused_at: None,
+        refusal: None,
+    }
+}
+
+#[test]
+fn a_witness_that_refused_a_checkpoint_is_a_critical_finding() {
+    let mut c = ctx();
+    c.log_size = 40;
+    let mut w = witness("committee.example/w");
+    w.refused_at = Some(nov(21, 11, 55));
+    w.refusal = Some("refused the checkpoint of 45 entries as inconsistent".into());
+    c.witnesses = vec![w, witness("library.example/w")];
+    let found = Rules::new(&c).finish();
+    let f = only(&found, Rule::WitnessRefused);
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.key, "witness:committee.example/w:refused");
+    assert!(f.summary.contains("inconsistent"), "{}", f.summary);
+}
+
+#[test]
+fn a_witness_is_silent_only_when_it_is_behind_for_longer_than_allowed() {
+    let mut c = ctx();
+    c.witness_silent_after_s = 600;
+    c.log_size = 40;
+    c.witnesses = vec![witness("w1")];
+    assert!(Rules::new(&c).finish().is_empty(), "up to date");
+    c.log_size = 50;
+    assert!(Rules::new(&c).finish().is_empty(), "behind for ten minutes only");
+    c.witnesses[0].cosigned_at = Some(nov(21, 11, 0));
+    c.witnesses[0].error = Some("unreachable: connection refused".into());
+    let found = Rules::new(&c).finish();
+    let f = only(&found, Rule::WitnessSilent);
+    assert!(f.summary.contains("last cosigned 40 entries"), "{}", f.summary);
+    assert!(f.summary.contains("connection refused"), "{}", f.summary);
+    c.witnesses[0].attempt_at = None;
+    assert!(Rules::new(&c).finish().is_empty(), "never asked: not silent");
 }
