@@ -77,6 +77,7 @@ pub fn console(
             .into_iter()
             .map(|f| f.name())
             .collect(),
+        witnesses: cfg.settings.audit.witnesses.iter().map(|w| w.name.clone()).collect(),
         feed_sources: crate::engine::ingest::feed_sources(cfg, &sources),
         own_holder: ingest.as_ref().map(|i| i.holder().to_owned()),
         target: super::queue_target(cfg),

@@ -81,7 +81,9 @@ pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
     // Which source serves each feed and action, by capability.
     let serving: BTreeMap<Capability, &str> =
         Capability::ALL.into_iter().filter_map(|c| Some((c, sources.source_of(c)?))).collect();
-    let st: SystemStatus = reads::system_status(&store, &configured)?;
+    let witnesses: Vec<String> =
+        cfg.settings.audit.witnesses.iter().map(|w| w.name.clone()).collect();
+    let st: SystemStatus = reads::system_status(&store, &configured, &witnesses)?;
     let now = Utc::now();
     let staleness = cfg.staleness();
     let judged: Vec<(&FeedState, FeedHealth)> = st
@@ -115,6 +117,7 @@ pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
             "sources": serving,
             "feeds": feeds,
             "quarantined": st.quarantined,
+            "audit": audit_json(&st.audit, now),
             "healthy": attention.is_empty(),
             "attention": attention,
         }))?;
@@ -135,6 +138,29 @@ pub fn run(args: &StatusArgs, cfg: &Config) -> CliResult {
         judged.len(),
         why.join(", ")
     )))
+}
+
+/// The audit log in `status --json`: size, key, latest checkpoint, and each witness with the
+/// age of its latest cosignature.
+fn audit_json(a: &crate::services::audit::AuditSummary, now: DateTime<Utc>) -> serde_json::Value {
+    let age = |t: Option<DateTime<Utc>>| t.map(|t| (now - t).num_seconds());
+    serde_json::json!({
+        "size": a.size,
+        "root": a.root,
+        "log_key": a.log_key,
+        "last_checkpoint": a.last_checkpoint,
+        "last_verification": a.last_verification,
+        "witnesses": a.witnesses.iter().map(|w| serde_json::json!({
+            "name": w.name,
+            "cosigned_size": w.cosigned_size,
+            "cosigned_at": w.cosigned_at,
+            "cosigned_age_s": age(w.cosigned_at),
+            "attempt_at": w.attempt_at,
+            "error": w.error,
+            "refused_at": w.refused_at,
+            "refusal": w.refusal,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// What is wrong with a feed, in a word or two.
@@ -177,6 +203,9 @@ fn human(
         None => "ingest    nobody holds the lease\n".into(),
     });
     out.push_str(&sources_line(serving));
+    for w in &st.audit.witnesses {
+        out.push_str(&format!("witness   {}\n", w.describe(now)));
+    }
     let offset =
         st.feeds.iter().find(|f| f.feed == "sensor.seats").and_then(|f| f.server_offset_ms);
     if let Some(skew) = offset.and_then(clock_skew) {

@@ -100,35 +100,12 @@ pub fn context(
         verification,
         comfort,
         unlogged: store::audit::unlogged_writes(conn)?,
-        witnesses: witness_facts(conn, &settings.witnesses)?,
+        witnesses: audit::witnesses(store, &settings.witnesses)?,
         log_size: v.size,
         witness_silent_after_s: settings.witness_silent_after_s,
         comfort_limits: settings.comfort_limits.clone(),
         comfort_response_s: settings.comfort_response_s,
     })
-}
-
-/// What the ingest last heard from each configured witness.
-fn witness_facts(
-    conn: &crate::store::Conn,
-    names: &[String],
-) -> Result<Vec<crate::domain::rules::WitnessFact>, ServiceError> {
-    let records = store::audit::witness_records(conn)?;
-    Ok(names
-        .iter()
-        .map(|name| {
-            let r = records.iter().find(|r| &r.name == name);
-            crate::domain::rules::WitnessFact {
-                name: name.clone(),
-                cosigned_size: r.and_then(|r| r.cosigned_size),
-                cosigned_at: r.and_then(|r| r.cosigned_at),
-                attempt_at: r.map(|r| r.attempt_at),
-                error: r.and_then(|r| r.error.clone()),
-                refused_at: r.and_then(|r| r.refused_at),
-                refusal: r.and_then(|r| r.refusal.clone()),
-            }
-        })
-        .collect())
 }
 
 /// Data requests the committee approved, by id as exports and `request:ID` purposes name them.

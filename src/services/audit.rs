@@ -16,6 +16,7 @@ use crate::domain::merkle::{self, Frontier, Hash};
 use crate::domain::note::{SigLine, Signer, Vkey};
 use crate::domain::policy::{self, Permission};
 use crate::domain::proof::{PROOF_FORMAT, ProofBundle};
+use crate::domain::rules::WitnessFact;
 use crate::store::audit::{self as log, Anchor, EntryFilter, Verification};
 use crate::store::{Conn, Store, StoreError};
 
@@ -120,6 +121,8 @@ pub struct AuditSummary {
     pub last_verification: Option<log::VerificationRecord>,
     /// The log's key now, as a verifier key (`None` for a log that has none yet).
     pub log_key: Option<String>,
+    /// Each configured witness, as the ingest last heard from it.
+    pub witnesses: Vec<WitnessFact>,
 }
 
 /// A stored checkpoint, for display: its size, the time it was signed and its cosigners.
@@ -130,8 +133,9 @@ pub struct CheckpointSummary {
     pub cosigned_by: Vec<String>,
 }
 
-/// Reading the summary reveals no entry, so anyone may.
-pub fn summary(store: &Store) -> Result<AuditSummary, ServiceError> {
+/// Reading the summary reveals no entry, so anyone may. `witnesses` are the names in
+/// `[audit] witnesses`.
+pub fn summary(store: &Store, witnesses: &[String]) -> Result<AuditSummary, ServiceError> {
     let conn = store.conn();
     let tree = log::frontier(conn)?;
     let last_checkpoint = match log::latest_checkpoint(conn)? {
@@ -148,7 +152,29 @@ pub fn summary(store: &Store) -> Result<AuditSummary, ServiceError> {
         last_checkpoint,
         last_verification: log::latest_verification(conn)?,
         log_key: log::log_keys(conn)?.current().map(ToString::to_string),
+        witnesses: self::witnesses(store, witnesses)?,
     })
+}
+
+/// What the ingest last heard from each witness named (those in `[audit] witnesses`); one
+/// it never asked has nothing recorded.
+pub fn witnesses(store: &Store, names: &[String]) -> Result<Vec<WitnessFact>, ServiceError> {
+    let records = log::witness_records(store.conn())?;
+    Ok(names
+        .iter()
+        .map(|name| {
+            let r = records.iter().find(|r| &r.name == name);
+            WitnessFact {
+                name: name.clone(),
+                cosigned_size: r.and_then(|r| r.cosigned_size),
+                cosigned_at: r.and_then(|r| r.cosigned_at),
+                attempt_at: r.map(|r| r.attempt_at),
+                error: r.and_then(|r| r.error.clone()),
+                refused_at: r.and_then(|r| r.refused_at),
+                refusal: r.and_then(|r| r.refusal.clone()),
+            }
+        })
+        .collect())
 }
 
 /// How many witnesses must have cosigned the latest checkpoint, of which.

@@ -113,7 +113,13 @@ pub struct DatabaseStatus {
 
 /// The health of the database and of every feed that has run or is `configured` to run; a
 /// configured feed that never ran is listed with nothing recorded (never succeeded).
-pub fn system_status(store: &Store, configured: &[&str]) -> Result<SystemStatus, ServiceError> {
+///
+/// `witnesses` are the names in `[audit] witnesses`.
+pub fn system_status(
+    store: &Store,
+    configured: &[&str],
+    witnesses: &[String],
+) -> Result<SystemStatus, ServiceError> {
     let c = store.conn();
     let mut feeds = store::feeds::all(c)?;
     for name in configured {
@@ -133,6 +139,6 @@ pub fn system_status(store: &Store, configured: &[&str]) -> Result<SystemStatus,
         lease: store::lease::current(c)?,
         feeds,
         quarantined: store::quarantine::counts(c)?,
-        audit: super::audit::summary(store)?,
+        audit: super::audit::summary(store, witnesses)?,
     })
 }

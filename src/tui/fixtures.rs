@@ -566,6 +566,26 @@ pub fn system_snapshot() -> SystemSnapshot {
                 root: "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328".into(),
                 last_checkpoint: None,
                 log_key: None,
+                witnesses: vec![
+                    crate::domain::rules::WitnessFact {
+                        name: "committee.example/witness".into(),
+                        cosigned_size: Some(1230),
+                        cosigned_at: Some(t - Duration::minutes(4)),
+                        attempt_at: Some(t - Duration::minutes(4)),
+                        error: None,
+                        refused_at: None,
+                        refusal: None,
+                    },
+                    crate::domain::rules::WitnessFact {
+                        name: "supplier.example/witness".into(),
+                        cosigned_size: Some(1100),
+                        cosigned_at: Some(t - Duration::hours(3)),
+                        attempt_at: Some(t - Duration::minutes(4)),
+                        error: Some("unreachable: connection refused".into()),
+                        refused_at: None,
+                        refusal: None,
+                    },
+                ],
                 last_verification: Some(crate::domain::audit::VerificationRecord {
                     at: t - Duration::minutes(30),
                     size: 1200,

@@ -24,6 +24,8 @@ pub struct Loader {
     pub staleness: crate::domain::freshness::Staleness,
     /// The feeds the configuration runs, listed in the System tab even before they first run.
     pub configured: Vec<&'static str>,
+    /// The witnesses of the audit log, by name (`[audit] witnesses`).
+    pub witnesses: Vec<String>,
     /// The source each configured feed comes from (`engine::ingest::feed_sources`).
     pub feed_sources: Vec<(&'static str, &'static str)>,
     /// This console's lease holder name when it runs the feeds.
@@ -148,7 +150,7 @@ impl Loader {
     }
 
     pub fn system(&self, store: &Store) -> Result<(SystemSnapshot, Health, i64), ServiceError> {
-        let status = reads::system_status(store, &self.configured)?;
+        let status = reads::system_status(store, &self.configured, &self.witnesses)?;
         let (health, offset) = self.health(&status.feeds);
         let snapshot = SystemSnapshot {
             status,
@@ -179,6 +181,7 @@ mod tests {
                 &[("sensor.seats", 5), ("sensor.layout", 3600), ("sensor.service_points", 5)],
             ),
             configured: feed_sources.iter().map(|(f, _)| *f).collect(),
+            witnesses: Vec::new(),
             feed_sources: feed_sources.to_vec(),
             own_holder: None,
             target: crate::domain::queueing::ServiceTarget {

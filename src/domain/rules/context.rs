@@ -97,6 +97,34 @@ pub struct WitnessFact {
     pub refusal: Option<String>,
 }
 
+impl WitnessFact {
+    /// In one line: what it last cosigned and how long ago, and what went wrong since.
+    pub fn describe(&self, now: DateTime<Utc>) -> String {
+        self.describe_parts(now).concat()
+    }
+
+    /// [`WitnessFact::describe`] in parts a narrow screen may wrap between: the name, what it
+    /// cosigned, the latest failure, the latest refusal.
+    pub fn describe_parts(&self, now: DateTime<Utc>) -> Vec<String> {
+        use crate::domain::units::{ago, count};
+        let mut parts = vec![self.name.clone()];
+        parts.push(match (self.cosigned_size, self.cosigned_at) {
+            (Some(n), Some(t)) => {
+                format!("  cosigned {} {}", count(n, "entry", "entries"), ago(now - t))
+            }
+            _ if self.attempt_at.is_none() => "  not asked yet".to_owned(),
+            _ => "  never cosigned".to_owned(),
+        });
+        if let Some(e) = &self.error {
+            parts.push(format!("  failing: {e}"));
+        }
+        if let (Some(t), Some(r)) = (self.refused_at, &self.refusal) {
+            parts.push(format!("  REFUSED {}: {r}", ago(now - t)));
+        }
+        parts
+    }
+}
+
 /// A row the audit log does not account for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnloggedWrite {

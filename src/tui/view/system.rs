@@ -186,6 +186,23 @@ fn heading<'a>(state: &'a State, s: &SystemSnapshot, width: usize) -> Vec<Line<'
         width,
     ));
     out.extend(pack(audit_spans(state, s), width));
+    for w in &s.status.audit.witnesses {
+        let troubled = w.error.is_some() || w.refusal.is_some();
+        let style = if w.refusal.is_some() {
+            t.bad
+        } else if troubled || w.cosigned_at.is_none() {
+            t.warn
+        } else {
+            t.base
+        };
+        let mut spans = vec![Span::styled(" Witness   ", t.title)];
+        // `safe` trims; the gap before each part is kept.
+        spans.extend(w.describe_parts(state.now()).into_iter().map(|p| {
+            let gap = &p[..p.len() - p.trim_start().len()];
+            Span::styled(format!("{gap}{}", safe(&p)), style)
+        }));
+        out.extend(pack(spans, width));
+    }
     // The sensor API's clock matters when it is a minute or more from ours (a simulator
     // running fast, a clock not kept by NTP): times on screen follow it.
     let offset =
