@@ -117,8 +117,9 @@ impl Vkey {
     pub fn parse(text: &str) -> Result<Vkey, NoteError> {
         let bad = |why: &str| NoteError::BadVkey(format!("'{}': {why}", shorten(text)));
         let text = text.trim();
-        let mut parts = text.rsplitn(3, '+');
-        let (Some(b64), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // Split from the left: a name holds no '+', but base64 may.
+        let mut parts = text.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected <name>+<hex key id>+<base64 key>"));
         };
@@ -234,8 +235,9 @@ impl Signer {
             .trim()
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| bad("it does not start with PRIVATE+KEY+"))?;
-        let mut parts = rest.rsplitn(3, '+');
-        let (Some(b64), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // Split from the left: a name holds no '+', but base64 may.
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected PRIVATE+KEY+<name>+<hex key id>+<base64 key>"));
         };
@@ -454,6 +456,20 @@ mod tests {
         note.sign(&s, 0);
         let parsed = Note::parse(&note.to_string()).unwrap();
         assert_eq!(parsed.verify_by(&s.vkey()), Ok(None));
+    }
+
+    #[test]
+    fn keys_whose_base64_holds_a_plus_are_read() {
+        // Seeds until both the public and the private key's base64 hold a '+'.
+        let signer = (0u8..=255)
+            .map(|i| Signer::from_seed("w.example/w1", Alg::Cosignature, [i; 32]).unwrap())
+            .find(|s| {
+                s.vkey().to_string().split('+').count() > 3
+                    && s.to_secret_string().split('+').count() > 5
+            })
+            .unwrap();
+        assert_eq!(Vkey::parse(&signer.vkey().to_string()).unwrap(), signer.vkey());
+        assert_eq!(Signer::parse(&signer.to_secret_string()).unwrap().vkey(), signer.vkey());
     }
 
     #[test]
