@@ -1,6 +1,7 @@
 //! Reads of the files a user names — the CSV file of every command, a kept checkpoint, the
-//! patron key file, a site key, a token file, the configuration file — through one door, so
-//! that each is checked the same way and none can make carrel read without end.
+//! patron key file, a site key, a token file, the configuration file, a witness's state —
+//! through one door, so that each is checked the same way and none can make carrel read
+//! without end.
 //!
 //! Contract:
 //! - A path must name a regular file; a symbolic link to one is fine. A directory, a device
@@ -46,6 +47,10 @@ pub const PROOF: Kind =
 /// A key, site-key or token file: 64 KiB.
 pub const SECRET: Kind =
     Kind { what: "a key or token file", max_bytes: 64 << 10, max_line: None, stdin: false };
+
+/// A witness's state file (`carrel witness serve --state`): 1 MiB.
+pub const WITNESS_STATE: Kind =
+    Kind { what: "a witness state file", max_bytes: 1 << 20, max_line: None, stdin: false };
 
 /// The configuration file: 1 MiB.
 pub const CONFIG: Kind =

@@ -15,3 +15,4 @@ pub mod services;
 pub mod sim;
 pub mod store;
 pub mod tui;
+pub mod witness;

@@ -85,6 +85,9 @@ fn candidates(arg: &clap::Arg) -> Vec<String> {
             "row_level",
             "justified",
             "x",
+            // `witness serve`: an address, and a log's verifier key (c2sp.org/signed-note's).
+            "127.0.0.1:0",
+            "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
         ]
         .map(str::to_owned),
     );

@@ -73,6 +73,25 @@ impl From<crate::input::InputError> for CliError {
     }
 }
 
+impl From<crate::witness::StateError> for CliError {
+    fn from(e: crate::witness::StateError) -> Self {
+        if e.is_bad_input() {
+            CliError::BadInput(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
+        }
+    }
+}
+
+impl From<crate::witness::WitnessError> for CliError {
+    fn from(e: crate::witness::WitnessError) -> Self {
+        match e {
+            crate::witness::WitnessError::BadKey(m) => CliError::BadInput(m),
+            crate::witness::WitnessError::State(e) => e.into(),
+        }
+    }
+}
+
 impl From<IngestError> for CliError {
     fn from(e: IngestError) -> Self {
         match e {

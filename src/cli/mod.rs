@@ -4,7 +4,7 @@
 //! "JSON output"). Exit status: 0 success, 1 failure while working, 2 bad input (flags, config,
 //! paths, files), 3 `carrel status` found a feed stale or failing. Errors go to stderr as one line naming the problem and the place.
 //!
-//! May use: config, services, engine, sim; never SQL.
+//! May use: config, services, engine, sim, witness; never SQL.
 
 mod alerts;
 mod audit;
@@ -39,6 +39,7 @@ mod sync;
 mod table;
 mod time;
 mod window;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -178,6 +179,12 @@ pub enum Command {
         #[command(subcommand)]
         command: review::ReportCommand,
     },
+    /// A witness for the audit log: cosign its checkpoints that extend those cosigned before
+    /// (c2sp.org/tlog-witness); new-key, key, serve
+    Witness {
+        #[command(subcommand)]
+        command: witness::WitnessCommand,
+    },
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -250,6 +257,7 @@ fn dispatch(command: Command, cfg: &Config) -> CliResult {
         Command::Window { command } => window::run(&command, cfg),
         Command::Status(args) => status::run(&args, cfg),
         Command::Sim(args) => sim::run(&args, cfg),
+        Command::Witness { command } => witness::run(&command, cfg),
         Command::Db { command } => db::run(&command, cfg),
         Command::Audit { command } => audit::run(&command, cfg),
         Command::Import { command } => import::run(&command, cfg),
@@ -285,6 +293,7 @@ fn database_use(command: Option<&Command>) -> DatabaseUse {
         Some(
             Command::Init(_)
             | Command::Sim(_)
+            | Command::Witness { .. }
             | Command::Config { .. }
             | Command::Completions { .. }
             | Command::Man
