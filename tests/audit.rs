@@ -13,7 +13,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use carrel::domain::audit::Entry;
 use carrel::domain::checkpoint::SignedCheckpoint;
 use carrel::domain::merkle::Frontier;
 use carrel::domain::note::{Alg, Signer, Vkey};
@@ -342,36 +341,6 @@ fn write_private(path: &Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
-/// Entry `seq` of the log, read as its owner would.
-fn entry_at(db: &Path, seq: u64) -> Entry {
-    let store = common::backend::open_store(db);
-    carrel::store::audit::entry(store.conn(), seq).unwrap().unwrap()
-}
-
-/// Rewrites entry `k`'s details on `db` and makes the log match again: its leaf and the
-/// tree's recorded right edge, as an owner with the source in hand would.
-fn rewrite_consistently(db: &Path, e: &Entry) {
-    let mut e = e.clone();
-    e.entry.details = format!("{} (rewritten)", e.entry.details);
-    as_owner(
-        db,
-        &format!(
-            "UPDATE audit_log SET details = {}, leaf = {} WHERE seq = {}",
-            sql_text(&e.entry.details),
-            sql_blob(&e.leaf()),
-            e.seq
-        ),
-    );
-    let mut tree = Frontier::new();
-    for l in owner_blobs(db, "SELECT leaf FROM audit_log ORDER BY seq") {
-        tree.push(l.try_into().unwrap());
-    }
-    as_owner(
-        db,
-        &format!("UPDATE audit_state SET frontier = {} WHERE id = 1", sql_blob(&tree.to_bytes())),
-    );
-}
-
 #[test]
 fn a_consistent_rewrite_from_entry_k_is_reported_at_entry_k() {
     let home = tempfile::tempdir().unwrap();
@@ -386,7 +355,7 @@ fn a_consistent_rewrite_from_entry_k_is_reported_at_entry_k() {
     kept_checkpoint(home.path(), &db);
     for k in [3u64, 27] {
         let copy = copy(&db, &format!("rewritten-{k}.db"));
-        rewrite_consistently(&copy, &entry_at(&db, k));
+        common::tamper::rewrite_consistently(&copy, k);
         let second = copy.with_file_name(format!("rewritten-{k}-b.db"));
         copy_database(&copy, &second);
         let (ok, text) = verify(home.path(), &second, &[]);

@@ -558,10 +558,15 @@ fn endpoint(
     }))
 }
 
-impl Config {
-    /// Where the keys of the database with `database_id` live by default: its own directory in
-    /// the state directory, `databases/<id>/`, so no two databases share a key. A database made
-    /// before carrel recorded ids (`None`) keeps the state directory itself.
+/// Where a database's key files are: `[privacy] key_file` if named, else its own directory in
+/// the state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLocation {
+    pub named: Option<PathBuf>,
+    pub state_dir: PathBuf,
+}
+
+impl KeyLocation {
     pub fn database_key_dir(&self, database_id: Option<&str>) -> PathBuf {
         match database_id {
             Some(id) => self.state_dir.join("databases").join(id),
@@ -569,12 +574,33 @@ impl Config {
         }
     }
 
+    pub fn key_file(&self, database_id: Option<&str>) -> PathBuf {
+        match &self.named {
+            Some(p) => p.clone(),
+            None => self.database_key_dir(database_id).join(crate::domain::crypto::KEY_FILE_NAME),
+        }
+    }
+}
+
+impl Config {
+    /// Where the keys of the database with `database_id` live by default: its own directory in
+    /// the state directory, `databases/<id>/`, so no two databases share a key. A database made
+    /// before carrel recorded ids (`None`) keeps the state directory itself.
+    pub fn database_key_dir(&self, database_id: Option<&str>) -> PathBuf {
+        self.key_location().database_key_dir(database_id)
+    }
+
     /// The patron key file of the database with `database_id`: `[privacy] key_file`, or
     /// `patron.key` in [`Config::database_key_dir`].
     pub fn key_file(&self, database_id: Option<&str>) -> PathBuf {
-        match &self.settings.privacy.key_file {
-            Some(p) => p.clone(),
-            None => self.database_key_dir(database_id).join(crate::domain::crypto::KEY_FILE_NAME),
+        self.key_location().key_file(database_id)
+    }
+
+    /// Where key files are, for a process that learns the database's id later (the ingest).
+    pub fn key_location(&self) -> KeyLocation {
+        KeyLocation {
+            named: self.settings.privacy.key_file.clone(),
+            state_dir: self.state_dir.clone(),
         }
     }
 
@@ -604,6 +630,7 @@ impl Config {
                 ("recs.model", secs(r.refresh_s)),
                 ("recs.catalog", secs(r.catalog_refresh_s)),
                 ("engine.rules", secs(self.settings.alerts.every_s)),
+                ("audit.witnesses", secs(self.settings.audit.checkpoint_every_s)),
             ],
         )
     }

@@ -422,7 +422,26 @@ fn sign_in(tx: &Conn, key: &Signer) -> Result<(i64, SignedCheckpoint), StoreErro
         }));
     }
     let tree = log::frontier(tx)?;
-    let from = log::latest_checkpoint(tx)?.map_or(0, |c| c.size).min(tree.size());
+    // A log never signs a checkpoint inconsistent with one it signed (c2sp.org/tlog-checkpoint):
+    // the latest must still be the root of the log's first entries.
+    let latest = log::latest_checkpoint(tx)?;
+    if let Some(signed) = latest.as_ref().and_then(|c| c.signed()) {
+        let c = &signed.checkpoint;
+        if c.size > tree.size() {
+            return Err(StoreError::Invalid(format!(
+                "the log holds {} entries, fewer than the {} of its latest checkpoint: it was cut; carrel signs no checkpoint that contradicts one it signed (run `carrel audit verify`)",
+                tree.size(),
+                c.size
+            )));
+        }
+        if merkle::root(&log::leaves_between(tx, 0, c.size)?) != c.root {
+            return Err(StoreError::Invalid(format!(
+                "the log's first {} entries are no longer those its latest checkpoint signed: they were rewritten; carrel signs no checkpoint that contradicts one it signed (run `carrel audit verify`)",
+                c.size
+            )));
+        }
+    }
+    let from = latest.map_or(0, |c| c.size).min(tree.size());
     let added = log::leaves_between(tx, from, tree.size())?;
     let cp = Checkpoint::new(key.name(), tree.size(), tree.root(), Utc::now()).sign(key);
     let id = log::add_checkpoint(tx, &cp, &added)?;
@@ -462,9 +481,11 @@ pub fn latest_or_new_checkpoint(
     store
         .write(|tx| {
             let size = log::frontier(tx)?.size();
+            let root = log::frontier(tx)?.root();
             if let Some(latest) = log::latest_checkpoint(tx)?
                 && latest.size == size
                 && let Some(signed) = latest.signed()
+                && signed.checkpoint.root == root
                 && signed.checkpoint.origin == key.name()
                 && signed.verify(&key.vkey()).is_ok()
             {
@@ -473,6 +494,54 @@ pub fn latest_or_new_checkpoint(
             sign_in(tx, key)
         })
         .map_err(ServiceError::from)
+}
+
+/// The consistency proof from the log's first `old` entries to its first `size` (RFC 6962).
+pub fn consistency_proof(store: &Store, old: u64, size: u64) -> Result<Vec<Hash>, ServiceError> {
+    let leaves = log::leaves_between(store.conn(), 0, size)?;
+    let old = usize::try_from(old).unwrap_or(usize::MAX);
+    Ok(merkle::consistency_proof(&leaves, old))
+}
+
+/// Keeps `witness`'s cosignature of the checkpoint stored as `checkpoint_id`: the first line
+/// of `lines` that is a valid cosignature by its key. `false`, with the failure recorded, when
+/// none is. Witnessing is the log's own bookkeeping, not an entry: each would grow the log and
+/// call for another checkpoint.
+pub fn record_cosignature(
+    store: &mut Store,
+    checkpoint_id: i64,
+    cp: &SignedCheckpoint,
+    witness: &Vkey,
+    lines: &[SigLine],
+) -> Result<bool, ServiceError> {
+    let now = Utc::now();
+    let valid =
+        lines.iter().find_map(|l| witness.verify(&cp.note.text, l).ok().flatten().map(|t| (l, t)));
+    let Some((line, t)) = valid else {
+        let why = format!("answered without a valid cosignature by its key {witness}");
+        record_witness_failure(store, witness.name(), &why, false)?;
+        return Ok(false);
+    };
+    let at = chrono::DateTime::from_timestamp(i64::try_from(t).unwrap_or(0), 0).unwrap_or(now);
+    let text = line.line();
+    let size = cp.checkpoint.size;
+    store.write(|tx| {
+        log::add_cosignature(tx, checkpoint_id, witness.name(), text.trim_end(), at)?;
+        log::record_witness_cosigned(tx, witness.name(), size, now)
+    })?;
+    Ok(true)
+}
+
+/// Records that `name` did not cosign, and why; a `refusal` is kept for its alert.
+pub fn record_witness_failure(
+    store: &mut Store,
+    name: &str,
+    why: &str,
+    refusal: bool,
+) -> Result<(), ServiceError> {
+    let why = crate::domain::sanitize::clean_text(why, 300);
+    store.write(|tx| log::record_witness_failure(tx, name, Utc::now(), &why, refusal))?;
+    Ok(())
 }
 
 /// Rotates the log's key: the old key signs the hand-over, the entry names both keys, and

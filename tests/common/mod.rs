@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod pg;
+pub mod tamper;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -70,6 +71,7 @@ pub fn options() -> IngestOptions {
         },
         rules: None,
         review: None,
+        witnessing: None,
     }
 }
 

@@ -13,6 +13,9 @@
 mod recs;
 mod rules;
 mod sensor;
+mod witnesses;
+
+pub use witnesses::{WitnessTarget, Witnessing};
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -48,10 +51,12 @@ pub enum Feed {
     Catalog,
     /// Not a remote feed: the privacy rules over the audit log and the store.
     Rules,
+    /// Not a remote feed: checkpoints of the audit log submitted to its witnesses.
+    Witnesses,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 10] = [
+    pub const ALL: [Feed; 11] = [
         Feed::Layout,
         Feed::ServicePoints,
         Feed::Seats,
@@ -62,6 +67,7 @@ impl Feed {
         Feed::Model,
         Feed::Catalog,
         Feed::Rules,
+        Feed::Witnesses,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,11 +82,12 @@ impl Feed {
             Feed::Model => "recs.model",
             Feed::Catalog => "recs.catalog",
             Feed::Rules => "engine.rules",
+            Feed::Witnesses => "audit.witnesses",
         }
     }
 
     pub fn is_sensor(self) -> bool {
-        !matches!(self, Feed::Model | Feed::Catalog | Feed::Rules)
+        !matches!(self, Feed::Model | Feed::Catalog | Feed::Rules | Feed::Witnesses)
     }
 
     /// What a source must give for this feed to run, for the sensor feeds; the forecasts are
@@ -93,7 +100,7 @@ impl Feed {
             Feed::Environment => Some(Capability::Environment),
             Feed::Occupancy => Some(Capability::Occupancy),
             Feed::Arrivals | Feed::Forecasts => Some(Capability::Arrivals),
-            Feed::Model | Feed::Catalog | Feed::Rules => None,
+            Feed::Model | Feed::Catalog | Feed::Rules | Feed::Witnesses => None,
         }
     }
 
@@ -102,7 +109,7 @@ impl Feed {
     /// a feed nothing serves.
     pub fn source(self, sources: &Sources) -> Option<&'static str> {
         match self {
-            Feed::Forecasts | Feed::Rules => None,
+            Feed::Forecasts | Feed::Rules | Feed::Witnesses => None,
             Feed::Model | Feed::Catalog => sources.recs().map(|_| "recs"),
             f => f.capability().and_then(|c| sources.source_of(c)),
         }
@@ -112,11 +119,12 @@ impl Feed {
 /// The feeds an ingest runs, in dependency order: each sensor feed a source serves (and the
 /// forecasts, when one serves the arrivals), the recommendation feeds with a recommendation
 /// API, the privacy rules when they are on.
-fn enabled(sources: &Sources, rules: bool) -> Vec<Feed> {
+fn enabled(sources: &Sources, rules: bool, witnesses: bool) -> Vec<Feed> {
     Feed::ALL
         .into_iter()
         .filter(|f| match f {
             Feed::Rules => rules,
+            Feed::Witnesses => witnesses,
             Feed::Model | Feed::Catalog => sources.recs().is_some(),
             f => f.capability().is_some_and(|c| sources.serving(c).is_ok()),
         })
@@ -130,7 +138,11 @@ pub fn configured_feeds(cfg: &Config, sources: &Sources) -> Vec<Feed> {
     if sources.is_empty() {
         return vec![];
     }
-    enabled(sources, crate::engine::rules::settings(cfg).is_ok())
+    enabled(
+        sources,
+        crate::engine::rules::settings(cfg).is_ok(),
+        Witnessing::from_config(cfg).is_some(),
+    )
 }
 
 /// Each feed `configured_feeds` lists that comes from a source, by name, with the name of
@@ -155,6 +167,8 @@ pub struct IngestOptions {
     pub rules: Option<crate::services::alerts::RulesSettings>,
     /// How the audit review queue is filled after each rules run; `None` leaves it alone.
     pub review: Option<crate::services::review::ReviewSettings>,
+    /// The audit log's witnesses; `None` when none is configured.
+    pub witnessing: Option<Witnessing>,
 }
 
 impl IngestOptions {
@@ -173,6 +187,7 @@ impl IngestOptions {
             (Feed::Model, Duration::from_secs(r.refresh_s)),
             (Feed::Catalog, Duration::from_secs(r.catalog_refresh_s)),
             (Feed::Rules, Duration::from_secs(cfg.settings.alerts.every_s)),
+            (Feed::Witnesses, Duration::from_secs(cfg.settings.audit.checkpoint_every_s)),
         ]);
         Self {
             every,
@@ -188,6 +203,7 @@ impl IngestOptions {
             },
             rules: crate::engine::rules::settings(cfg).ok(),
             review: Some(crate::engine::rules::review_settings(cfg)),
+            witnessing: Witnessing::from_config(cfg),
         }
     }
 }
@@ -325,7 +341,7 @@ impl Ingest {
 
     /// The feeds this ingest runs, in the order it runs them.
     pub fn feeds(&self) -> Vec<Feed> {
-        enabled(&self.sources, self.opts.rules.is_some())
+        enabled(&self.sources, self.opts.rules.is_some(), self.opts.witnessing.is_some())
     }
 
     /// Takes or renews the ingest lease.
@@ -369,6 +385,7 @@ impl Ingest {
             Feed::Model => self.model().await,
             Feed::Catalog => self.catalog().await,
             Feed::Rules => self.rules().await,
+            Feed::Witnesses => self.witnesses().await,
         };
         let source = feed.source(&self.sources);
         match result {
@@ -622,9 +639,12 @@ mod tests {
         let ep = endpoint();
         let both = Sources::own_apis(Some(&ep), Some(&ep)).unwrap();
         // carrel's own API counts seats, not people: no head counts from it.
-        let all_but_rules: Vec<Feed> =
-            Feed::ALL.into_iter().filter(|f| ![Feed::Rules, Feed::Occupancy].contains(f)).collect();
-        assert_eq!(enabled(&both, false), all_but_rules);
+        let all_but_rules: Vec<Feed> = Feed::ALL
+            .into_iter()
+            .filter(|f| ![Feed::Rules, Feed::Occupancy, Feed::Witnesses].contains(f))
+            .collect();
+        assert_eq!(enabled(&both, false, false), all_but_rules);
+        assert!(enabled(&both, false, true).contains(&Feed::Witnesses));
         assert_eq!(Feed::Occupancy.source(&both), None);
         assert_eq!(Feed::Seats.source(&both), Some("carrel"));
         assert_eq!(Feed::Arrivals.source(&both), Some("carrel"));
@@ -634,10 +654,10 @@ mod tests {
 
         // No sensor source: no sensor feed, nor the forecasts made from the arrivals.
         let recs_only = Sources::own_apis(None, Some(&ep)).unwrap();
-        assert_eq!(enabled(&recs_only, true), [Feed::Model, Feed::Catalog, Feed::Rules]);
+        assert_eq!(enabled(&recs_only, true, false), [Feed::Model, Feed::Catalog, Feed::Rules]);
         assert_eq!(Feed::Seats.source(&recs_only), None);
         let sensor_only = Sources::own_apis(Some(&ep), None).unwrap();
-        assert!(!enabled(&sensor_only, false).contains(&Feed::Model));
+        assert!(!enabled(&sensor_only, false, false).contains(&Feed::Model));
         assert_eq!(Feed::Catalog.source(&sensor_only), None);
     }
 

@@ -1,0 +1,260 @@
+//! The audit log witnessed by the three committee parties, end to end through the real binary:
+//! three `carrel witness serve` processes on loopback (user committee, library, supplier), the
+//! library's ingest (`carrel sync --follow`) submitting each new checkpoint to them,
+//! `audit verify --witness-policy 2-of-3` passing on what they cosigned. Then a forked copy of
+//! the log (history rewritten, the local checkpoints deleted) is given to one witness, which
+//! refuses it, and the copy raises the `witness-refused` alert; a witness stopped is seen in
+//! `status --json` and on the console's System tab.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Site {
+    home: tempfile::TempDir,
+}
+
+impl Site {
+    fn carrel(&self) -> Command {
+        common::carrel_in(self.home.path())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.carrel().args(args).output().unwrap()
+    }
+
+    /// `carrel ARGS` on `db` with `config`, as sam (the demo's sysadmin).
+    fn on(&self, config: &Path, db: &Path, args: &[&str]) -> Output {
+        self.carrel()
+            .args(["--config", config.to_str().unwrap(), "--db", db.to_str().unwrap()])
+            .args(["--as", "sam"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Starts a witness named `name` for the log `log_key`; returns it, its URL and its key.
+    fn witness(&self, name: &str, log_key: &str) -> (Running, String, String) {
+        let key = self.path(&format!("{}.key", name.replace('/', "_")));
+        let state = self.path(&format!("{}.state", name.replace('/', "_")));
+        let o = self.run(&["witness", "new-key", name, "--key", key.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let vkey = String::from_utf8(o.stdout).unwrap().trim().to_owned();
+        let mut child = self
+            .carrel()
+            .args(["witness", "serve", "--listen", "127.0.0.1:0", "--log", log_key])
+            .args(["--key", key.to_str().unwrap(), "--state", state.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.split_whitespace().nth(4).expect(&line).to_owned();
+        (Running(child), format!("http://{addr}"), vkey)
+    }
+
+    /// `carrel sync --follow` on `db` with `config`, until dropped.
+    fn ingest(&self, config: &Path, db: &Path) -> Running {
+        Running(
+            self.carrel()
+                .args(["--config", config.to_str().unwrap(), "--db", db.to_str().unwrap()])
+                .args(["--as", "sam", "sync", "--follow"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn status(&self, config: &Path, db: &Path) -> Value {
+        let o = self.on(config, db, &["status", "--json"]);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
+    }
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout)
+}
+
+/// Polls `f` until it gives `Some`, failing with `what` after [`WAIT`].
+fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < WAIT, "waited {WAIT:?} for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The configuration of a site whose ingest reads the simulator at `sim` and submits a
+/// checkpoint every second to `witnesses` (name, URL, key).
+fn config(path: &Path, sim: &str, witnesses: &[(&str, &str, &str)]) {
+    let mut c = format!(
+        "[feeds.sensor]\nurl = \"{sim}\"\n[alerts]\nevery_s = 10\n[audit]\ncheckpoint_every_s = 1\nwitness_silent_after_s = 2\n"
+    );
+    for (name, url, key) in witnesses {
+        c.push_str(&format!(
+            "[[audit.witnesses]]\nname = \"{name}\"\nurl = \"{url}\"\nkey = \"{key}\"\n"
+        ));
+    }
+    std::fs::write(path, c).unwrap();
+}
+
+fn witness<'a>(status: &'a Value, name: &str) -> &'a Value {
+    status["audit"]["witnesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == name)
+        .unwrap_or_else(|| panic!("no witness {name} in {status}"))
+}
+
+const PARTIES: [&str; 3] = ["user-committee.example/w", "library.example/w", "supplier.example/w"];
+
+#[test]
+fn three_parties_witness_the_log_and_a_fork_or_a_silence_is_seen() {
+    let site = Site { home: tempfile::tempdir().unwrap() };
+    let db = site.path("library.db");
+    let o = site.run(&["init", "--demo", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let bare = site.path("bare.toml");
+    std::fs::write(&bare, "").unwrap();
+    let o = site.on(&bare, &db, &["audit", "key"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let log_key = String::from_utf8(o.stdout).unwrap().trim().to_owned();
+
+    let mut sim = site
+        .carrel()
+        .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _sim = Running(sim);
+    let sim_url =
+        line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+
+    let mut witnesses: Vec<(Running, String, String)> =
+        PARTIES.iter().map(|p| site.witness(p, &log_key)).collect();
+    let all: Vec<(&str, &str, &str)> = PARTIES
+        .iter()
+        .zip(&witnesses)
+        .map(|(p, (_, url, key))| (*p, url.as_str(), key.as_str()))
+        .collect();
+    let cfg = site.path("library.toml");
+    config(&cfg, &sim_url, &all);
+
+    // The ingest signs checkpoints and every party cosigns them.
+    let ingest = site.ingest(&cfg, &db);
+    let size = until("three cosignatures", || {
+        let s = site.status(&cfg, &db);
+        let sizes: Vec<u64> =
+            PARTIES.iter().filter_map(|p| witness(&s, p)["cosigned_size"].as_u64()).collect();
+        (sizes.len() == 3).then(|| sizes.into_iter().min().unwrap())
+    });
+    assert!(size > 0);
+    // The log grows (each verification is an entry) and the witnesses follow it.
+    let o = site.on(&cfg, &db, &["audit", "note", "a backup was taken"]);
+    assert!(o.status.success(), "{}", text(&o));
+    until("the witnesses to follow the log", || {
+        let s = site.status(&cfg, &db);
+        PARTIES
+            .iter()
+            .all(|p| witness(&s, p)["cosigned_size"].as_u64().is_some_and(|n| n > size))
+            .then_some(())
+    });
+    let o = site.on(&cfg, &db, &["audit", "verify", "--witness-policy", "2-of-3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("cosigned by 3 of 3 witnesses (2 needed)"), "{}", text(&o));
+    let o = site.on(&cfg, &db, &["audit", "verify", "--witness-policy", "2-of-2"]);
+    assert_eq!(o.status.code(), Some(2), "the policy names as many witnesses as are configured");
+    drop(ingest);
+
+    // A copy of the log with its history rewritten and its own checkpoints gone, as an owner
+    // would leave it, given to the supplier's witness only: it refuses it.
+    let fork = site.path("fork.db");
+    std::fs::copy(&db, &fork).unwrap();
+    common::tamper::rewrite_consistently(&fork, 3);
+    common::backend::as_owner(
+        &fork,
+        "DELETE FROM audit_cosignatures; DELETE FROM audit_checkpoints; DELETE FROM audit_witnesses;",
+    );
+    let fork_cfg = site.path("fork.toml");
+    config(&fork_cfg, &sim_url, &all[2..]);
+    let forked = site.ingest(&fork_cfg, &fork);
+    let refusal = until("the refusal", || {
+        let s = site.status(&fork_cfg, &fork);
+        witness(&s, PARTIES[2])["refusal"].as_str().map(str::to_owned)
+    });
+    assert!(refusal.contains("inconsistent"), "{refusal}");
+    let alert = until("the witness-refused alert", || {
+        let o = site.on(&fork_cfg, &fork, &["alerts", "--json"]);
+        let list: Value = serde_json::from_slice(&o.stdout).ok()?;
+        list.as_array()?.iter().find(|a| a["rule"] == "witness-refused").cloned()
+    });
+    assert_eq!(alert["severity"], "critical", "{alert}");
+    assert!(alert["summary"].as_str().unwrap().contains(PARTIES[2]), "{alert}");
+    drop(forked);
+    // The witness still holds the library's true history.
+    let o = site.on(&cfg, &db, &["audit", "verify", "--witness-policy", "3-of-3"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // The library's witness stops: the ingest says so in status --json, the rules raise
+    // witness-silent, and the console's System tab shows it.
+    drop(witnesses.remove(1));
+    let ingest = site.ingest(&cfg, &db);
+    let o = site.on(&cfg, &db, &["audit", "note", "after the library's witness stopped"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let error = until("the stopped witness's error", || {
+        let s = site.status(&cfg, &db);
+        witness(&s, PARTIES[1])["error"].as_str().map(str::to_owned)
+    });
+    assert!(error.contains("nreachable") || error.contains("connect"), "{error}");
+    let silent = until("the witness-silent alert", || {
+        let o = site.on(&cfg, &db, &["alerts", "--json"]);
+        let list: Value = serde_json::from_slice(&o.stdout).ok()?;
+        list.as_array()?.iter().find(|a| a["rule"] == "witness-silent").cloned()
+    });
+    assert!(silent["summary"].as_str().unwrap().contains(PARTIES[1]), "{silent}");
+    drop(ingest);
+
+    let env = [("CARREL_CONFIG", cfg.to_str().unwrap()), ("TERM", "xterm"), ("NO_COLOR", "1")];
+    let args = ["--db", db.to_str().unwrap(), "--as", "sam"];
+    let mut p =
+        pty::Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, site.home.path(), &env);
+    p.wait_for("6 System", WAIT);
+    p.send("6");
+    let screen = p.wait_for("Witness   library.example/w", WAIT);
+    assert!(screen.contains("failing:"), "{screen}");
+    assert!(screen.contains("Witness   user-committee.example/w  cosigned"), "{screen}");
+    p.send("q");
+}
