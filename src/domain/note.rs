@@ -28,6 +28,10 @@ pub const MAX_SIGNATURES: usize = 64;
 /// The largest note read: a checkpoint with its cosignatures is a few hundred bytes.
 pub const MAX_NOTE_BYTES: usize = 64 << 10;
 
+/// The latest time a cosignature may carry: its timestamp "MUST NOT exceed 2^63 - 1"
+/// (c2sp.org/tlog-cosignature).
+pub const MAX_COSIGNATURE_TIME: u64 = i64::MAX as u64;
+
 /// The em dash and space that open a signature line.
 const DASH: &str = "\u{2014} ";
 
@@ -171,7 +175,15 @@ impl Vkey {
             Alg::Cosignature => {
                 let (t, rest) = sig.sig.split_at(8.min(sig.sig.len()));
                 let t: [u8; 8] = t.try_into().map_err(|_| "the cosignature is too short")?;
-                (Some(u64::from_be_bytes(t)), rest)
+                let t = u64::from_be_bytes(t);
+                if t > MAX_COSIGNATURE_TIME {
+                    return Err(format!(
+                        "the cosignature by {} is dated {t}, past 2^63 - 1, which \
+                         c2sp.org/tlog-cosignature forbids",
+                        self.name
+                    ));
+                }
+                (Some(t), rest)
             }
         };
         let raw: [u8; 64] = raw
@@ -247,7 +259,10 @@ impl Signer {
             .ok_or_else(|| bad(&format!("signature type 0x{t:02x} is not one carrel uses")))?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
         let signer = Signer::from_seed(name, alg, seed).map_err(|e| bad(&e.to_string()))?;
-        if format!("{:08x}", signer.vkey().id()) != id_hex {
+        // Compared as a number, as Go's note package and `Vkey::parse` do: hex digits of
+        // either case.
+        let id = u32::from_str_radix(id_hex, 16).ok().filter(|_| id_hex.len() == 8);
+        if id != Some(signer.vkey().id()) {
             return Err(bad("the key id does not match the name and key"));
         }
         Ok(signer)
@@ -489,6 +504,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cosignature_dated_past_2_pow_63_minus_1_is_refused_though_validly_signed() {
+        let w = Signer::from_seed("witness.example/w1", Alg::Cosignature, [9; 32]).unwrap();
+        let text = "example.com/log\n3\nAAAA\n";
+        let last = w.sign(text, MAX_COSIGNATURE_TIME);
+        assert_eq!(w.vkey().verify(text, &last), Ok(Some(MAX_COSIGNATURE_TIME)));
+        for t in [MAX_COSIGNATURE_TIME + 1, u64::MAX] {
+            let why = w.vkey().verify(text, &w.sign(text, t)).unwrap_err();
+            assert!(why.contains("past 2^63 - 1"), "{t}: {why}");
+        }
+    }
+
+    #[test]
     fn malformed_notes_and_keys_are_refused_with_a_reason() {
         for (bad, why) in [
             ("text\n", "no blank line"),
@@ -506,5 +533,20 @@ mod tests {
         assert!(e.to_string().contains("key id does not match"), "{e}");
         assert!(Vkey::parse("nonsense").is_err());
         assert!(Signer::parse("PRIVATE+KEY+a+00000000+AQ==").is_err());
+    }
+
+    #[test]
+    fn a_signer_keys_id_is_read_in_either_case_as_its_vkeys_is() {
+        let s = Signer::from_seed("example.com/log", Alg::Ed25519, [5; 32]).unwrap();
+        let id = format!("{:08x}", s.vkey().id());
+        assert!(id.bytes().any(|b| b.is_ascii_lowercase()), "{id} has a letter to change");
+        let upper = s.to_secret_string().replace(&id, &id.to_uppercase());
+        assert_eq!(Signer::parse(&upper).unwrap().vkey(), s.vkey());
+        let vkey = s.vkey().to_string().replace(&id, &id.to_uppercase());
+        assert_eq!(Vkey::parse(&vkey).unwrap(), s.vkey());
+        let other = format!("{:08x}", s.vkey().id() ^ 1);
+        assert!(Signer::parse(&s.to_secret_string().replace(&id, &other)).is_err());
+        let short = s.to_secret_string().replace(&id, &id[1..]);
+        assert!(Signer::parse(&short).is_err(), "{short}");
     }
 }
