@@ -55,9 +55,10 @@ impl Checkpoint {
         t
     }
 
-    /// Reads a note's text. Every line is checked: a size with a leading zero, a root that
-    /// is not 32 bytes of base64, a time that is not exactly how carrel writes one, each is
-    /// refused with the line it is on.
+    /// Reads a note's text. A size with a leading zero, a root that is not 32 bytes of
+    /// base64, an empty extension line: each is refused with the line it is on. A `time` line
+    /// in carrel's form (RFC 3339, UTC, to the second) is the time; any other extension line is
+    /// kept as it is.
     pub fn parse_text(text: &str) -> Result<Checkpoint, String> {
         let lines: Vec<&str> = text.strip_suffix('\n').unwrap_or(text).split('\n').collect();
         if lines.len() < 3 {
@@ -84,23 +85,18 @@ impl Checkpoint {
             if l.is_empty() {
                 return Err(format!("line {}: an extension line is empty", i + 1));
             }
-            if let Some(t) = l.strip_prefix(TIME) {
-                if time.is_some() {
-                    return Err(format!("line {}: a second time line", i + 1));
-                }
-                let parsed = DateTime::parse_from_rfc3339(t)
-                    .ok()
-                    .map(|d| d.with_timezone(&Utc))
-                    .filter(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true) == t)
-                    .ok_or_else(|| {
-                        format!(
-                            "line {}: time '{t}' is not an RFC 3339 UTC time to the second",
-                            i + 1
-                        )
-                    })?;
-                time = Some(parsed);
-            } else {
-                other.push((*l).to_owned());
+            // carrel's own time line, read; any other extension line (another log's `time`
+            // in its own form included) is opaque, as c2sp.org/tlog-checkpoint says, and kept.
+            let own = l
+                .strip_prefix(TIME)
+                .filter(|_| time.is_none())
+                .and_then(|t| {
+                    DateTime::parse_from_rfc3339(t).ok().map(|d| (t, d.with_timezone(&Utc)))
+                })
+                .filter(|(t, d)| d.to_rfc3339_opts(SecondsFormat::Secs, true) == *t);
+            match own {
+                Some((_, d)) => time = Some(d),
+                None => other.push((*l).to_owned()),
             }
         }
         Ok(Checkpoint { origin: origin.to_owned(), size, root, time, other })
@@ -224,13 +220,24 @@ mod tests {
             ("o\n042\nAAAA\n", "line 2"),
             ("o\n4\nAAAA\n", "line 3"),
             (
-                "o\n4\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\ntime 2026-12-03T15:04:05.1Z\n",
+                "o\n4\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\nx\n",
                 "line 4",
             ),
             ("o\n4\n", "three lines"),
         ] {
             let e = Checkpoint::parse_text(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn another_logs_time_line_is_an_opaque_extension() {
+        let root = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+        for line in ["time 1679315147", "time 2026-12-03T15:04:05.1Z"] {
+            let text = format!("o\n4\n{root}\n{line}\n");
+            let cp = Checkpoint::parse_text(&text).unwrap();
+            assert_eq!((cp.time, cp.other.clone()), (None, vec![line.to_owned()]));
+            assert_eq!(cp.text(), text, "kept as it was");
         }
     }
 
