@@ -219,10 +219,7 @@ mod tests {
         for (text, want) in [
             ("o\n042\nAAAA\n", "line 2"),
             ("o\n4\nAAAA\n", "line 3"),
-            (
-                "o\n4\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\nx\n",
-                "line 4",
-            ),
+            ("o\n4\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\nx\n", "line 4"),
             ("o\n4\n", "three lines"),
         ] {
             let e = Checkpoint::parse_text(text).unwrap_err();
