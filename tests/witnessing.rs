@@ -258,3 +258,103 @@ fn three_parties_witness_the_log_and_a_fork_or_a_silence_is_seen() {
     assert!(screen.contains("Witness   user-committee.example/w  cosigned"), "{screen}");
     p.send("q");
 }
+
+/// A server on loopback that answers every connection with `answer` (after reading the
+/// request), or never answers when `answer` is `None`.
+fn fake_witness(answer: Option<&'static str>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = conn.read(&mut buf);
+            match answer {
+                Some(a) => {
+                    let _ = conn.write_all(a.as_bytes());
+                }
+                None => held.push(conn),
+            }
+        }
+    });
+    url
+}
+
+/// Witnesses that hang, answer nonsense, or cosign with a key that is not theirs: the ingest
+/// records each as failing, says why, keeps no cosignature, and is not held up for longer
+/// than its timeout.
+#[test]
+fn hostile_witnesses_are_recorded_as_failing_and_do_not_hold_the_ingest() {
+    let site = Site { home: tempfile::tempdir().unwrap() };
+    let db = site.path("library.db");
+    assert!(site.run(&["init", "--demo", "--db", db.to_str().unwrap()]).status.success());
+    let mut sim = site
+        .carrel()
+        .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _sim = Running(sim);
+    let sim_url =
+        line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+    // Keys of the right form whose private halves nobody here holds.
+    let key = |name: &str, seed: u8| {
+        carrel::domain::note::Signer::from_seed(
+            name,
+            carrel::domain::note::Alg::Cosignature,
+            [seed; 32],
+        )
+        .unwrap()
+        .vkey()
+        .to_string()
+    };
+    let impostor = carrel::domain::note::Signer::from_seed(
+        "forger.example/w",
+        carrel::domain::note::Alg::Cosignature,
+        [99; 32],
+    )
+    .unwrap();
+    let forged_line: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}",
+            impostor.sign("x\n", 1).line().len(),
+            impostor.sign("x\n", 1).line()
+        )
+        .into_boxed_str(),
+    );
+    let hanging = fake_witness(None);
+    let nonsense = fake_witness(Some("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+    let forger = fake_witness(Some(forged_line));
+    let (k1, k2, k3) =
+        (key("hang.example/w", 1), key("nonsense.example/w", 2), key("forger.example/w", 3));
+    let cfg = site.path("hostile.toml");
+    config(
+        &cfg,
+        &sim_url,
+        &[
+            ("hang.example/w", &hanging, &k1),
+            ("nonsense.example/w", &nonsense, &k2),
+            ("forger.example/w", &forger, &k3),
+        ],
+    );
+    let start = Instant::now();
+    let o = site.on(&cfg, &db, &["sync", "--once", "--json"]);
+    let took = start.elapsed();
+    assert!(o.status.code().is_some(), "{}", text(&o));
+    assert!(took < Duration::from_secs(60), "the ingest was held up {took:?}");
+    let s = site.status(&cfg, &db);
+    let error = |name: &str| witness(&s, name)["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error("hang.example/w").contains("unreachable"), "{s}");
+    assert!(error("nonsense.example/w").contains("unexpected"), "{}", error("nonsense.example/w"));
+    assert!(error("forger.example/w").contains("without a valid cosignature"), "{s}");
+    for name in ["hang.example/w", "nonsense.example/w", "forger.example/w"] {
+        assert!(witness(&s, name)["cosigned_size"].is_null(), "{s}");
+        assert!(witness(&s, name)["refusal"].is_null(), "not an inconsistency: {s}");
+    }
+}

@@ -485,7 +485,7 @@ pub fn leaves_between(conn: &Connection, from: u64, to: u64) -> StoreResult<Vec<
         .collect::<super::db::Result<_>>()
 }
 
-/// Keeps a witness's cosignature line on a checkpoint (the latest one a witness gave wins).
+/// Keeps a witness's cosignature line on a checkpoint (the first it gave; kept, never changed).
 pub fn add_cosignature(
     conn: &Connection,
     checkpoint_id: i64,
@@ -495,7 +495,7 @@ pub fn add_cosignature(
 ) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO audit_cosignatures(checkpoint_id, witness, line, at_ms) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(checkpoint_id, witness) DO UPDATE SET line = excluded.line, at_ms = excluded.at_ms",
+         ON CONFLICT(checkpoint_id, witness) DO NOTHING",
     )?
     .execute(params![checkpoint_id, witness, line, to_ms(at)])?;
     Ok(())

@@ -71,7 +71,10 @@ CREATE TABLE audit_witnesses (
     refused_ms    BIGINT,
     refusal       TEXT
 );
-GRANT SELECT, INSERT, UPDATE, DELETE ON audit_cosignatures, audit_witnesses TO carrel_staff;
+GRANT SELECT, INSERT ON audit_cosignatures TO carrel_staff;
+GRANT SELECT, INSERT, UPDATE, DELETE ON audit_witnesses TO carrel_staff;
+-- Checkpoints and cosignatures are kept, never changed: only the owner may.
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_checkpoints FROM carrel_staff;
 "#,
 ];
 
@@ -359,6 +362,7 @@ GRANT USAGE ON SCHEMA {schema} TO {STAFF_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {STAFF_ROLE};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {STAFF_ROLE};
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {STAFF_ROLE};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_checkpoints, audit_cosignatures FROM {STAFF_ROLE};
 REVOKE UPDATE, DELETE, TRUNCATE ON request_votes, seat_votes, consent_changes FROM {STAFF_ROLE};
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON meta FROM {STAFF_ROLE};
 

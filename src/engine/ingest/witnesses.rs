@@ -22,8 +22,8 @@ use crate::store::feeds::Success;
 use crate::witness::{Refusal, submit};
 
 /// How long a witness may take to connect, and to answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const TIMEOUT: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the witnessing job needs from the configuration.
 #[derive(Debug, Clone)]
@@ -103,18 +103,23 @@ impl Ingest {
             .build()
             .map_err(other)?;
         let size = cp.checkpoint.size;
-        let mut cosigned = 0u64;
-        for target in &w.witnesses {
-            if done.iter().any(|(name, _)| name == &target.name) {
-                continue;
-            }
+        // Every witness is asked at once: a slow one holds the ingest up for one timeout, not
+        // one per witness.
+        let asked: Vec<&WitnessTarget> =
+            w.witnesses.iter().filter(|t| !done.iter().any(|(name, _)| name == &t.name)).collect();
+        let answers = futures_util::future::join_all(asked.iter().map(|target| {
             let held = records
                 .iter()
                 .find(|r| r.name == target.name)
                 .and_then(|r| r.cosigned_size)
                 .filter(|&n| n <= size)
                 .unwrap_or(0);
-            let answer = self.ask(&client, target, &cp, held).await?;
+            self.ask(&client, target, &cp, held)
+        }))
+        .await;
+        let mut cosigned = 0u64;
+        for (target, answer) in asked.into_iter().zip(answers) {
+            let answer = answer?;
             let (t, c) = (target.clone(), cp.clone());
             let kept = self
                 .db
