@@ -4,6 +4,13 @@
 //! (the leaf data) to a file, then times seven runs of each after a warm-up: verification
 //! (read every entry, re-encode it, hash it as a leaf, check the stored leaf, build the tree)
 //! and `sha256sum` over the leaf file. Prints the medians and the ratio of throughputs.
+//!
+//! Then the log's checkpoints: the database gets a log key and a signed checkpoint every 1,000
+//! entries (200 in all, each keeping the leaves it added), and the same verification runs
+//! through `services::audit::check_log`, which checks every checkpoint's signature against the
+//! log's key, rebuilds the leaves they kept and checks the log against each; its median is
+//! reported against the bare verification's of the same run. Last, the time to sign one more
+//! checkpoint at 200,000 entries (the log first checks it still extends the latest one).
 //! Run: `cargo bench --bench audit_verify`.
 #![allow(clippy::unwrap_used)] // A benchmark that cannot set up should stop loudly.
 
@@ -65,6 +72,8 @@ fn main() {
     leaves.flush().unwrap();
     drop(leaves);
     drop(store);
+    let checkpointed = dir.path().join("checkpointed.db");
+    std::fs::copy(&db, &checkpointed).unwrap();
     let bytes = std::fs::metadata(&leaf_file).unwrap().len();
 
     let verify_once = || {
@@ -107,5 +116,76 @@ fn main() {
     println!(
         "  ratio (verify throughput / sha256sum throughput): {:.2}",
         s.as_secs_f64() / v.as_secs_f64()
+    );
+    checkpoints(&checkpointed, v);
+}
+
+/// Verification with 200 stored checkpoints against the bare verification's median `bare`,
+/// and the time to sign one more checkpoint.
+fn checkpoints(db: &std::path::Path, bare: Duration) {
+    use carrel::services::audit as service;
+    let mut store = Store::open(db, StoreOptions::default()).unwrap();
+    let key = carrel::domain::log_key::LogKeySeed([5; 32]).signer("bench");
+    let actor = carrel::services::identity::Actor {
+        login: "bench".into(),
+        staff: None,
+        impersonator: None,
+    };
+    service::create_key(&mut store, &actor, &key.vkey()).unwrap();
+    // Checkpoints as if one had been signed every 1,000 entries: the log is rebuilt from an
+    // empty copy, signing as it grows.
+    let rows: Vec<Entry> =
+        (0..ENTRIES).map(|s| audit::entry(store.conn(), s).unwrap().unwrap()).collect();
+    drop(store);
+    std::fs::remove_file(db).unwrap();
+    let mut store = Store::create(db, false, "bench", StoreOptions::default()).unwrap();
+    service::create_key(&mut store, &actor, &key.vkey()).unwrap();
+    for chunk in rows.chunks(1000) {
+        store
+            .write(|tx| {
+                for e in chunk {
+                    audit::append(tx, e.entry.clone())?;
+                }
+                Ok::<_, carrel::store::StoreError>(())
+            })
+            .unwrap();
+        service::latest_or_new_checkpoint(&mut store, &key).unwrap();
+    }
+    let n = audit::checkpoints(store.conn()).unwrap().len();
+    let once = || {
+        let t = Instant::now();
+        let (v, _) = service::check_log(&store, None).unwrap();
+        let d = t.elapsed();
+        assert!(v.ok && v.anchors_checked.len() == n, "{v:?}");
+        d
+    };
+    once();
+    let mut c = Vec::new();
+    for _ in 0..RUNS {
+        c.push(once());
+    }
+    let c = median(c);
+    println!(
+        "  with {n} checkpoints: {:>8.1} ms  ratio to the bare verification: {:.2}",
+        c.as_secs_f64() * 1e3,
+        c.as_secs_f64() / bare.as_secs_f64()
+    );
+    let mut s = Vec::new();
+    for (i, row) in rows.iter().take(RUNS).enumerate() {
+        store
+            .write(|tx| {
+                let mut e = row.entry.clone();
+                e.details = format!("one more {i}");
+                audit::append(tx, e)
+            })
+            .unwrap();
+        let t = Instant::now();
+        service::latest_or_new_checkpoint(&mut store, &key).unwrap();
+        s.push(t.elapsed());
+    }
+    println!(
+        "  signing one more checkpoint at {} entries: {:>6.1} ms (median of {RUNS})",
+        ENTRIES,
+        median(s).as_secs_f64() * 1e3
     );
 }

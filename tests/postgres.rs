@@ -225,13 +225,15 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
     let Some((pg, url, store)) = common::backend::pg_library() else { return };
     drop(store);
     let latest = carrel::store::migrations::latest_version();
-    let previous = latest - 1;
     // Version 7, as the first carrel on PostgreSQL made it.
-    assert_eq!(previous, 7, "this test downgrades to 7; write the step for {previous}");
+    assert_eq!(latest, 9, "this test takes 9 down to 7; write the step for {latest}");
     let mut owner = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     owner
         .batch_execute(
-            "DROP TABLE zone_occupancy;
+            "DROP TABLE audit_cosignatures; DROP TABLE audit_witnesses;
+             ALTER TABLE audit_checkpoints DROP COLUMN note, DROP COLUMN leaves;
+             GRANT UPDATE, DELETE ON audit_checkpoints TO carrel_staff;
+             DROP TABLE zone_occupancy;
              ALTER TABLE environment_samples DROP CONSTRAINT environment_samples_some_measure,
                  ALTER COLUMN temperature_c SET NOT NULL, ALTER COLUMN co2_ppm SET NOT NULL,
                  ALTER COLUMN light_lux SET NOT NULL, ALTER COLUMN noise_db SET NOT NULL;
@@ -273,4 +275,16 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&pg.url_as(&url, "dana"), &["seats", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
+    // Witnesses' answers may be recorded; checkpoints are kept, never changed, by staff.
+    let o = pg.psql(
+        &pg.url_as(&url, "dana"),
+        "INSERT INTO audit_witnesses (name, attempt_ms) VALUES ('w', 0);
+         UPDATE audit_witnesses SET error = 'x' WHERE name = 'w';",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    for sql in ["UPDATE audit_checkpoints SET note = NULL", "DELETE FROM audit_checkpoints"] {
+        let o = pg.psql(&pg.url_as(&url, "dana"), sql);
+        assert!(!o.status.success(), "{sql}: {}", text(&o));
+        assert!(text(&o).contains("permission denied"), "{sql}: {}", text(&o));
+    }
 }

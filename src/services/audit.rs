@@ -277,7 +277,7 @@ pub fn verify(
 /// The log checked against every stored checkpoint whose signature holds (and `extra`), with
 /// what is wrong with the log's key entries and the other checkpoints among its problems; and
 /// what was not checked. Nothing is recorded: the rules run this on every pass.
-pub(crate) fn check_log(
+pub fn check_log(
     store: &Store,
     extra: Option<Anchor>,
 ) -> Result<(Verification, Vec<String>), ServiceError> {

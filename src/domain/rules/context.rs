@@ -115,11 +115,14 @@ impl WitnessFact {
             _ if self.attempt_at.is_none() => "  not asked yet".to_owned(),
             _ => "  never cosigned".to_owned(),
         });
+        // The label and the text apart, so a narrow screen wraps between them.
         if let Some(e) = &self.error {
-            parts.push(format!("  failing: {e}"));
+            parts.push("  failing:".to_owned());
+            parts.push(format!(" {e}"));
         }
         if let (Some(t), Some(r)) = (self.refused_at, &self.refusal) {
-            parts.push(format!("  REFUSED {}: {r}", ago(now - t)));
+            parts.push(format!("  REFUSED {}:", ago(now - t)));
+            parts.push(format!(" {r}"));
         }
         parts
     }
