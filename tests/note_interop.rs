@@ -12,9 +12,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -352,19 +351,6 @@ fn audit_verify_accepts_checkpoints_signed_by_signed_note_with_the_log_key_file_
     }
 }
 
-/// A `carrel witness serve` process, killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Makes a witness key under `home` and serves it for the log `log_vkey`.
 fn serve_witness(home: &Path, name: &str, log_vkey: &str) -> (Served, String) {
     let key = home.join("witness.key");
@@ -376,19 +362,15 @@ fn serve_witness(home: &Path, name: &str, log_vkey: &str) -> (Served, String) {
     assert!(o.status.success(), "{}", stderr(&o));
     let vkey = stdout(&o).trim().to_owned();
     let state = home.join("witness-state.json");
-    let mut child = common::carrel_in(home)
-        .args(["witness", "serve", "--listen", "127.0.0.1:0", "--log", log_vkey, "--key", key])
-        .args(["--state", state.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let mut served = Served { child, url: String::new() };
+    let (served, url, line) = common::procs::witness(home, log_vkey, Path::new(key), &state);
     assert!(line.starts_with(&format!("witness {name} listening on ")), "{line}");
-    served.url = format!("http://{}", line.split_whitespace().nth(4).unwrap());
-    (served, vkey)
+    (Served { _process: served, url }, vkey)
+}
+
+/// A `carrel witness serve` process (killed when dropped) and its URL.
+struct Served {
+    _process: common::procs::Running,
+    url: String,
 }
 
 #[test]

@@ -5,9 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::procs::Running;
 
 use carrel::domain::checkpoint::Checkpoint;
 use carrel::domain::merkle::{Hash, consistency_proof, leaf_hash, root};
@@ -61,18 +62,11 @@ impl Home {
     }
 
     /// Starts `witness serve` for the test's log on a free port; returns it and its URL.
-    fn serve(&self, extra: &[&str]) -> (Child, String) {
+    fn serve(&self, extra: &[&str]) -> (Running, String) {
         let log = log_key().vkey().to_string();
-        let mut child = self
-            .carrel()
-            .args(["witness", "serve", "--listen", "127.0.0.1:0", "--log", &log])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+        let mut cmd = self.carrel();
+        cmd.args(["witness", "serve", "--listen", "127.0.0.1:0", "--log", &log]).args(extra);
+        let (child, line) = common::procs::announced(cmd, true);
         assert!(line.starts_with("witness committee.example/alice listening on "), "{line}");
         assert!(line.ends_with(" for 1 log\n"), "{line}");
         let addr = line.split_whitespace().nth(4).unwrap();
@@ -85,7 +79,7 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn stop(child: &mut Child) {
+fn stop(Running(child): &mut Running) {
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
@@ -173,8 +167,8 @@ fn a_witness_cosigns_what_extends_its_state_and_refuses_the_rest() {
     assert!(logged.iter().any(|l| l.contains("WARN") && l.contains(want)), "{logged:#?}");
 
     // Killed without warning and started again: it remembers size 20.
-    server.kill().unwrap();
-    let _ = server.wait();
+    server.0.kill().unwrap();
+    let _ = server.0.wait();
     let r = send(20, &[], &note(&tree));
     assert!(matches!(&r, Err(Refusal::Unreachable(why)) if why.contains("connect")), "{r:?}");
     let (mut server, url) = home.serve(&[]);

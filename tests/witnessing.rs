@@ -11,24 +11,15 @@ mod common;
 #[path = "common/pty.rs"]
 mod pty;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(90);
 
-/// A child process killed when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::procs::Running;
 
 struct Site {
     home: tempfile::TempDir,
@@ -64,18 +55,8 @@ impl Site {
         let o = self.run(&["witness", "new-key", name, "--key", key.to_str().unwrap()]);
         assert!(o.status.success(), "{}", text(&o));
         let vkey = String::from_utf8(o.stdout).unwrap().trim().to_owned();
-        let mut child = self
-            .carrel()
-            .args(["witness", "serve", "--listen", "127.0.0.1:0", "--log", log_key])
-            .args(["--key", key.to_str().unwrap(), "--state", state.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.split_whitespace().nth(4).expect(&line).to_owned();
-        (Running(child), format!("http://{addr}"), vkey)
+        let (process, url, _) = common::procs::witness(self.home.path(), log_key, &key, &state);
+        (process, url, vkey)
     }
 
     /// `carrel sync --follow` on `db` with `config`, until dropped.
@@ -150,18 +131,7 @@ fn three_parties_witness_the_log_and_a_fork_or_a_silence_is_seen() {
     assert!(o.status.success(), "{}", text(&o));
     let log_key = String::from_utf8(o.stdout).unwrap().trim().to_owned();
 
-    let mut sim = site
-        .carrel()
-        .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _sim = Running(sim);
-    let sim_url =
-        line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+    let (_sim, sim_url) = common::procs::sim(site.home.path(), &["--speed", "0"]);
 
     let mut witnesses: Vec<(Running, String, String)> =
         PARTIES.iter().map(|p| site.witness(p, &log_key)).collect();
@@ -291,18 +261,7 @@ fn hostile_witnesses_are_recorded_as_failing_and_do_not_hold_the_ingest() {
     let site = Site { home: tempfile::tempdir().unwrap() };
     let db = site.path("library.db");
     assert!(site.run(&["init", "--demo", "--db", db.to_str().unwrap()]).status.success());
-    let mut sim = site
-        .carrel()
-        .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _sim = Running(sim);
-    let sim_url =
-        line.split_whitespace().find(|w| w.starts_with("http://")).expect(&line).to_owned();
+    let (_sim, sim_url) = common::procs::sim(site.home.path(), &["--speed", "0"]);
     // Keys of the right form whose private halves nobody here holds.
     let key = |name: &str, seed: u8| {
         carrel::domain::note::Signer::from_seed(

@@ -559,22 +559,30 @@ pub fn rotate_key(
         serde_json::to_string(&KeyChange { key: n, old: Some(o), signature: Some(signature) })
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let old_key = old.vkey();
+    key_entry(store, actor, &role, log_key::ROTATE_ACTION, &details, |current| {
+        (current != Some(&old_key))
+            .then(|| "the key offered is not the log's key; only the log's key hands it on".into())
+    })
+}
+
+/// Appends a key entry (`action`, `details`) when `refused`, given the log's key now, says
+/// nothing against it; both in one transaction.
+fn key_entry(
+    store: &mut Store,
+    actor: &Actor,
+    role: &str,
+    action: &str,
+    details: &str,
+    refused: impl Fn(Option<&Vkey>) -> Option<String>,
+) -> Result<Entry, ServiceError> {
     store
         .write(|tx| {
-            if log::log_keys(tx)?.current() != Some(&old_key) {
-                return Err(StoreError::Invalid(
-                    "the key offered is not the log's key; only the log's key hands it on".into(),
-                ));
+            if let Some(why) = refused(log::log_keys(tx)?.current()) {
+                return Err(StoreError::Invalid(why));
             }
-            let mut e = entry(
-                actor,
-                &role,
-                Permission::RotateLogKey,
-                "audit",
-                Outcome::Allowed,
-                details.clone(),
-            );
-            e.action = log_key::ROTATE_ACTION.into();
+            let p = Permission::RotateLogKey;
+            let mut e = entry(actor, role, p, "audit", Outcome::Allowed, details.to_owned());
+            e.action = action.into();
             log::append(tx, e)
         })
         .map_err(ServiceError::from)
@@ -592,25 +600,11 @@ pub fn create_key(store: &mut Store, actor: &Actor, key: &Vkey) -> Result<Entry,
     let details =
         serde_json::to_string(&KeyChange { key: key.to_string(), old: None, signature: None })
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    store
-        .write(|tx| {
-            if let Some(k) = log::log_keys(tx)?.current() {
-                return Err(StoreError::Invalid(format!(
-                    "the log has a key already ({k}); only `carrel audit key rotate` changes it"
-                )));
-            }
-            let mut e = entry(
-                actor,
-                &role,
-                Permission::RotateLogKey,
-                "audit",
-                Outcome::Allowed,
-                details.clone(),
-            );
-            e.action = log_key::CREATE_ACTION.into();
-            log::append(tx, e)
+    key_entry(store, actor, &role, log_key::CREATE_ACTION, &details, |current| {
+        current.map(|k| {
+            format!("the log has a key already ({k}); only `carrel audit key rotate` changes it")
         })
-        .map_err(ServiceError::from)
+    })
 }
 
 pub fn prove(store: &mut Store, actor: &Actor, seq: u64) -> Result<ProofBundle, ServiceError> {

@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod pg;
+pub mod procs;
 pub mod tamper;
 
 use std::collections::HashSet;
