@@ -165,6 +165,20 @@ fn three_parties_witness_the_log_and_a_fork_or_a_silence_is_seen() {
     let o = site.on(&cfg, &db, &["audit", "verify", "--witness-policy", "2-of-3"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("cosigned by 3 of 3 witnesses (2 needed)"), "{}", text(&o));
+    // A proof of entry 3 that a regulator checks with no database, trusting the log's key and
+    // the three parties' keys.
+    let o = site.on(&cfg, &db, &["audit", "prove", "3", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let proof = site.path("entry-3.json");
+    std::fs::write(&proof, &o.stdout).unwrap();
+    let mut check = vec!["audit", "check-proof", proof.to_str().unwrap(), "--log-key", &log_key];
+    for (_, _, key) in &all {
+        check.extend(["--witness", key]);
+    }
+    check.extend(["--witness-policy", "2-of-3"]);
+    let o = site.carrel().args(&check).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("3 of 3 witnesses cosigned the checkpoint"), "{}", text(&o));
     let o = site.on(&cfg, &db, &["audit", "verify", "--witness-policy", "2-of-2"]);
     assert_eq!(o.status.code(), Some(2), "the policy names as many witnesses as are configured");
     drop(ingest);

@@ -234,6 +234,7 @@ pub fn verify(
                 size: c.size,
                 root: c.root,
                 name: format!("the kept checkpoint {name} (size {})", c.size),
+                prove: true,
             })
         }
         None => None,
@@ -373,7 +374,7 @@ fn stored_anchors(store: &Store, keys: &LogKeys) -> Result<Anchors, ServiceError
             out.problems.push(format!("{name}: its signature is not the log key's ({key}): {why}"));
             continue;
         }
-        out.anchors.push(Anchor { size: c.size, root: c.root, name: name.clone() });
+        out.anchors.push(Anchor { size: c.size, root: c.root, name: name.clone(), prove: false });
         // Extend the kept leaves while each stretch leads to its checkpoint's signed root.
         if chain_open {
             let stretch: Vec<Hash> = cp

@@ -174,6 +174,9 @@ pub struct Anchor {
     pub root: Hash,
     /// Where it came from, for the report ("kept checkpoint FILE", "checkpoint #3").
     pub name: String,
+    /// Also check it with a consistency proof and the independent verifier (a party's kept
+    /// checkpoint); the largest anchor always is.
+    pub prove: bool,
 }
 
 /// What verification found.
@@ -304,11 +307,12 @@ pub fn verify(
             break;
         }
         // The first `size` leaves having the anchor's root is the check. A consistency proof,
-        // checked by the independent verifier, confirms it for the largest anchor: making one
-        // costs a pass over the leaves, too much to repeat for every stored checkpoint.
-        let largest = Some(a.size) == largest_size;
+        // checked by the independent verifier, confirms it for the largest anchor and a kept
+        // one: making one costs a pass over the leaves, too much to repeat for every stored
+        // checkpoint.
+        let prove = a.prove || Some(a.size) == largest_size;
         let ok = roots_at.get(&a.size) == Some(&a.root)
-            && (!largest || a.size == 0 || {
+            && (!prove || a.size == 0 || {
                 let proof = merkle::consistency_proof(
                     &leaves,
                     usize::try_from(a.size).unwrap_or(usize::MAX),
@@ -473,10 +477,15 @@ pub fn latest_checkpoint(conn: &Connection) -> StoreResult<Option<StoredCheckpoi
     .optional()
 }
 
-/// The latest checkpoint in the signed-note form whose tree holds entry `seq`.
+/// The checkpoint in the signed-note form to prove entry `seq` in: the latest that holds it
+/// and has a witness's cosignature, else the latest that holds it.
 pub fn checkpoint_holding(conn: &Connection, seq: u64) -> StoreResult<Option<StoredCheckpoint>> {
     conn.prepare_cached(&format!(
-        "{CHECKPOINT_SELECT} WHERE note IS NOT NULL AND size > ?1 ORDER BY id DESC LIMIT 1"
+        "{CHECKPOINT_SELECT} WHERE note IS NOT NULL AND size > ?1
+          ORDER BY CASE WHEN EXISTS (SELECT 1 FROM audit_cosignatures c
+                                      WHERE c.checkpoint_id = audit_checkpoints.id)
+                        THEN 1 ELSE 0 END DESC, id DESC
+          LIMIT 1"
     ))?
     .query_row([i64::try_from(seq).unwrap_or(i64::MAX)], stored_checkpoint)
     .optional()
