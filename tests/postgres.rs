@@ -2,7 +2,8 @@
 //! client (psql) cannot rewrite the audit log or vote in another's name; a vote written around
 //! carrel by the owner raises a critical alert while the log still verifies; the login is the
 //! server's, never `--as`; and a site moves SQLite → PostgreSQL → SQLite with its log, so a
-//! checkpoint kept before the move verifies after it.
+//! checkpoint kept before the move verifies after it; the ingest's witnessing works as a staff
+//! login, which cannot take back the checkpoints and cosignatures it kept.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -287,4 +288,45 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
         assert!(!o.status.success(), "{sql}: {}", text(&o));
         assert!(text(&o).contains("permission denied"), "{sql}: {}", text(&o));
     }
+}
+
+/// The ingest's witnessing as a staff login (not the owner): it signs checkpoints, keeps a
+/// witness's cosignature and records a failing one; it cannot take back what it kept; and an
+/// auditor's verification with a 1-of-1 policy counts the cosignature.
+#[test]
+fn a_staff_login_keeps_checkpoints_and_cosignatures_it_cannot_take_back() {
+    use carrel::domain::log_key::LogKeySeed;
+    use carrel::domain::note::{Alg, Signer};
+    use carrel::services::audit::{self, WitnessPolicy};
+    let Some((pg, url, mut store)) = common::backend::pg_library() else { return };
+    let sam = identity::actor(&store, "sam").unwrap();
+    let key = LogKeySeed([8; 32]).signer("pg-test");
+    audit::create_key(&mut store, &sam, &key.vkey()).unwrap();
+    drop(store);
+    let open_as = |login: &str| {
+        let target = carrel::store::pg::PgTarget::parse(&pg.url_as(&url, login), None, None);
+        Store::open_at(&Location::Server(target.unwrap()), StoreOptions::default()).unwrap()
+    };
+    let mut ingest = open_as("dana");
+    let (id, cp) = audit::latest_or_new_checkpoint(&mut ingest, &key).unwrap();
+    let witness = Signer::from_seed("w.example/pg", Alg::Cosignature, [9; 32]).unwrap();
+    let line = witness.sign(&cp.note.text, 1_800_000_000);
+    assert!(audit::record_cosignature(&mut ingest, id, &cp, &witness.vkey(), &[line]).unwrap());
+    audit::record_witness_failure(&mut ingest, "w2.example/pg", "unreachable", false).unwrap();
+    let again = audit::latest_or_new_checkpoint(&mut ingest, &key).unwrap();
+    assert_eq!(again.0, id, "the log has not grown: the same checkpoint");
+    drop(ingest);
+
+    let desk = pg.url_as(&url, "dana");
+    refused(&pg.psql(&desk, "DELETE FROM audit_cosignatures"), "permission denied");
+    refused(&pg.psql(&desk, "UPDATE audit_checkpoints SET note = NULL"), "permission denied");
+    refused(&pg.psql(&desk, "DELETE FROM audit_checkpoints"), "permission denied");
+
+    let mut as_ada = open_as("ada");
+    let ada = identity::actor(&as_ada, "ada").unwrap();
+    let policy = WitnessPolicy { needed: 1, witnesses: vec![witness.vkey()] };
+    let r = audit::verify(&mut as_ada, &ada, None, Some(&policy)).unwrap();
+    assert!(r.log.ok, "{r:?}");
+    assert_eq!(r.witnessed.as_ref().map(|w| w.valid), Some(1));
+    assert!(r.log.anchors_checked.iter().any(|a| a.contains("checkpoint #1")), "{r:?}");
 }
