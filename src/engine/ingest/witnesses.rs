@@ -196,9 +196,7 @@ impl Ingest {
                     true,
                 ),
                 Err(Refusal::Forbidden(why)) => Answer::Failed(
-                    format!(
-                        "refused the log's signature (is it given the log's current key?): {why}"
-                    ),
+                    format!("rejects the log's key (does it have `carrel audit key`?): {why}"),
                     false,
                 ),
                 Err(Refusal::UnknownLog(why)) => Answer::Failed(
