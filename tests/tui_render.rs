@@ -714,6 +714,38 @@ fn confirm_and_help_overlays() {
     assert!(screen.contains("quit carrel") && screen.contains("Keys"), "{screen}");
 }
 
+/// The help lists every action, and says which the viewer's roles do not allow: the desk
+/// may release seats but not vote on requests; a committee member the other way round.
+#[test]
+fn the_help_says_which_actions_are_not_for_your_roles() {
+    // The action's line and the next, where a long one wraps; the box's borders dropped.
+    let line_of = |screen: &str, what: &str| {
+        let lines: Vec<&str> = screen.lines().collect();
+        let i = lines.iter().position(|l| l.contains(what));
+        let i = i.unwrap_or_else(|| panic!("{what}: {screen}"));
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        let next = if next.contains("  ") && !next.contains(" tab") { next } else { "" };
+        format!("{} {}", lines[i], next)
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut s = at((200, 120), Tab::Seats);
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    let desk = text(&render(&s, 200, 120));
+    assert!(!line_of(&desk, "release a ghost seat").contains("not for your roles"), "{desk}");
+    assert!(
+        line_of(&desk, "approve the selected request").contains("not for your roles"),
+        "{desk}"
+    );
+    let mut s = fixtures::state((200, 120), fixtures::committee());
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    let committee = text(&render(&s, 200, 120));
+    assert!(line_of(&committee, "release a ghost seat").contains("not for your roles"));
+    assert!(!line_of(&committee, "approve the selected request").contains("not for your roles"));
+}
+
 #[test]
 fn too_small_says_so() {
     let s = at((40, 10), Tab::Seats);

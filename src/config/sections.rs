@@ -362,7 +362,7 @@ impl Default for PrivacySection {
 pub struct UiSection {
     /// auto, dark, light, 16 or mono. `NO_COLOR` always wins.
     pub theme: String,
-    /// Key overrides: action = [keys]; see assets/keymap.toml for the actions.
+    /// Key overrides: action = [keys]; the actions are `tui::keymap::TABLE`'s.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }

@@ -1,16 +1,18 @@
 //! Key bindings as data: every action the console can take, its description, where it
 //! applies, and the keys bound to it.
 //!
-//! The defaults are `assets/keymap.toml`, embedded at build time; `[ui.keys]` in the
+//! One table, [`TABLE`], says for every action its name, default keys, description, key-bar
+//! label, where it applies, the permission it needs and what it takes; `[ui.keys]` in the
 //! configuration replaces the keys of any action. The help overlay, the key bar and the command
-//! palette all read this one table, so they always show what the keys really do, overrides
-//! included.
+//! palette all read it, so they always show what the keys really do, overrides included.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
+
+use crate::domain::policy::Permission;
 
 /// Where an action applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,244 +96,538 @@ pub enum Action {
     ClearPatron,
 }
 
-impl Action {
-    pub const ALL: [Action; 47] = [
-        Action::Quit,
-        Action::Help,
-        Action::Palette,
-        Action::Filter,
-        Action::Refresh,
-        Action::NextTab,
-        Action::PrevTab,
-        Action::TabSeats,
-        Action::TabQueues,
-        Action::TabAlerts,
-        Action::TabGovernance,
-        Action::TabPatrons,
-        Action::TabSystem,
-        Action::Up,
-        Action::Down,
-        Action::Left,
-        Action::Right,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::Select,
-        Action::Back,
-        Action::PrevFloor,
-        Action::NextFloor,
-        Action::ToggleFocus,
-        Action::Find,
-        Action::NextMatch,
-        Action::Release,
-        Action::OpenWindow,
-        Action::CloseWindow,
-        Action::AssignStaff,
-        Action::Undo,
-        Action::Acknowledge,
-        Action::Resolve,
-        Action::Escalate,
-        Action::AlertStates,
-        Action::GovernanceView,
-        Action::Approve,
-        Action::Deny,
-        Action::NewRequest,
-        Action::Withdraw,
-        Action::Justified,
-        Action::Unjustified,
-        Action::LookUp,
-        Action::LookUpAgain,
-        Action::ClearPatron,
-    ];
+/// One action: what it is called, its default keys, what it does, where it applies, who may
+/// use it and what it takes. The one table the keymap, the `?` help, the `:` palette and the
+/// key bar read; a new action is one entry here (and its arm in `update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub action: Action,
+    /// The name in `[ui.keys]` and the palette.
+    pub name: &'static str,
+    /// The default keys (see [`Key::parse`] for how they are written).
+    pub keys: &'static [&'static str],
+    /// What it does, as the help and the palette say it.
+    pub description: &'static str,
+    /// A short label for the key bar.
+    pub short: &'static str,
+    pub scope: Scope,
+    /// The permission it needs, for actions that change or reveal something guarded; the
+    /// services check it again whatever the console shows.
+    pub needs: Option<Permission>,
+    /// What it acts on, in words (`ID`, `WINDOW LOGIN`); empty for actions on what is
+    /// selected or on nothing.
+    pub args: &'static str,
+}
 
-    /// The name used in `keymap.toml` and `[ui.keys]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Palette => "palette",
-            Action::Filter => "filter",
-            Action::Refresh => "refresh",
-            Action::NextTab => "next_tab",
-            Action::PrevTab => "prev_tab",
-            Action::TabSeats => "tab_seats",
-            Action::TabQueues => "tab_queues",
-            Action::TabAlerts => "tab_alerts",
-            Action::TabGovernance => "tab_governance",
-            Action::TabPatrons => "tab_patrons",
-            Action::TabSystem => "tab_system",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Left => "left",
-            Action::Right => "right",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::Select => "select",
-            Action::Back => "back",
-            Action::PrevFloor => "prev_floor",
-            Action::NextFloor => "next_floor",
-            Action::ToggleFocus => "toggle_focus",
-            Action::Find => "find",
-            Action::NextMatch => "next_match",
-            Action::Release => "release",
-            Action::OpenWindow => "open_window",
-            Action::CloseWindow => "close_window",
-            Action::AssignStaff => "assign_staff",
-            Action::Undo => "undo",
-            Action::Acknowledge => "acknowledge",
-            Action::Resolve => "resolve",
-            Action::Escalate => "escalate",
-            Action::AlertStates => "alert_states",
-            Action::GovernanceView => "governance_view",
-            Action::Approve => "approve",
-            Action::Deny => "deny",
-            Action::NewRequest => "new_request",
-            Action::Withdraw => "withdraw",
-            Action::Justified => "justified",
-            Action::Unjustified => "unjustified",
-            Action::LookUp => "look_up",
-            Action::LookUpAgain => "look_up_again",
-            Action::ClearPatron => "clear_patron",
+/// Every action, in the order of [`Action`].
+pub const TABLE: &[Entry] = &[
+    Entry {
+        action: Action::Quit,
+        name: "quit",
+        keys: &["q", "ctrl-c"],
+        description: "quit carrel",
+        short: "quit",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Help,
+        name: "help",
+        keys: &["?", "f1"],
+        description: "show the keys",
+        short: "help",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Palette,
+        name: "palette",
+        keys: &[":"],
+        description: "run an action by name",
+        short: "commands",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Filter,
+        name: "filter",
+        keys: &["/"],
+        description: "filter the list",
+        short: "filter",
+        scope: Scope::Global,
+        needs: None,
+        args: "TEXT",
+    },
+    Entry {
+        action: Action::Refresh,
+        name: "refresh",
+        keys: &["ctrl-r"],
+        description: "reload from the database now",
+        short: "reload",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::NextTab,
+        name: "next_tab",
+        keys: &["tab"],
+        description: "next tab",
+        short: "next tab",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::PrevTab,
+        name: "prev_tab",
+        keys: &["backtab"],
+        description: "previous tab",
+        short: "prev tab",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::TabSeats,
+        name: "tab_seats",
+        keys: &["1"],
+        description: "go to Seats",
+        short: "seats",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::TabQueues,
+        name: "tab_queues",
+        keys: &["2"],
+        description: "go to Queues",
+        short: "queues",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::TabAlerts,
+        name: "tab_alerts",
+        keys: &["3"],
+        description: "go to Alerts",
+        short: "alerts",
+        scope: Scope::Global,
+        needs: Some(Permission::ViewAlerts),
+        args: "",
+    },
+    Entry {
+        action: Action::TabGovernance,
+        name: "tab_governance",
+        keys: &["4"],
+        description: "go to Governance",
+        short: "governance",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::TabPatrons,
+        name: "tab_patrons",
+        keys: &["5"],
+        description: "go to Patrons",
+        short: "patrons",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::TabSystem,
+        name: "tab_system",
+        keys: &["6"],
+        description: "go to System",
+        short: "system",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Up,
+        name: "up",
+        keys: &["up", "k"],
+        description: "move up",
+        short: "move",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Down,
+        name: "down",
+        keys: &["down", "j"],
+        description: "move down",
+        short: "move",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Left,
+        name: "left",
+        keys: &["left", "h"],
+        description: "move left",
+        short: "move",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Right,
+        name: "right",
+        keys: &["right", "l"],
+        description: "move right",
+        short: "move",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::PageUp,
+        name: "page_up",
+        keys: &["pgup"],
+        description: "page up",
+        short: "page",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::PageDown,
+        name: "page_down",
+        keys: &["pgdn"],
+        description: "page down",
+        short: "page",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Top,
+        name: "top",
+        keys: &["home"],
+        description: "go to the first",
+        short: "first",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Bottom,
+        name: "bottom",
+        keys: &["end"],
+        description: "go to the last",
+        short: "last",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Select,
+        name: "select",
+        keys: &["enter"],
+        description: "open the details",
+        short: "details",
+        scope: Scope::Navigation,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Back,
+        name: "back",
+        keys: &["esc"],
+        description: "close, cancel, clear the filter",
+        short: "back",
+        scope: Scope::Global,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::PrevFloor,
+        name: "prev_floor",
+        keys: &["<", ","],
+        description: "previous floor",
+        short: "floor",
+        scope: Scope::Seats,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::NextFloor,
+        name: "next_floor",
+        keys: &[">", "."],
+        description: "next floor",
+        short: "floor",
+        scope: Scope::Seats,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::ToggleFocus,
+        name: "toggle_focus",
+        keys: &["g"],
+        description: "switch between map and ghost seats",
+        short: "ghosts/map",
+        scope: Scope::Seats,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Find,
+        name: "find",
+        keys: &["f"],
+        description: "find a free seat",
+        short: "find seat",
+        scope: Scope::Seats,
+        needs: None,
+        args: "[ZONE]",
+    },
+    Entry {
+        action: Action::NextMatch,
+        name: "next_match",
+        keys: &["n"],
+        description: "next free seat found",
+        short: "next found",
+        scope: Scope::Seats,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Release,
+        name: "release",
+        keys: &["r"],
+        description: "release a ghost seat",
+        short: "release",
+        scope: Scope::Seats,
+        needs: Some(Permission::ReleaseSeat),
+        args: "SEAT",
+    },
+    Entry {
+        action: Action::OpenWindow,
+        name: "open_window",
+        keys: &["o"],
+        description: "open the selected window",
+        short: "open",
+        scope: Scope::Queues,
+        needs: Some(Permission::ChangeWindow),
+        args: "WINDOW",
+    },
+    Entry {
+        action: Action::CloseWindow,
+        name: "close_window",
+        keys: &["c"],
+        description: "close the selected window",
+        short: "close",
+        scope: Scope::Queues,
+        needs: Some(Permission::ChangeWindow),
+        args: "WINDOW",
+    },
+    Entry {
+        action: Action::AssignStaff,
+        name: "assign_staff",
+        keys: &["a"],
+        description: "put someone at the selected window",
+        short: "assign",
+        scope: Scope::Queues,
+        needs: Some(Permission::ChangeWindow),
+        args: "WINDOW LOGIN",
+    },
+    Entry {
+        action: Action::Undo,
+        name: "undo",
+        keys: &["u"],
+        description: "undo your last window change",
+        short: "undo",
+        scope: Scope::Queues,
+        needs: Some(Permission::ChangeWindow),
+        args: "",
+    },
+    Entry {
+        action: Action::Acknowledge,
+        name: "acknowledge",
+        keys: &["a"],
+        description: "acknowledge the selected alert",
+        short: "ack",
+        scope: Scope::Alerts,
+        needs: Some(Permission::HandleAlerts),
+        args: "ID",
+    },
+    Entry {
+        action: Action::Resolve,
+        name: "resolve",
+        keys: &["x"],
+        description: "resolve the selected alert, with a note",
+        short: "resolve",
+        scope: Scope::Alerts,
+        needs: Some(Permission::HandleAlerts),
+        args: "ID NOTE",
+    },
+    Entry {
+        action: Action::Escalate,
+        name: "escalate",
+        keys: &["e"],
+        description: "escalate the selected alert to the committee",
+        short: "escalate",
+        scope: Scope::Alerts,
+        needs: Some(Permission::HandleAlerts),
+        args: "ID",
+    },
+    Entry {
+        action: Action::AlertStates,
+        name: "alert_states",
+        keys: &["s"],
+        description: "show active, open, acknowledged, escalated or resolved alerts",
+        short: "states",
+        scope: Scope::Alerts,
+        needs: Some(Permission::ViewAlerts),
+        args: "",
+    },
+    Entry {
+        action: Action::GovernanceView,
+        name: "governance_view",
+        keys: &["v"],
+        description: "switch the Governance view",
+        short: "view",
+        scope: Scope::Governance,
+        needs: None,
+        args: "",
+    },
+    Entry {
+        action: Action::Approve,
+        name: "approve",
+        keys: &["a"],
+        description: "approve the selected request",
+        short: "approve",
+        scope: Scope::Governance,
+        needs: Some(Permission::VoteRequest),
+        args: "ID",
+    },
+    Entry {
+        action: Action::Deny,
+        name: "deny",
+        keys: &["d"],
+        description: "deny the request, with a reason",
+        short: "deny",
+        scope: Scope::Governance,
+        needs: Some(Permission::VoteRequest),
+        args: "ID REASON",
+    },
+    Entry {
+        action: Action::NewRequest,
+        name: "new_request",
+        keys: &["n"],
+        description: "file a new data request",
+        short: "new request",
+        scope: Scope::Governance,
+        needs: Some(Permission::FileRequest),
+        args: "",
+    },
+    Entry {
+        action: Action::Withdraw,
+        name: "withdraw",
+        keys: &["w"],
+        description: "withdraw your selected request",
+        short: "withdraw",
+        scope: Scope::Governance,
+        needs: Some(Permission::FileRequest),
+        args: "ID",
+    },
+    Entry {
+        action: Action::Justified,
+        name: "justified",
+        keys: &["y"],
+        description: "mark the review item justified",
+        short: "justified",
+        scope: Scope::Governance,
+        needs: Some(Permission::ReviewAccess),
+        args: "ID",
+    },
+    Entry {
+        action: Action::Unjustified,
+        name: "unjustified",
+        keys: &["x"],
+        description: "mark the review item unjustified",
+        short: "unjustified",
+        scope: Scope::Governance,
+        needs: Some(Permission::ReviewAccess),
+        args: "ID",
+    },
+    Entry {
+        action: Action::LookUp,
+        name: "look_up",
+        keys: &["l"],
+        description: "look up a patron by card number",
+        short: "look up",
+        scope: Scope::Patrons,
+        needs: Some(Permission::LookupPatron),
+        args: "CARD PURPOSE",
+    },
+    Entry {
+        action: Action::LookUpAgain,
+        name: "look_up_again",
+        keys: &["L"],
+        description: "look the same patron up again",
+        short: "look up again",
+        scope: Scope::Patrons,
+        needs: Some(Permission::LookupPatron),
+        args: "",
+    },
+    Entry {
+        action: Action::ClearPatron,
+        name: "clear_patron",
+        keys: &["c"],
+        description: "clear the patron from the screen",
+        short: "clear",
+        scope: Scope::Patrons,
+        needs: Some(Permission::LookupPatron),
+        args: "",
+    },
+];
+
+impl Action {
+    /// Every action, in the table's order.
+    pub const ALL: [Action; TABLE.len()] = {
+        let mut all = [Action::Quit; TABLE.len()];
+        let mut i = 0;
+        while i < TABLE.len() {
+            all[i] = TABLE[i].action;
+            i += 1;
         }
+        all
+    };
+
+    /// The action's entry in [`TABLE`] (the table follows the enum's order, which a test
+    /// holds).
+    pub fn entry(self) -> &'static Entry {
+        &TABLE[self as usize]
+    }
+
+    /// The name used in `[ui.keys]` and the palette.
+    pub fn name(self) -> &'static str {
+        self.entry().name
     }
 
     /// What the action does, as the help overlay and the palette say it.
     pub fn description(self) -> &'static str {
-        match self {
-            Action::Quit => "quit carrel",
-            Action::Help => "show the keys",
-            Action::Palette => "run an action by name",
-            Action::Filter => "filter the list",
-            Action::Refresh => "reload from the database now",
-            Action::NextTab => "next tab",
-            Action::PrevTab => "previous tab",
-            Action::TabSeats => "go to Seats",
-            Action::TabQueues => "go to Queues",
-            Action::TabAlerts => "go to Alerts",
-            Action::TabGovernance => "go to Governance",
-            Action::TabPatrons => "go to Patrons",
-            Action::TabSystem => "go to System",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::Left => "move left",
-            Action::Right => "move right",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "go to the first",
-            Action::Bottom => "go to the last",
-            Action::Select => "open the details",
-            Action::Back => "close, cancel, clear the filter",
-            Action::PrevFloor => "previous floor",
-            Action::NextFloor => "next floor",
-            Action::ToggleFocus => "switch between map and ghost seats",
-            Action::Find => "find a free seat",
-            Action::NextMatch => "next free seat found",
-            Action::Release => "release a ghost seat",
-            Action::OpenWindow => "open the selected window",
-            Action::CloseWindow => "close the selected window",
-            Action::AssignStaff => "put someone at the selected window",
-            Action::Undo => "undo your last window change",
-            Action::Acknowledge => "acknowledge the selected alert",
-            Action::Resolve => "resolve the selected alert, with a note",
-            Action::Escalate => "escalate the selected alert to the committee",
-            Action::AlertStates => "show active, open, acknowledged, escalated or resolved alerts",
-            Action::GovernanceView => "switch the Governance view",
-            Action::Approve => "approve the selected request",
-            Action::Deny => "deny the request, with a reason",
-            Action::NewRequest => "file a new data request",
-            Action::Withdraw => "withdraw your selected request",
-            Action::Justified => "mark the review item justified",
-            Action::Unjustified => "mark the review item unjustified",
-            Action::LookUp => "look up a patron by card number",
-            Action::LookUpAgain => "look the same patron up again",
-            Action::ClearPatron => "clear the patron from the screen",
-        }
+        self.entry().description
     }
 
     /// A short label for the key bar.
     pub fn short(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Palette => "commands",
-            Action::Filter => "filter",
-            Action::Refresh => "reload",
-            Action::NextTab => "next tab",
-            Action::PrevTab => "prev tab",
-            Action::TabSeats => "seats",
-            Action::TabQueues => "queues",
-            Action::TabAlerts => "alerts",
-            Action::TabGovernance => "governance",
-            Action::TabPatrons => "patrons",
-            Action::TabSystem => "system",
-            Action::Up | Action::Down | Action::Left | Action::Right => "move",
-            Action::PageUp | Action::PageDown => "page",
-            Action::Top => "first",
-            Action::Bottom => "last",
-            Action::Select => "details",
-            Action::Back => "back",
-            Action::PrevFloor | Action::NextFloor => "floor",
-            Action::ToggleFocus => "ghosts/map",
-            Action::Find => "find seat",
-            Action::NextMatch => "next found",
-            Action::Release => "release",
-            Action::OpenWindow => "open",
-            Action::CloseWindow => "close",
-            Action::AssignStaff => "assign",
-            Action::Undo => "undo",
-            Action::Acknowledge => "ack",
-            Action::Resolve => "resolve",
-            Action::Escalate => "escalate",
-            Action::AlertStates => "states",
-            Action::GovernanceView => "view",
-            Action::Approve => "approve",
-            Action::Deny => "deny",
-            Action::NewRequest => "new request",
-            Action::Withdraw => "withdraw",
-            Action::Justified => "justified",
-            Action::Unjustified => "unjustified",
-            Action::LookUp => "look up",
-            Action::LookUpAgain => "look up again",
-            Action::ClearPatron => "clear",
-        }
+        self.entry().short
     }
 
     pub fn scope(self) -> Scope {
-        match self {
-            Action::Up
-            | Action::Down
-            | Action::Left
-            | Action::Right
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom
-            | Action::Select => Scope::Navigation,
-            Action::PrevFloor
-            | Action::NextFloor
-            | Action::ToggleFocus
-            | Action::Find
-            | Action::NextMatch
-            | Action::Release => Scope::Seats,
-            Action::OpenWindow | Action::CloseWindow | Action::AssignStaff | Action::Undo => {
-                Scope::Queues
-            }
-            Action::Acknowledge | Action::Resolve | Action::Escalate | Action::AlertStates => {
-                Scope::Alerts
-            }
-            Action::GovernanceView
-            | Action::Approve
-            | Action::Deny
-            | Action::NewRequest
-            | Action::Withdraw
-            | Action::Justified
-            | Action::Unjustified => Scope::Governance,
-            Action::LookUp | Action::LookUpAgain | Action::ClearPatron => Scope::Patrons,
-            _ => Scope::Global,
-        }
+        self.entry().scope
     }
 
     /// Left or right: moves in a map or between items, where there are any side by side.
@@ -481,15 +777,13 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
-
 impl Keymap {
     /// The embedded defaults.
     pub fn defaults() -> Keymap {
-        // The embedded file is checked by a test; a broken one is a build defect.
+        // The table is checked by a test; a broken one is a build defect.
         Self::with_overrides(&BTreeMap::new()).unwrap_or_else(|e| {
             let e: Vec<String> = e.iter().map(KeyProblem::to_string).collect();
-            panic!("assets/keymap.toml: {}", e.join("; "))
+            panic!("the action table's keys: {}", e.join("; "))
         })
     }
 
@@ -499,8 +793,6 @@ impl Keymap {
         overrides: &BTreeMap<String, Vec<String>>,
     ) -> Result<Keymap, Vec<KeyProblem>> {
         let problem = |action: &str, message: String| KeyProblem { action: action.into(), message };
-        let defaults: BTreeMap<String, Vec<String>> = toml::from_str(DEFAULTS)
-            .map_err(|e| vec![problem("default keymap", e.message().to_owned())])?;
         let mut problems = Vec::new();
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
@@ -513,15 +805,11 @@ impl Keymap {
         }
         let mut bindings = Vec::new();
         for action in Action::ALL {
+            let defaults: Vec<String> =
+                action.entry().keys.iter().map(|k| (*k).to_owned()).collect();
             let (keys, custom) = match overrides.get(action.name()) {
                 Some(k) => (k.as_slice(), true),
-                None => match defaults.get(action.name()) {
-                    Some(k) => (k.as_slice(), false),
-                    None => {
-                        problems.push(problem(action.name(), "no default keys".into()));
-                        (&[][..], false)
-                    }
-                },
+                None => (defaults.as_slice(), false),
             };
             let keys = keys
                 .iter()
@@ -597,6 +885,16 @@ mod tests {
 
     fn press(code: KeyCode, mods: KeyModifiers) -> Key {
         Key::of(&KeyEvent::new(code, mods))
+    }
+
+    #[test]
+    fn the_table_follows_the_enum_and_names_each_action_once() {
+        for (i, e) in TABLE.iter().enumerate() {
+            assert_eq!(e.action as usize, i, "{} is out of place", e.name);
+            assert!(!e.keys.is_empty() && !e.description.is_empty() && !e.short.is_empty());
+            assert_eq!(Action::from_name(e.name), Some(e.action));
+        }
+        assert_eq!(Action::ALL.len(), TABLE.len());
     }
 
     #[test]

@@ -323,6 +323,13 @@ fn help_lines(state: &State, inner: usize) -> Vec<Line<'static>> {
             if b.custom {
                 spans.push(Span::styled("  (yours)", t.warn));
             }
+            // What the viewer's roles do not allow is said, not hidden: the key still answers,
+            // with the refusal.
+            if let Some(p) = b.action.entry().needs
+                && !state.viewer.may(p)
+            {
+                spans.push(Span::styled("  (not for your roles)", t.dim));
+            }
             lines.extend(wrap_spans(spans, inner, 18));
         }
     }
