@@ -497,13 +497,6 @@ pub fn latest_or_new_checkpoint(
         .map_err(ServiceError::from)
 }
 
-/// The consistency proof from the log's first `old` entries to its first `size` (RFC 6962).
-pub fn consistency_proof(store: &Store, old: u64, size: u64) -> Result<Vec<Hash>, ServiceError> {
-    let leaves = log::leaves_between(store.conn(), 0, size)?;
-    let old = usize::try_from(old).unwrap_or(usize::MAX);
-    Ok(merkle::consistency_proof(&leaves, old))
-}
-
 /// Keeps `witness`'s cosignature of the checkpoint stored as `checkpoint_id`: the first line
 /// of `lines` that is a valid cosignature by its key. `false`, with the failure recorded, when
 /// none is. Witnessing is the log's own bookkeeping, not an entry: each would grow the log and

@@ -15,6 +15,7 @@ use chrono::Utc;
 use super::{Feed, FeedOutcome, Ingest, IngestError};
 use crate::config::KeyLocation;
 use crate::domain::checkpoint::SignedCheckpoint;
+use crate::domain::merkle::{self, Hash};
 use crate::domain::note::{SigLine, Vkey};
 use crate::feeds::FetchError;
 use crate::services::{audit, log_key};
@@ -107,6 +108,12 @@ impl Ingest {
         // one per witness.
         let asked: Vec<&WitnessTarget> =
             w.witnesses.iter().filter(|t| !done.iter().any(|(name, _)| name == &t.name)).collect();
+        // The checkpoint's leaves, read once for every witness's consistency proof.
+        let leaves = if asked.is_empty() {
+            Vec::new()
+        } else {
+            self.db.run(move |s| crate::store::audit::leaves_between(s.conn(), 0, size)).await?
+        };
         let answers = futures_util::future::join_all(asked.iter().map(|target| {
             let held = records
                 .iter()
@@ -114,7 +121,7 @@ impl Ingest {
                 .and_then(|r| r.cosigned_size)
                 .filter(|&n| n <= size)
                 .unwrap_or(0);
-            self.ask(&client, target, &cp, held)
+            ask(&client, target, &cp, &leaves, held)
         }))
         .await;
         let mut cosigned = 0u64;
@@ -154,59 +161,54 @@ impl Ingest {
         }
         Ok(FeedOutcome::ok(Feed::Witnesses, cosigned, 0))
     }
+}
 
-    /// Submits `cp` to `target`, proving consistency from `held` (the size it last cosigned,
-    /// as far as the log knows); once more from the size a 409 names.
-    async fn ask(
-        &self,
-        client: &reqwest::Client,
-        target: &WitnessTarget,
-        cp: &SignedCheckpoint,
-        held: u64,
-    ) -> Result<Answer, IngestError> {
-        let size = cp.checkpoint.size;
-        let note = cp.to_note_string();
-        let mut old = held;
-        for attempt in 0..2 {
-            let proof = self
-                .db
-                .run(move |s| audit::consistency_proof(s, old, size))
-                .await
-                .map_err(other)?;
-            let answer = match submit(client, &target.url, old, &proof, &note).await {
-                Ok(lines) => Answer::Cosigned(lines),
-                Err(Refusal::Conflict { their_size }) if their_size > size => Answer::Failed(
-                    format!(
-                        "has cosigned a tree of {their_size} entries, larger than the log's {size}: the log lost entries, or the witness was shown another log under its origin"
-                    ),
-                    true,
+/// Submits `cp` to `target`, proving consistency from `held` (the size it last cosigned,
+/// as far as the log knows); once more from the size a 409 names.
+async fn ask(
+    client: &reqwest::Client,
+    target: &WitnessTarget,
+    cp: &SignedCheckpoint,
+    leaves: &[Hash],
+    held: u64,
+) -> Result<Answer, IngestError> {
+    let size = cp.checkpoint.size;
+    let note = cp.to_note_string();
+    let mut old = held;
+    for attempt in 0..2 {
+        let proof = merkle::consistency_proof(leaves, usize::try_from(old).unwrap_or(usize::MAX));
+        let answer = match submit(client, &target.url, old, &proof, &note).await {
+            Ok(lines) => Answer::Cosigned(lines),
+            Err(Refusal::Conflict { their_size }) if their_size > size => Answer::Failed(
+                format!(
+                    "has cosigned a tree of {their_size} entries, larger than the log's {size}: the log lost entries, or the witness was shown another log under its origin"
                 ),
-                Err(Refusal::Conflict { their_size }) if attempt == 0 => {
-                    old = their_size;
-                    continue;
-                }
-                Err(Refusal::Conflict { their_size }) => Answer::Failed(
-                    format!("answered 409 twice (it holds {their_size} entries)"),
-                    false,
+                true,
+            ),
+            Err(Refusal::Conflict { their_size }) if attempt == 0 => {
+                old = their_size;
+                continue;
+            }
+            Err(Refusal::Conflict { their_size }) => {
+                Answer::Failed(format!("answered 409 twice (it holds {their_size} entries)"), false)
+            }
+            Err(Refusal::Inconsistent(why)) => Answer::Failed(
+                format!(
+                    "refused the checkpoint of {size} entries as inconsistent with the {old} it cosigned: {why}"
                 ),
-                Err(Refusal::Inconsistent(why)) => Answer::Failed(
-                    format!(
-                        "refused the checkpoint of {size} entries as inconsistent with the {old} it cosigned: {why}"
-                    ),
-                    true,
-                ),
-                Err(Refusal::Forbidden(why)) => Answer::Failed(
-                    format!("rejects the log's key (does it have `carrel audit key`?): {why}"),
-                    false,
-                ),
-                Err(Refusal::UnknownLog(why)) => Answer::Failed(
-                    format!("does not witness this log ({}): {why}", cp.checkpoint.origin),
-                    false,
-                ),
-                Err(e) => Answer::Failed(e.to_string(), false),
-            };
-            return Ok(answer);
-        }
-        Ok(Answer::Failed("no answer".into(), false))
+                true,
+            ),
+            Err(Refusal::Forbidden(why)) => Answer::Failed(
+                format!("rejects the log's key (does it have `carrel audit key`?): {why}"),
+                false,
+            ),
+            Err(Refusal::UnknownLog(why)) => Answer::Failed(
+                format!("does not witness this log ({}): {why}", cp.checkpoint.origin),
+                false,
+            ),
+            Err(e) => Answer::Failed(e.to_string(), false),
+        };
+        return Ok(answer);
     }
+    Ok(Answer::Failed("no answer".into(), false))
 }
