@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod feeds;
 pub mod input;
+pub mod plain;
 pub mod services;
 pub mod sim;
 pub mod store;
