@@ -25,9 +25,9 @@ fn demo_tabs_help_release_and_quit_restore_the_terminal() {
     p.wait_for("Database", WAIT);
     p.wait_for("sensor.seats", WAIT);
     p.send("?");
-    p.wait_for("show the keys", WAIT);
+    p.wait_for("their keys", WAIT);
     p.send("\x1b");
-    p.wait_gone("show the keys", WAIT);
+    p.wait_gone("their keys", WAIT);
     p.send("1");
     p.wait_for("Ghost seats", WAIT);
 

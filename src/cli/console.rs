@@ -121,15 +121,52 @@ fn desk(cfg: &Config, store: &Store, sources: &Sources, state: &mut State) -> Cl
     })
 }
 
-/// Runs the console to the end on a fresh async runtime.
-pub fn run(console: Console) -> CliResult {
-    let runtime = super::runtime()?;
-    runtime.block_on(tui::run(console)).map_err(|e| CliError::Failed(format!("terminal: {e}")))
+/// Which console a user gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Full,
+    Plain,
+}
+
+impl Mode {
+    /// Plain when asked for (`--plain`, `[ui] mode = "plain"`) or when the terminal cannot
+    /// draw a screen (`TERM=dumb`); full otherwise.
+    pub fn resolve(plain_flag: bool, cfg: &Config) -> Mode {
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        if plain_flag || dumb || cfg.settings.ui.mode == "plain" { Mode::Plain } else { Mode::Full }
+    }
+}
+
+/// Runs the console to the end in `mode` on `runtime`.
+pub fn run_on(
+    runtime: &tokio::runtime::Runtime,
+    console: Console,
+    mode: Mode,
+    cfg: &Config,
+) -> CliResult {
+    match mode {
+        Mode::Full => runtime
+            .block_on(tui::run(console))
+            .map_err(|e| CliError::Failed(format!("terminal: {e}"))),
+        Mode::Plain => {
+            // Checked when the configuration was loaded.
+            let level = crate::plain::Level::parse(&cfg.settings.ui.announce)
+                .map_err(|e| CliError::BadInput(format!("{}: {e}", cfg.place("ui", "announce"))))?;
+            match runtime.block_on(crate::plain::run(console, level)) {
+                Ok(crate::plain::Ended::Quit) => Ok(()),
+                Ok(crate::plain::Ended::TooLong) => Err(CliError::BadInput(format!(
+                    "standard input: a line is longer than {} bytes",
+                    crate::plain::input::MAX_LINE
+                ))),
+                Err(e) => Err(CliError::Failed(format!("terminal: {e}"))),
+            }
+        }
+    }
 }
 
 /// `carrel` with no command: the console on the configured database, running the feeds when
 /// it holds the ingest lease.
-pub fn open(cfg: &Config) -> CliResult {
+pub fn open(cfg: &Config, plain: bool) -> CliResult {
     let store = super::open_store(cfg)?;
     let _log = super::logging::init(cfg);
     let actor = super::actor(cfg, &store)?;
@@ -144,5 +181,6 @@ pub fn open(cfg: &Config) -> CliResult {
             IngestOptions::from_config(cfg),
         ))
     };
-    run(console(cfg, store, actor, sources, ingest)?)
+    let console = console(cfg, store, actor, sources, ingest)?;
+    run_on(&super::runtime()?, console, Mode::resolve(plain, cfg), cfg)
 }

@@ -38,6 +38,9 @@ pub struct DemoArgs {
     /// SensorThings service); carrel's own API fills what they lack
     #[arg(long, value_name = "LIST", default_value = "none", value_parser = super::sim::parse_flavors)]
     pub flavor: super::sim::Flavors,
+    /// The console as plain lines, for screen readers and dumb terminals (see `carrel --plain`)
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// Now if the library is open now, else 10:30 local time today.
@@ -157,9 +160,8 @@ pub fn run(args: &DemoArgs, cfg: &Config) -> CliResult {
     // This demo's patrons are those of its own seed.
     console.desk.demo_cards = super::init::demo_cards(args.seed);
     console.state.patrons.demo = !console.desk.demo_cards.is_empty();
-    let result = runtime
-        .block_on(crate::tui::run(console))
-        .map_err(|e| CliError::Failed(format!("terminal: {e}")));
+    let mode = super::console::Mode::resolve(args.plain, &cfg);
+    let result = super::console::run_on(&runtime, console, mode, &cfg);
     runtime.block_on(handle.shutdown());
     match seeding.join() {
         Ok(Ok(())) => {}

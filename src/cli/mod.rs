@@ -75,6 +75,11 @@ pub struct Cli {
     /// Act as this staff member instead of your own login (demo databases only)
     #[arg(long = "as", global = true, value_name = "NAME", help_heading = "Global options")]
     pub act_as: Option<String>,
+    /// The console as plain lines, for screen readers and dumb terminals: a prompt, numbered
+    /// lists, changes announced, no cursor movement or colour (also `[ui] mode = "plain"`, and
+    /// always when TERM=dumb)
+    #[arg(long)]
+    pub plain: bool,
     /// Without a command, carrel opens the console on the configured database
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -223,7 +228,19 @@ pub fn run(cli: Cli) -> CliResult {
     };
     let Some(command) = cli.command else {
         let cfg = load_config(&overrides)?;
-        return console::open(&cfg);
+        return console::open(&cfg, cli.plain);
+    };
+    let command = match command {
+        Command::Demo(mut args) if cli.plain => {
+            args.plain = true;
+            Command::Demo(args)
+        }
+        _ if cli.plain => {
+            return Err(CliError::BadInput(
+                "--plain: only the console takes it (`carrel --plain`, `carrel demo --plain`); every other command prints plain lines already".into(),
+            ));
+        }
+        command => command,
     };
     match command {
         Command::Config { command } => config_cmd::run(command, overrides),

@@ -360,6 +360,11 @@ impl Default for PrivacySection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UiSection {
+    /// full (the full-screen console) or plain (lines for screen readers and dumb terminals;
+    /// also `--plain`, and always when `TERM=dumb`).
+    pub mode: String,
+    /// What the plain console says unasked: all, important or off (`announce` changes it).
+    pub announce: String,
     /// auto, dark, light, 16 or mono. `NO_COLOR` always wins.
     pub theme: String,
     /// Key overrides: action = [keys]; the actions are `tui::keymap::TABLE`'s.
@@ -369,7 +374,12 @@ pub struct UiSection {
 
 impl Default for UiSection {
     fn default() -> Self {
-        Self { theme: "auto".into(), keys: Default::default() }
+        Self {
+            mode: "full".into(),
+            announce: "important".into(),
+            theme: "auto".into(),
+            keys: Default::default(),
+        }
     }
 }
 
@@ -492,6 +502,12 @@ impl FileConfig {
                 "theme",
                 format!("'{}' is not one of auto, dark, light, 16, mono", self.ui.theme),
             ));
+        }
+        if !["full", "plain"].contains(&self.ui.mode.as_str()) {
+            bad.push(("ui", "mode", format!("'{}' is not one of full, plain", self.ui.mode)));
+        }
+        if let Err(m) = crate::plain::Level::parse(&self.ui.announce) {
+            bad.push(("ui", "announce", m));
         }
         if let Err(m) = crate::domain::consent::ConsentMode::parse(&self.privacy.consent_mode) {
             bad.push(("privacy", "consent_mode", m));

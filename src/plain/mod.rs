@@ -8,4 +8,12 @@
 //!
 //! May use: the console's state, update, keymap and runtime; never ratatui or SQL.
 
+pub mod announce;
+pub mod command;
+pub mod input;
 pub mod render;
+pub mod session;
+pub mod text;
+
+pub use announce::Level;
+pub use session::{Ended, run};

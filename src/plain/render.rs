@@ -1135,7 +1135,7 @@ fn no_patron(state: &State) -> Vec<String> {
          the patron's consent to each."
             .to_owned(),
         format!(
-            "A patron is cleared after {} minutes without a key, or at once with {}.",
+            "A patron is cleared after {} minutes without a key or a command, or at once with {}.",
             update::patrons::IDLE_CLEAR.num_minutes(),
             Action::ClearPatron.name()
         ),
@@ -1987,7 +1987,9 @@ mod tests {
     fn the_patrons_tab_says_how_to_look_up_or_why_it_cannot() {
         let mut s = state(desk());
         let lines = patron(&s);
-        assert!(lines[0].starts_with("No patron on screen. look_up CARD PURPOSE looks one up"));
+        assert!(
+            lines[0].starts_with("No patron on screen. look_up [CARD] [for PURPOSE] looks one up")
+        );
         assert!(lines.iter().all(|l| !l.contains("try card")));
         s.patrons.demo_card = Some(PATRON_CARD.into());
         assert!(patron(&s)[3].contains("try card 290000015341"));

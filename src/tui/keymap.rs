@@ -114,9 +114,11 @@ pub struct Entry {
     /// The permission it needs, for actions that change or reveal something guarded; the
     /// services check it again whatever the console shows.
     pub needs: Option<Permission>,
-    /// What it acts on, in words (`ID`, `WINDOW LOGIN`); empty for actions on what is
-    /// selected or on nothing.
+    /// What it takes in the plain console, in words (`[ID] [note TEXT]`): without an id it acts
+    /// on what is selected, as its key does; empty for actions that take nothing.
     pub args: &'static str,
+    /// Shorter words the plain console takes for it besides its name (`open`, `ack`).
+    pub words: &'static [&'static str],
 }
 
 /// Every action, in the order of [`Action`].
@@ -130,16 +132,18 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Help,
         name: "help",
         keys: &["?", "f1"],
-        description: "show the keys",
+        description: "show the commands and their keys",
         short: "help",
         scope: Scope::Global,
         needs: None,
-        args: "",
+        args: "[ACTION]",
+        words: &[],
     },
     Entry {
         action: Action::Palette,
@@ -149,7 +153,8 @@ pub const TABLE: &[Entry] = &[
         short: "commands",
         scope: Scope::Global,
         needs: None,
-        args: "",
+        args: "[TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::Filter,
@@ -159,7 +164,8 @@ pub const TABLE: &[Entry] = &[
         short: "filter",
         scope: Scope::Global,
         needs: None,
-        args: "TEXT",
+        args: "[TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::Refresh,
@@ -170,6 +176,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::NextTab,
@@ -180,6 +187,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::PrevTab,
@@ -190,6 +198,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabSeats,
@@ -200,6 +209,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabQueues,
@@ -210,6 +220,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabAlerts,
@@ -220,6 +231,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: Some(Permission::ViewAlerts),
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabGovernance,
@@ -230,6 +242,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabPatrons,
@@ -240,6 +253,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::TabSystem,
@@ -250,6 +264,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Up,
@@ -260,6 +275,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Down,
@@ -270,6 +286,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Left,
@@ -280,6 +297,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Right,
@@ -290,6 +308,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::PageUp,
@@ -300,6 +319,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::PageDown,
@@ -310,6 +330,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Top,
@@ -320,6 +341,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Bottom,
@@ -330,6 +352,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Navigation,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Select,
@@ -339,7 +362,8 @@ pub const TABLE: &[Entry] = &[
         short: "details",
         scope: Scope::Navigation,
         needs: None,
-        args: "",
+        args: "[ID]",
+        words: &["show"],
     },
     Entry {
         action: Action::Back,
@@ -350,6 +374,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Global,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::PrevFloor,
@@ -360,6 +385,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Seats,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::NextFloor,
@@ -370,6 +396,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Seats,
         needs: None,
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::ToggleFocus,
@@ -380,6 +407,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Seats,
         needs: None,
         args: "",
+        words: &["focus"],
     },
     Entry {
         action: Action::Find,
@@ -389,7 +417,8 @@ pub const TABLE: &[Entry] = &[
         short: "find seat",
         scope: Scope::Seats,
         needs: None,
-        args: "[ZONE]",
+        args: "[KIND] [power] [accessible]",
+        words: &[],
     },
     Entry {
         action: Action::NextMatch,
@@ -400,6 +429,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Seats,
         needs: None,
         args: "",
+        words: &["next"],
     },
     Entry {
         action: Action::Release,
@@ -409,7 +439,8 @@ pub const TABLE: &[Entry] = &[
         short: "release",
         scope: Scope::Seats,
         needs: Some(Permission::ReleaseSeat),
-        args: "SEAT",
+        args: "[SEAT]",
+        words: &[],
     },
     Entry {
         action: Action::OpenWindow,
@@ -419,7 +450,8 @@ pub const TABLE: &[Entry] = &[
         short: "open",
         scope: Scope::Queues,
         needs: Some(Permission::ChangeWindow),
-        args: "WINDOW",
+        args: "[WINDOW] [staff LOGIN]",
+        words: &["open"],
     },
     Entry {
         action: Action::CloseWindow,
@@ -429,7 +461,8 @@ pub const TABLE: &[Entry] = &[
         short: "close",
         scope: Scope::Queues,
         needs: Some(Permission::ChangeWindow),
-        args: "WINDOW",
+        args: "[WINDOW]",
+        words: &["close"],
     },
     Entry {
         action: Action::AssignStaff,
@@ -439,7 +472,8 @@ pub const TABLE: &[Entry] = &[
         short: "assign",
         scope: Scope::Queues,
         needs: Some(Permission::ChangeWindow),
-        args: "WINDOW LOGIN",
+        args: "[WINDOW] [LOGIN]",
+        words: &["assign"],
     },
     Entry {
         action: Action::Undo,
@@ -450,6 +484,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Queues,
         needs: Some(Permission::ChangeWindow),
         args: "",
+        words: &[],
     },
     Entry {
         action: Action::Acknowledge,
@@ -459,7 +494,8 @@ pub const TABLE: &[Entry] = &[
         short: "ack",
         scope: Scope::Alerts,
         needs: Some(Permission::HandleAlerts),
-        args: "ID",
+        args: "[ID] [note TEXT]",
+        words: &["ack"],
     },
     Entry {
         action: Action::Resolve,
@@ -469,7 +505,8 @@ pub const TABLE: &[Entry] = &[
         short: "resolve",
         scope: Scope::Alerts,
         needs: Some(Permission::HandleAlerts),
-        args: "ID NOTE",
+        args: "[ID] note TEXT",
+        words: &[],
     },
     Entry {
         action: Action::Escalate,
@@ -479,7 +516,8 @@ pub const TABLE: &[Entry] = &[
         short: "escalate",
         scope: Scope::Alerts,
         needs: Some(Permission::HandleAlerts),
-        args: "ID",
+        args: "[ID] [note TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::AlertStates,
@@ -489,7 +527,8 @@ pub const TABLE: &[Entry] = &[
         short: "states",
         scope: Scope::Alerts,
         needs: Some(Permission::ViewAlerts),
-        args: "",
+        args: "[STATE]",
+        words: &[],
     },
     Entry {
         action: Action::GovernanceView,
@@ -499,7 +538,8 @@ pub const TABLE: &[Entry] = &[
         short: "view",
         scope: Scope::Governance,
         needs: None,
-        args: "",
+        args: "[VIEW]",
+        words: &["view"],
     },
     Entry {
         action: Action::Approve,
@@ -509,7 +549,8 @@ pub const TABLE: &[Entry] = &[
         short: "approve",
         scope: Scope::Governance,
         needs: Some(Permission::VoteRequest),
-        args: "ID",
+        args: "[ID] [reason TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::Deny,
@@ -519,7 +560,8 @@ pub const TABLE: &[Entry] = &[
         short: "deny",
         scope: Scope::Governance,
         needs: Some(Permission::VoteRequest),
-        args: "ID REASON",
+        args: "[ID] reason TEXT",
+        words: &[],
     },
     Entry {
         action: Action::NewRequest,
@@ -530,6 +572,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Governance,
         needs: Some(Permission::FileRequest),
         args: "",
+        words: &["file"],
     },
     Entry {
         action: Action::Withdraw,
@@ -539,7 +582,8 @@ pub const TABLE: &[Entry] = &[
         short: "withdraw",
         scope: Scope::Governance,
         needs: Some(Permission::FileRequest),
-        args: "ID",
+        args: "[ID]",
+        words: &[],
     },
     Entry {
         action: Action::Justified,
@@ -549,7 +593,8 @@ pub const TABLE: &[Entry] = &[
         short: "justified",
         scope: Scope::Governance,
         needs: Some(Permission::ReviewAccess),
-        args: "ID",
+        args: "[ID] [note TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::Unjustified,
@@ -559,7 +604,8 @@ pub const TABLE: &[Entry] = &[
         short: "unjustified",
         scope: Scope::Governance,
         needs: Some(Permission::ReviewAccess),
-        args: "ID",
+        args: "[ID] [note TEXT]",
+        words: &[],
     },
     Entry {
         action: Action::LookUp,
@@ -569,7 +615,8 @@ pub const TABLE: &[Entry] = &[
         short: "look up",
         scope: Scope::Patrons,
         needs: Some(Permission::LookupPatron),
-        args: "CARD PURPOSE",
+        args: "[CARD] [for PURPOSE]",
+        words: &["lookup"],
     },
     Entry {
         action: Action::LookUpAgain,
@@ -580,6 +627,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Patrons,
         needs: Some(Permission::LookupPatron),
         args: "",
+        words: &["again"],
     },
     Entry {
         action: Action::ClearPatron,
@@ -590,6 +638,7 @@ pub const TABLE: &[Entry] = &[
         scope: Scope::Patrons,
         needs: Some(Permission::LookupPatron),
         args: "",
+        words: &["clear"],
     },
 ];
 

@@ -5,6 +5,7 @@
 //! itself; that work runs on tasks and comes back as messages.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -90,39 +91,22 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let size = term.size()?;
     state.size = (size.width, size.height);
 
-    let (stop_ingest, stopped) = watch::channel(false);
-    // The ingest says when it wrote, so its data shows at once rather than at the next poll.
-    let mut ingested = ingest.as_ref().map(Ingest::subscribe);
-    let ingest_task = ingest.map(|mut i| tokio::spawn(async move { i.follow(stopped).await }));
-
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let loader = Arc::new(loader);
-    let sources = Arc::new(sources);
-    let actor = Arc::new(actor);
-    let desk = Arc::new(desk);
+    let mut feeds = Feeds::start(ingest);
+    let (mut exec, mut rx) = Executor::new(db, loader, sources, actor, desk);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut poll = tokio::time::interval(Duration::from_secs(1));
     poll.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut data_version: Option<i64> = None;
-    let mut loads = Loads::default();
     let (mut term_sig, mut hup_sig) = signals();
     let mut last_draw = Instant::now() - FRAME;
 
-    let mut pending = vec![Effect::LoadSeats];
-    if state.viewer.sees_alerts() {
-        pending.push(Effect::CountAlerts);
-    }
-    if state.viewer.may(crate::domain::policy::Permission::ViewRequests) {
-        // For the Governance tab's badge.
-        pending.push(Effect::LoadGovernance);
-    }
+    let mut pending = first_loads(&state);
     loop {
         for effect in pending.drain(..) {
             match effect {
                 Effect::Quit => state.quit = true,
-                e => execute(e, &tx, &db, &loader, &sources, &actor, &desk, &mut loads),
+                e => exec.execute(e),
             }
         }
         if state.quit {
@@ -144,53 +128,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             },
             _ = tick.tick() => Msg::Tick(Utc::now()),
             _ = poll.tick() => {
-                let v = match db.run(|s| reads::data_version(s).map_err(|e| e.to_string())).await {
-                    Ok(v) => Some(v),
-                    Err(_) => {
-                        // Unreachable: say so, keep what is on screen, and look again.
-                        pending.extend(update(&mut state, Msg::DatabaseReachable(false)));
-                        continue;
-                    }
-                };
-                if state.database_down.is_some() {
-                    pending.extend(update(&mut state, Msg::DatabaseReachable(true)));
+                for msg in exec.look_for_changes().await {
+                    pending.extend(update(&mut state, msg));
                 }
-                if v.is_some() && v != data_version {
-                    let first = data_version.is_none();
-                    data_version = v;
-                    if first { continue } else { Msg::DataChanged }
-                } else {
-                    continue;
-                }
+                continue;
             }
             Some(msg) = rx.recv() => {
-                match &msg {
-                    Msg::SeatsLoaded(..) => finish(&mut loads.seats, &mut pending, Effect::LoadSeats),
-                    Msg::SystemLoaded(..) => finish(&mut loads.system, &mut pending, Effect::LoadSystem),
-                    Msg::QueuesLoaded(..) => finish(&mut loads.queues, &mut pending, Effect::LoadQueues),
-                    Msg::GovernanceLoaded(..) => {
-                        finish(&mut loads.governance, &mut pending, Effect::LoadGovernance)
-                    }
-                    // A failed read ends its load too, or the tab would never load again.
-                    Msg::LoadFailed { load: Some(Effect::LoadSeats), .. } => {
-                        finish(&mut loads.seats, &mut pending, Effect::LoadSeats)
-                    }
-                    Msg::LoadFailed { load: Some(Effect::LoadSystem), .. } => {
-                        finish(&mut loads.system, &mut pending, Effect::LoadSystem)
-                    }
-                    Msg::LoadFailed { load: Some(Effect::LoadQueues), .. } => {
-                        finish(&mut loads.queues, &mut pending, Effect::LoadQueues)
-                    }
-                    _ => {}
-                }
+                exec.received(&msg, &mut pending);
                 msg
             }
-            Ok(()) = async {
-                match ingested.as_mut() {
-                    Some(rx) => rx.changed().await,
-                    None => std::future::pending().await,
-                }
-            } => Msg::DataChanged,
+            () = feeds.wrote() => Msg::DataChanged,
             _ = term_sig.recv() => Msg::Terminate,
             _ = hup_sig.recv() => Msg::Terminate,
             _ = tokio::time::sleep_until(redraw_at), if state.redraw => continue,
@@ -198,13 +145,60 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         pending.extend(update(&mut state, msg));
     }
 
-    let _ = stop_ingest.send(true);
-    if let Some(task) = ingest_task {
-        // The ingest releases its lease on the way out; do not wait on a hung API for long.
-        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
-    }
+    feeds.stop().await;
     drop(term);
     Ok(())
+}
+
+/// What a console loads as it opens: the Seats tab, and the badges the viewer may see.
+pub(crate) fn first_loads(state: &State) -> Vec<Effect> {
+    let mut pending = vec![Effect::LoadSeats];
+    if state.viewer.sees_alerts() {
+        pending.push(Effect::CountAlerts);
+    }
+    if state.viewer.may(crate::domain::policy::Permission::ViewRequests) {
+        // For the Governance tab's badge.
+        pending.push(Effect::LoadGovernance);
+    }
+    pending
+}
+
+/// The feeds a console runs while it holds the ingest lease, and word of each write.
+pub(crate) struct Feeds {
+    stop: watch::Sender<bool>,
+    /// The ingest says when it wrote, so its data shows at once rather than at the next poll.
+    ingested: Option<watch::Receiver<u64>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Feeds {
+    pub(crate) fn start(ingest: Option<Ingest>) -> Feeds {
+        let (stop, stopped) = watch::channel(false);
+        let ingested = ingest.as_ref().map(Ingest::subscribe);
+        let task = ingest.map(|mut i| tokio::spawn(async move { i.follow(stopped).await }));
+        Feeds { stop, ingested, task }
+    }
+
+    /// Returns when the ingest wrote; never, when this console runs no feeds.
+    pub(crate) async fn wrote(&mut self) {
+        let ended = match self.ingested.as_mut() {
+            Some(rx) => rx.changed().await.is_err(),
+            None => true,
+        };
+        if ended {
+            // No ingest, or it stopped: nothing more will come.
+            self.ingested = None;
+            std::future::pending::<()>().await;
+        }
+    }
+
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task {
+            // The ingest releases its lease on the way out; do not wait on a hung API for long.
+            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+        }
+    }
 }
 
 /// A load came back: if another was wanted meanwhile, run it now.
@@ -215,7 +209,7 @@ fn finish(flags: &mut (bool, bool), pending: &mut Vec<Effect>, again: Effect) {
     }
 }
 
-fn signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
+pub(crate) fn signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
     use tokio::signal::unix::{SignalKind, signal};
     // Registering a handler for these cannot fail on a Unix system with a working runtime;
     // without them the default action would still end the process.
@@ -240,7 +234,7 @@ fn begin(flags: &mut (bool, bool)) -> bool {
 /// if any. The screen never waits on the database.
 fn on_store<T, E>(
     db: SharedStore,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: Reply,
     work: impl FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
     reply: impl FnOnce(Result<T, String>) -> Option<Msg> + Send + 'static,
 ) where
@@ -265,6 +259,127 @@ fn unlogged(what: &'static str) -> impl FnOnce(Result<(), String>) -> Option<Msg
     move |r| r.err().map(|e| Msg::LoadFailed { load: None, error: format!("{what}: {e}") })
 }
 
+/// Carries out effects on tasks and says when they are all done; their results come back as
+/// messages on the receiver [`Executor::new`] returns. The full-screen and the plain console
+/// share it, so an action is carried out the same way whichever the user sees.
+pub(crate) struct Executor {
+    tx: mpsc::UnboundedSender<Msg>,
+    db: SharedStore,
+    loader: Arc<Loader>,
+    sources: Arc<Sources>,
+    actor: Arc<Actor>,
+    desk: Arc<Desk>,
+    loads: Loads,
+    /// Effects whose tasks have not finished.
+    running: Arc<AtomicUsize>,
+    data_version: Option<i64>,
+}
+
+/// Counts a task as running until it is dropped, after it sent its message.
+struct Running(Arc<AtomicUsize>);
+
+/// Where an effect's task sends its message; the task counts as running while it holds it.
+struct Reply {
+    tx: mpsc::UnboundedSender<Msg>,
+    _running: Running,
+}
+
+impl Reply {
+    fn send(&self, msg: Msg) -> Result<(), mpsc::error::SendError<Msg>> {
+        self.tx.send(msg)
+    }
+}
+
+impl Running {
+    fn start(count: &Arc<AtomicUsize>) -> Running {
+        count.fetch_add(1, Ordering::SeqCst);
+        Running(Arc::clone(count))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Executor {
+    pub(crate) fn new(
+        db: SharedStore,
+        loader: Loader,
+        sources: Sources,
+        actor: Actor,
+        desk: Desk,
+    ) -> (Executor, mpsc::UnboundedReceiver<Msg>) {
+        let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+        let exec = Executor {
+            tx,
+            db,
+            loader: Arc::new(loader),
+            sources: Arc::new(sources),
+            actor: Arc::new(actor),
+            desk: Arc::new(desk),
+            loads: Loads::default(),
+            running: Arc::new(AtomicUsize::new(0)),
+            data_version: None,
+        };
+        (exec, rx)
+    }
+
+    /// Whether an effect is still being carried out (its message may not have come yet).
+    pub(crate) fn busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
+    }
+
+    /// A message came back: a load it ends is finished, and runs again if it was wanted
+    /// meanwhile (a failed read ends its load too, or the tab would never load again).
+    pub(crate) fn received(&mut self, msg: &Msg, pending: &mut Vec<Effect>) {
+        let loads = &mut self.loads;
+        match msg {
+            Msg::SeatsLoaded(..) | Msg::LoadFailed { load: Some(Effect::LoadSeats), .. } => {
+                finish(&mut loads.seats, pending, Effect::LoadSeats)
+            }
+            Msg::SystemLoaded(..) | Msg::LoadFailed { load: Some(Effect::LoadSystem), .. } => {
+                finish(&mut loads.system, pending, Effect::LoadSystem)
+            }
+            Msg::QueuesLoaded(..) | Msg::LoadFailed { load: Some(Effect::LoadQueues), .. } => {
+                finish(&mut loads.queues, pending, Effect::LoadQueues)
+            }
+            Msg::GovernanceLoaded(..) => {
+                finish(&mut loads.governance, pending, Effect::LoadGovernance)
+            }
+            _ => {}
+        }
+    }
+
+    /// Asks the database whether anything changed since the last look: whether it answered,
+    /// and a change after the first look. Unreachable, the console keeps what it shows.
+    pub(crate) async fn look_for_changes(&mut self) -> Vec<Msg> {
+        let version = self.db.run(|s| reads::data_version(s).map_err(|e| e.to_string())).await.ok();
+        let Some(v) = version else { return vec![Msg::DatabaseReachable(false)] };
+        let mut out = vec![Msg::DatabaseReachable(true)];
+        if self.data_version.replace(v).is_some_and(|before| before != v) {
+            out.push(Msg::DataChanged);
+        }
+        out
+    }
+
+    pub(crate) fn execute(&mut self, effect: Effect) {
+        let running = Running::start(&self.running);
+        execute(
+            effect,
+            &self.tx,
+            &self.db,
+            &self.loader,
+            &self.sources,
+            &self.actor,
+            &self.desk,
+            &mut self.loads,
+            running,
+        );
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn execute(
     effect: Effect,
@@ -275,9 +390,10 @@ fn execute(
     actor: &Arc<Actor>,
     desk: &Arc<Desk>,
     loads: &mut Loads,
+    running: Running,
 ) {
     use crate::services::{alerts, audit, desk as desk_service, requests, review};
-    let tx = tx.clone();
+    let tx = Reply { tx: tx.clone(), _running: running };
     let db = db.clone();
     let (loader, actor, desk) = (Arc::clone(loader), Arc::clone(actor), Arc::clone(desk));
     match effect {

@@ -75,6 +75,31 @@ impl Pty {
         self.bytes.lock().unwrap().clone()
     }
 
+    /// Everything the program wrote so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+
+    /// Waits until what the program wrote after byte `from` holds `text`; returns where the
+    /// match ends, to look on from. Panics with the output after `limit`. For programs that
+    /// write lines (the plain console), whose output scrolls off any screen.
+    pub fn wait_text(&self, text: &str, from: usize, limit: Duration) -> usize {
+        let start = Instant::now();
+        loop {
+            let bytes = self.bytes();
+            let after = &bytes[from.min(bytes.len())..];
+            if let Some(i) = after.windows(text.len().max(1)).position(|w| w == text.as_bytes()) {
+                return from + i + text.len();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "waited {limit:?} for {text:?}; the output after byte {from}:\n{}",
+                String::from_utf8_lossy(after)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn byte_count(&self) -> usize {
         self.bytes.lock().unwrap().len()
     }

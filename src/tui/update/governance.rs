@@ -178,7 +178,7 @@ pub fn run(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Who the policy lets do `p`, for a refusal.
-pub(super) fn who_may(state: &State, p: Permission) -> String {
+pub(crate) fn who_may(state: &State, p: Permission) -> String {
     if state.viewer.read_only() {
         return "read-only view".into();
     }
