@@ -13,6 +13,8 @@ impl SharedStore {
     }
 
     /// Runs `f` with the store on tokio's blocking pool. A panic inside `f` is re-raised here.
+    /// When the runtime shuts down before `f` ran, this never returns: the task awaiting it is
+    /// dropped with the runtime, and nothing is left to take an answer.
     pub async fn run<T, F>(&self, f: F) -> T
     where
         T: Send + 'static,
@@ -28,7 +30,8 @@ impl SharedStore {
         .await;
         match joined {
             Ok(v) => v,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => std::future::pending().await,
         }
     }
 

@@ -87,6 +87,8 @@ struct Session {
     last_toast: Option<Toast>,
     /// A request this console's own vote decided: its decision is not announced again.
     own_decision: Option<u64>,
+    /// The input ended: the session ends once the lines before the end are answered.
+    input_ended: bool,
     ended: Option<Ended>,
 }
 
@@ -116,6 +118,7 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
         ahead: VecDeque::new(),
         last_toast: None,
         own_decision: None,
+        input_ended: false,
         ended: None,
     };
     s.pending.extend(s.everything());
@@ -146,10 +149,13 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
                 s.line(&line);
                 continue;
             }
+            if s.input_ended {
+                break;
+            }
             s.prompt();
         }
         tokio::select! {
-            got = inputs.recv() => match got {
+            got = inputs.recv(), if !s.input_ended => match got {
                 Some(Input::Line(line)) => {
                     s.screen().prompt = None;
                     if s.waiting.is_some() {
@@ -165,7 +171,9 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
                     )]);
                     s.ended = Some(Ended::TooLong);
                 }
-                Some(Input::End) | Some(Input::Interrupt) | None => s.state.quit = true,
+                // Lines typed (or piped) ahead are still carried out; then the session ends.
+                Some(Input::End) | None => s.input_ended = true,
+                Some(Input::Interrupt) => s.state.quit = true,
             },
             Some(msg) = rx.recv() => {
                 s.exec.received(&msg, &mut s.pending);
@@ -1282,8 +1290,8 @@ impl Session {
                     if !self.choose(f, text) {
                         return;
                     }
-                } else {
-                    // What was there is replaced by the answer.
+                } else if !text.is_empty() || form.shown(f).is_empty() {
+                    // What was there is replaced by the answer; an empty answer keeps it.
                     for _ in 0..form.shown(f).chars().count() {
                         self.press(KeyCode::Backspace);
                     }
@@ -1320,10 +1328,14 @@ impl Session {
 
     /// Picks `answer` in a choice field of the request form, as the arrow keys would.
     fn choose(&mut self, f: crate::tui::form::Field, answer: &str) -> bool {
-        let want = answer.trim().to_lowercase();
+        // `public_task` and `public-task` are the same choice; an empty answer keeps it.
+        let plain = |s: &str| s.trim().to_lowercase().replace('_', "-");
+        let want = plain(answer);
         for _ in 0..12 {
             match &self.state.overlay {
-                Some(Overlay::FileRequest(form)) if form.shown(f) != want => {
+                Some(Overlay::FileRequest(form))
+                    if !want.is_empty() && plain(&form.shown(f)) != want =>
+                {
                     self.press(KeyCode::Right)
                 }
                 Some(Overlay::FileRequest(_)) => return true,
