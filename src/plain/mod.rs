@@ -9,9 +9,12 @@
 //! May use: the console's state, update, keymap and runtime; never ratatui or SQL.
 
 pub mod announce;
+mod ask;
 pub mod command;
+mod commands;
 pub mod input;
 pub mod render;
+mod select;
 pub mod session;
 pub mod text;
 
