@@ -211,3 +211,86 @@ fn committee_members_on_one_database_hear_each_others_votes() {
     assert_plain(&uma, "uma");
     assert_plain(&leo, "leo");
 }
+
+/// Runs `carrel ARGS` with `input` as standard input (a file), in `home`.
+fn carrel_with_input(
+    home: &Path,
+    args: &[&str],
+    input: std::process::Stdio,
+) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .stdin(input)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn piped_commands_are_all_answered_and_bad_input_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("library.db");
+    let db = db.to_str().unwrap();
+    carrel(home.path(), &["init", "--demo", "--db", db]);
+
+    // Lines piped in are carried out in order, before the end of the input ends the session.
+    let script = home.path().join("script.txt");
+    std::fs::write(&script, "whoami\nrequests\nrequest 3\nrelase 3\napprove 3\n").unwrap();
+    let o = carrel_with_input(
+        home.path(),
+        &["--db", db, "--as", "dana", "--plain"],
+        std::fs::File::open(&script).unwrap().into(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("You are dana (Dana Desk), desk."), "{out}");
+    assert!(out.contains("1 of 3: request 3, submitted"), "{out}");
+    assert!(out.contains("no command 'relase'; did you mean release?"), "{out}");
+    // The console's own refusal, and the attempt is in the audit log.
+    assert!(out.contains("cannot vote on a data request: needs the committee role"), "{out}");
+    let log = carrel(home.path(), &["--db", db, "--as", "ada", "audit", "log", "--json"]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&log).unwrap();
+    assert!(
+        entries.iter().any(|e| e["action"] == "request.vote"
+            && e["object"] == "request:3"
+            && e["outcome"] == "denied"
+            && e["actor"] == "dana"),
+        "{log}"
+    );
+    assert!(carrel::plain::text::forbidden(&o.stdout).is_none());
+
+    // A line that never ends is bad input, said and refused, not read into memory.
+    let o = carrel_with_input(
+        home.path(),
+        &["--db", db, "--as", "dana", "--plain"],
+        std::fs::File::open("/dev/zero").unwrap().into(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("standard input: a line is longer than 4096 bytes"), "{err}");
+
+    // --plain is the console's; other commands refuse it.
+    let o = carrel_with_input(
+        home.path(),
+        &["--plain", "--db", db, "seats"],
+        std::process::Stdio::null(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--plain: only the console takes it"));
+
+    // A mode that is not one is a configuration error naming the file and the key.
+    let cfg = home.path().join("bad.toml");
+    std::fs::write(&cfg, "[ui]\nmode = \"quiet\"\nannounce = \"loud\"\n").unwrap();
+    let o = carrel_with_input(
+        home.path(),
+        &["--config", cfg.to_str().unwrap(), "--db", db, "--plain"],
+        std::process::Stdio::null(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml") && err.contains("'quiet' is not one of full, plain"), "{err}");
+}
