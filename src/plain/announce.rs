@@ -178,9 +178,10 @@ pub fn changes(before: &State, after: &State) -> Vec<Change> {
     let mut out = vec![];
     database(before, after, &mut out);
     health(&before.health, &after.health, &mut out);
-    // A library without seats yet (the first fetch has not come) is no data either.
+    // Seats whose state no sensor has reported yet (the first fetch has not come) are no
+    // data either: their first states are not changes.
     if let (Some(b), Some(a)) = (&before.seats.snapshot, &after.seats.snapshot)
-        && b.total.total > 0
+        && b.total.total > b.total.unknown
     {
         seats(b, a, &mut out);
     }

@@ -294,7 +294,11 @@ impl Session {
                 self.act(Action::Find);
                 if matches!(self.state.overlay, Some(Overlay::Find)) {
                     self.state.seats.find = find;
+                    // The console's word of what was found names its key for the next
+                    // seat; the list that follows says it all.
+                    self.hushed = true;
                     self.press(KeyCode::Enter);
+                    self.hushed = false;
                 }
                 View::Found
             }

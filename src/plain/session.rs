@@ -64,6 +64,13 @@ pub(super) enum View {
     Selected,
 }
 
+/// A list being said, and how far.
+pub(super) struct Pager {
+    listing: Listing,
+    from: usize,
+    numbered: bool,
+}
+
 pub(super) struct Waiting {
     pub(super) view: View,
     pub(super) since: Instant,
@@ -78,13 +85,15 @@ pub(super) struct Session {
     pub(super) completions: Arc<Mutex<Completions>>,
     pub(super) announcer: Announcer,
     /// The list being said, and how far.
-    pub(super) pager: Option<(Listing, usize)>,
+    pub(super) pager: Option<Pager>,
     pub(super) waiting: Option<Waiting>,
     /// Lines typed while an answer was awaited, taken in order after it.
     pub(super) ahead: VecDeque<String>,
     pub(super) last_toast: Option<Toast>,
     /// A request this console's own vote decided: its decision is not announced again.
     pub(super) own_decision: Option<u64>,
+    /// Status messages are not said while set: the answer that follows says the same.
+    pub(super) hushed: bool,
     /// The input ended: the session ends once the lines before the end are answered.
     pub(super) input_ended: bool,
     pub(super) ended: Option<Ended>,
@@ -116,6 +125,7 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
         ahead: VecDeque::new(),
         last_toast: None,
         own_decision: None,
+        hushed: false,
         input_ended: false,
         ended: None,
     };
@@ -326,6 +336,9 @@ impl Session {
     pub(super) fn toast(&mut self) {
         if self.state.toast != self.last_toast {
             self.last_toast = self.state.toast.clone();
+            if self.hushed {
+                return;
+            }
             if let Some(t) = &self.state.toast {
                 self.say1(t.text.clone());
             }
@@ -476,26 +489,43 @@ impl Session {
         }
     }
 
-    /// Says a list: its title, then its first page.
+    /// Says a list: its title, then its first page of numbered items.
     pub(super) fn list(&mut self, listing: Listing) {
         self.say1(listing.title.clone());
-        self.pager = Some((listing, 0));
+        self.pager = Some(Pager { listing, from: 0, numbered: true });
+        self.page();
+    }
+
+    /// Says a page of lines, the first PAGE of them, the rest with `more`: a patron's page,
+    /// a system report. Not numbered: they are one thing's parts, not a list to choose from.
+    pub(super) fn lines(&mut self, lines: Vec<String>) {
+        let mut lines = lines.into_iter();
+        let Some(title) = lines.next() else { return };
+        self.list_unnumbered(Listing { title, items: lines.collect() });
+    }
+
+    fn list_unnumbered(&mut self, listing: Listing) {
+        self.say1(listing.title.clone());
+        self.pager = Some(Pager { listing, from: 0, numbered: false });
         self.page();
     }
 
     pub(super) fn page(&mut self) {
-        let Some((listing, from)) = self.pager.take() else { return };
+        let Some(Pager { listing, from, numbered }) = self.pager.take() else { return };
         let n = listing.items.len();
         let to = (from + PAGE).min(n);
-        let lines: Vec<String> = listing.items[from..to]
-            .iter()
-            .enumerate()
-            .map(|(i, item)| format!("{} of {n}: {item}", from + i + 1))
-            .collect();
+        let lines: Vec<String> =
+            listing.items[from..to]
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    if numbered { format!("{} of {n}: {item}", from + i + 1) } else { item.clone() }
+                })
+                .collect();
         self.say(&lines);
         if to < n {
             self.say1(format!("{} more: enter or more says them", n - to));
-            self.pager = Some((listing, to));
+            self.pager = Some(Pager { listing, from: to, numbered });
         }
     }
 
@@ -531,31 +561,31 @@ impl Session {
             View::Ghosts => self.list(render::ghosts(&self.state)),
             View::Found => self.list(render::found(&self.state)),
             View::Seat(id) => match render::seat(&self.state, &id) {
-                Some(lines) => self.say(&lines),
+                Some(lines) => self.lines(lines),
                 None => self.say1(format!("no seat {id}")),
             },
             View::Queues => self.list(render::queues(&self.state)),
             View::Alerts => self.list(render::alerts(&self.state)),
             View::Alert => match render::alert(&self.state) {
-                Some(lines) => self.say(&lines),
+                Some(lines) => self.lines(lines),
                 None => self.say1("no alert selected"),
             },
             View::Governance(v) => self.list(render::governance(&self.state, v)),
             View::Request(id) => match render::request(&self.state, id) {
-                Some(lines) => self.say(&lines),
+                Some(lines) => self.lines(lines),
                 None => self.say1(format!("no request {id}")),
             },
             View::Review(id) => match render::review_item(&self.state, id) {
-                Some(lines) => self.say(&lines),
+                Some(lines) => self.lines(lines),
                 None => self.say1(format!("no review item {id}")),
             },
             View::Patron => {
                 let lines = render::patron(&self.state);
-                self.say(&lines)
+                self.lines(lines)
             }
             View::System => {
                 let lines = render::system(&self.state);
-                self.say(&lines)
+                self.lines(lines)
             }
             View::Selected => match render::selected(&self.state) {
                 Some(line) => self.say1(line),
