@@ -36,13 +36,16 @@ pub struct Screen {
     pub prompt: Option<String>,
     /// What has been typed after it (raw mode only).
     pub typed: String,
+    /// A line was entered and not yet taken by the session: no prompt is written meanwhile,
+    /// or it would come twice.
+    pub entered: bool,
     /// Writing failed (the terminal or pipe went away).
     pub broken: bool,
 }
 
 impl Screen {
     pub fn new(out: Box<dyn Write + Send>, raw: bool) -> Screen {
-        Screen { out, raw, prompt: None, typed: String::new(), broken: false }
+        Screen { out, raw, prompt: None, typed: String::new(), entered: false, broken: false }
     }
 
     fn newline(&self) -> &'static str {
@@ -71,11 +74,17 @@ impl Screen {
         self.write(&text);
     }
 
-    /// Writes a prompt or a question and waits for its answer.
+    /// Writes a prompt or a question and waits for its answer; what was typed before it came
+    /// is written after it, to go on with.
     pub fn ask(&mut self, prompt: &str) {
         self.prompt = Some(prompt.to_owned());
-        self.typed.clear();
-        self.write(prompt);
+        let text = format!("{prompt}{}", self.typed);
+        self.write(&text);
+    }
+
+    /// Whether a prompt is wanted: none is on screen and no line waits to be taken.
+    pub fn wants_prompt(&self) -> bool {
+        self.prompt.is_none() && !self.entered
     }
 
     /// Something is being typed after the prompt: announcements wait for the line.
@@ -206,6 +215,7 @@ fn read_keys(
             b'\r' | b'\n' => {
                 let line = std::mem::take(&mut s.typed);
                 s.prompt = None;
+                s.entered = true;
                 s.write("\r\n");
                 drop(s);
                 if tx.send(Input::Line(line)).is_err() {

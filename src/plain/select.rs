@@ -49,7 +49,11 @@ impl Session {
             None => {
                 let ids: Vec<String> =
                     queues::windows(&self.state).iter().map(|w| w.point.id.clone()).collect();
-                self.say1(format!("no window {id}; the windows are {}", ids.join(", ")));
+                self.say1(if ids.is_empty() {
+                    format!("no window {id}: no windows are known yet (nothing from the sensors)")
+                } else {
+                    format!("no window {id}; the windows are {}", ids.join(", "))
+                });
                 false
             }
         }

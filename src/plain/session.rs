@@ -165,7 +165,11 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
         tokio::select! {
             got = inputs.recv(), if !s.input_ended => match got {
                 Some(Input::Line(line)) => {
-                    s.screen().prompt = None;
+                    {
+                        let mut screen = s.screen();
+                        screen.prompt = None;
+                        screen.entered = false;
+                    }
                     if s.waiting.is_some() {
                         s.ahead.push_back(line);
                     } else {
@@ -398,7 +402,7 @@ impl Session {
 
     /// Whether the prompt (or a question) should be written: none is on screen.
     pub(super) fn prompt_needed(&self) -> bool {
-        self.screen().prompt.is_none()
+        self.screen().wants_prompt()
     }
 
     /// The question the open box or confirmation asks, or the prompt.
