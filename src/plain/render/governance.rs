@@ -3,12 +3,12 @@
 //!
 //! May use: what `render` may; its shared lines.
 
-use super::{Listing, ago, clock, filtered, minutes_words};
+use super::{Listing, clock, filtered};
 use crate::domain::governance::{DataRequest, LedgerLine, ReviewSource, Scope};
 use crate::domain::policy::Permission;
 use crate::domain::quorum::RequestState;
 use crate::domain::staff::Party;
-use crate::domain::units::count;
+use crate::domain::units::{ago_words, count, minutes_words};
 use crate::services::review::ReviewCase;
 use crate::tui::state::{GovRow, GovView, State};
 use crate::tui::update::governance as gov;
@@ -58,7 +58,7 @@ fn request_line(state: &State, r: &DataRequest) -> String {
         r.state.as_str(),
         scope_word(r),
         r.requester,
-        ago(state.wall - r.created),
+        ago_words(state.wall - r.created),
         votes.join(", "),
         r.title
     )
@@ -221,7 +221,7 @@ pub fn request(state: &State, id: u64) -> Option<Vec<String>> {
             "{}, filed by {} {}, {when}",
             r.state.as_str(),
             r.requester,
-            ago(state.wall - r.created)
+            ago_words(state.wall - r.created)
         ),
         "votes:".to_owned(),
     ];

@@ -24,7 +24,7 @@ mod queues;
 mod seats;
 mod system;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 pub use alerts::{alert, alerts};
 pub use governance::{governance, request, review_item};
@@ -39,7 +39,6 @@ use queues::window_line;
 use seats::seat_line;
 use system::feed_line;
 
-use crate::domain::units::count;
 use crate::tui::model::ApiHealth;
 use crate::tui::state::{State, Tab};
 use crate::tui::update;
@@ -69,59 +68,7 @@ impl Listing {
     }
 }
 
-// ---- Words for quantities and times ----
-
-/// Minutes in words, on the console's breakpoints (`view::age_minutes`): `3 minutes`,
-/// `2 hours 5 minutes`, `3 days`. The console's short forms (`3m`, `2h05m`) are read aloud as
-/// metres and letters, so the plain console says the words.
-fn minutes_words(minutes: i64) -> String {
-    let m = minutes.max(0);
-    match m {
-        ..60 => count(m, "minute", "minutes"),
-        60..1440 => {
-            let hours = count(m / 60, "hour", "hours");
-            match m % 60 {
-                0 => hours,
-                rest => format!("{hours} {}", count(rest, "minute", "minutes")),
-            }
-        }
-        _ => count(m / 1440, "day", "days"),
-    }
-}
-
-/// A duration to the second in words, for schedules: `5 seconds`, `2 minutes 30 seconds`,
-/// `2 hours`; from an hour on, as [`minutes_words`].
-fn duration_words(d: Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match (s / 60, s % 60) {
-        (0, sec) => count(sec, "second", "seconds"),
-        (m, sec) if m < 60 && sec > 0 => {
-            format!("{} {}", minutes_words(m), count(sec, "second", "seconds"))
-        }
-        (m, _) => minutes_words(m),
-    }
-}
-
-/// How long ago, as `units::ago` says it but in words: `just now` under a minute, else
-/// `12 minutes ago`.
-fn ago(d: Duration) -> String {
-    if d < Duration::minutes(1) {
-        "just now".to_owned()
-    } else {
-        format!("{} ago", minutes_words(d.num_minutes()))
-    }
-}
-
-/// An expected wait in words: `under a minute`, `about 6 minutes`; `overloaded` where the queue
-/// grows without bound (`None`), as the Queues tab says.
-fn wait(seconds: Option<f64>) -> String {
-    match seconds {
-        None => "overloaded".to_owned(),
-        Some(s) if !s.is_finite() => "unknown".to_owned(),
-        Some(s) if s < 60.0 => "under a minute".to_owned(),
-        Some(s) => format!("about {}", minutes_words((s / 60.0).round() as i64)),
-    }
-}
+// ---- Lines the tabs share ----
 
 /// A time of day in the library's zone, `14:02`; on another day than today with the day, as
 /// `view::day_time` writes it (`03 Dec 14:02`).
@@ -225,29 +172,6 @@ mod tests {
 
     pub(super) fn has(lines: &[String], line: &str) -> bool {
         lines.iter().any(|l| l == line)
-    }
-
-    #[test]
-    fn ages_durations_and_waits_are_words() {
-        for (m, words) in [
-            (-3, "0 minutes"),
-            (1, "1 minute"),
-            (59, "59 minutes"),
-            (60, "1 hour"),
-            (95, "1 hour 35 minutes"),
-            (1440, "1 day"),
-            (3000, "2 days"),
-        ] {
-            assert_eq!(minutes_words(m), words);
-        }
-        assert_eq!(duration_words(Duration::seconds(5)), "5 seconds");
-        assert_eq!(duration_words(Duration::seconds(150)), "2 minutes 30 seconds");
-        assert_eq!(duration_words(Duration::seconds(7230)), "2 hours");
-        assert_eq!(ago(Duration::seconds(30)), "just now");
-        assert_eq!(ago(Duration::minutes(12)), "12 minutes ago");
-        assert_eq!(wait(None), "overloaded");
-        assert_eq!(wait(Some(30.0)), "under a minute");
-        assert_eq!(wait(Some(842.0)), "about 14 minutes");
     }
 
     #[test]

@@ -5,11 +5,17 @@
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 
-use super::{Listing, clock, minutes_words, wait};
-use crate::domain::units::count;
+use super::{Listing, clock};
+use crate::domain::units::{count, minutes_words, wait_words};
 use crate::services::queues::{Advice, ServiceQueue, SlotPlan, WindowNow};
 use crate::tui::state::State;
 use crate::tui::update;
+
+/// An expected wait in words, or `overloaded` where the queue grows without bound (`None`), as
+/// the Queues tab says.
+fn wait(seconds: Option<f64>) -> String {
+    seconds.map_or_else(|| "overloaded".to_owned(), wait_words)
+}
 
 /// One window: `circ-3, Circulation desk 3, open, eli, 5 waiting, wait about 13 minutes,
 /// 23 served today`.
@@ -26,7 +32,7 @@ pub(super) fn window_line(w: &WindowNow) -> String {
     } else {
         parts.push(format!("{} waiting", p.queue_length));
         if let Some(s) = w.wait_now_s {
-            parts.push(format!("wait {}", wait(Some(s))));
+            parts.push(format!("wait {}", wait_words(s)));
         }
     }
     parts.push(format!("{} served today", p.served_today));
@@ -103,11 +109,11 @@ fn forecast(slots: &[SlotPlan], open: u32, state: &State) -> String {
 fn service_line(s: &ServiceQueue, state: &State) -> String {
     let mut parts = vec![
         format!("{}: {} of {} windows open", s.service, s.open, s.windows.len()),
-        format!("handling takes {}", wait(Some(s.aht_s))),
+        format!("handling takes {}", wait_words(s.aht_s)),
     ];
     if let Some(now) = &s.now {
         parts.push(match now.expected.mean_wait_s() {
-            Some(w) => format!("mean wait now {}", wait(Some(w))),
+            Some(w) => format!("mean wait now {}", wait_words(w)),
             None => "overloaded now".to_owned(),
         });
     }
@@ -168,6 +174,12 @@ mod tests {
 
     use crate::plain::render::tests::state;
     use crate::tui::fixtures::desk;
+
+    #[test]
+    fn a_queue_without_bound_is_overloaded() {
+        assert_eq!(wait(None), "overloaded");
+        assert_eq!(wait(Some(842.0)), "about 14 minutes");
+    }
 
     #[test]
     fn queues_say_who_waits_what_to_do_now_and_each_window() {

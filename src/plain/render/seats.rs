@@ -4,10 +4,10 @@
 //!
 //! May use: what `render` may; its shared lines.
 
-use super::{Listing, clock, filtered, minutes_words};
+use super::{Listing, clock, filtered};
 use crate::domain::comfort::Measure;
 use crate::domain::layout::{SeatState, SensorHealth, ZoneKind};
-use crate::domain::units::count;
+use crate::domain::units::{count, minutes_words};
 use crate::tui::model::{ApiHealth, FloorView, SeatCell, ZoneView};
 use crate::tui::state::{Overlay, State};
 use crate::tui::theme::SeatMark;

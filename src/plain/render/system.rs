@@ -6,8 +6,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{ago, clock, duration_words, filtered, minutes_words};
-use crate::domain::units::{clock_skew, count, human_bytes};
+use super::{clock, filtered};
+use crate::domain::units::{
+    ago_words, clock_skew, count, duration_words, human_bytes, minutes_words,
+};
 use crate::tui::model::{ApiHealth, SystemSnapshot};
 use crate::tui::state::State;
 use crate::tui::update;
@@ -23,13 +25,13 @@ pub(super) fn feed_line(
     let mut parts = vec![f.feed.clone()];
     parts.push(match h.age {
         None => "never succeeded".to_owned(),
-        Some(a) if h.stale => format!("stale, last success {}", ago(a)),
+        Some(a) if h.stale => format!("stale, last success {}", ago_words(a)),
         Some(a) if a < Duration::minutes(1) => "ok".to_owned(),
-        Some(a) => format!("ok, last success {}", ago(a)),
+        Some(a) => format!("ok, last success {}", ago_words(a)),
     });
     let error = f.last_error.as_deref().zip(f.last_error_at);
     if let Some((e, at)) = error {
-        let when = format!("{}, {}", clock(at, state), ago(now - at));
+        let when = format!("{}, {}", clock(at, state), ago_words(now - at));
         match f.consecutive_failures {
             0 => {}
             1 => parts.push(format!("the last attempt failed, at {when}: {e}")),
@@ -50,7 +52,7 @@ pub(super) fn feed_line(
         parts.push(format!(
             "earlier error at {}, {}, before the last success: {e}",
             clock(at, state),
-            ago(now - at)
+            ago_words(now - at)
         ));
     }
     parts.join(", ")
@@ -61,14 +63,14 @@ pub(super) fn feed_line(
 fn witness_line(w: &crate::domain::rules::WitnessFact, now: DateTime<Utc>) -> String {
     let mut parts = vec![format!("Witness {}", w.name)];
     if let (Some(at), Some(r)) = (w.refused_at, &w.refusal) {
-        parts.push(format!("REFUSED {}: {r}", ago(now - at)));
+        parts.push(format!("REFUSED {}: {r}", ago_words(now - at)));
     }
     if let Some(e) = &w.error {
         parts.push(format!("failing: {e}"));
     }
     parts.push(match (w.cosigned_size, w.cosigned_at) {
         (Some(n), Some(at)) => {
-            format!("cosigned {} {}", count(n, "entry", "entries"), ago(now - at))
+            format!("cosigned {} {}", count(n, "entry", "entries"), ago_words(now - at))
         }
         _ if w.attempt_at.is_none() => "not asked yet".to_owned(),
         _ => "never cosigned".to_owned(),
@@ -209,7 +211,7 @@ pub fn health(state: &State) -> String {
         parts.push(format!(
             "database unreachable since {}, {}",
             clock(since, state),
-            ago(state.wall - since)
+            ago_words(state.wall - since)
         ));
     }
     if let Some(busy) = &state.busy {
