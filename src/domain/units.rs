@@ -99,9 +99,9 @@ pub fn wait(seconds: f64) -> String {
 // ---- In words ----
 //
 // The short forms above (`12m`, `2h05m`) are what a screen reader spells out as metres and
-// letters, so the plain console says these instead. The ages and durations say hours from where
-// their short forms do (60 minutes), and the ages say days from where `short_age` and the
-// console's `age_minutes` do (1,440 minutes).
+// letters, so the plain console says these instead. Each says hours from where its short form
+// does (60 minutes, or 3,600 s as `wait` rounds them), and the ages say days from where
+// `short_age` and the console's `age_minutes` do (1,440 minutes).
 
 /// Minutes in words: `1 minute`, `59 minutes`, `1 hour`, `2 hours 5 minutes`, `3 days`, with
 /// the breakpoints of [`short_age`] (hours from 60 minutes, days from 1,440); past a day in
@@ -146,12 +146,18 @@ pub fn ago_words(d: Duration) -> String {
 }
 
 /// An expected wait in words, to the nearest minute: `under a minute`, `about 6 minutes`,
-/// `about 1 hour 5 minutes`; `unknown` when it is not a number, where [`wait`] says `—`.
+/// `about 1 hour 5 minutes`; `unknown` when it is not a number, where [`wait`] says `—`. It
+/// goes from seconds to minutes and from minutes to hours at the same whole second as [`wait`]
+/// (60 s and 3,600 s, rounded alike), so a wait of 59m59s is `about 59 minutes`, not an hour.
 pub fn wait_words(seconds: f64) -> String {
-    match seconds {
-        s if !s.is_finite() => "unknown".to_owned(),
+    if !seconds.is_finite() {
+        return "unknown".to_owned();
+    }
+    let minutes = (seconds / 60.0).round() as i64;
+    match seconds.round() {
         s if s < 60.0 => "under a minute".to_owned(),
-        s => format!("about {}", minutes_words((s / 60.0).round() as i64)),
+        s if s < 3600.0 => format!("about {}", minutes_words(minutes.min(59))),
+        _ => format!("about {}", minutes_words(minutes)),
     }
 }
 
@@ -260,6 +266,15 @@ mod tests {
         ] {
             assert_eq!(to_the_second(Duration::seconds(seconds)), short);
             assert_eq!(duration_words(Duration::seconds(seconds)), words);
+        }
+        for (seconds, short, words) in [
+            (59.4, "59s", "under a minute"),
+            (59.5, "1m00s", "about 1 minute"),
+            (3599.4, "59m59s", "about 59 minutes"),
+            (3599.5, "1h00m", "about 1 hour"),
+        ] {
+            assert_eq!(wait(seconds), short);
+            assert_eq!(wait_words(seconds), words, "{seconds} s");
         }
     }
 }
