@@ -1,5 +1,7 @@
 //! Quantities written for people: counts of things, sizes in bytes, ages and durations. The
-//! console and the headless commands print them the same way.
+//! console and the headless commands print them the same way. Ages, durations and waits come
+//! short (`12m`, `2h05m`) for a screen and in words (`12 minutes`, `about 1 hour`, the
+//! `*_words` functions) for the plain console, which a screen reader reads aloud.
 
 use std::fmt;
 
@@ -94,6 +96,71 @@ pub fn wait(seconds: f64) -> String {
     }
 }
 
+// ---- In words ----
+//
+// The short forms above (`12m`, `2h05m`) are what a screen reader spells out as metres and
+// letters, so the plain console says these instead. Each says hours from where its short form
+// does (60 minutes, or 3,600 s as `wait` rounds them), and the ages say days from where
+// `short_age` and the console's `age_minutes` do (1,440 minutes).
+
+/// Minutes in words: `1 minute`, `59 minutes`, `1 hour`, `2 hours 5 minutes`, `3 days`, with
+/// the breakpoints of [`short_age`] (hours from 60 minutes, days from 1,440); past a day in
+/// whole days. Negative minutes are `0 minutes`.
+pub fn minutes_words(minutes: i64) -> String {
+    let m = minutes.max(0);
+    match m {
+        ..60 => count(m, "minute", "minutes"),
+        60..1440 => {
+            let hours = count(m / 60, "hour", "hours");
+            match m % 60 {
+                0 => hours,
+                rest => format!("{hours} {}", count(rest, "minute", "minutes")),
+            }
+        }
+        _ => count(m / 1440, "day", "days"),
+    }
+}
+
+/// A duration to the second in words, for schedules: `5 seconds`, `2 minutes 30 seconds`,
+/// `2 hours`. Under an hour it is exact, as [`to_the_second`]; from an hour on it is
+/// [`minutes_words`], to the minute.
+pub fn duration_words(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match (s / 60, s % 60) {
+        (0, sec) => count(sec, "second", "seconds"),
+        (m, sec) if m < 60 && sec > 0 => {
+            format!("{} {}", minutes_words(m), count(sec, "second", "seconds"))
+        }
+        (m, _) => minutes_words(m),
+    }
+}
+
+/// How long ago in words, as [`ago`] says it: `just now` under a minute, else `12 minutes ago`,
+/// `1 hour 5 minutes ago`, `2 days ago`.
+pub fn ago_words(d: Duration) -> String {
+    if d < Duration::minutes(1) {
+        "just now".to_owned()
+    } else {
+        format!("{} ago", minutes_words(d.num_minutes()))
+    }
+}
+
+/// An expected wait in words, to the nearest minute: `under a minute`, `about 6 minutes`,
+/// `about 1 hour 5 minutes`; `unknown` when it is not a number, where [`wait`] says `—`. It
+/// goes from seconds to minutes and from minutes to hours at the same whole second as [`wait`]
+/// (60 s and 3,600 s, rounded alike), so a wait of 59m59s is `about 59 minutes`, not an hour.
+pub fn wait_words(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "unknown".to_owned();
+    }
+    let minutes = (seconds / 60.0).round() as i64;
+    match seconds.round() {
+        s if s < 60.0 => "under a minute".to_owned(),
+        s if s < 3600.0 => format!("about {}", minutes_words(minutes.min(59))),
+        _ => format!("about {}", minutes_words(minutes)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +209,72 @@ mod tests {
         assert_eq!(spoken_duration(Duration::seconds(545)), "9 min 5 s");
         assert_eq!(spoken_duration(Duration::seconds(3600)), "1 h");
         assert_eq!(spoken_duration(Duration::seconds(3900 + 7)), "1 h 5 min");
+    }
+
+    #[test]
+    fn minutes_ages_durations_and_waits_in_words() {
+        for (m, words) in [
+            (-3, "0 minutes"),
+            (1, "1 minute"),
+            (59, "59 minutes"),
+            (60, "1 hour"),
+            (95, "1 hour 35 minutes"),
+            (1440, "1 day"),
+            (3000, "2 days"),
+        ] {
+            assert_eq!(minutes_words(m), words);
+        }
+        assert_eq!(duration_words(Duration::seconds(5)), "5 seconds");
+        assert_eq!(duration_words(Duration::seconds(150)), "2 minutes 30 seconds");
+        assert_eq!(duration_words(Duration::seconds(7230)), "2 hours");
+        assert_eq!(ago_words(Duration::seconds(30)), "just now");
+        assert_eq!(ago_words(Duration::minutes(12)), "12 minutes ago");
+        assert_eq!(wait_words(30.0), "under a minute");
+        assert_eq!(wait_words(842.0), "about 14 minutes");
+        assert_eq!(wait_words(f64::NAN), "unknown");
+    }
+
+    /// Either side of each breakpoint of the short forms, the short form and the word form.
+    #[test]
+    fn word_forms_change_unit_where_the_short_forms_do() {
+        for (minutes, short, words) in [
+            (59, "59m", "59 minutes"),
+            (60, "1h00m", "1 hour"),
+            (1439, "23h59m", "23 hours 59 minutes"),
+            (1440, "1d00h", "1 day"),
+        ] {
+            assert_eq!(short_age(Duration::minutes(minutes)), short);
+            assert_eq!(minutes_words(minutes), words);
+        }
+        for (seconds, short, words) in [
+            (59, "just now", "just now"),
+            (60, "1m ago", "1 minute ago"),
+            (3599, "59m ago", "59 minutes ago"),
+            (3600, "1h00m ago", "1 hour ago"),
+            (86_399, "23h59m ago", "23 hours 59 minutes ago"),
+            (86_400, "1d00h ago", "1 day ago"),
+        ] {
+            assert_eq!(ago(Duration::seconds(seconds)), short);
+            assert_eq!(ago_words(Duration::seconds(seconds)), words);
+        }
+        for (seconds, short, words) in [
+            (59, "59s", "59 seconds"),
+            (60, "1m", "1 minute"),
+            (3599, "59m59s", "59 minutes 59 seconds"),
+            (3600, "1h00m", "1 hour"),
+            (3630, "1h00m30s", "1 hour"),
+        ] {
+            assert_eq!(to_the_second(Duration::seconds(seconds)), short);
+            assert_eq!(duration_words(Duration::seconds(seconds)), words);
+        }
+        for (seconds, short, words) in [
+            (59.4, "59s", "under a minute"),
+            (59.5, "1m00s", "about 1 minute"),
+            (3599.4, "59m59s", "about 59 minutes"),
+            (3599.5, "1h00m", "about 1 hour"),
+        ] {
+            assert_eq!(wait(seconds), short);
+            assert_eq!(wait_words(seconds), words, "{seconds} s");
+        }
     }
 }
