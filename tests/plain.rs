@@ -294,3 +294,56 @@ fn piped_commands_are_all_answered_and_bad_input_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.toml") && err.contains("'quiet' is not one of full, plain"), "{err}");
 }
+
+/// What `help` says, every page, to a demo login on `db`.
+fn help_of(home: &Path, db: &str, login: &str) -> String {
+    let script = home.join(format!("help-{login}.txt"));
+    std::fs::write(&script, "help\nmore\nmore\nmore\nmore\nmore\nmore\n").unwrap();
+    let o = carrel_with_input(
+        home,
+        &["--db", db, "--as", login, "--plain"],
+        std::fs::File::open(&script).unwrap().into(),
+    );
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn every_action_of_the_table_is_in_the_help_of_a_role_that_may_use_it() {
+    use carrel::domain::staff::{Grant, Party, Role};
+    use carrel::tui::keymap::TABLE;
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("library.db");
+    let db = db.to_str().unwrap();
+    carrel(home.path(), &["init", "--demo", "--db", db]);
+    let logins = [
+        ("dana", Grant { role: Role::Desk, party: None }),
+        ("sam", Grant { role: Role::Sysadmin, party: None }),
+        ("uma", Grant { role: Role::Committee, party: Some(Party::UserCommittee) }),
+        ("ada", Grant { role: Role::Auditor, party: None }),
+    ];
+    let helps: Vec<(&str, Grant, String)> =
+        logins.iter().map(|(l, g)| (*l, *g, help_of(home.path(), db, l))).collect();
+    for e in TABLE {
+        let (login, _, help) = helps
+            .iter()
+            .find(|(_, g, _)| {
+                e.needs.is_none_or(|p| carrel::domain::policy::permitting_role(&[*g], p).is_some())
+            })
+            .unwrap_or_else(|| panic!("no demo login may {}", e.name));
+        // Listed as a command of its own, or among the moves of the list line; not among
+        // those the roles do not allow.
+        let listed = help.lines().filter(|l| !l.contains("Not for your roles")).any(|l| {
+            let item = l.split_once(": ").map_or(l, |(_, rest)| rest);
+            let item =
+                item.split_once(". ").filter(|(g, _)| !g.contains(' ')).map_or(item, |(_, r)| r);
+            item.starts_with(&format!("{} ", e.name))
+                || item.starts_with(&format!("{}:", e.name))
+                || (item.contains("move through the list")
+                    && item.contains(&format!("{},", e.name)))
+                || (item.contains("move through the list")
+                    && item.contains(&format!("{}:", e.name)))
+        });
+        assert!(listed, "{} is not in {login}'s help:\n{help}", e.name);
+    }
+}
