@@ -7,6 +7,8 @@
 //! cargo run --release --example pty_measure -- live 180     # demo --speed 1, bytes per minute
 //! cargo run --release --example pty_measure -- rss 60       # demo --seats 20000 --speed 600
 //! cargo run --release --example pty_measure -- start        # time from launch to the seat map
+//! cargo run --release --example pty_measure -- plain-idle 180  # the plain console, --speed 0
+//! cargo run --release --example pty_measure -- plain-live 180  # the plain console, --speed 1
 //! ```
 //! The first 10 seconds (start-up, first draw, backfill) are not counted in the byte rates.
 #![allow(clippy::unwrap_used)]
@@ -26,9 +28,12 @@ fn main() {
     let bin = bin.to_str().unwrap();
     let home = tempfile::tempdir().unwrap();
     let start = "2026-11-18T10:30:00Z";
+    let plain = mode.starts_with("plain-");
     let demo: Vec<&str> = match mode {
         "idle" => vec!["demo", "--seed", "1", "--speed", "0", "--start", start],
         "live" => vec!["demo", "--seed", "1", "--speed", "1", "--start", start],
+        "plain-idle" => vec!["demo", "--plain", "--seed", "1", "--speed", "0", "--start", start],
+        "plain-live" => vec!["demo", "--plain", "--seed", "1", "--speed", "1", "--start", start],
         "rss" => vec![
             "demo",
             "--seed",
@@ -41,7 +46,7 @@ fn main() {
             "2026-11-18T08:00:00Z",
         ],
         "start" => vec!["demo", "--seed", "1"],
-        other => panic!("unknown mode {other}: idle, live, rss or start"),
+        other => panic!("unknown mode {other}: idle, live, plain-idle, plain-live, rss or start"),
     };
     let launched = Instant::now();
     let extra: Vec<(String, String)> = std::env::var("MEASURE_ENV")
@@ -51,7 +56,7 @@ fn main() {
         .collect();
     let env: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut p = pty::Pty::spawn(bin, &demo, 100, 30, home.path(), &env);
-    p.wait_for("Ghost seats", Duration::from_secs(30));
+    p.wait_for(if plain { "carrel> " } else { "Ghost seats" }, Duration::from_secs(30));
     if mode == "start" {
         println!(
             "start: the seat map was on screen {:.0} ms after launch",
@@ -68,6 +73,8 @@ fn main() {
     std::thread::sleep(Duration::from_secs(seconds));
     let bytes = p.byte_count() - before;
     let elapsed = t0.elapsed().as_secs_f64();
+    // The plain console's lines said unasked: its announcements (and the prompts after them).
+    let said = p.bytes()[before..].iter().filter(|b| **b == b'\n').count();
     match mode {
         "rss" => {
             let pid = p.pid().unwrap();
@@ -94,11 +101,16 @@ fn main() {
                 file_kb / 1024.0
             );
         }
+        _ if plain => println!(
+            "{mode}: {bytes} bytes, {said} lines in {elapsed:.0} s = {:.0} bytes and {:.1} lines per minute",
+            bytes as f64 * 60.0 / elapsed,
+            said as f64 * 60.0 / elapsed
+        ),
         _ => println!(
             "{mode}: {bytes} bytes in {elapsed:.0} s = {:.0} bytes per minute",
             bytes as f64 * 60.0 / elapsed
         ),
     }
-    p.send("q");
+    p.send(if plain { "quit\r" } else { "q" });
     p.wait_exit(Duration::from_secs(10));
 }

@@ -301,15 +301,17 @@ impl Session {
     /// A message through `update`, then what it changed is queued to be announced and a new
     /// status message is said.
     pub(super) fn apply(&mut self, msg: Msg) {
-        let compare = matches!(
-            msg,
+        // Only messages that bring data (or the database's coming and going) are compared; the
+        // database answering, as it does every second, is not.
+        let compare = match &msg {
             Msg::SeatsLoaded(..)
-                | Msg::QueuesLoaded(..)
-                | Msg::SystemLoaded(..)
-                | Msg::AlertsLoaded(..)
-                | Msg::GovernanceLoaded(..)
-                | Msg::DatabaseReachable(..)
-        );
+            | Msg::QueuesLoaded(..)
+            | Msg::SystemLoaded(..)
+            | Msg::AlertsLoaded(..)
+            | Msg::GovernanceLoaded(..) => true,
+            Msg::DatabaseReachable(up) => *up == self.state.database_down.is_some(),
+            _ => false,
+        };
         if let Msg::Voted { id, result: Ok(Some(_)), .. } = &msg {
             self.own_decision = Some(*id);
         }
