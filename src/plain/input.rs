@@ -280,6 +280,9 @@ fn read_keys(
             b => {
                 pending_utf8.push(b);
                 match std::str::from_utf8(&pending_utf8) {
+                    // A control character typed as UTF-8 (a C1 such as U+009B, which some
+                    // terminals take for CSI) is not echoed or kept.
+                    Ok(text) if text.chars().any(char::is_control) => pending_utf8.clear(),
                     Ok(text) => {
                         if s.typed.len() + text.len() > MAX_LINE {
                             drop(s);

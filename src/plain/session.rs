@@ -138,6 +138,9 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
     let mut poll = tokio::time::interval(Duration::from_secs(1));
     poll.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let (mut term_sig, mut hup_sig) = signals();
+    // Ctrl-c where the terminal edits lines (raw mode reads it as a key instead): leave as
+    // `quit` does, letting the feeds go.
+    let mut int_sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         for effect in std::mem::take(&mut s.pending) {
             match effect {
@@ -204,6 +207,7 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
             () = feeds.wrote() => s.apply(Msg::DataChanged),
             _ = term_sig.recv() => s.state.quit = true,
             _ = hup_sig.recv() => s.state.quit = true,
+            _ = int_sig.recv() => s.state.quit = true,
         }
     }
     feeds.stop().await;
@@ -470,6 +474,13 @@ impl Session {
         words.extend(crate::domain::layout::ZoneKind::ALL.map(|k| k.as_str().to_owned()));
         words.extend(Tab::ALL.map(|t| t.title().to_lowercase()));
         words.extend(Level::WORDS.map(String::from));
+        // Seat labels and window ids come from the APIs: Tab writes them to the terminal, so
+        // only what is safe to say, and whole words, are offered.
+        let words: Vec<String> = words
+            .iter()
+            .filter(|w| !w.is_empty() && speak(w) == **w && !w.contains(' '))
+            .cloned()
+            .collect();
         let commands = command::names_for(&self.state.viewer);
         let mut c = self.completions.lock().unwrap_or_else(|p| p.into_inner());
         c.commands = commands;
