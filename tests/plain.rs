@@ -124,26 +124,36 @@ fn the_desk_finds_releases_opens_a_window_and_looks_a_patron_up() {
     assert_plain(&p, "the desk");
 }
 
+/// `carrel ARGS`, which must succeed: its output.
 fn carrel(home: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("cfg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .unwrap();
+    let out = carrel_with_input(home, args, std::process::Stdio::null());
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A demo database made with `carrel init --demo` in `home`: its path.
+fn demo_database(home: &Path) -> String {
+    let db = home.join("library.db").to_str().unwrap().to_owned();
+    carrel(home, &["init", "--demo", "--db", &db]);
+    db
+}
+
+/// The plain console as `login` on `db`, with `script` piped in.
+fn plain_script(home: &Path, db: &str, login: &str, script: &str) -> std::process::Output {
+    let file = home.join(format!("script-{login}.txt"));
+    std::fs::write(&file, script).unwrap();
+    carrel_with_input(
+        home,
+        &["--db", db, "--as", login, "--plain"],
+        std::fs::File::open(&file).unwrap().into(),
+    )
 }
 
 #[test]
 fn committee_members_on_one_database_hear_each_others_votes() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("library.db");
-    let db = db.to_str().unwrap();
-    carrel(home.path(), &["init", "--demo", "--db", db]);
+    let db = demo_database(home.path());
+    let db = db.as_str();
     let filed = carrel(
         home.path(),
         &[
@@ -233,18 +243,12 @@ fn carrel_with_input(
 #[test]
 fn piped_commands_are_all_answered_and_bad_input_is_refused() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("library.db");
-    let db = db.to_str().unwrap();
-    carrel(home.path(), &["init", "--demo", "--db", db]);
+    let db = demo_database(home.path());
+    let db = db.as_str();
 
     // Lines piped in are carried out in order, before the end of the input ends the session.
-    let script = home.path().join("script.txt");
-    std::fs::write(&script, "whoami\nrequests\nrequest 3\nrelase 3\napprove 3\n").unwrap();
-    let o = carrel_with_input(
-        home.path(),
-        &["--db", db, "--as", "dana", "--plain"],
-        std::fs::File::open(&script).unwrap().into(),
-    );
+    let script = "whoami\nrequests\nrequest 3\nrelase 3\napprove 3\n";
+    let o = plain_script(home.path(), db, "dana", script);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("You are dana (Dana Desk), desk."), "{out}");
@@ -297,13 +301,7 @@ fn piped_commands_are_all_answered_and_bad_input_is_refused() {
 
 /// What `help` says, every page, to a demo login on `db`.
 fn help_of(home: &Path, db: &str, login: &str) -> String {
-    let script = home.join(format!("help-{login}.txt"));
-    std::fs::write(&script, "help\nmore\nmore\nmore\nmore\nmore\nmore\n").unwrap();
-    let o = carrel_with_input(
-        home,
-        &["--db", db, "--as", login, "--plain"],
-        std::fs::File::open(&script).unwrap().into(),
-    );
+    let o = plain_script(home, db, login, "help\nmore\nmore\nmore\nmore\nmore\nmore\n");
     assert!(o.status.success());
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -313,9 +311,8 @@ fn every_action_of_the_table_is_in_the_help_of_a_role_that_may_use_it() {
     use carrel::domain::staff::{Grant, Party, Role};
     use carrel::tui::keymap::TABLE;
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("library.db");
-    let db = db.to_str().unwrap();
-    carrel(home.path(), &["init", "--demo", "--db", db]);
+    let db = demo_database(home.path());
+    let db = db.as_str();
     let logins = [
         ("dana", Grant { role: Role::Desk, party: None }),
         ("sam", Grant { role: Role::Sysadmin, party: None }),
