@@ -8,7 +8,7 @@ use super::command::{self, Command};
 use super::render::{self, Listing};
 use super::session::{Session, View, tab_action};
 use crate::domain::policy::Permission;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::state::{GovRow, GovView, Overlay, Tab};
 use crate::tui::update::{alerts, governance, seats};
 
@@ -171,6 +171,22 @@ impl Session {
         if takes_nothing && !args.is_empty() {
             self.say1(format!("{} takes nothing after it", action.name()));
             return None;
+        }
+        // An action the viewer's roles do not allow goes straight to the console, which
+        // refuses it in its own words and logs the attempt, before anything is looked up.
+        let tab = match action.scope() {
+            Scope::Seats => Some(Tab::Seats),
+            Scope::Queues => Some(Tab::Queues),
+            Scope::Governance => Some(Tab::Governance),
+            Scope::Patrons => Some(Tab::Patrons),
+            Scope::Global | Scope::Navigation | Scope::Alerts => None,
+        };
+        if let (Some(tab), Some(p)) = (tab, action.entry().needs)
+            && !self.state.viewer.may(p)
+        {
+            self.go(tab);
+            self.act(action);
+            return Some(View::Nothing);
         }
         Some(match action {
             Action::Quit => {

@@ -13,6 +13,8 @@ pub fn speak(text: &str) -> String {
     for c in text.chars() {
         match c {
             '\t' => out.push(' '),
+            // Markup around a command in a message (`carrel purge`), read aloud as "grave".
+            '`' => {}
             c if c.is_control() => {}
             '…' => out.push_str("..."),
             '→' => out.push_str(" to "),
@@ -89,6 +91,7 @@ mod tests {
     fn glyphs_are_said_in_words() {
         assert_eq!(speak("ε ledger · 3 → 4…"), "epsilon ledger , 3  to  4...");
         assert_eq!(speak("Café 1N"), "Café 1N");
+        assert_eq!(speak("run `carrel purge`"), "run carrel purge");
     }
 
     #[test]
