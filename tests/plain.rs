@@ -267,6 +267,16 @@ fn piped_commands_are_all_answered_and_bad_input_is_refused() {
     );
     assert!(carrel::plain::text::forbidden(&o.stdout).is_none());
 
+    // Whoever is not on the staff list gets the read-only view, and the console's refusal.
+    let o = carrel_with_input(
+        home.path(),
+        &["--db", db, "--plain"],
+        std::fs::File::open(home.path().join("script-dana.txt")).unwrap().into(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(", a read-only view."), "{out}");
+    assert!(out.contains("cannot vote on a data request: read-only view"), "{out}");
+
     // A line that never ends is bad input, said and refused, not read into memory.
     let o = carrel_with_input(
         home.path(),
