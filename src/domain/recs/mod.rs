@@ -19,7 +19,9 @@
 //!   than `k` (none for a user without known items); the caller tops the list up from
 //!   [`Popularity`] when it needs `k`.
 //! - Memory is bounded by the input and the neighbour cap: the model keeps at most
-//!   [`ItemKnnParams::neighbours`] neighbours per item, never the item–item matrix.
+//!   [`ItemKnnParams::neighbours`] neighbours per item, never the item–item matrix. EASE^R
+//!   (`ease.rs`, not yet in the backtest) keeps a dense matrix over at most
+//!   [`EaseParams::max_items`] items, the most borrowed.
 //!
 //! The model (`item_knn.rs`) is the cosine-based item-based top-N recommender of Deshpande and
 //! Karypis (ACM TOIS 22(1), 2004) with both of their normalisations; its one parameter, the
@@ -27,6 +29,7 @@
 //! set (see [`ItemKnnParams`]).
 
 mod backtest;
+mod ease;
 mod interactions;
 mod item_knn;
 mod log_csv;
@@ -38,6 +41,7 @@ use serde::{Deserialize, Serialize};
 pub use backtest::{
     BacktestOptions, BacktestReport, ModelKind, ModelScore, Order, RecsError, backtest,
 };
+pub use ease::{Ease, EaseParams};
 pub use interactions::Interactions;
 pub use item_knn::{ItemKnn, ItemKnnParams};
 pub use log_csv::{Event, InteractionLog, LogOptions, parse_log};
