@@ -1,11 +1,13 @@
-//! `carrel recs backtest`: the local recommender against popularity by time-ordered
-//! leave-last-out.
+//! `carrel recs backtest`: the local recommenders (item-based CF, EASE^R) against popularity by
+//! time-ordered leave-last-out, and the choice of one.
 //!
 //! Bad files go to the real binary (a message naming the file, the line and the column; exit
 //! status 2). The real-data test reads `../shared/data/interactions_movielens_small.csv` (100,004
 //! ratings by 671 users as a stand-in for loans) through the library and skips, saying so, when
 //! the shared data folder is absent: the item-based model must beat popularity on nDCG@10 and
-//! recommend at least five times as many distinct items.
+//! recommend at least five times as many distinct items; EASE^R must reach an nDCG@10 at least
+//! 15% above the item-based model's with at least five times popularity's coverage, and be
+//! chosen.
 //!
 //! Run with `cargo test --test recs_backtest -- --nocapture` to see the scores.
 
@@ -127,7 +129,7 @@ fn shelves() -> String {
 }
 
 #[test]
-fn json_reports_both_models_with_every_field() {
+fn json_reports_every_model_with_every_field_and_the_choice() {
     let (o, _, _dir) =
         backtest_file(&shelves(), &[&COLS[..], &["--time-col", "loaned", "--json"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -139,12 +141,15 @@ fn json_reports_both_models_with_every_field() {
     assert_eq!((v["users_evaluated"].as_u64(), v["users_skipped"].as_u64()), (Some(24), Some(0)));
     assert_eq!(v["training_pairs"], 24 * 4);
     assert_eq!(v["item_knn"]["neighbours"], 20);
-    let models = v["models"].as_array().unwrap();
-    assert_eq!(models.len(), 2);
     assert_eq!(
-        (models[0]["model"].as_str(), models[1]["model"].as_str()),
-        (Some("item-knn"), Some("popularity"))
+        (v["ease"]["lambda"].as_f64(), v["ease"]["max_items"].as_u64()),
+        (Some(200.0), Some(2000))
     );
+    // Every item has a user, far under the cap: all 11 are kept.
+    assert_eq!((v["ease_items"].as_u64(), v["ease_min_users"].as_u64()), (Some(11), Some(1)));
+    let models = v["models"].as_array().unwrap();
+    let names: Vec<&str> = models.iter().filter_map(|m| m["model"].as_str()).collect();
+    assert_eq!(names, ["item-knn", "ease", "popularity"]);
     for m in models {
         for field in ["precision", "recall", "ndcg", "coverage", "long_tail_share"] {
             let x = m[field].as_f64().unwrap_or(-1.0);
@@ -156,7 +161,13 @@ fn json_reports_both_models_with_every_field() {
     // or second (nDCG ≥ 1/log2(3) = 0.63); popularity ranks the shelves alike.
     let ndcg = |m: &serde_json::Value| m["ndcg"].as_f64().unwrap();
     assert!(ndcg(&models[0]) >= 0.63, "{v}");
-    assert!(ndcg(&models[0]) > ndcg(&models[1]), "{v}");
+    assert!(ndcg(&models[0]) > ndcg(&models[2]), "{v}");
+    assert!(ndcg(&models[1]) > ndcg(&models[2]), "{v}");
+    // The choice is a model with the highest nDCG, never popularity here.
+    let chosen = models.iter().find(|m| m["model"] == v["chosen"]).expect("the chosen model's row");
+    let best = models.iter().map(ndcg).fold(0.0, f64::max);
+    assert_eq!(ndcg(chosen), best, "{v}");
+    assert_ne!(v["chosen"], "popularity");
 }
 
 #[test]
@@ -187,12 +198,24 @@ fn the_table_has_a_row_per_model() {
         ]
     );
     assert!(lines[2].starts_with("item-based CF "), "{out}");
-    assert!(lines[3].starts_with("popularity "), "{out}");
-    assert!(lines[2].ends_with(" 24") && lines[3].ends_with(" 24"), "{out}");
+    assert!(lines[3].starts_with("EASE^R "), "{out}");
+    assert!(lines[4].starts_with("popularity "), "{out}");
+    assert!(lines[2..5].iter().all(|l| l.ends_with(" 24")), "{out}");
+    assert!(lines[5].starts_with("chosen: "), "{out}");
+    assert!(
+        lines[5].ends_with(
+            "on a tie the simpler model, in the order popularity, item-based CF, EASE^R)"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[6].contains("EASE^R: lambda 200, over the 11 items with at least 1 users"),
+        "{out}"
+    );
 }
 
 #[test]
-fn movielens_small_item_based_beats_popularity_with_five_times_its_coverage() {
+fn movielens_small_both_models_beat_popularity_and_ease_beats_item_based_by_15_percent() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/interactions_movielens_small.csv");
     if !path.exists() {
@@ -245,4 +268,18 @@ fn movielens_small_item_based_beats_popularity_with_five_times_its_coverage() {
         knn.coverage,
         pop.coverage
     );
+    let ease = report.score(ModelKind::Ease).unwrap();
+    assert!(
+        ease.ndcg >= 1.15 * knn.ndcg,
+        "nDCG@10: EASE^R {:.4}, item-based {:.4}",
+        ease.ndcg,
+        knn.ndcg
+    );
+    assert!(
+        ease.coverage >= 5.0 * pop.coverage,
+        "coverage: EASE^R {:.4}, popularity {:.4}",
+        ease.coverage,
+        pop.coverage
+    );
+    assert_eq!(report.chosen, ModelKind::Ease);
 }

@@ -1,6 +1,6 @@
-//! `carrel recs`: the local recommender. `recs backtest` compares it with popularity by
-//! time-ordered leave-last-out on any CSV of interactions (user, item, optional time); it needs
-//! no database.
+//! `carrel recs`: the local recommenders. `recs backtest` compares them with popularity by
+//! time-ordered leave-last-out on any CSV of interactions (user, item, optional time) and says
+//! which it chooses; it needs no database.
 
 use std::path::PathBuf;
 
@@ -10,14 +10,14 @@ use super::import::{parse_delimiter, parse_tz};
 use super::table::{Align, Table};
 use super::{CliError, CliResult, print_json};
 use crate::config::Config;
-use crate::domain::recs::{self, BacktestOptions, LogOptions, Order};
+use crate::domain::recs::{self, BacktestOptions, LogOptions, ModelKind, Order};
 use crate::input;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RecsCommand {
-    /// Evaluate the local item-based recommender against popularity by time-ordered
-    /// leave-last-out on a CSV of interactions: precision@10, recall@10, nDCG@10, catalogue
-    /// coverage and long-tail share
+    /// Evaluate the local recommenders (item-based CF, EASE^R) against popularity by
+    /// time-ordered leave-last-out on a CSV of interactions: precision@10, recall@10, nDCG@10,
+    /// catalogue coverage and long-tail share; the model with the highest nDCG@10 is chosen
     Backtest(BacktestArgs),
 }
 
@@ -117,10 +117,21 @@ fn backtest(args: &BacktestArgs, cfg: &Config) -> CliResult {
         ]);
     }
     print!("{}", t.render());
+    let simplest: Vec<&str> = ModelKind::SIMPLEST_FIRST.iter().map(|m| m.name()).collect();
     println!(
-        "item-based CF: {} neighbours per item. Head: the {} most popular items, holding {:.0}% of \
-         the training interactions; the long-tail share is the share of recommendations outside it.",
+        "chosen: {} (the highest NDCG@{k}; on a tie the simpler model, in the order {})",
+        report.chosen.name(),
+        simplest.join(", ")
+    );
+    println!(
+        "item-based CF: {} neighbours per item. EASE^R: lambda {}, over the {} items with at least \
+         {} users (at most {}). Head: the {} most popular items, holding {:.0}% of the training \
+         interactions; the long-tail share is the share of recommendations outside it.",
         report.item_knn.neighbours,
+        report.ease.lambda,
+        report.ease_items,
+        report.ease_min_users,
+        report.ease.max_items,
         report.head_items,
         report.head_share * 100.0
     );

@@ -1,5 +1,6 @@
 //! Offline evaluation by time-ordered leave-last-out: each user's last interaction is held out,
-//! both models are trained on what remains, and each is asked for the user's top k.
+//! every model is trained on what remains, each is asked for the user's top k, and the model with
+//! the highest nDCG@k is chosen, as forecasting's backtest chooses the lowest error.
 //!
 //! Protocol, in full:
 //! - A user's last interaction is the latest by time; among interactions at the same time, the
@@ -11,14 +12,18 @@
 //!   recommend from); their interactions stay in the training data.
 //! - One global training set: every interaction except the held-out ones. Other users'
 //!   interactions later than a user's held-out one are in it — the common simplification, which
-//!   lets both models see a little of the future alike; a per-user time cut would need a model
+//!   lets every model see a little of the future alike; a per-user time cut would need a model
 //!   per user.
 //! - Metrics (see `metrics.rs`) are means over the users evaluated. Coverage is over every item
 //!   in the log; the head for the long-tail share is computed from the training interactions.
+//! - The chosen model has the highest mean nDCG@k. Equal scores go to the simpler model, in the
+//!   fixed order of [`ModelKind::SIMPLEST_FIRST`]: popularity, then item-based CF, then EASE^R
+//!   (the cheaper to build and the easier to explain, when it ranks as well).
 
 use serde::{Deserialize, Serialize};
 
 use super::Recommender;
+use super::ease::{Ease, EaseParams};
 use super::interactions::Interactions;
 use super::item_knn::{ItemKnn, ItemKnnParams};
 use super::log_csv::InteractionLog;
@@ -31,13 +36,19 @@ pub struct BacktestOptions {
     /// The length of the lists scored (the k of precision@k).
     pub k: usize,
     pub item_knn: ItemKnnParams,
+    pub ease: EaseParams,
     /// The share of interactions the head items make up (Pareto's 20%).
     pub head_share: f64,
 }
 
 impl Default for BacktestOptions {
     fn default() -> Self {
-        BacktestOptions { k: 10, item_knn: ItemKnnParams::default(), head_share: 0.2 }
+        BacktestOptions {
+            k: 10,
+            item_knn: ItemKnnParams::default(),
+            ease: EaseParams::default(),
+            head_share: 0.2,
+        }
     }
 }
 
@@ -47,15 +58,22 @@ impl Default for BacktestOptions {
 pub enum ModelKind {
     /// [`ItemKnn`]: item-based collaborative filtering.
     ItemKnn,
+    /// [`Ease`]: Steck's EASE^R over the most borrowed items.
+    Ease,
     /// [`Popularity`]: the most popular items the user does not have.
     Popularity,
 }
 
 impl ModelKind {
+    /// Every model, simplest first: the order that breaks a tie in the choice.
+    pub const SIMPLEST_FIRST: [ModelKind; 3] =
+        [ModelKind::Popularity, ModelKind::ItemKnn, ModelKind::Ease];
+
     /// The name shown in tables.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::ItemKnn => "item-based CF",
+            ModelKind::Ease => "EASE^R",
             ModelKind::Popularity => "popularity",
         }
     }
@@ -108,8 +126,14 @@ pub struct BacktestReport {
     pub head_items: usize,
     pub head_share: f64,
     pub item_knn: ItemKnnParams,
-    /// Item-based first, then popularity.
+    pub ease: EaseParams,
+    /// The items EASE^R kept: those with at least `ease_min_users` users.
+    pub ease_items: usize,
+    pub ease_min_users: u32,
+    /// Item-based CF, EASE^R, then popularity.
     pub models: Vec<ModelScore>,
+    /// The model with the highest nDCG@k; equal scores go to the simpler model.
+    pub chosen: ModelKind,
 }
 
 impl BacktestReport {
@@ -169,7 +193,22 @@ fn split(log: &InteractionLog) -> Split {
     Split { pairs, start, held_out }
 }
 
-/// Runs the leave-last-out comparison of the item-based model and popularity on `log`.
+/// The model with the highest nDCG; among equal ones, the first in
+/// [`ModelKind::SIMPLEST_FIRST`].
+fn choose(scores: &[ModelScore]) -> ModelKind {
+    let mut chosen = ModelKind::SIMPLEST_FIRST[0];
+    let mut best = f64::NEG_INFINITY;
+    for kind in ModelKind::SIMPLEST_FIRST {
+        if let Some(s) = scores.iter().find(|s| s.model == kind)
+            && s.ndcg > best
+        {
+            (chosen, best) = (kind, s.ndcg);
+        }
+    }
+    chosen
+}
+
+/// Runs the leave-last-out comparison of every model on `log` and chooses one.
 pub fn backtest(log: &InteractionLog, opts: &BacktestOptions) -> Result<BacktestReport, RecsError> {
     if log.events.is_empty() {
         return Err(RecsError::Empty);
@@ -185,6 +224,7 @@ pub fn backtest(log: &InteractionLog, opts: &BacktestOptions) -> Result<Backtest
         pairs.iter().copied().filter(|(u, i)| held_out[*u as usize] != Some(*i)).collect();
     let data = Interactions::from_pairs(training.iter().copied());
     let item_knn = ItemKnn::fit(&data, opts.item_knn);
+    let ease = Ease::fit(&data, opts.ease);
     let popularity = Popularity::fit(&data);
 
     let mut counts = vec![0u32; log.items.len()];
@@ -193,8 +233,11 @@ pub fn backtest(log: &InteractionLog, opts: &BacktestOptions) -> Result<Backtest
     }
     let head = head_items(&counts, opts.head_share);
 
-    let models: [(ModelKind, &dyn Recommender<u32>); 2] =
-        [(ModelKind::ItemKnn, &item_knn), (ModelKind::Popularity, &popularity)];
+    let models: [(ModelKind, &dyn Recommender<u32>); 3] = [
+        (ModelKind::ItemKnn, &item_knn),
+        (ModelKind::Ease, &ease),
+        (ModelKind::Popularity, &popularity),
+    ];
     let mut tallies: Vec<Tally> =
         models.iter().map(|_| Tally::new(opts.k, log.items.len())).collect();
     let mut history = Vec::new();
@@ -209,6 +252,9 @@ pub fn backtest(log: &InteractionLog, opts: &BacktestOptions) -> Result<Backtest
             tally.add(&list, held, &head);
         }
     }
+    let scores: Vec<ModelScore> =
+        models.iter().zip(&tallies).map(|((kind, _), t)| t.finish(*kind)).collect();
+    let chosen = choose(&scores);
     Ok(BacktestReport {
         k: opts.k,
         order: if log.timed { Order::Time } else { Order::File },
@@ -221,7 +267,11 @@ pub fn backtest(log: &InteractionLog, opts: &BacktestOptions) -> Result<Backtest
         head_items: head.iter().filter(|h| **h).count(),
         head_share: opts.head_share,
         item_knn: opts.item_knn,
-        models: models.iter().zip(&tallies).map(|((kind, _), t)| t.finish(*kind)).collect(),
+        ease: opts.ease,
+        ease_items: ease.items(),
+        ease_min_users: ease.min_users(),
+        models: scores,
+        chosen,
     })
 }
 
@@ -320,5 +370,41 @@ mod tests {
         assert!(pop.recall < 0.75, "{pop:?}");
         assert!(knn.ndcg > pop.ndcg, "{r:?}");
         assert!(knn.coverage > pop.coverage, "{r:?}");
+        // Every model is reported, and the choice is the best of them by nDCG.
+        let order: Vec<ModelKind> = r.models.iter().map(|s| s.model).collect();
+        assert_eq!(order, [ModelKind::ItemKnn, ModelKind::Ease, ModelKind::Popularity]);
+        let ease = r.score(ModelKind::Ease).unwrap();
+        assert!(ease.ndcg > pop.ndcg, "{r:?}");
+        assert_eq!(r.score(r.chosen).unwrap().ndcg, knn.ndcg.max(ease.ndcg), "{r:?}");
+        assert_ne!(r.chosen, ModelKind::Popularity);
+        // All 21 items have at least one user, well under EASE^R's cap: all are kept.
+        assert_eq!((r.ease_items, r.ease_min_users), (21, 1));
+    }
+
+    fn scored(model: ModelKind, ndcg: f64) -> ModelScore {
+        ModelScore {
+            model,
+            precision: 0.0,
+            recall: 0.0,
+            ndcg,
+            coverage: 0.0,
+            long_tail_share: 0.0,
+            users_evaluated: 1,
+            items_recommended: 0,
+        }
+    }
+
+    #[test]
+    fn the_highest_ndcg_is_chosen_and_a_tie_goes_to_the_simpler_model() {
+        use ModelKind::{Ease, ItemKnn, Popularity};
+        let choice = |k: f64, e: f64, p: f64| {
+            choose(&[scored(ItemKnn, k), scored(Ease, e), scored(Popularity, p)])
+        };
+        assert_eq!(choice(0.03, 0.04, 0.02), Ease);
+        assert_eq!(choice(0.05, 0.04, 0.02), ItemKnn);
+        assert_eq!(choice(0.01, 0.01, 0.02), Popularity);
+        assert_eq!(choice(0.04, 0.04, 0.02), ItemKnn, "item-based CF is simpler than EASE^R");
+        assert_eq!(choice(0.04, 0.04, 0.04), Popularity);
+        assert_eq!(choice(0.0, 0.0, 0.0), Popularity);
     }
 }

@@ -1,11 +1,12 @@
-//! The local recommender: item-based collaborative filtering over implicit interactions (loans),
+//! The local recommender: two collaborative-filtering models over implicit interactions (loans),
 //! the fallback when the remote recommendation API is down, with a popularity baseline and an
-//! offline evaluation that compares the two.
+//! offline evaluation that compares the three and chooses one.
 //!
-//! Role: from `(user, item)` pairs — who borrowed what, nothing else — build a model that ranks
+//! Role: from `(user, item)` pairs — who borrowed what, nothing else — build models that rank
 //! items for one patron from that patron's own items, each recommendation carrying its reason
-//! (the patron's item that contributed most, or "popular"). [`backtest`] measures the model
-//! against popularity by time-ordered leave-last-out on any interaction log.
+//! (the patron's item that contributed most, or "popular"). [`backtest`] measures every model by
+//! time-ordered leave-last-out on any interaction log and chooses the one with the highest
+//! nDCG@10.
 //!
 //! May use: std, serde, chrono, chrono-tz, csv and thiserror. No I/O, no clock, no randomness,
 //! no threads: the same pairs give the same model and the same lists, bit for bit.
@@ -15,18 +16,22 @@
 //!   not change the model.
 //! - [`Recommender::recommend`] never returns an item the user already has, nor an item it
 //!   has never seen, and returns at most `k` items ranked by score, ties by item key.
-//! - The item-based model recommends only items with a positive score, so it may return fewer
-//!   than `k` (none for a user without known items); the caller tops the list up from
+//! - The two collaborative models recommend only items with a positive score, so they may return
+//!   fewer than `k` (none for a user without known items); the caller tops the list up from
 //!   [`Popularity`] when it needs `k`.
-//! - Memory is bounded by the input and the neighbour cap: the model keeps at most
-//!   [`ItemKnnParams::neighbours`] neighbours per item, never the item–item matrix.
+//! - Memory is bounded by the input and each model's cap, never the whole item–item matrix: the
+//!   item-based model keeps at most [`ItemKnnParams::neighbours`] neighbours per item; EASE^R
+//!   keeps a dense matrix over at most [`EaseParams::max_items`] items, the most borrowed.
 //!
-//! The model (`item_knn.rs`) is the cosine-based item-based top-N recommender of Deshpande and
-//! Karypis (ACM TOIS 22(1), 2004) with both of their normalisations; its one parameter, the
-//! neighbours kept per item, has the default of widely used libraries, not one tuned on any data
-//! set (see [`ItemKnnParams`]).
+//! The item-based model (`item_knn.rs`) is the cosine-based item-based top-N recommender of
+//! Deshpande and Karypis (ACM TOIS 22(1), 2004) with both of their normalisations; its one
+//! parameter, the neighbours kept per item, has the default of widely used libraries, not one
+//! tuned on any data set (see [`ItemKnnParams`]). EASE^R (`ease.rs`) is Steck's closed-form
+//! linear item–item model (WWW 2019), its λ from the range Steck reports, chosen on a validation
+//! split that never sees the backtest's held-out items (see [`EaseParams`]).
 
 mod backtest;
+mod ease;
 mod interactions;
 mod item_knn;
 mod log_csv;
@@ -38,6 +43,7 @@ use serde::{Deserialize, Serialize};
 pub use backtest::{
     BacktestOptions, BacktestReport, ModelKind, ModelScore, Order, RecsError, backtest,
 };
+pub use ease::{Ease, EaseParams};
 pub use interactions::Interactions;
 pub use item_knn::{ItemKnn, ItemKnnParams};
 pub use log_csv::{Event, InteractionLog, LogOptions, parse_log};
