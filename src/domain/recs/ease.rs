@@ -305,18 +305,7 @@ mod tests {
 
     /// Four patrons, four items (the item-based model's example).
     fn loans() -> Interactions<&'static str> {
-        Interactions::from_pairs([
-            ("ann", "a"),
-            ("ann", "b"),
-            ("ann", "c"),
-            ("bob", "a"),
-            ("bob", "b"),
-            ("cat", "b"),
-            ("cat", "c"),
-            ("cat", "d"),
-            ("dan", "a"),
-            ("dan", "d"),
-        ])
+        super::super::example_loans()
     }
 
     #[test]

@@ -227,18 +227,7 @@ mod tests {
     /// Squared column lengths: a = 1/3 + 1/2 + 1/2 = 4/3, b = 1/3 + 1/2 + 1/3 = 7/6,
     /// c = 1/3 + 1/3 = 2/3, d = 1/3 + 1/2 = 5/6.
     fn loans() -> Interactions<&'static str> {
-        Interactions::from_pairs([
-            ("ann", "a"),
-            ("ann", "b"),
-            ("ann", "c"),
-            ("bob", "a"),
-            ("bob", "b"),
-            ("cat", "b"),
-            ("cat", "c"),
-            ("cat", "d"),
-            ("dan", "a"),
-            ("dan", "d"),
-        ])
+        super::super::example_loans()
     }
 
     // The cosines, by hand from the table.

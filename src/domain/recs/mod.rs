@@ -85,3 +85,21 @@ pub trait Recommender<I> {
     /// never seen are ignored; duplicates count once.
     fn recommend(&self, user_items: &[I], k: usize) -> Vec<Recommendation<I>>;
 }
+
+/// Four patrons and four items, the example both collaborative models' tests work by hand:
+/// ann a b c, bob a b, cat b c d, dan a d.
+#[cfg(test)]
+fn example_loans() -> Interactions<&'static str> {
+    Interactions::from_pairs([
+        ("ann", "a"),
+        ("ann", "b"),
+        ("ann", "c"),
+        ("bob", "a"),
+        ("bob", "b"),
+        ("cat", "b"),
+        ("cat", "c"),
+        ("cat", "d"),
+        ("dan", "a"),
+        ("dan", "d"),
+    ])
+}
