@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::domain::freshness::FeedState;
 use crate::domain::freshness::{FeedHealth, Staleness};
 use crate::domain::units::{clock_skew, human_bytes, to_the_second as span};
-use crate::domain::wrap::wrap;
+use crate::domain::wrap::{upper_first, wrap};
 use crate::feeds::{Capability, Sources};
 use crate::services::reads::{self, SystemStatus};
 
@@ -348,11 +348,6 @@ fn paragraph(text: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-fn upper_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// A time in at most 11 columns, so the table fits 80: `10:59:58` today, `11-20 12:00` this

@@ -1,7 +1,14 @@
 //! Breaking text into lines of a given display width, for errors and notes that must be read
-//! whole on a narrow terminal (`carrel status`, the System tab).
+//! whole on a narrow terminal (`carrel status`, the System tab); and a sentence's first letter.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `s` with its first letter upper-case, to begin a sentence with a phrase made for the middle
+/// of one ("open Circulation desk 4" asked as "Open Circulation desk 4?").
+pub fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
 
 /// `text` broken at spaces into lines at most `width` columns wide; a word wider than a line is
 /// broken inside. Runs of spaces collapse; an empty text is one empty line.

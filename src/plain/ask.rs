@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::session::{Session, View};
+use crate::domain::wrap::upper_first;
 use crate::tui::msg::Msg;
 use crate::tui::state::{Overlay, Pending};
 
@@ -21,7 +22,7 @@ impl Session {
             }
             Overlay::Confirm(Pending::Window { summary, warning, .. }) => {
                 let warning = warning.as_ref().map(|w| format!("{w} ")).unwrap_or_default();
-                format!("{warning}{}? yes or no: ", capital(summary))
+                format!("{warning}{}? yes or no: ", upper_first(summary))
             }
             Overlay::Confirm(Pending::Withdraw { id, title }) => {
                 format!("Withdraw request {id}, {title}? yes or no: ")
@@ -194,12 +195,4 @@ pub(super) fn choices(
         form.cycle(true);
     }
     out
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
