@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::alerts::{Alert, AlertState};
 use crate::domain::quorum::RequestState;
 use crate::domain::rules::Severity;
-use crate::tui::model::{ApiHealth, GovernanceSnapshot, SeatsSnapshot};
+use crate::tui::model::{ApiHealth, GovernanceSnapshot};
 use crate::tui::state::{Health, State};
 
 /// How much the plain console says unasked.
@@ -172,46 +172,74 @@ fn plural(kind: &Kind, n: usize) -> String {
     }
 }
 
-/// What changed between two states, as far as the user should hear of it. The first data of
-/// a kind is not a change: there was nothing to compare it with.
-pub fn changes(before: &State, after: &State) -> Vec<Change> {
+/// What announcements compare, taken from the state before and after a message: the ghost
+/// seats, the windows, the alerts shown, the governance snapshot, the APIs' health and whether
+/// the database answers. Not the whole state: its seat map is large, and loads come every few
+/// seconds.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    database_down: bool,
+    health: Health,
+    /// The ghost seats' labels, once some seat's state has been reported (the first states a
+    /// fetch brings are not changes).
+    ghosts: Option<Vec<String>>,
+    windows: Option<Vec<crate::domain::service_point::ServicePoint>>,
+    /// The alerts shown, with the states they were chosen by.
+    alerts: Option<(Option<AlertState>, Vec<Alert>)>,
+    governance: Option<GovernanceSnapshot>,
+}
+
+impl Seen {
+    pub fn of(state: &State) -> Seen {
+        let ghosts =
+            state.seats.snapshot.as_ref().filter(|s| s.total.total > s.total.unknown).map(|s| {
+                s.ghosts.iter().filter_map(|g| s.seat(*g)).map(|c| c.label.clone()).collect()
+            });
+        let windows = state.queues.overview.as_ref().map(|o| {
+            o.services.iter().flat_map(|s| s.windows.iter()).map(|w| w.point.clone()).collect()
+        });
+        Seen {
+            database_down: state.database_down.is_some(),
+            health: state.health,
+            ghosts,
+            windows,
+            alerts: state.alerts.list.clone().map(|l| (state.alerts.state_filter, l)),
+            governance: state.governance.snapshot.clone(),
+        }
+    }
+}
+
+/// What changed between two states, as far as `me` should hear of it. The first data of a kind
+/// is not a change: there was nothing to compare it with.
+pub fn changes(before: &Seen, after: &Seen, me: &str) -> Vec<Change> {
     let mut out = vec![];
-    database(before, after, &mut out);
+    database(before.database_down, after.database_down, &mut out);
     health(&before.health, &after.health, &mut out);
-    // Seats whose state no sensor has reported yet (the first fetch has not come) are no
-    // data either: their first states are not changes.
-    if let (Some(b), Some(a)) = (&before.seats.snapshot, &after.seats.snapshot)
-        && b.total.total > b.total.unknown
-    {
+    if let (Some(b), Some(a)) = (&before.ghosts, &after.ghosts) {
         seats(b, a, &mut out);
     }
-    if let (Some(b), Some(a)) = (&before.queues.overview, &after.queues.overview) {
+    if let (Some(b), Some(a)) = (&before.windows, &after.windows) {
         windows(b, a, &mut out);
     }
     // Only lists of the same states compare: a change of the shown states is not news.
-    if let (Some(b), Some(a)) = (&before.alerts.list, &after.alerts.list)
-        && before.alerts.state_filter == after.alerts.state_filter
+    if let (Some((fb, b)), Some((fa, a))) = (&before.alerts, &after.alerts)
+        && fb == fa
     {
         alerts(b, a, &mut out);
     }
-    if let (Some(b), Some(a)) = (&before.governance.snapshot, &after.governance.snapshot) {
-        governance(b, a, &after.viewer.login, &mut out);
+    if let (Some(b), Some(a)) = (&before.governance, &after.governance) {
+        governance(b, a, me, &mut out);
     }
     out
 }
 
-fn database(before: &State, after: &State, out: &mut Vec<Change>) {
-    match (before.database_down, after.database_down) {
-        (None, Some(_)) => {
-            let l = "the database is not answering; what is shown may be out of date".to_owned();
-            out.push(Change::new(Kind::Database, true, l.clone(), l));
-        }
-        (Some(_), None) => {
-            let l = "the database answers again".to_owned();
-            out.push(Change::new(Kind::Database, true, l.clone(), l));
-        }
-        _ => {}
-    }
+fn database(was_down: bool, is_down: bool, out: &mut Vec<Change>) {
+    let line = match (was_down, is_down) {
+        (false, true) => "the database is not answering; what is shown may be out of date",
+        (true, false) => "the database answers again",
+        _ => return,
+    };
+    out.push(Change::new(Kind::Database, true, line.to_owned(), line.to_owned()));
 }
 
 fn health(before: &Health, after: &Health, out: &mut Vec<Change>) {
@@ -233,17 +261,8 @@ fn health(before: &Health, after: &Health, out: &mut Vec<Change>) {
     }
 }
 
-fn seats(before: &SeatsSnapshot, after: &SeatsSnapshot, out: &mut Vec<Change>) {
-    let labels = |s: &SeatsSnapshot| -> Vec<(String, String)> {
-        s.ghosts
-            .iter()
-            .filter_map(|g| s.seat(*g))
-            .map(|c| (c.id.clone(), c.label.clone()))
-            .collect()
-    };
-    let (b, a) = (labels(before), labels(after));
-    for (id, label) in a.iter().filter(|x| !b.contains(x)) {
-        let _ = id;
+fn seats(before: &[String], after: &[String], out: &mut Vec<Change>) {
+    for label in after.iter().filter(|l| !before.contains(l)) {
         out.push(Change::new(
             Kind::NewGhost,
             true,
@@ -251,7 +270,7 @@ fn seats(before: &SeatsSnapshot, after: &SeatsSnapshot, out: &mut Vec<Change>) {
             label.clone(),
         ));
     }
-    for (_, label) in b.iter().filter(|x| !a.contains(x)) {
+    for label in before.iter().filter(|l| !after.contains(l)) {
         out.push(Change::new(
             Kind::GhostGone,
             false,
@@ -262,15 +281,11 @@ fn seats(before: &SeatsSnapshot, after: &SeatsSnapshot, out: &mut Vec<Change>) {
 }
 
 fn windows(
-    before: &crate::services::queues::QueueOverview,
-    after: &crate::services::queues::QueueOverview,
+    b: &[crate::domain::service_point::ServicePoint],
+    after: &[crate::domain::service_point::ServicePoint],
     out: &mut Vec<Change>,
 ) {
-    let all = |o: &crate::services::queues::QueueOverview| -> Vec<crate::domain::service_point::ServicePoint> {
-        o.services.iter().flat_map(|s| s.windows.iter()).map(|w| w.point.clone()).collect()
-    };
-    let b = all(before);
-    for w in all(after) {
+    for w in after {
         let Some(old) = b.iter().find(|o| o.id == w.id) else { continue };
         let staff = w.staff.as_deref().map(|s| format!(" with {s}")).unwrap_or_default();
         let line = if old.open != w.open {
@@ -361,6 +376,11 @@ mod tests {
         fixtures::now() + Duration::seconds(s)
     }
 
+    /// What `after.viewer` hears of the change from `before` to `after`.
+    fn said(before: &State, after: &State) -> Vec<Change> {
+        changes(&Seen::of(before), &Seen::of(after), &after.viewer.login)
+    }
+
     fn ghost(label: &str) -> Change {
         Change::new(Kind::NewGhost, true, format!("{label} became a ghost seat"), label.into())
     }
@@ -415,7 +435,7 @@ mod tests {
         r.votes.push(vote("sue", true));
         r.votes.push(vote(&viewer.login, true));
         r.state = RequestState::Approved;
-        let lines = group(changes(&before, &after));
+        let lines = group(said(&before, &after));
         assert!(
             lines.contains(&format!("request {id}: sue for the supplier approved it")),
             "{lines:?}"
@@ -430,13 +450,13 @@ mod tests {
         before.seats.snapshot = None;
         let mut after = before.clone();
         after.seats.snapshot = Some(fixtures::seats_snapshot(1, 40, false));
-        assert!(changes(&before, &after).is_empty(), "nothing to compare the first data with");
+        assert!(said(&before, &after).is_empty(), "nothing to compare the first data with");
         before.seats.snapshot = after.seats.snapshot.clone();
         let snap = before.seats.snapshot.as_mut().unwrap();
         let gone = snap.ghosts.remove(0);
         let label = snap.seat(gone).unwrap().label.clone();
         after.database_down = Some(fixtures::now());
-        let lines = group(changes(&before, &after));
+        let lines = group(said(&before, &after));
         assert_eq!(
             lines,
             [

@@ -320,7 +320,7 @@ impl Session {
             self.own_decision = Some(*id);
         }
         let changed = matches!(msg, Msg::DataChanged);
-        let before = compare.then(|| self.state.clone());
+        let before = compare.then(|| announce::Seen::of(&self.state));
         let effects = update(&mut self.state, msg);
         self.pending.extend(effects);
         if changed {
@@ -328,7 +328,8 @@ impl Session {
             self.pending.extend(more);
         }
         if let Some(before) = before {
-            let mut changes = announce::changes(&before, &self.state);
+            let after = announce::Seen::of(&self.state);
+            let mut changes = announce::changes(&before, &after, &self.state.viewer.login);
             if let Some(id) = self.own_decision {
                 let item = format!("request {id}");
                 let n = changes.len();
