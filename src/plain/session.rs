@@ -129,7 +129,8 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
         input_ended: false,
         ended: None,
     };
-    s.pending.extend(s.everything());
+    let more = s.everything();
+    add_loads(&mut s.pending, more);
     s.greet();
     s.wait_for(View::Nothing);
 
@@ -216,6 +217,19 @@ pub async fn run(console: Console, level: Level) -> std::io::Result<Ended> {
         s.say(&["bye".to_owned()]);
     }
     Ok(ended)
+}
+
+/// Adds the loads `more` the console did not ask for already: a second request for a running
+/// load would run it again when it ends. Loading the alerts counts them too.
+fn add_loads(effects: &mut Vec<Effect>, more: Vec<Effect>) {
+    for e in more {
+        if !effects.contains(&e) {
+            effects.push(e);
+        }
+    }
+    if effects.iter().any(|e| matches!(e, Effect::LoadAlerts { .. })) {
+        effects.retain(|e| *e != Effect::CountAlerts);
+    }
 }
 
 /// Keys one by one (for completion) on a terminal that is not dumb; the terminal's own line
@@ -321,12 +335,12 @@ impl Session {
         }
         let changed = matches!(msg, Msg::DataChanged);
         let before = compare.then(|| announce::Seen::of(&self.state));
-        let effects = update(&mut self.state, msg);
-        self.pending.extend(effects);
+        let mut effects = update(&mut self.state, msg);
         if changed {
             let more = self.everything();
-            self.pending.extend(more);
+            add_loads(&mut effects, more);
         }
+        self.pending.extend(effects);
         if let Some(before) = before {
             let after = announce::Seen::of(&self.state);
             let mut changes = announce::changes(&before, &after, &self.state.viewer.login);
