@@ -125,12 +125,12 @@ fn backtest(args: &BacktestArgs, cfg: &Config) -> CliResult {
     );
     println!(
         "item-based CF: {} neighbours per item. EASE^R: lambda {}, over the {} items with at least \
-         {} users (at most {}). Head: the {} most popular items, holding {:.0}% of the training \
+         {} (at most {}). Head: the {} most popular items, holding {:.0}% of the training \
          interactions; the long-tail share is the share of recommendations outside it.",
         report.item_knn.neighbours,
         report.ease.lambda,
         report.ease_items,
-        report.ease_min_users,
+        crate::domain::units::count(report.ease_min_users, "user", "users"),
         report.ease.max_items,
         report.head_items,
         report.head_share * 100.0
