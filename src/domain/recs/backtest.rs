@@ -77,6 +77,29 @@ impl ModelKind {
             ModelKind::Popularity => "popularity",
         }
     }
+
+    /// The name said where it may be read aloud (the desk's provenance): EASE^R's caret
+    /// would be read out.
+    pub fn spoken(self) -> &'static str {
+        match self {
+            ModelKind::Ease => "EASE",
+            m => m.name(),
+        }
+    }
+
+    /// The key the model is stored under (its JSON form).
+    pub fn key(self) -> &'static str {
+        match self {
+            ModelKind::ItemKnn => "item-knn",
+            ModelKind::Ease => "ease",
+            ModelKind::Popularity => "popularity",
+        }
+    }
+
+    /// The model stored under `key`, if any.
+    pub fn from_key(key: &str) -> Option<ModelKind> {
+        ModelKind::SIMPLEST_FIRST.into_iter().find(|m| m.key() == key)
+    }
 }
 
 /// What order the interactions were taken to be in.
@@ -296,6 +319,16 @@ mod tests {
                 .collect(),
             timed: rows.iter().any(|r| r.2.is_some()),
         }
+    }
+
+    #[test]
+    fn each_model_is_stored_under_its_own_key_and_said_without_a_caret() {
+        for m in ModelKind::SIMPLEST_FIRST {
+            assert_eq!(ModelKind::from_key(m.key()), Some(m));
+            assert_eq!(serde_json::to_value(m).unwrap(), m.key());
+            assert!(!m.spoken().contains('^'), "{}", m.spoken());
+        }
+        assert_eq!(ModelKind::from_key("EASE^R"), None);
     }
 
     #[test]

@@ -116,6 +116,19 @@ impl<I: Clone + Ord + Hash> Interactions<I> {
     pub fn index_of(&self, item: &I) -> Option<u32> {
         self.catalogue.index_of(item)
     }
+
+    /// A 64-bit digest of the item sets (the items and, per user in their fixed order, the
+    /// user's items): equal data, equal digest, whatever order the pairs came in. A model fitted
+    /// once can be kept for as long as its data's digest stays the same.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::Hasher;
+        // SipHash with fixed keys: the same in every process.
+        let mut h = std::hash::DefaultHasher::new();
+        self.catalogue.items().hash(&mut h);
+        self.user_start.hash(&mut h);
+        self.user_items.hash(&mut h);
+        h.finish()
+    }
 }
 
 impl<I> Interactions<I> {
@@ -189,6 +202,17 @@ mod tests {
         assert_eq!(m.index_of(&"b"), Some(1));
         assert_eq!(m.index_of(&"z"), None);
         assert_eq!(m.catalogue().indices(&["c", "z", "a", "c"]), [0, 2]);
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_sets_not_the_order_or_the_names_of_users() {
+        let a = Interactions::from_pairs([("ann", "x"), ("bob", "y"), ("ann", "y")]);
+        let b = Interactions::from_pairs([("p2", "y"), ("p1", "y"), ("p1", "x"), ("p1", "x")]);
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let c = Interactions::from_pairs([("ann", "x"), ("bob", "x"), ("ann", "y")]);
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        let d = Interactions::from_pairs([("ann", "x"), ("bob", "y"), ("ann", "z")]);
+        assert_ne!(a.fingerprint(), d.fingerprint());
     }
 
     #[test]
