@@ -227,11 +227,12 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
     drop(store);
     let latest = carrel::store::migrations::latest_version();
     // Version 7, as the first carrel on PostgreSQL made it.
-    assert_eq!(latest, 9, "this test takes 9 down to 7; write the step for {latest}");
+    assert_eq!(latest, 10, "this test takes 10 down to 7; write the step for {latest}");
     let mut owner = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     owner
         .batch_execute(
-            "DROP TABLE audit_cosignatures; DROP TABLE audit_witnesses;
+            "DROP TABLE recs_choice;
+             DROP TABLE audit_cosignatures; DROP TABLE audit_witnesses;
              ALTER TABLE audit_checkpoints DROP COLUMN note, DROP COLUMN leaves;
              GRANT UPDATE, DELETE ON audit_checkpoints TO carrel_staff;
              DROP TABLE zone_occupancy;
@@ -272,6 +273,12 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_its_owner() {
         "INSERT INTO floors (id, name, level) VALUES ('F9', 'Nine', 9);
          INSERT INTO zones (id, floor_id, name, kind) VALUES ('Z9', 'F9', 'Z', 'quiet');
          INSERT INTO zone_occupancy (zone_id, people, at_ms) VALUES ('Z9', 3, 0);",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = pg.psql(
+        &pg.url_as(&url, "dana"),
+        "INSERT INTO recs_choice (id, model, ndcg, popularity_ndcg, users_evaluated, loans,
+                                  computed_ms) VALUES (1, 'ease', 0.1, 0.01, 3, 9, 0);",
     );
     assert!(o.status.success(), "{}", text(&o));
     let o = run(&pg.url_as(&url, "dana"), &["seats", "--json"]);

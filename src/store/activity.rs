@@ -164,6 +164,28 @@ pub fn linked_loans(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
         .collect::<super::db::Result<_>>()
 }
 
+/// Every loan still linked to a patron, as (pseudonym, item id, loan time), by loan time (equal
+/// times by row): the local recommenders' backtest reads them as a timed log.
+pub fn linked_loan_events(conn: &Connection) -> StoreResult<Vec<(String, String, DateTime<Utc>)>> {
+    conn.prepare_cached(
+        "SELECT pseudonym, item_id, loaned_ms FROM loans WHERE pseudonym IS NOT NULL
+         ORDER BY loaned_ms, id",
+    )?
+    .query_map((), |r| Ok((r.get(0)?, r.get(1)?, super::from_ms(r.get(2)?))))?
+    .collect::<super::db::Result<_>>()
+}
+
+/// How many loans are linked to a patron and the newest row's id: when neither moved, the
+/// linked loans are taken to be as they were (a loan's patron and item never change; retention
+/// only unlinks or deletes, which lowers the count).
+pub fn linked_loans_mark(conn: &Connection) -> StoreResult<(u64, i64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(max(id), 0) FROM loans WHERE pseudonym IS NOT NULL",
+        (),
+        |r| Ok((r.get::<_, i64>(0)?.max(0).unsigned_abs(), r.get(1)?)),
+    )
+}
+
 /// The items one patron has borrowed.
 pub fn patron_items(conn: &Connection, pseudonym: &str) -> StoreResult<Vec<String>> {
     conn.prepare_cached("SELECT DISTINCT item_id FROM loans WHERE pseudonym = ?1")?

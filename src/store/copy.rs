@@ -29,6 +29,7 @@ pub const TABLES: &[&str] = &[
     "ingest_lease",
     "catalog_items",
     "recs_model",
+    "recs_choice",
     "audit_log",
     "audit_state",
     "audit_checkpoints",

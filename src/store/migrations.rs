@@ -508,6 +508,20 @@ CREATE TABLE audit_witnesses (
 ) WITHOUT ROWID;
 "#;
 
+/// The local recommender this site's own loans chose, by the backtest (`engine.recs`), and how
+/// it scored: what the patron desk's fallback uses.
+const V10_LOCAL_RECS_CHOICE: &str = r#"
+CREATE TABLE recs_choice (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    model           TEXT NOT NULL,
+    ndcg            REAL NOT NULL,
+    popularity_ndcg REAL NOT NULL,
+    users_evaluated INTEGER NOT NULL,
+    loans           INTEGER NOT NULL,
+    computed_ms     INTEGER NOT NULL
+);
+"#;
+
 /// Every migration, oldest first. The index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V1_DATA_PLANE),
@@ -519,6 +533,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(V7_COMMITTEE_SEATS),
     M::up(V8_PARTIAL_COMFORT_AND_HEAD_COUNTS),
     M::up(V9_WITNESSED_CHECKPOINTS),
+    M::up(V10_LOCAL_RECS_CHOICE),
 ];
 
 /// The schema version this build of carrel writes.

@@ -24,6 +24,7 @@ pub mod forecasts;
 pub mod governance;
 pub mod layout;
 pub mod lease;
+pub mod local_recs;
 pub mod meta;
 pub mod migrations;
 pub mod occupancy;

@@ -76,6 +76,19 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON audit_witnesses TO carrel_staff;
 -- Checkpoints and cosignatures are kept, never changed: only the owner may.
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_checkpoints FROM carrel_staff;
 "#,
+    // 9 → 10: the local recommender the site's loans chose.
+    r#"
+CREATE TABLE recs_choice (
+    id              BIGINT PRIMARY KEY CHECK (id = 1),
+    model           TEXT NOT NULL,
+    ndcg            DOUBLE PRECISION NOT NULL,
+    popularity_ndcg DOUBLE PRECISION NOT NULL,
+    users_evaluated BIGINT NOT NULL,
+    loans           BIGINT NOT NULL,
+    computed_ms     BIGINT NOT NULL
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON recs_choice TO carrel_staff;
+"#,
 ];
 
 /// The channel every write transaction notifies, so other consoles read again.

@@ -220,6 +220,15 @@ CREATE TABLE forecast_models (
     points           BIGINT NOT NULL,
     computed_ms      BIGINT NOT NULL
 );
+CREATE TABLE recs_choice (
+    id              BIGINT PRIMARY KEY CHECK (id = 1),
+    model           TEXT NOT NULL,
+    ndcg            DOUBLE PRECISION NOT NULL,
+    popularity_ndcg DOUBLE PRECISION NOT NULL,
+    users_evaluated BIGINT NOT NULL,
+    loans           BIGINT NOT NULL,
+    computed_ms     BIGINT NOT NULL
+);
 CREATE TABLE patrons (
     pseudonym      TEXT PRIMARY KEY,
     card_enc       BYTEA,
