@@ -100,7 +100,7 @@ impl<I: Clone + Ord + Hash> Ease<I> {
             position[*i as usize] = Some(p as u32);
         }
         let n = kept.len();
-        let p = precision(&kept_rows(data, &position), n, params.lambda);
+        let p = precision(data, &position, n, params.lambda);
         let mut weights = vec![0.0f32; n * n];
         for i in 0..n {
             for j in 0..n {
@@ -135,17 +135,20 @@ impl<I> Ease<I> {
     }
 }
 
-/// Each user's kept items (ascending, as kept positions); users without one are left out.
-fn kept_rows<I>(data: &Interactions<I>, position: &[Option<u32>]) -> Vec<Vec<usize>> {
+/// Each user's kept items (ascending, as kept positions), one user at a time; users without
+/// one are left out.
+fn kept_rows<'a, I>(
+    data: &'a Interactions<I>,
+    position: &'a [Option<u32>],
+) -> impl Iterator<Item = Vec<usize>> + 'a {
     (0..data.users())
         .map(|u| {
             data.user(u).iter().filter_map(|i| position[*i as usize]).map(|p| p as usize).collect()
         })
         .filter(|r: &Vec<usize>| !r.is_empty())
-        .collect()
 }
 
-/// `P = (XᵀX + λI)⁻¹` over the `n` kept items, full and symmetric, `X`'s rows being `rows`.
+/// `P = (XᵀX + λI)⁻¹` over the `n` kept items, full and symmetric.
 ///
 /// With fewer users than items (a small library, or the demo: 240 patrons, 2,000 titles) the
 /// same matrix comes from the users' side, by the Woodbury identity:
@@ -158,16 +161,29 @@ fn kept_rows<I>(data: &Interactions<I>, position: &[Option<u32>]) -> Vec<Vec<usi
 /// users³ + pairs·items work instead of items³. The two forms are equal in exact arithmetic
 /// and agree to rounding (`both_forms_give_the_same_inverse`); which one runs depends only on
 /// the counts, so the same pairs still give the same weights bit for bit.
-fn precision(rows: &[Vec<usize>], n: usize, lambda: f64) -> Vec<f64> {
-    if rows.len() < n {
-        precision_by_users(rows, n, lambda)
+fn precision<I>(
+    data: &Interactions<I>,
+    position: &[Option<u32>],
+    n: usize,
+    lambda: f64,
+) -> Vec<f64> {
+    let users = (0..data.users())
+        .filter(|u| data.user(*u).iter().any(|i| position[*i as usize].is_some()))
+        .count();
+    if users < n {
+        precision_by_users(&kept_rows(data, position).collect::<Vec<_>>(), n, lambda)
     } else {
-        precision_by_items(rows, n, lambda)
+        // The rows are not kept: a large library's would take more than the matrix.
+        precision_by_items(kept_rows(data, position), n, lambda)
     }
 }
 
 /// `(XᵀX + λI)⁻¹` directly: items³.
-fn precision_by_items(rows: &[Vec<usize>], n: usize, lambda: f64) -> Vec<f64> {
+fn precision_by_items<S: AsRef<[usize]>>(
+    rows: impl IntoIterator<Item = S>,
+    n: usize,
+    lambda: f64,
+) -> Vec<f64> {
     let mut g = gram(rows, n);
     for i in 0..n {
         g[i * n + i] += lambda;
@@ -219,9 +235,10 @@ fn precision_by_users(rows: &[Vec<usize>], n: usize, lambda: f64) -> Vec<f64> {
 /// matrix `A` whose rows are `sets`, each a sorted list of columns below `n`: each set adds one
 /// to every pair of its columns, diagonal included. With users' item sets it is the items'
 /// Gram matrix `XᵀX`; with items' user sets, the users' `XXᵀ`.
-fn gram(sets: &[Vec<usize>], n: usize) -> Vec<f64> {
+fn gram<S: AsRef<[usize]>>(sets: impl IntoIterator<Item = S>, n: usize) -> Vec<f64> {
     let mut g = vec![0.0f64; n * n];
     for mine in sets {
+        let mine = mine.as_ref();
         for (x, &a) in mine.iter().enumerate() {
             let row = &mut g[a * n..(a + 1) * n];
             for &b in &mine[..=x] {
@@ -488,7 +505,7 @@ mod tests {
             let data = Interactions::from_pairs(pairs);
             let n = data.items().len();
             let position: Vec<Option<u32>> = (0..n as u32).map(Some).collect();
-            let sets = kept_rows(&data, &position);
+            let sets: Vec<Vec<usize>> = kept_rows(&data, &position).collect();
             let by_items = precision_by_items(&sets, n, lambda);
             let by_users = precision_by_users(&sets, n, lambda);
             for (a, b) in by_items.iter().zip(&by_users) {
