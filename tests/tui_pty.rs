@@ -334,6 +334,21 @@ fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
     let args = ["--db", db, "--as", "dana"];
     let mut p = Pty::spawn(env!("CARGO_BIN_EXE_carrel"), &args, 100, 30, home.path(), &env);
     p.wait_for("5 Patrons", WAIT);
+    // The console's ingest backtests the local recommenders on the demo's loans first thing;
+    // the fallback then uses the one it chose.
+    let chosen = {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let model: Option<String> =
+                conn.query_row("SELECT model FROM recs_choice", [], |r| r.get(0)).ok();
+            if let Some(m) = model {
+                break carrel::domain::recs::ModelKind::from_key(&m).unwrap();
+            }
+            assert!(std::time::Instant::now() < deadline, "no recommender was chosen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
     p.send("5");
     p.wait_for("No patron on screen", WAIT);
     let patron = sim_patron(1, true);
@@ -358,7 +373,9 @@ fn patrons_tab_marks_the_local_fallback_when_the_recommendation_api_fails() {
         p.wait_gone("from the recommendation API", WAIT);
     };
     assert!(screen.contains("⚠ LOCAL FALLBACK — the recommendation API: HTTP 5"), "{screen}");
-    assert!(screen.contains("from carrel item-based CF over local loans"), "{screen}");
+    let provenance =
+        format!("from carrel {} over local loans, chosen by backtest", chosen.spoken());
+    assert!(screen.contains(&provenance), "{provenance}:\n{screen}");
     assert!(screen.contains("  1. "), "{screen}");
     p.send("q");
     assert!(p.wait_exit(WAIT));

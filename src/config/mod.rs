@@ -630,6 +630,7 @@ impl Config {
                 ("recs.model", secs(r.refresh_s)),
                 ("recs.catalog", secs(r.catalog_refresh_s)),
                 ("engine.rules", secs(self.settings.alerts.every_s)),
+                ("engine.recs", secs(self.settings.patrons.local_model_every_s)),
                 ("audit.witnesses", secs(self.settings.audit.checkpoint_every_s)),
             ],
         )

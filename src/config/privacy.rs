@@ -251,6 +251,10 @@ pub struct PatronsSection {
     pub zone_subjects: std::collections::BTreeMap<String, String>,
     /// Recommendations shown at the desk.
     pub recommendations: u32,
+    /// How often the ingest looks whether the linked loans changed and, when they did,
+    /// backtests the local recommenders on them and records the one the desk's fallback uses
+    /// (`engine.recs`).
+    pub local_model_every_s: u64,
 }
 
 impl Default for PatronsSection {
@@ -262,6 +266,7 @@ impl Default for PatronsSection {
             weight_visits: 0.24,
             zone_subjects: Default::default(),
             recommendations: 10,
+            local_model_every_s: 300,
         }
     }
 }
@@ -293,6 +298,13 @@ impl PatronsSection {
                 T,
                 "recommendations",
                 format!("{} is out of range 1..=50", self.recommendations),
+            ));
+        }
+        if !(10..=86_400).contains(&self.local_model_every_s) {
+            return Err((
+                T,
+                "local_model_every_s",
+                format!("{} is out of range 10..=86400", self.local_model_every_s),
             ));
         }
         Ok(())

@@ -1,13 +1,16 @@
 //! Recommendations at the desk: from the recommendation API when it answers in time, else from
-//! carrel's own item-based model over the local loans, marked as a fallback with the reason.
+//! carrel's own model over the local loans (the one the site's backtest chose), marked as a
+//! fallback with the reason.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::domain::recs::ModelKind;
 use crate::feeds::recs::RecsClient;
 use crate::services::ServiceError;
 use crate::services::desk::{self, DeskRecommendation, Provenance};
+use crate::services::recs;
 use crate::store::Store;
 
 /// How long the desk waits for the recommendation API before using its own model.
@@ -76,14 +79,27 @@ pub fn served(
                 })
                 .collect(),
         },
-        Err(why) => Served {
-            provenance: Provenance {
-                source: "local".into(),
-                model_version: "carrel item-based CF".into(),
-                training_mode: "local loans".into(),
-            },
-            fallback_reason: Some(why),
-            items: desk::local_recommendations(store, pseudonym, k as usize)?,
-        },
+        Err(why) => {
+            let local = recs::local_recommendations(store, pseudonym, k as usize)?;
+            Served {
+                provenance: local_provenance(local.model, local.choice.is_some()),
+                fallback_reason: Some(why),
+                items: local.items,
+            }
+        }
     })
+}
+
+/// The provenance of the local fallback: the model by a name that reads aloud well, and
+/// whether the site's backtest chose it (item-based CF serves until one has).
+pub fn local_provenance(model: ModelKind, chosen: bool) -> Provenance {
+    Provenance {
+        source: "local".into(),
+        model_version: format!("carrel {}", model.spoken()),
+        training_mode: if chosen {
+            "local loans, chosen by backtest".into()
+        } else {
+            "local loans, no backtest yet".into()
+        },
+    }
 }

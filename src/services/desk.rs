@@ -350,45 +350,6 @@ pub struct DeskRecommendation {
     pub reasons: Vec<String>,
 }
 
-/// Recommendations for `pseudonym` from carrel's own item-based model over the local loans,
-/// topped up from the most borrowed items when the model has fewer than `k`. Reads
-/// pseudonymous loans only; serving them is [`serve`]'s to log.
-pub fn local_recommendations(
-    store: &Store,
-    pseudonym: &str,
-    k: usize,
-) -> Result<Vec<DeskRecommendation>, ServiceError> {
-    use crate::domain::recs::{Interactions, ItemKnn, Popularity, Reason, Recommender};
-    let conn = store.conn();
-    let data = Interactions::from_pairs(store::activity::linked_loans(conn)?);
-    let mine = store::activity::patron_items(conn, pseudonym)?;
-    let mut recs = ItemKnn::fit(&data, Default::default()).recommend(&mine, k);
-    if recs.len() < k {
-        let have: Vec<String> =
-            recs.iter().map(|r| r.item.clone()).chain(mine.iter().cloned()).collect();
-        recs.extend(Popularity::fit(&data).recommend(&have, k - recs.len()));
-    }
-    let mut ids: Vec<String> = recs.iter().map(|r| r.item.clone()).collect();
-    ids.extend(recs.iter().filter_map(|r| match &r.reason {
-        Reason::SimilarTo(i) => Some(i.clone()),
-        Reason::Popular => None,
-    }));
-    let titles = store::activity::titles(conn, &ids)?;
-    let title = |id: &String| titles.get(id).cloned().unwrap_or_else(|| id.clone());
-    Ok(recs
-        .into_iter()
-        .map(|r| DeskRecommendation {
-            title: title(&r.item),
-            score: r.score,
-            reasons: match &r.reason {
-                Reason::SimilarTo(i) => vec![format!("similar_to_loans: {}", title(i))],
-                Reason::Popular => vec!["popular".into()],
-            },
-            item_id: r.item,
-        })
-        .collect())
-}
-
 /// The first of `cards` that the directory holds, on a demo database only: the card the
 /// Patrons tab suggests trying. `cards` are the demo's own made-up patrons, computed from the
 /// seed it was seeded with (the caller's to know); this checks each one is really there (not

@@ -20,6 +20,7 @@ pub mod log_key;
 pub mod patrons;
 pub mod queues;
 pub mod reads;
+pub mod recs;
 pub mod requests;
 pub mod retention;
 pub mod review;

@@ -10,6 +10,7 @@
 //! feed's sync state. After a successful write the change counter is bumped so a console can
 //! redraw.
 
+mod local_recs;
 mod recs;
 mod rules;
 mod sensor;
@@ -51,12 +52,15 @@ pub enum Feed {
     Catalog,
     /// Not a remote feed: the privacy rules over the audit log and the store.
     Rules,
+    /// Not a remote feed: the local recommenders backtested on the linked loans, the best
+    /// recorded for the desk's fallback.
+    LocalRecs,
     /// Not a remote feed: checkpoints of the audit log submitted to its witnesses.
     Witnesses,
 }
 
 impl Feed {
-    pub const ALL: [Feed; 11] = [
+    pub const ALL: [Feed; 12] = [
         Feed::Layout,
         Feed::ServicePoints,
         Feed::Seats,
@@ -67,6 +71,7 @@ impl Feed {
         Feed::Model,
         Feed::Catalog,
         Feed::Rules,
+        Feed::LocalRecs,
         Feed::Witnesses,
     ];
 
@@ -82,12 +87,16 @@ impl Feed {
             Feed::Model => "recs.model",
             Feed::Catalog => "recs.catalog",
             Feed::Rules => "engine.rules",
+            Feed::LocalRecs => "engine.recs",
             Feed::Witnesses => "audit.witnesses",
         }
     }
 
     pub fn is_sensor(self) -> bool {
-        !matches!(self, Feed::Model | Feed::Catalog | Feed::Rules | Feed::Witnesses)
+        !matches!(
+            self,
+            Feed::Model | Feed::Catalog | Feed::Rules | Feed::LocalRecs | Feed::Witnesses
+        )
     }
 
     /// What a source must give for this feed to run, for the sensor feeds; the forecasts are
@@ -100,7 +109,7 @@ impl Feed {
             Feed::Environment => Some(Capability::Environment),
             Feed::Occupancy => Some(Capability::Occupancy),
             Feed::Arrivals | Feed::Forecasts => Some(Capability::Arrivals),
-            Feed::Model | Feed::Catalog | Feed::Rules | Feed::Witnesses => None,
+            Feed::Model | Feed::Catalog | Feed::Rules | Feed::LocalRecs | Feed::Witnesses => None,
         }
     }
 
@@ -109,7 +118,7 @@ impl Feed {
     /// a feed nothing serves.
     pub fn source(self, sources: &Sources) -> Option<&'static str> {
         match self {
-            Feed::Forecasts | Feed::Rules | Feed::Witnesses => None,
+            Feed::Forecasts | Feed::Rules | Feed::LocalRecs | Feed::Witnesses => None,
             Feed::Model | Feed::Catalog => sources.recs().map(|_| "recs"),
             f => f.capability().and_then(|c| sources.source_of(c)),
         }
@@ -125,6 +134,7 @@ fn enabled(sources: &Sources, rules: bool, witnesses: bool) -> Vec<Feed> {
         .filter(|f| match f {
             Feed::Rules => rules,
             Feed::Witnesses => witnesses,
+            Feed::LocalRecs => true,
             Feed::Model | Feed::Catalog => sources.recs().is_some(),
             f => f.capability().is_some_and(|c| sources.serving(c).is_ok()),
         })
@@ -187,6 +197,7 @@ impl IngestOptions {
             (Feed::Model, Duration::from_secs(r.refresh_s)),
             (Feed::Catalog, Duration::from_secs(r.catalog_refresh_s)),
             (Feed::Rules, Duration::from_secs(cfg.settings.alerts.every_s)),
+            (Feed::LocalRecs, Duration::from_secs(cfg.settings.patrons.local_model_every_s)),
             (Feed::Witnesses, Duration::from_secs(cfg.settings.audit.checkpoint_every_s)),
         ]);
         Self {
@@ -303,6 +314,8 @@ pub struct Ingest {
     /// The arrivals the last forecasts were made from (bucket count and latest start), so
     /// forecasting again over the same history is skipped.
     forecast_input: Option<(u64, Option<chrono::DateTime<Utc>>)>,
+    /// The linked loans the last local model choice was made from (count and newest id).
+    local_recs_input: Option<(u64, i64)>,
     /// Where [`Ingest::follow`] reports the lease and each fetch, if anywhere.
     events: Events,
 }
@@ -318,6 +331,7 @@ impl Ingest {
             known: None,
             layout_wanted: false,
             forecast_input: None,
+            local_recs_input: None,
             changes: watch::Sender::new(0),
             events: None,
         }
@@ -385,6 +399,7 @@ impl Ingest {
             Feed::Model => self.model().await,
             Feed::Catalog => self.catalog().await,
             Feed::Rules => self.rules().await,
+            Feed::LocalRecs => self.local_recs().await,
             Feed::Witnesses => self.witnesses().await,
         };
         let source = feed.source(&self.sources);

@@ -247,7 +247,7 @@ mod tests {
         assert!(has(
             &lines,
             "recommendations from the LOCAL FALLBACK, the recommendation API: the server \
-             answered 503 Service Unavailable; from carrel item-based CF over local loans"
+             answered 503 Service Unavailable; from carrel EASE over local loans, chosen by backtest"
         ));
         assert!(lines.iter().any(|l| l.starts_with("recommendations FLAGGED: no consent")));
         let why = "the patron withdrew consent to recommendations";
