@@ -209,7 +209,8 @@ fn the_table_has_a_row_per_model() {
         "{out}"
     );
     assert!(
-        lines[6].contains("EASE^R: lambda 200, over the 11 items with at least 1 users"),
+        lines[6]
+            .contains("EASE^R: lambda 200, over the 11 items with at least 1 user (at most 2000)"),
         "{out}"
     );
 }

@@ -669,7 +669,11 @@ mod tests {
 
         // No sensor source: no sensor feed, nor the forecasts made from the arrivals.
         let recs_only = Sources::own_apis(None, Some(&ep)).unwrap();
-        assert_eq!(enabled(&recs_only, true, false), [Feed::Model, Feed::Catalog, Feed::Rules]);
+        assert_eq!(
+            enabled(&recs_only, true, false),
+            [Feed::Model, Feed::Catalog, Feed::Rules, Feed::LocalRecs]
+        );
+        assert_eq!(Feed::LocalRecs.source(&recs_only), None, "the engine's own job");
         assert_eq!(Feed::Seats.source(&recs_only), None);
         let sensor_only = Sources::own_apis(Some(&ep), None).unwrap();
         assert!(!enabled(&sensor_only, false, false).contains(&Feed::Model));
