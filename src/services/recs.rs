@@ -184,18 +184,7 @@ mod tests {
     fn store() -> Store {
         let mut s = Store::open_in_memory().unwrap();
         let t0 = DateTime::from_timestamp(1_780_000_000, 0).unwrap();
-        let rows = [
-            ("ann", "a"),
-            ("ann", "b"),
-            ("ann", "c"),
-            ("bob", "a"),
-            ("bob", "b"),
-            ("cat", "b"),
-            ("cat", "c"),
-            ("cat", "d"),
-            ("dan", "a"),
-            ("dan", "d"),
-        ];
+        let rows = crate::domain::recs::EXAMPLE_LOANS;
         s.write(|tx| {
             for (n, (p, i)) in rows.iter().enumerate() {
                 let loaned = t0 + chrono::Duration::days(n as i64);

@@ -86,20 +86,24 @@ pub trait Recommender<I> {
     fn recommend(&self, user_items: &[I], k: usize) -> Vec<Recommendation<I>>;
 }
 
-/// Four patrons and four items, the example both collaborative models' tests work by hand:
-/// ann a b c, bob a b, cat b c d, dan a d.
+/// Four patrons and four items, the example the models' tests (and the desk's fallback's) work
+/// by hand: ann a b c, bob a b, cat b c d, dan a d.
+#[cfg(test)]
+pub(crate) const EXAMPLE_LOANS: [(&str, &str); 10] = [
+    ("ann", "a"),
+    ("ann", "b"),
+    ("ann", "c"),
+    ("bob", "a"),
+    ("bob", "b"),
+    ("cat", "b"),
+    ("cat", "c"),
+    ("cat", "d"),
+    ("dan", "a"),
+    ("dan", "d"),
+];
+
+/// [`EXAMPLE_LOANS`] as the models take them.
 #[cfg(test)]
 fn example_loans() -> Interactions<&'static str> {
-    Interactions::from_pairs([
-        ("ann", "a"),
-        ("ann", "b"),
-        ("ann", "c"),
-        ("bob", "a"),
-        ("bob", "b"),
-        ("cat", "b"),
-        ("cat", "c"),
-        ("cat", "d"),
-        ("dan", "a"),
-        ("dan", "d"),
-    ])
+    Interactions::from_pairs(EXAMPLE_LOANS)
 }
