@@ -92,7 +92,7 @@ pub fn served(
 
 /// The provenance of the local fallback: the model by a name that reads aloud well, and
 /// whether the site's backtest chose it (item-based CF serves until one has).
-pub fn local_provenance(model: ModelKind, chosen: bool) -> Provenance {
+fn local_provenance(model: ModelKind, chosen: bool) -> Provenance {
     Provenance {
         source: "local".into(),
         model_version: format!("carrel {}", model.spoken()),

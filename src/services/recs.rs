@@ -1,6 +1,6 @@
-//! carrel's own recommenders over the site's loans: the backtest that chooses one for the site
-//! (the ingest's `engine.recs` job, and `carrel recs backtest` without a file) and the patron
-//! desk's fallback, which uses the model chosen.
+//! carrel's own recommenders over the site's loans: what the backtest that chooses one for the
+//! site reads and records (the ingest's `engine.recs` job), and the patron desk's fallback, which
+//! uses the model chosen.
 //!
 //! The loans read are pseudonymous (who borrowed what, by pseudonym). The choice is recorded
 //! with an audit entry in the same transaction, naming how many loans it was made from; the

@@ -20,16 +20,12 @@ impl Ingest {
             .await
             .map_err(|e| FetchError::Other(e.to_string()))?;
         if self.local_recs_input == Some(mark) {
-            self.local_recs_done(0).await?;
-            return Ok(FeedOutcome::skipped(
-                Feed::LocalRecs,
-                "no change in the loans since the last choice",
-            ));
+            return self
+                .local_recs_skipped(mark, "no change in the loans since the last choice")
+                .await;
         }
         if mark.0 == 0 {
-            self.local_recs_input = Some(mark);
-            self.local_recs_done(0).await?;
-            return Ok(FeedOutcome::skipped(Feed::LocalRecs, "no loans are linked to patrons yet"));
+            return self.local_recs_skipped(mark, "no loans are linked to patrons yet").await;
         }
         let log = self
             .db
@@ -43,14 +39,8 @@ impl Ingest {
                 .map_err(|e| FetchError::Other(format!("the backtest failed: {e}")))?;
         let report = match report {
             Ok(r) => r,
-            Err(e) => {
-                // Too few loans (none yet, or no patron with two items) is the job doing its
-                // work, as for the forecasts: a success with nothing stored; the desk goes on
-                // with item-based CF.
-                self.local_recs_input = Some(mark);
-                self.local_recs_done(0).await?;
-                return Ok(FeedOutcome::skipped(Feed::LocalRecs, &e.to_string()));
-            }
+            // No patron with two items: nothing to choose from; the desk goes on as it was.
+            Err(e) => return self.local_recs_skipped(mark, &e.to_string()).await,
         };
         let choice = self
             .db
@@ -61,6 +51,19 @@ impl Ingest {
         self.local_recs_input = Some(mark);
         self.local_recs_done(1).await?;
         Ok(FeedOutcome::ok(Feed::LocalRecs, 1, 0))
+    }
+
+    /// A round with nothing to choose from `mark`'s loans, for `why`: like the forecasts' with too
+    /// little history, a success with nothing stored (the engine is not stale), not tried again
+    /// until the loans change.
+    async fn local_recs_skipped(
+        &mut self,
+        mark: (u64, i64),
+        why: &str,
+    ) -> Result<FeedOutcome, IngestError> {
+        self.local_recs_input = Some(mark);
+        self.local_recs_done(0).await?;
+        Ok(FeedOutcome::skipped(Feed::LocalRecs, why))
     }
 
     /// Records a round that ran (a choice stored or not: the engine is not stale).
